@@ -1,0 +1,124 @@
+#include "bench_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "exit_status.hpp"
+#include "memory.hpp"
+#include "outbreak/engine/population.hpp"
+#include "outbreak/engine/simulation.hpp"
+
+namespace outbreak::cli {
+namespace {
+
+constexpr std::int64_t kDays = 100;
+constexpr const char* kRowFormat = "{:<8} {:>10} {:>5} {:>8} {:>9} {:>16} {:>12} {:>10}\n";
+
+struct BenchCase {
+  std::string name;
+  std::int64_t population = 0;
+  int threads = 1;
+};
+
+struct Measurement {
+  double wall_seconds = 0;
+  std::size_t memory_bytes = 0;
+};
+
+// The default scenario, as a user who changes nothing but the size gets it.
+engine::Scenario bench_scenario(std::int64_t population) {
+  engine::Scenario scenario;
+  scenario.population = population;
+  scenario.days = kDays;
+  scenario.initial_infected = std::max<std::int64_t>(10, population / 10'000);
+  return scenario;
+}
+
+std::vector<BenchCase> bench_cases(const BenchOptions& options) {
+  std::vector<BenchCase> cases = {{"100k", 100'000, options.threads},
+                                  {"1M", 1'000'000, options.threads}};
+  if (!options.quick) cases.push_back({"10M", 10'000'000, options.threads});
+  // The largest once more on one thread, for the speedup; with --threads 1
+  // that row would only repeat the one above.
+  if (options.threads > 1) cases.push_back({cases.back().name, cases.back().population, 1});
+  return cases;
+}
+
+// Wall time of what a user waits for: building the population included.
+Measurement measure(const BenchCase& bench) {
+  const engine::Scenario scenario = bench_scenario(bench.population);
+  const auto seed = static_cast<std::uint64_t>(scenario.seed);
+  const auto start = std::chrono::steady_clock::now();
+  engine::Simulation simulation(scenario, engine::Population(scenario, seed, bench.threads), seed,
+                                bench.threads);
+  while (!simulation.finished()) simulation.step();
+  const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
+  return {wall.count(), simulation.memory_bytes()};
+}
+
+void print_header() {
+  fmt::print(
+      "# Default scenario, {} days, initial_infected = agents / 10000 (at least 10), seed 1.\n"
+      "# wall_s: population build + simulation; bytes/agent: Simulation::memory_bytes() / agents.\n"
+      "# rss/agent: the process's peak resident set (getrusage ru_maxrss) / agents. A running\n"
+      "# maximum over the whole process, not a per-run measurement: it never goes down.\n",
+      kDays);
+  fmt::print(kRowFormat, "scenario", "agents", "days", "threads", "wall_s", "agent_days/s",
+             "bytes/agent", "rss/agent");
+}
+
+void print_row(const BenchCase& bench, const Measurement& m) {
+  const auto agents = static_cast<double>(bench.population);
+  fmt::print(kRowFormat, bench.name, bench.population, kDays, bench.threads,
+             fmt::format("{:.3f}", m.wall_seconds),
+             fmt::format("{:.0f}", agents * kDays / m.wall_seconds),
+             fmt::format("{:.1f}", static_cast<double>(m.memory_bytes) / agents),
+             fmt::format("{:.1f}", static_cast<double>(peak_rss_bytes()) / agents));
+  std::fflush(stdout);  // rows appear as they finish; the large ones take a while
+}
+
+void print_speedup(const std::vector<BenchCase>& cases, const std::vector<Measurement>& results) {
+  if (cases.size() < 2 || cases.back().threads != 1 || cases[cases.size() - 2].threads == 1) {
+    fmt::print("\nspeedup: not measured (--threads 1)\n");
+    return;
+  }
+  const BenchCase& many = cases[cases.size() - 2];
+  const double many_s = results[results.size() - 2].wall_seconds;
+  const double one_s = results.back().wall_seconds;
+  fmt::print("\nspeedup {}: {} threads {:.3f} s, 1 thread {:.3f} s: {:.2f}x\n", many.name,
+             many.threads, many_s, one_s, one_s / many_s);
+}
+
+}  // namespace
+
+int bench_command(const BenchOptions& options) {
+  if (options.threads < 1) {
+    return report(
+        Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads)),
+        kExitBadInput);
+  }
+  const std::vector<BenchCase> cases = bench_cases(options);
+  const Result<std::optional<MemoryLimit>> limit = memory_limit();
+  if (!limit) return report(limit.error(), kExitBadInput);
+  for (const BenchCase& bench : cases) {
+    const Status fits = check_memory(bench_scenario(bench.population), *limit);
+    if (!fits) return report(fits.error(), kExitBadInput);
+  }
+  print_header();
+  std::vector<Measurement> results;
+  for (const BenchCase& bench : cases) {
+    results.push_back(measure(bench));
+    print_row(bench, results.back());
+  }
+  print_speedup(cases, results);
+  return kExitSuccess;
+}
+
+}  // namespace outbreak::cli

@@ -1,0 +1,17 @@
+// `outbreak bench`: how fast and how big the engine is on this machine.
+#pragma once
+
+namespace outbreak::cli {
+
+struct BenchOptions {
+  int threads = 1;     // must be >= 1
+  bool quick = false;  // leave out the 10-million-agent scenario
+};
+
+// Runs the standard scenarios (100k, 1M and, without `quick`, 10M agents,
+// 100 days) with `threads` threads, then the largest with one thread, and
+// prints an aligned table and the speedup on stdout. Returns the exit
+// status; errors go to stderr.
+int bench_command(const BenchOptions& options);
+
+}  // namespace outbreak::cli

@@ -1,0 +1,38 @@
+#include "scenario_input.hpp"
+
+#include <filesystem>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <fmt/std.h>
+
+#include "files.hpp"
+#include "outbreak/io/scenario_json.hpp"
+
+namespace outbreak::cli {
+namespace {
+
+// A file-level problem (malformed JSON, not an object) has no field to name; io only
+// knows it as "scenario file"; the path tells which one when a script runs
+// many.
+Error with_path(Error error, const std::string& path) {
+  constexpr std::string_view kPrefix = "scenario file";
+  if (error.message.starts_with(kPrefix)) {
+    error.message.insert(kPrefix.size(), fmt::format(" {}", std::filesystem::path(path)));
+  }
+  return error;
+}
+
+}  // namespace
+
+Result<engine::Scenario> load_scenario(const std::string& path,
+                                       std::span<const std::string> assignments) {
+  if (path.empty()) return io::resolve_scenario(nullptr, assignments);
+  const Result<std::string> text = read_text_file(path);
+  if (!text) return text.error();
+  Result<engine::Scenario> scenario = io::resolve_scenario(&*text, assignments);
+  if (!scenario) return with_path(scenario.error(), path);
+  return scenario;
+}
+
+}  // namespace outbreak::cli

@@ -1,0 +1,19 @@
+// The scenario a command works on, from a file and key=value flags.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "outbreak/engine/scenario.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::cli {
+
+// Defaults, then the JSON file at `path` (none if empty), then the
+// `assignments` ("key=value", later ones win), validated once at the end
+// (io::resolve_scenario). Errors: kNotFound or kIo if the file cannot be
+// read; kInvalidInput with every bad field.
+Result<engine::Scenario> load_scenario(const std::string& path,
+                                       std::span<const std::string> assignments);
+
+}  // namespace outbreak::cli

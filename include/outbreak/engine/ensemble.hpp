@@ -1,0 +1,53 @@
+// Ensemble: the `replicates` runs of a scenario (seeds seed, seed+1, ...) and
+// their per-day summary.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <stop_token>
+#include <vector>
+
+#include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/scenario.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::engine {
+
+using DayValues = std::array<double, kDayColumns.size()>;
+
+// Per day and column: mean, 5th and 95th percentile over the replicates
+// (percentiles interpolate linearly between order statistics).
+struct Summary {
+  std::vector<DayValues> mean;
+  std::vector<DayValues> p5;
+  std::vector<DayValues> p95;
+};
+
+struct EnsembleResult {
+  std::vector<std::vector<DayTotals>> replicates;  // [replicate][day]
+  Summary summary;
+};
+
+struct Progress {
+  std::int64_t replicate = 0;  // 0-based
+  std::int64_t replicates = 1;
+  std::int64_t day = 0;
+  std::int64_t days = 0;
+};
+
+struct EnsembleOptions {
+  int threads = 0;                                                       // 0 = all hardware threads
+  std::function<void(const Progress&)> on_progress;                      // optional
+  std::function<void(std::int64_t replicate, const DayTotals&)> on_day;  // optional
+  std::stop_token stop;
+};
+
+// Runs every replicate in order. Errors: kInvalidInput (with every bad
+// field) for an invalid scenario, kCancelled if `stop` fired.
+Result<EnsembleResult> run_ensemble(const Scenario& scenario, const EnsembleOptions& options);
+
+// The summary of equally long replicate series.
+Summary summarize(const std::vector<std::vector<DayTotals>>& replicates);
+
+}  // namespace outbreak::engine

@@ -1,0 +1,60 @@
+// Simulation: one run of one scenario with one seed, day by day.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stop_token>
+
+#include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/population.hpp"
+#include "outbreak/engine/scenario.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::engine {
+
+// Receives each day's totals, in day order, on the thread that calls run().
+class DayObserver {
+ public:
+  virtual ~DayObserver() = default;
+  virtual void on_day(const DayTotals& totals) = 0;
+};
+
+// A run of `scenario` on `population` with `seed`. The simulation keeps its
+// own copy of the scenario, so nothing can change a run in flight. The output
+// depends only on (scenario, population, seed): never on `threads`. Not
+// thread-safe: one caller drives it; it uses up to `threads` threads inside
+// each step (0 = all hardware threads).
+class Simulation {
+ public:
+  // Seeds the initial infections (day 0). Throws std::invalid_argument if the
+  // scenario is invalid or does not match the population.
+  Simulation(const Scenario& scenario, Population population, std::uint64_t seed, int threads);
+  ~Simulation();
+  Simulation(Simulation&&) noexcept;
+  Simulation& operator=(Simulation&&) noexcept;
+
+  // Totals of the current day: day 0 right after construction.
+  const DayTotals& today() const;
+  // True once the last day (scenario.days) has been simulated.
+  bool finished() const;
+  // Advances one day and returns its totals. Requires !finished().
+  const DayTotals& step();
+
+  // Reports the current day, then steps until finished, reporting each day.
+  // Checks `stop` between days; returns ErrorCode::kCancelled if it fired.
+  Status run(DayObserver& observer, std::stop_token stop = {});
+
+  const Population& population() const;
+  // Bytes held by the simulation, population included.
+  std::size_t memory_bytes() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Bytes a run of `scenario` needs at most, population included; computed
+// without allocating so that an impossible run can be refused up front.
+std::uint64_t estimate_memory_bytes(const Scenario& scenario);
+
+}  // namespace outbreak::engine

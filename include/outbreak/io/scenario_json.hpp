@@ -1,0 +1,57 @@
+// Scenario <-> JSON, and the CLI's key=value overrides.
+//
+// Reading is split from validation so that a file and --set flags can be
+// combined first and checked once ("flags win"): the readers check syntax,
+// key names and types; engine::validate checks ranges and combinations.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "outbreak/engine/scenario.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::io {
+
+// Applies the keys of a JSON object onto `scenario`. Errors (kInvalidInput),
+// all collected: malformed JSON (message with line and column, no fields), a
+// top-level value that is not an object (no fields), unknown keys (with the
+// nearest valid key as a suggestion), keys given twice, wrong types (an
+// integer key given 2.5 or "10", a boolean given 1). Integer keys accept
+// numbers with an exactly integral value, such as 1e6. Ranges are not checked
+// here. Keys not present keep their value; on error `scenario` is unchanged.
+Status read_scenario_json(std::string_view text, engine::Scenario& scenario);
+
+// Same for an already parsed JSON value.
+Status read_scenario_json(const nlohmann::json& value, engine::Scenario& scenario);
+
+// Text again: nlohmann::json converts implicitly from strings, so without
+// these a std::string or a literal would match both overloads above.
+Status read_scenario_json(const std::string& text, engine::Scenario& scenario);
+Status read_scenario_json(const char* text, engine::Scenario& scenario);
+
+// Applies "key=value" assignments in order (later ones win). Values are read
+// by the key's type: integers (also 1e6), finite real numbers, booleans
+// (exactly true or false). Errors collected as above, naming the key and the
+// value; on error `scenario` is unchanged.
+Status apply_assignments(std::span<const std::string> assignments, engine::Scenario& scenario);
+
+// Defaults, then an optional scenario file's text, then the assignments, then
+// engine::validate: the one entry point for the CLI. Every problem is
+// reported at once in Error::fields; validate runs only if everything could
+// be read. A malformed file is named in Error::message.
+Result<engine::Scenario> resolve_scenario(const std::string* file_text,
+                                          std::span<const std::string> assignments);
+
+// The complete scenario (every key, defaults filled in) as a JSON object in
+// the documented key order.
+nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario);
+
+// The error's message, then one indented "field: message" line per field,
+// for a terminal; no trailing newline.
+std::string describe(const Error& error);
+
+}  // namespace outbreak::io

@@ -1,0 +1,371 @@
+#include "outbreak/io/scenario_json.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace outbreak::io {
+namespace {
+
+using engine::Parameter;
+using engine::Scenario;
+using nlohmann::ordered_json;
+
+// 2^63, exactly representable: the smallest double beyond int64's range.
+constexpr double kInt64Limit = 9'223'372'036'854'775'808.0;
+
+// "what: N problems", with every field. The count is taken before the fields
+// move, since argument evaluation order is unspecified.
+Error invalid_fields(std::string_view what, std::vector<FieldError> fields) {
+  std::string message =
+      fmt::format("{}: {} problem{}", what, fields.size(), fields.size() == 1 ? "" : "s");
+  return Error::invalid(std::move(message), std::move(fields));
+}
+
+std::string unknown_key_message(std::string_view key) {
+  const std::string_view nearest = engine::nearest_parameter(key);
+  if (nearest.empty()) return "unknown key";
+  return fmt::format("unknown key; did you mean \"{}\"?", nearest);
+}
+
+// --- Parsing JSON text -------------------------------------------------------
+
+// Builds the document like nlohmann's own DOM parser, but keeps the position
+// of a syntax error (including number overflow, which nlohmann reports
+// without one) and notices top-level keys given twice, which nlohmann would
+// silently resolve to the last one.
+class TrackingParser : public nlohmann::detail::json_sax_dom_parser<ordered_json> {
+ public:
+  explicit TrackingParser(ordered_json& root) : json_sax_dom_parser(root, false) {}
+
+  bool start_object(std::size_t size) {
+    ++depth_;
+    return json_sax_dom_parser::start_object(size);
+  }
+  bool end_object() {
+    --depth_;
+    return json_sax_dom_parser::end_object();
+  }
+  bool key(std::string& name) {
+    if (depth_ == 1 && !seen_.insert(name).second) duplicates_.push_back(name);
+    return json_sax_dom_parser::key(name);
+  }
+  template <typename Exception>
+  bool parse_error(std::size_t position, const std::string& /*token*/, const Exception& ex) {
+    failed_ = true;
+    position_ = position;
+    reason_ = ex.what();
+    return false;
+  }
+
+  bool failed() const { return failed_; }
+  std::size_t position() const { return position_; }
+  const std::string& reason() const { return reason_; }
+  const std::vector<std::string>& duplicates() const { return duplicates_; }
+
+ private:
+  int depth_ = 0;
+  std::set<std::string> seen_;
+  std::vector<std::string> duplicates_;
+  bool failed_ = false;
+  std::size_t position_ = 0;
+  std::string reason_;
+};
+
+// "line L, column C" (1-based; columns count UTF-8 characters) of the
+// character at `offset`, as an editor shows it.
+std::string line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      ++line;
+      column = 1;
+    } else if ((byte & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
+      ++column;
+    }
+  }
+  return fmt::format("line {}, column {}", line, column);
+}
+
+// nlohmann's message without its id, its own position and the raw token,
+// which the caller replaces with an editor-style position.
+std::string short_reason(std::string reason) {
+  if (const auto end = reason.find("] ");
+      reason.starts_with("[json.") && end != std::string::npos) {
+    reason.erase(0, end + 2);
+  }
+  if (const auto end = reason.find(": ");
+      reason.starts_with("parse error") && end != std::string::npos) {
+    reason.erase(0, end + 2);
+  }
+  if (const auto start = reason.find("; last read: "); start != std::string::npos) {
+    const auto next = reason.find("; ", start + 2);
+    reason.erase(start, next == std::string::npos ? std::string::npos : next - start);
+  }
+  return reason;
+}
+
+// --- Reading one value ---------------------------------------------------------
+
+// A JSON value as a message shows it: numbers and booleans as written,
+// strings quoted and clipped, containers by kind.
+template <typename Json>
+std::string shown(const Json& value) {
+  if (value.is_array()) return "an array";
+  if (value.is_object()) return "an object";
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > 40) {
+    std::size_t cut = 37;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
+  return value.is_string() ? "the string " + text : text;
+}
+
+Result<std::int64_t> whole_number(double value, std::string_view shown_value) {
+  if (!std::isfinite(value) || std::trunc(value) != value) {
+    return Error::invalid(fmt::format("must be a whole number, got {}", shown_value));
+  }
+  if (value < -kInt64Limit || value >= kInt64Limit) {
+    return Error::invalid(fmt::format("must fit in a 64-bit integer, got {}", shown_value));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+// Integers as JSON integers or, because people write 1e6 for a population,
+// as numbers with an exactly integral value.
+template <typename Json>
+Result<std::int64_t> integer_from_json(const Json& value) {
+  if (value.is_number_unsigned()) {
+    const auto n = value.template get<std::uint64_t>();
+    if (n <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return static_cast<std::int64_t>(n);
+    }
+    return Error::invalid(fmt::format("must fit in a 64-bit integer, got {}", n));
+  }
+  if (value.is_number_integer()) return value.template get<std::int64_t>();
+  if (value.is_number_float()) return whole_number(value.template get<double>(), shown(value));
+  return Error::invalid(fmt::format("must be an integer, got {}", shown(value)));
+}
+
+template <typename T, typename Json>
+Result<T> from_json(const Json& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (value.is_boolean()) return value.template get<bool>();
+    return Error::invalid(fmt::format("must be true or false, got {}", shown(value)));
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (value.is_number()) return value.template get<double>();
+    return Error::invalid(fmt::format("must be a number, got {}", shown(value)));
+  } else {
+    return integer_from_json(value);
+  }
+}
+
+// from_chars skips no '+', but a leading '+' is a harmless way to write a number.
+std::string_view without_plus(std::string_view text) {
+  if (text.size() > 1 && text[0] == '+' && text[1] != '-' && text[1] != '+') text.remove_prefix(1);
+  return text;
+}
+
+Result<double> real_from_text(std::string_view text) {
+  const std::string_view digits = without_plus(text);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    return Error::invalid(fmt::format("is out of range for a real number, got \"{}\"", text));
+  }
+  if (ec != std::errc{} || end != digits.data() + digits.size()) {
+    return Error::invalid(fmt::format("must be a number, got \"{}\"", text));
+  }
+  if (!std::isfinite(value)) {
+    return Error::invalid(fmt::format("must be a finite number, got \"{}\"", text));
+  }
+  return value;
+}
+
+Result<std::int64_t> integer_from_text(std::string_view text) {
+  const std::string_view digits = without_plus(text);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (end == digits.data() + digits.size()) {
+    if (ec == std::errc{}) return value;
+    if (ec == std::errc::result_out_of_range) {
+      return Error::invalid(fmt::format("must fit in a 64-bit integer, got {}", text));
+    }
+  }
+  // As in JSON files, 1e6 and 1000000.0 are whole numbers too.
+  const Result<double> real = real_from_text(text);
+  if (!real) return Error::invalid(fmt::format("must be an integer, got \"{}\"", text));
+  return whole_number(*real, text);
+}
+
+template <typename T>
+Result<T> from_text(std::string_view text) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    return Error::invalid(fmt::format("must be true or false, got \"{}\"", text));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return real_from_text(text);
+  } else {
+    return integer_from_text(text);
+  }
+}
+
+// Stores what `read` makes of a value in the parameter's member, or records
+// why it cannot. `read` is called with a null pointer of the member's type.
+template <typename Read>
+void assign(const Parameter& p, Scenario& scenario, std::vector<FieldError>& errors, Read read) {
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_reference_t<decltype(scenario.*member)>;
+        Result<T> value = read(static_cast<T*>(nullptr));
+        if (value) {
+          scenario.*member = *value;
+        } else {
+          errors.push_back({std::string(p.name), value.error().message});
+        }
+      },
+      p.member);
+}
+
+// --- Whole documents -----------------------------------------------------------
+
+template <typename Json>
+Status read_object(const Json& value, Scenario& scenario, std::vector<FieldError> errors = {}) {
+  if (!value.is_object()) {
+    return Error::invalid(fmt::format(
+        "scenario JSON must be an object like {{\"population\": 1000}}, got {}", shown(value)));
+  }
+  Scenario updated = scenario;  // applied only if every key is good
+  for (const auto& [key, item] : value.items()) {
+    const Parameter* p = engine::find_parameter(key);
+    if (p == nullptr) {
+      errors.push_back({key, unknown_key_message(key)});
+      continue;
+    }
+    assign(*p, updated, errors,
+           [&item](auto* type) { return from_json<std::remove_pointer_t<decltype(type)>>(item); });
+  }
+  if (!errors.empty()) {
+    return invalid_fields("invalid scenario JSON", std::move(errors));
+  }
+  scenario = updated;
+  return Ok{};
+}
+
+void apply_assignment(std::string_view assignment, Scenario& scenario,
+                      std::vector<FieldError>& errors) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string_view::npos || equals == 0) {
+    errors.push_back({std::string(assignment), "must have the form key=value, e.g. days=90"});
+    return;
+  }
+  const std::string_view key = assignment.substr(0, equals);
+  const std::string_view text = assignment.substr(equals + 1);
+  const Parameter* p = engine::find_parameter(key);
+  if (p == nullptr) {
+    errors.push_back({std::string(key), unknown_key_message(key)});
+    return;
+  }
+  assign(*p, scenario, errors,
+         [text](auto* type) { return from_text<std::remove_pointer_t<decltype(type)>>(text); });
+}
+
+}  // namespace
+
+Status read_scenario_json(std::string_view text, engine::Scenario& scenario) {
+  ordered_json document;  // keeps the file's key order for the messages
+  TrackingParser parser(document);
+  ordered_json::sax_parse(text, &parser);
+  if (parser.failed()) {
+    // nlohmann's position counts the offending character itself.
+    const std::size_t offset = parser.position() == 0 ? 0 : parser.position() - 1;
+    return Error::invalid(fmt::format("malformed JSON at {}: {}", line_and_column(text, offset),
+                                      short_reason(parser.reason())));
+  }
+  std::vector<FieldError> errors;
+  for (const std::string& key : parser.duplicates()) {
+    errors.push_back({key, "duplicate key; each key may appear only once"});
+  }
+  return read_object(document, scenario, std::move(errors));
+}
+
+Status read_scenario_json(const nlohmann::json& value, engine::Scenario& scenario) {
+  return read_object(value, scenario);
+}
+
+Status read_scenario_json(const std::string& text, engine::Scenario& scenario) {
+  return read_scenario_json(std::string_view(text), scenario);
+}
+
+Status read_scenario_json(const char* text, engine::Scenario& scenario) {
+  return read_scenario_json(std::string_view(text), scenario);
+}
+
+Status apply_assignments(std::span<const std::string> assignments, engine::Scenario& scenario) {
+  Scenario updated = scenario;  // applied only if every assignment is good
+  std::vector<FieldError> errors;
+  for (const std::string& assignment : assignments) apply_assignment(assignment, updated, errors);
+  if (!errors.empty()) {
+    return invalid_fields("invalid key=value assignments", std::move(errors));
+  }
+  scenario = updated;
+  return Ok{};
+}
+
+Result<engine::Scenario> resolve_scenario(const std::string* file_text,
+                                          std::span<const std::string> assignments) {
+  Scenario scenario;
+  std::vector<FieldError> problems;
+  std::string file_problem;  // malformed JSON or not an object: nothing to name a field after
+  if (file_text != nullptr) {
+    if (Status read = read_scenario_json(*file_text, scenario); !read) {
+      problems = read.error().fields;
+      if (problems.empty()) file_problem = read.error().message;
+    }
+  }
+  if (Status set = apply_assignments(assignments, scenario); !set) {
+    problems.insert(problems.end(), set.error().fields.begin(), set.error().fields.end());
+  }
+  if (!file_problem.empty()) return Error::invalid("scenario file: " + file_problem, problems);
+  // Range checks only make sense once every value could be read; running them
+  // on a half-read scenario would report defaults the user never wrote.
+  if (problems.empty()) problems = engine::validate(scenario);
+  if (!problems.empty()) {
+    return invalid_fields("invalid scenario", std::move(problems));
+  }
+  return scenario;
+}
+
+nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario) {
+  ordered_json out = ordered_json::object();
+  for (const Parameter& p : engine::parameters()) {
+    std::visit([&](auto member) { out[std::string(p.name)] = scenario.*member; }, p.member);
+  }
+  return out;
+}
+
+std::string describe(const Error& error) {
+  std::string out = error.message;
+  for (const FieldError& field : error.fields) {
+    out += field.field.empty() ? fmt::format("\n  {}", field.message)
+                               : fmt::format("\n  {}: {}", field.field, field.message);
+  }
+  return out;
+}
+
+}  // namespace outbreak::io

@@ -1,0 +1,487 @@
+// The `outbreak` command as a user meets it: each test runs the built binary
+// as a child process and checks its exit status, stdout and stderr.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kCsvHeader =
+    "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
+    "total_infected,new_infections,infections_home,infections_work,infections_community";
+constexpr int kBadInput = 2;
+constexpr int kFailure = 1;
+
+// ---- Running the binary ------------------------------------------------------
+
+struct Outcome {
+  int status = -1;  // the exit status, or 128 + signal if it was killed
+  std::string out;
+  std::string err;
+};
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+void check_errno(int result, const char* what) {
+  if (result != 0)
+    throw std::system_error(result == -1 ? errno : result, std::generic_category(), what);
+}
+
+// This process's environment without OUTBREAK_* (a developer's own settings
+// must not change the tests' results), plus `extra` ("NAME=value").
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!std::string_view(*entry).starts_with("OUTBREAK_")) env.emplace_back(*entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> result;
+  for (std::string& s : strings) result.push_back(s.data());
+  result.push_back(nullptr);
+  return result;
+}
+
+// Starts the binary with stdin from /dev/null and stdout and stderr on
+// pipes (so neither is a terminal), with SIGINT and SIGTERM at their default
+// disposition even if the test runner ignores them.
+Child spawn(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
+  args.insert(args.begin(), OUTBREAK_BINARY);
+  std::vector<std::string> env = child_environment(extra_env);
+  std::array<int, 2> out{};
+  std::array<int, 2> err{};
+  check_errno(pipe2(out.data(), O_CLOEXEC), "pipe2");
+  check_errno(pipe2(err.data(), O_CLOEXEC), "pipe2");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  Child child;
+  const int spawned = posix_spawn(&child.pid, OUTBREAK_BINARY, &actions, &attributes,
+                                  pointers(args).data(), pointers(env).data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(out[1]);
+  close(err[1]);
+  child.out_fd = out[0];
+  child.err_fd = err[0];
+  check_errno(spawned, "posix_spawn " OUTBREAK_BINARY);
+  return child;
+}
+
+// Reads both pipes until the child closes them (together, so that a full
+// stderr pipe cannot block a child that the test waits on for stdout), then
+// reaps it.
+Outcome finish(const Child& child) {
+  Outcome outcome;
+  std::array<pollfd, 2> fds = {{{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}}};
+  std::array<std::string*, 2> sinks = {&outcome.out, &outcome.err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[65536];
+      const ssize_t count = read(fds[i].fd, buffer, sizeof buffer);
+      if (count > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(count));
+      } else if (count == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  while (waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
+}
+
+Outcome run_cli(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
+  return finish(spawn(std::move(args), extra_env));
+}
+
+// Whether `pid` has a handler installed for `signal`, from /proc: the way to
+// know that an interrupt will be handled rather than kill the process.
+bool catches_signal(pid_t pid, int signal) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("SigCgt:")) {
+      const std::uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+      return ((mask >> (signal - 1)) & 1) != 0;
+    }
+  }
+  return false;
+}
+
+// ---- Reading the output ----------------------------------------------------------
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::int64_t> csv_numbers(const std::string& line) {
+  std::vector<std::int64_t> values;
+  std::istringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) values.push_back(std::stoll(cell));
+  return values;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every data row has one value per column and keeps every agent accounted for:
+// susceptible + currently_infected + recovered + dead == population.
+void expect_conserved(const std::vector<std::string>& rows, std::int64_t population) {
+  for (const std::string& row : rows) {
+    const std::vector<std::int64_t> v = csv_numbers(row);
+    ASSERT_EQ(v.size(), 14u) << row;
+    EXPECT_EQ(v[1] + v[5] + v[7] + v[8], population) << row;
+  }
+}
+
+// ---- Fixture: a fresh directory per test -------------------------------------------
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("outbreak-cli-" + std::to_string(getpid()) + "-" +
+                                        info->test_suite_name() + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+  // Runs and expects exit status 2, nothing on stdout, and stderr that
+  // contains every one of `expected`.
+  void expect_bad_input(std::vector<std::string> args, const std::vector<std::string>& expected,
+                        const std::vector<std::string>& env = {}) {
+    const Outcome r = run_cli(std::move(args), env);
+    EXPECT_EQ(r.status, kBadInput) << r.err;
+    EXPECT_EQ(r.out, "");
+    for (const std::string& text : expected) {
+      EXPECT_NE(r.err.find(text), std::string::npos) << "missing \"" << text << "\" in: " << r.err;
+    }
+  }
+
+  fs::path dir_;
+};
+
+// ---- run: output ----------------------------------------------------------------------
+
+TEST_F(CliTest, CsvHasTheHeaderOneRowPerDayAndConservesThePopulation) {
+  const Outcome r =
+      run_cli({"run", "--set", "population=2000", "--set", "days=20", "--format", "csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "") << "no progress bar when stderr is not a terminal";
+  std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 22u);
+  EXPECT_EQ(lines[0], kCsvHeader);
+  lines.erase(lines.begin());
+  expect_conserved(lines, 2000);
+  for (std::size_t day = 0; day < lines.size(); ++day) {
+    EXPECT_EQ(csv_numbers(lines[day])[0], static_cast<std::int64_t>(day));
+  }
+  EXPECT_EQ(csv_numbers(lines[0])[9], 10) << "day 0 has the default 10 initial infections";
+}
+
+TEST_F(CliTest, DefaultFormatIsAnAlignedTable) {
+  const Outcome r = run_cli({"run", "--set", "population=2000", "--set", "days=5"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_GE(lines.size(), 7u);
+  EXPECT_NE(lines[0].find("susceptible"), std::string::npos);
+  EXPECT_EQ(lines[0].find(','), std::string::npos);
+}
+
+TEST_F(CliTest, JsonHasTheScenarioColumnsAndEveryDay) {
+  const Outcome r = run_cli({"run", "--set", "population=2000", "--set", "days=20", "--set",
+                             "seed=9", "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc.at("scenario").at("population"), 2000);
+  EXPECT_EQ(doc.at("scenario").at("days"), 20);
+  ASSERT_EQ(doc.at("columns").size(), 14u);
+  EXPECT_EQ(doc.at("columns")[0], "day");
+  EXPECT_EQ(doc.at("columns")[13], "infections_community");
+  ASSERT_EQ(doc.at("replicates").size(), 1u);
+  const nlohmann::json& replicate = doc.at("replicates")[0];
+  EXPECT_EQ(replicate.at("seed"), 9);
+  ASSERT_EQ(replicate.at("days").size(), 21u);
+  for (const nlohmann::json& day : replicate.at("days")) {
+    EXPECT_EQ(day.at("susceptible").get<std::int64_t>() +
+                  day.at("currently_infected").get<std::int64_t>() +
+                  day.at("recovered").get<std::int64_t>() + day.at("dead").get<std::int64_t>(),
+              2000);
+  }
+}
+
+TEST_F(CliTest, SameSeedGivesIdenticalOutputForAnyThreadCount) {
+  auto run_with = [](const std::string& threads) {
+    return run_cli({"run", "--set", "population=20000", "--set", "days=40", "--set", "seed=7",
+                    "--format", "csv", "--threads", threads});
+  };
+  const Outcome one = run_with("1");
+  ASSERT_EQ(one.status, 0) << one.err;
+  const std::vector<std::string> lines = lines_of(one.out);
+  ASSERT_EQ(lines.size(), 42u);
+  EXPECT_GT(csv_numbers(lines.back())[9], 10) << "the epidemic must spread to compare anything";
+  for (const char* threads : {"2", "4"}) {
+    const Outcome many = run_with(threads);
+    ASSERT_EQ(many.status, 0) << many.err;
+    EXPECT_EQ(many.out, one.out) << "--threads " << threads;
+  }
+}
+
+TEST_F(CliTest, DifferentSeedsGiveDifferentOutput) {
+  auto run_seed = [](const std::string& seed) {
+    return run_cli({"run", "--set", "population=20000", "--set", "days=40", "--set", "seed=" + seed,
+                    "--format", "csv"});
+  };
+  const Outcome a = run_seed("1");
+  const Outcome b = run_seed("2");
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(a.out, b.out);
+}
+
+TEST_F(CliTest, SetOverridesTheScenarioFile) {
+  const std::string file = write("s.json", R"({"population": 3000, "days": 10, "seed": 5})");
+  const Outcome r = run_cli({"run", "--scenario", file, "--set", "days=15", "--format", "csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 17u) << "days=15 from --set wins over the file's 10";
+  lines.erase(lines.begin());
+  expect_conserved(lines, 3000);  // population still from the file
+}
+
+// ---- run: --output ----------------------------------------------------------------------
+
+TEST_F(CliTest, OutputWritesTheFileAndNothingToStdout) {
+  const std::vector<std::string> args = {"run",      "--set", "population=2000", "--set", "days=20",
+                                         "--format", "csv"};
+  const Outcome to_stdout = run_cli(args);
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  std::vector<std::string> with_output = args;
+  const fs::path file = dir_ / "results.csv";
+  with_output.insert(with_output.end(), {"--output", file.string()});
+  const Outcome r = run_cli(with_output);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(read_file(file), to_stdout.out);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1)
+      << "no temporary file left behind";
+}
+
+TEST_F(CliTest, OutputInAMissingDirectoryFailsAndLeavesNoFile) {
+  const fs::path file = dir_ / "missing" / "results.csv";
+  const Outcome r =
+      run_cli({"run", "--set", "population=2000", "--set", "days=5", "--output", file.string()});
+  EXPECT_EQ(r.status, kFailure);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(CliTest, InterruptStopsTheRunWithNoOutputAndNoFile) {
+  // Long enough (1000 replicates) that the signal lands mid-run.
+  const fs::path file = dir_ / "results.csv";
+  const Child child = spawn({"run", "--set", "population=20000", "--set", "days=60", "--set",
+                             "replicates=1000", "--output", file.string()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!catches_signal(child.pid, SIGINT) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(catches_signal(child.pid, SIGINT)) << "the run never installed its handler";
+  kill(child.pid, SIGINT);
+  const Outcome r = finish(child);
+  EXPECT_EQ(r.status, kFailure) << r.err;
+  EXPECT_EQ(r.err, "error: interrupted\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(fs::is_empty(dir_)) << "neither the file nor its temporary may remain";
+}
+
+// ---- run: bad input, always exit 2 with the field named ----------------------------
+
+TEST_F(CliTest, MalformedJsonNamesTheFileLineAndColumn) {
+  const std::string file = write("bad.json", "{\"population\": 1000,\n  \"days\": 10,,\n}");
+  const Outcome r = run_cli({"run", "--scenario", file});
+  EXPECT_EQ(r.status, kBadInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("line 2, column [0-9]+"))) << r.err;
+}
+
+TEST_F(CliTest, WrongTypeNamesTheField) {
+  const std::string file = write("s.json", R"({"population": "ten"})");
+  expect_bad_input({"run", "--scenario", file}, {"population", "\"ten\""});
+}
+
+TEST_F(CliTest, OutOfRangeNamesTheField) {
+  expect_bad_input({"run", "--set", "population=0"}, {"population: must be between 1"});
+}
+
+TEST_F(CliTest, UnknownKeySuggestsTheNearest) {
+  const std::string file = write("s.json", R"({"populaton": 2000})");
+  expect_bad_input({"run", "--scenario", file}, {"populaton", "\"population\""});
+  expect_bad_input({"run", "--set", "populaton=2000"}, {"populaton", "\"population\""});
+}
+
+TEST_F(CliTest, InitialInfectedAbovePopulationNamesInitialInfected) {
+  expect_bad_input({"run", "--set", "population=100", "--set", "initial_infected=200"},
+                   {"initial_infected: must not exceed population"});
+}
+
+TEST_F(CliTest, SetWithoutEqualsSignIsRefused) {
+  expect_bad_input({"run", "--set", "population"}, {"population", "key=value"});
+}
+
+TEST_F(CliTest, UnknownFormatNamesTheOption) {
+  expect_bad_input({"run", "--format", "xml"}, {"--format", "\"xml\""});
+}
+
+TEST_F(CliTest, ThreadsMustBePositive) {
+  expect_bad_input({"run", "--threads", "0"}, {"--threads", "got 0"});
+  expect_bad_input({"run", "--threads=-3"}, {"--threads", "got -3"});
+  expect_bad_input({"bench", "--threads", "0"}, {"--threads", "got 0"});
+}
+
+TEST_F(CliTest, TooLittleMemoryIsRefusedNamingPopulation) {
+  expect_bad_input({"run", "--set", "population=1000000"},
+                   {"population: 1000000 agents need about", "OUTBREAK_MEMORY_LIMIT"},
+                   {"OUTBREAK_MEMORY_LIMIT=1000000"});
+}
+
+TEST_F(CliTest, EnoughMemoryIsAccepted) {
+  const Outcome r = run_cli({"run", "--set", "population=2000", "--set", "days=5"},
+                            {"OUTBREAK_MEMORY_LIMIT=1000000000000"});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(CliTest, InvalidMemoryLimitNamesTheVariable) {
+  expect_bad_input({"run", "--set", "population=2000"}, {"OUTBREAK_MEMORY_LIMIT", "\"8G\""},
+                   {"OUTBREAK_MEMORY_LIMIT=8G"});
+}
+
+TEST_F(CliTest, MissingScenarioFileNamesThePathAndTheReason) {
+  const std::string file = (dir_ / "absent.json").string();
+  expect_bad_input({"run", "--scenario", file}, {file, "No such file or directory"});
+}
+
+TEST_F(CliTest, UnknownOptionIsBadInput) {
+  expect_bad_input({"run", "--bogus"}, {"--bogus"});
+  expect_bad_input({"run", "--threads"}, {"--threads"});
+}
+
+// ---- validate ---------------------------------------------------------------------------
+
+TEST_F(CliTest, ValidatePrintsEveryKeyWithDefaultsFilledIn) {
+  const std::string file = write("s.json", R"({"population": 5000, "contact_tracing": true})");
+  const Outcome r = run_cli({"validate", file});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(r.out);
+  ASSERT_TRUE(doc.is_object());
+  EXPECT_EQ(doc.size(), 23u);
+  EXPECT_EQ(doc.begin().key(), "population");
+  EXPECT_EQ(doc.at("population"), 5000);
+  EXPECT_EQ(doc.at("contact_tracing"), true);
+  EXPECT_EQ(doc.at("days"), 180);
+  EXPECT_EQ(doc.at("household_size"), 3);
+  EXPECT_EQ(doc.at("home_infection_risk"), 0.02);
+  EXPECT_EQ(doc.at("symptomatic_isolation"), false);
+}
+
+TEST_F(CliTest, ValidateRefusesABadFile) {
+  const std::string file = write("s.json", R"({"population": 0})");
+  expect_bad_input({"validate", file}, {"population"});
+  expect_bad_input({"validate"}, {"file"});
+}
+
+// ---- The command itself --------------------------------------------------------------
+
+TEST_F(CliTest, NoSubcommandPrintsHelpAndIsBadInput) {
+  const Outcome r = run_cli({});
+  EXPECT_EQ(r.status, kBadInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("run"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("validate"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, HelpSucceeds) {
+  const Outcome r = run_cli({"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("bench"), std::string::npos) << r.out;
+  const Outcome run_help = run_cli({"run", "--help"});
+  EXPECT_EQ(run_help.status, 0);
+  EXPECT_NE(run_help.out.find("--scenario"), std::string::npos) << run_help.out;
+}
+
+TEST_F(CliTest, VersionPrintsTheVersion) {
+  const Outcome r = run_cli({"--version"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "outbreak 0.1.0\n");
+}
+
+}  // namespace

@@ -1,0 +1,242 @@
+#include "outbreak/io/results_format.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "outbreak/io/scenario_json.hpp"
+
+namespace outbreak::io {
+namespace {
+
+using engine::DayTotals;
+using engine::DayValues;
+using engine::EnsembleResult;
+using engine::kDayColumns;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kCsvHeader =
+    "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
+    "total_infected,new_infections,infections_home,infections_work,infections_community";
+
+// Column c of replicate r (0-based) on `day` holds 1000 r + 100 day + c, so
+// every cell says where it came from.
+DayTotals totals(std::int64_t replicate, std::int64_t day) {
+  DayTotals t;
+  for (std::size_t c = 1; c < kDayColumns.size(); ++c) {
+    t.*kDayColumns[c].member = 1000 * replicate + 100 * day + static_cast<std::int64_t>(c);
+  }
+  t.day = day;
+  return t;
+}
+
+// Built by hand so the io tests do not depend on engine::summarize. The
+// summary is the exact mean of the replicates above, offset by -/+900 for the
+// percentiles, with two fractional cells on day 0.
+EnsembleResult make_result(std::int64_t replicates, std::int64_t days) {
+  EnsembleResult result;
+  for (std::int64_t r = 0; r < replicates; ++r) {
+    auto& series = result.replicates.emplace_back();
+    for (std::int64_t d = 0; d < days; ++d) series.push_back(totals(r, d));
+  }
+  if (replicates < 2) return result;
+  for (std::int64_t d = 0; d < days; ++d) {
+    DayValues mean{};
+    mean[0] = static_cast<double>(d);
+    for (std::size_t c = 1; c < mean.size(); ++c) {
+      mean[c] = 500.0 * static_cast<double>(replicates - 1) + 100.0 * static_cast<double>(d) +
+                static_cast<double>(c);
+    }
+    DayValues p5 = mean;
+    DayValues p95 = mean;
+    for (std::size_t c = 1; c < mean.size(); ++c) {
+      p5[c] -= 900;
+      p95[c] += 900;
+    }
+    result.summary.mean.push_back(mean);
+    result.summary.p5.push_back(p5);
+    result.summary.p95.push_back(p95);
+  }
+  result.summary.mean[0][1] = 2.5;
+  result.summary.mean[0][2] = 1.0 / 3.0;
+  return result;
+}
+
+std::string render(Format format, const EnsembleResult& result,
+                   const engine::Scenario& scenario = {}) {
+  std::ostringstream out;
+  write_results(out, format, scenario, result);
+  return out.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// --- parse_format ---------------------------------------------------------------
+
+TEST(ParseFormat, KnownNames) {
+  EXPECT_EQ(*parse_format("table"), Format::kTable);
+  EXPECT_EQ(*parse_format("csv"), Format::kCsv);
+  EXPECT_EQ(*parse_format("json"), Format::kJson);
+}
+
+TEST(ParseFormat, UnknownNameListsTheAllowedOnes) {
+  const Result<Format> format = parse_format("xml");
+  ASSERT_FALSE(format.ok());
+  EXPECT_EQ(format.error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(format.error().message, "unknown format \"xml\"; allowed: table, csv, json");
+  EXPECT_FALSE(parse_format("CSV").ok());
+}
+
+// --- CSV ------------------------------------------------------------------------
+
+TEST(CsvFormat, OneReplicateHasOneRowPerDayAndNoReplicateColumn) {
+  const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(1, 3)));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], kCsvHeader);
+  EXPECT_EQ(lines[1], "0,1,2,3,4,5,6,7,8,9,10,11,12,13");
+  EXPECT_EQ(lines[3], "2,201,202,203,204,205,206,207,208,209,210,211,212,213");
+}
+
+TEST(CsvFormat, SeveralReplicatesThenMeanAndPercentiles) {
+  const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(3, 2)));
+  ASSERT_EQ(lines.size(), 1u + 3 * 2 + 3 * 2);
+  EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",replicate");
+  EXPECT_EQ(lines[1], "0,1,2,3,4,5,6,7,8,9,10,11,12,13,1");
+  EXPECT_EQ(lines[3], "0,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,2");
+  EXPECT_EQ(lines[6], "1,2101,2102,2103,2104,2105,2106,2107,2108,2109,2110,2111,2112,2113,3");
+  // Means and percentiles: whole values as integers, others to six decimals.
+  EXPECT_EQ(lines[7], "0,2.5,0.333333,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,mean");
+  EXPECT_EQ(lines[8], "1,1101,1102,1103,1104,1105,1106,1107,1108,1109,1110,1111,1112,1113,mean");
+  EXPECT_EQ(lines[9], "0,101,102,103,104,105,106,107,108,109,110,111,112,113,p5");
+  EXPECT_EQ(lines[12], "1,2001,2002,2003,2004,2005,2006,2007,2008,2009,2010,2011,2012,2013,p95");
+}
+
+TEST(CsvFormat, NoReplicatesGivesOnlyTheHeader) {
+  EXPECT_EQ(render(Format::kCsv, EnsembleResult{}), std::string(kCsvHeader) + "\n");
+}
+
+// --- JSON -----------------------------------------------------------------------
+
+TEST(JsonFormat, OneReplicateParsesBackWithoutSummary) {
+  engine::Scenario scenario;
+  scenario.seed = 77;
+  const std::string text = render(Format::kJson, make_result(1, 3), scenario);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  const nlohmann::ordered_json json = nlohmann::ordered_json::parse(text);
+
+  EXPECT_EQ(json["scenario"], scenario_to_json(scenario));
+  ASSERT_EQ(json["columns"].size(), kDayColumns.size());
+  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+    EXPECT_EQ(json["columns"][c], kDayColumns[c].name);
+  }
+  ASSERT_EQ(json["replicates"].size(), 1u);
+  const auto& replicate = json["replicates"][0];
+  EXPECT_EQ(replicate["replicate"], 1);
+  EXPECT_EQ(replicate["seed"], 77);
+  ASSERT_EQ(replicate["days"].size(), 3u);
+  EXPECT_EQ(replicate["days"][2]["day"], 2);
+  EXPECT_EQ(replicate["days"][2]["infections_community"], 213);
+  EXPECT_FALSE(json.contains("summary"));
+}
+
+TEST(JsonFormat, DayRowsUseTheColumnNamesInOrder) {
+  const auto json = nlohmann::ordered_json::parse(render(Format::kJson, make_result(1, 1)));
+  const auto& row = json["replicates"][0]["days"][0];
+  std::size_t c = 0;
+  for (const auto& [key, value] : row.items()) {
+    ASSERT_LT(c, kDayColumns.size());
+    EXPECT_EQ(key, kDayColumns[c].name);
+    EXPECT_EQ(value, totals(0, 0).*kDayColumns[c].member);
+    ++c;
+  }
+  EXPECT_EQ(c, kDayColumns.size());
+}
+
+TEST(JsonFormat, SeveralReplicatesHaveSeedsAndSummary) {
+  engine::Scenario scenario;
+  scenario.seed = 10;
+  const auto json = nlohmann::json::parse(render(Format::kJson, make_result(3, 2), scenario));
+  ASSERT_EQ(json["replicates"].size(), 3u);
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_EQ(json["replicates"][r]["replicate"], r + 1);
+    EXPECT_EQ(json["replicates"][r]["seed"], 10 + r);
+    EXPECT_EQ(json["replicates"][r]["days"][1]["susceptible"], 1000 * r + 101);
+  }
+  const auto& summary = json["summary"];
+  for (const char* series : {"mean", "p5", "p95"}) {
+    ASSERT_TRUE(summary.contains(series)) << series;
+    EXPECT_EQ(summary[series].size(), 2u) << series;
+  }
+  EXPECT_EQ(summary["mean"][0]["susceptible"], 2.5);
+  EXPECT_EQ(summary["mean"][0]["exposed"], 0.333333);
+  EXPECT_TRUE(summary["mean"][1]["exposed"].is_number_integer());
+  EXPECT_EQ(summary["mean"][1]["exposed"], 1102);
+  EXPECT_EQ(summary["p5"][1]["dead"], 208);
+  EXPECT_EQ(summary["p95"][1]["dead"], 2008);
+}
+
+TEST(JsonFormat, NonFiniteSummaryValuesBecomeNull) {
+  EnsembleResult result = make_result(2, 1);
+  result.summary.p5[0][3] = std::numeric_limits<double>::quiet_NaN();
+  const auto json = nlohmann::json::parse(render(Format::kJson, result));
+  EXPECT_TRUE(json["summary"]["p5"][0]["infectious"].is_null());
+}
+
+TEST(JsonFormat, NoReplicatesIsStillValidJson) {
+  const auto json = nlohmann::json::parse(render(Format::kJson, EnsembleResult{}));
+  EXPECT_TRUE(json["replicates"].empty());
+}
+
+// --- Table ----------------------------------------------------------------------
+
+TEST(TableFormat, HeaderNamesTheColumnsAndRowsAlign) {
+  const std::vector<std::string> lines = lines_of(render(Format::kTable, make_result(1, 12)));
+  ASSERT_EQ(lines.size(), 13u);
+  std::size_t from = 0;
+  for (const auto& column : kDayColumns) {
+    const std::size_t at = lines[0].find(column.name, from);
+    ASSERT_NE(at, std::string::npos) << column.name;
+    from = at + column.name.size();
+  }
+  for (const std::string& line : lines) EXPECT_EQ(line.size(), lines[0].size()) << line;
+  // Right-aligned: the last digits of "day" sit under its last letter.
+  EXPECT_THAT(lines[0], StartsWith("day"));
+  EXPECT_THAT(lines[1], StartsWith("  0"));
+  EXPECT_THAT(lines[11], StartsWith(" 10"));
+  EXPECT_THAT(lines[12], HasSubstr(" 1113"));
+}
+
+TEST(TableFormat, SeveralReplicatesShowTheRoundedMean) {
+  const std::vector<std::string> lines = lines_of(render(Format::kTable, make_result(3, 2)));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0],
+            "# mean of 3 replicates (use --format csv or json for each replicate and the "
+            "5th/95th percentiles)");
+  EXPECT_THAT(lines[1], StartsWith("day  susceptible  exposed"));
+  // 2.5 and 1/3 round to 3 and 0.
+  EXPECT_THAT(lines[2], StartsWith("  0            3        0"));
+  EXPECT_THAT(lines[3], HasSubstr(" 1102 "));
+}
+
+TEST(TableFormat, OutputIsDeterministic) {
+  const EnsembleResult result = make_result(3, 5);
+  for (Format format : {Format::kTable, Format::kCsv, Format::kJson}) {
+    EXPECT_EQ(render(format, result), render(format, result));
+  }
+}
+
+}  // namespace
+}  // namespace outbreak::io
