@@ -6,6 +6,7 @@ namespace outbreak::cli {
 struct BenchOptions {
   int threads = 1;     // must be >= 1
   bool quick = false;  // leave out the 10-million-agent scenario
+  bool large = false;  // add 30 and 100 million agents (needs ~3 GB and a few minutes)
 };
 
 // Runs the standard scenarios (100k, 1M and, without `quick`, 10M agents,

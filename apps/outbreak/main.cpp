@@ -49,6 +49,8 @@ void add_bench(CLI::App& app, BenchOptions& options) {
       ->type_name("N")
       ->capture_default_str();
   bench->add_flag("--quick", options.quick, "Leave out the 10-million-agent scenario");
+  bench->add_flag("--large", options.large,
+                  "Add 30 and 100 million agents, for the cost-per-agent-day curve");
 }
 
 int parse_and_run(int argc, char** argv) {

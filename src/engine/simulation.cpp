@@ -112,10 +112,32 @@ struct Cohort {
   std::int64_t symptomatic_course = 0;
 };
 
+// Makes room for `extra` more elements, growing by a quarter at a time
+// rather than doubling: the lists that hold agents or walks are the largest
+// allocations of a run, and doubling could leave half of one unused.
+template <typename T>
+void grow_for(std::vector<T>& v, std::size_t extra) {
+  const std::size_t need = v.size() + extra;
+  if (need > v.capacity()) v.reserve(std::max(need, v.capacity() + v.capacity() / 4));
+}
+
+// Empties a per-thread buffer; one that grew large on a peak day gives its
+// memory back rather than holding it for the rest of the run.
+template <typename T>
+void reset_buffer(std::vector<T>& v) {
+  constexpr std::size_t kKeepBytes = std::size_t{1} << 20;
+  if (v.capacity() * sizeof(T) > kKeepBytes) {
+    std::vector<T>().swap(v);
+  } else {
+    v.clear();
+  }
+}
+
 template <typename T>
 void append(std::vector<T>& to, std::vector<T>& from) {
+  grow_for(to, from.size());
   to.insert(to.end(), from.begin(), from.end());
-  from.clear();
+  reset_buffer(from);
 }
 
 void sort_unique(std::vector<std::uint32_t>& v) {
@@ -144,6 +166,7 @@ class Simulation::Impl {
   void transmit_in_community(std::int16_t t);
   void trace(std::int16_t t);
   void fold(std::int16_t t);
+  void queue_walks(Route route);
   void count(std::int16_t t);
 
   // Per agent.
@@ -633,15 +656,27 @@ void Simulation::Impl::fold(std::int16_t t) {
     for (AgentId a : x.released) {
       releases_[ring_slot(quarantine_until_[a], releases_.size())].push_back(a);
     }
-    x.released.clear();
-    for (const Walk& w : x.home_walks) {
-      home_walks_[ring_slot(day_of(w, Route::kHome), home_walks_.size())].push_back(w);
-    }
-    x.home_walks.clear();
-    for (const Walk& w : x.work_walks) {
-      work_walks_[ring_slot(day_of(w, Route::kWork), work_walks_.size())].push_back(w);
-    }
-    x.work_walks.clear();
+    reset_buffer(x.released);
+  }
+  queue_walks(Route::kHome);
+  queue_walks(Route::kWork);
+}
+
+// Moves the threads' walks into the ring slot of the day of their next
+// success, each slot grown once by what it receives.
+void Simulation::Impl::queue_walks(Route route) {
+  std::vector<std::vector<Walk>>& ring = route == Route::kHome ? home_walks_ : work_walks_;
+  const auto walks = [&](Tally& x) -> std::vector<Walk>& {
+    return route == Route::kHome ? x.home_walks : x.work_walks;
+  };
+  std::vector<std::size_t> incoming(ring.size(), 0);
+  for (Tally& x : tallies_) {
+    for (const Walk& w : walks(x)) ++incoming[ring_slot(day_of(w, route), ring.size())];
+  }
+  for (std::size_t i = 0; i < ring.size(); ++i) grow_for(ring[i], incoming[i]);
+  for (Tally& x : tallies_) {
+    for (const Walk& w : walks(x)) ring[ring_slot(day_of(w, route), ring.size())].push_back(w);
+    reset_buffer(walks(x));
   }
 }
 
@@ -713,14 +748,15 @@ std::uint64_t estimate_memory_bytes(const Scenario& s) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(s.population, 0));
   const auto employed = static_cast<std::uint64_t>(
       std::llround(std::clamp(s.employment_rate, 0.0, 1.0) * static_cast<double>(n)));
-  const auto household = static_cast<std::uint64_t>(std::max<std::int64_t>(s.household_size, 1));
-  const auto office = static_cast<std::uint64_t>(std::max<std::int64_t>(s.office_size, 1));
-  // Agent state 5 B, office of each agent 4 B, office seats 4 B per employed
-  // agent, 4 B pressure per place plus at worst an active-list entry, and
-  // cohort lists that hold each infected agent once (4 B) until it resolves.
-  // The 32 MiB cover tables, thread stacks and the day's small lists.
-  return n * (5 + 4 + 4) + employed * 4 + (n / household + employed / office + 2) * 8 +
-         (std::uint64_t{32} << 20);
+  // An upper bound, for the worst case of every agent infectious at once:
+  // agent state 5 B and office of each agent 4 B; office seats 4 B per
+  // employed agent; each infected agent in one cohort list (4 B); a pending
+  // home walk per agent and a work walk per employed agent (16 B each); lists
+  // grow by a quarter at a time, so up to 25% more. The 64 MiB cover the
+  // per-thread buffers, tables and the day's small lists.
+  const std::uint64_t walks = (s.household_size > 1 ? n : 0) + employed;
+  const std::uint64_t lists = n * 4 + walks * sizeof(Walk);
+  return n * (5 + 4) + employed * 4 + lists + lists / 4 + (std::uint64_t{64} << 20);
 }
 
 }  // namespace outbreak::engine

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -178,6 +179,8 @@ struct Silent {
   void (*apply)(Scenario&);
   std::int64_t DayTotals::*column;
 };
+
+void PrintTo(const Silent& c, std::ostream* os) { *os << c.name; }
 
 class SilentChannel : public ::testing::TestWithParam<Silent> {};
 

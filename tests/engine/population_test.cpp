@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <stdexcept>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct Shape {
   std::int64_t office;
   double employment_rate;
 };
+
+void PrintTo(const Shape& c, std::ostream* os) {
+  *os << "N=" << c.n << " household=" << c.household << " office=" << c.office
+      << " employment=" << c.employment_rate;
+}
 
 class PopulationShape : public ::testing::TestWithParam<Shape> {};
 

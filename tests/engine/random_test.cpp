@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -233,6 +234,8 @@ struct SuccessCase {
   SetFn sets;
   std::uint64_t n;
 };
+
+void PrintTo(const SuccessCase& c, std::ostream* os) { *os << c.name; }
 
 class Successes : public ::testing::TestWithParam<SuccessCase> {};
 

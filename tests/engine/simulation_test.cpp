@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ostream>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
@@ -28,6 +29,8 @@ struct Variant {
   const char* name;
   void (*apply)(Scenario&);
 };
+
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
 
 class SimulationInvariants : public ::testing::TestWithParam<Variant> {};
 
@@ -162,6 +165,21 @@ TEST(Simulation, ThreadCountDoesNotChangeTheSeriesWithoutInterventions) {
   ASSERT_GT(one.back().total_infected, 200);
   EXPECT_EQ(run_series(s, 8, 3), one);
   EXPECT_EQ(run_series(s, 8, 0), one);
+}
+
+// Large enough that every parallel loop (community blocks of 2^16 agents,
+// lists of thousands of agents, population chunks) is split among threads.
+TEST(Simulation, ThreadCountDoesNotChangeALargerRun) {
+  Scenario s = small_scenario();
+  s.population = 300'000;
+  s.initial_infected = 300;
+  s.days = 70;
+  s.contact_tracing = true;
+  s.community_contacts = 15;
+  const auto one = run_series(s, 12, 1);
+  ASSERT_GT(one.back().total_infected, 30'000) << "too small an epidemic to compare";
+  EXPECT_EQ(run_series(s, 12, 2), one);
+  EXPECT_EQ(run_series(s, 12, 0), one);
 }
 
 TEST(Simulation, DifferentSeedsGiveDifferentSeries) {

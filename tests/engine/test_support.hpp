@@ -74,10 +74,6 @@ inline std::vector<DayTotals> run_series(const Scenario& s, std::uint64_t seed, 
   return recorder.rows;
 }
 
-inline std::vector<DayTotals> run_series(const Scenario& s) {
-  return run_series(s, static_cast<std::uint64_t>(s.seed), 2);
-}
-
 // Checks every documented invariant of one series, row by row and across
 // consecutive rows, plus the exact bookkeeping that follows from a disease
 // course fixed in days since infection: everyone infected on day d is exposed

@@ -48,6 +48,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,8 @@ struct PairCase {
   std::int64_t first_day;
   std::int64_t last_day;
 };
+
+void PrintTo(const PairCase& c, std::ostream* os) { *os << c.name; }
 
 class PairTransmission : public ::testing::TestWithParam<PairCase> {};
 
