@@ -103,8 +103,9 @@ struct Tally {
   std::vector<AgentId> infected;        // today's new infections
   std::vector<AgentId> detected;        // index cases found today
   std::vector<AgentId> released;        // look at again when their quarantine ends
-  std::vector<Walk> home_walks;         // walks whose next success is on a later day
-  std::vector<Walk> work_walks;
+  // Pending walks by route and by the day of their next success (a ring),
+  // kept per thread so that no pass has to gather them serially.
+  std::vector<std::vector<Walk>> walks[2];
 };
 
 struct Cohort {
@@ -118,7 +119,7 @@ struct Cohort {
 template <typename T>
 void grow_for(std::vector<T>& v, std::size_t extra) {
   const std::size_t need = v.size() + extra;
-  if (need > v.capacity()) v.reserve(std::max(need, v.capacity() + v.capacity() / 4));
+  if (need > v.capacity()) v.reserve(std::max(need, v.capacity() + v.capacity() / 4 + 64));
 }
 
 // Empties a per-thread buffer; one that grew large on a peak day gives its
@@ -166,7 +167,6 @@ class Simulation::Impl {
   void transmit_in_community(std::int16_t t);
   void trace(std::int16_t t);
   void fold(std::int16_t t);
-  void queue_walks(Route route);
   void count(std::int16_t t);
 
   // Per agent.
@@ -190,8 +190,9 @@ class Simulation::Impl {
     return w.start + w.cell / members(w, route);
   }
   std::uint32_t next_cell(const Walk& w, Route route, std::uint32_t from) const;
+  void queue(const Walk& w, Route route, Tally& tally);
   template <typename Infect>
-  void walk(std::vector<Walk>& due, Route route, std::int16_t t, const Infect& try_infect);
+  void walk(Route route, std::int16_t t, const Infect& try_infect);
 
   void seed_initial_infections();
   Cohort* cohort(std::int64_t day) {
@@ -222,9 +223,7 @@ class Simulation::Impl {
   double risk_[2][2];
   double inv_log_escape_[2][2];
 
-  std::vector<Cohort> cohorts_;                // ring by infection day
-  std::vector<std::vector<Walk>> home_walks_;  // ring by day of the next success
-  std::vector<std::vector<Walk>> work_walks_;
+  std::vector<Cohort> cohorts_;                    // ring by infection day
   std::vector<std::vector<AgentId>> trace_queue_;  // ring by due day: index cases
   std::vector<std::vector<AgentId>> releases_;     // ring by quarantine end day
   std::vector<std::int64_t> quarantine_ends_;      // [d]: quarantines with until == d
@@ -247,6 +246,8 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
       tallies_([&] {
         Tally exemplar;
         exemplar.end_delta.assign(static_cast<std::size_t>(scenario.isolation_days) + 2, 0);
+        for (auto& ring : exemplar.walks)
+          ring.resize(static_cast<std::size_t>(scenario.sick_days) + 1);
         return exemplar;
       }()) {
   if (!validate(s_).empty()) throw std::invalid_argument("Simulation: invalid scenario");
@@ -277,8 +278,6 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
   }
   const auto days = static_cast<std::size_t>(s_.sick_days) + 1;
   cohorts_.resize(days);
-  home_walks_.resize(days);
-  work_walks_.resize(days);
   trace_queue_.resize(static_cast<std::size_t>(s_.tracing_delay_days) + 1);
   releases_.resize(static_cast<std::size_t>(s_.isolation_days) + 2);
   quarantine_ends_.assign(static_cast<std::size_t>(s_.days + s_.isolation_days) + 3, 0);
@@ -485,13 +484,13 @@ void Simulation::Impl::start_walks(AgentId a, Tally& tally) {
   w.reduced = (flags_[a] & kAsymptomatic) ? 1 : 0;
   w.first = pop_.home_begin(pop_.home_of(a));
   w.cell = next_cell(w, Route::kHome, 0);
-  if (w.cell < cells(w, Route::kHome)) tally.home_walks.push_back(w);
+  if (w.cell < cells(w, Route::kHome)) queue(w, Route::kHome, tally);
 
   const PlaceId office = pop_.office_of(a);
   if (office == kNoPlace) return;
   w.first = office * pop_.office_size();
   w.cell = next_cell(w, Route::kWork, 0);
-  if (w.cell < cells(w, Route::kWork)) tally.work_walks.push_back(w);
+  if (w.cell < cells(w, Route::kWork)) queue(w, Route::kWork, tally);
 }
 
 bool Simulation::Impl::at_work(AgentId a, std::int16_t t) const {
@@ -502,65 +501,75 @@ bool Simulation::Impl::at_work(AgentId a, std::int16_t t) const {
   return !symptomatic;
 }
 
-// Takes today's successes of the walks in `due`: try_infect(source, target,
+void Simulation::Impl::queue(const Walk& w, Route route, Tally& tally) {
+  auto& ring = tally.walks[static_cast<int>(route)];
+  std::vector<Walk>& slot = ring[ring_slot(day_of(w, route), ring.size())];
+  grow_for(slot, 1);
+  slot.push_back(w);
+}
+
+// Takes today's successes of the route's walks: try_infect(source, target,
 // tally) decides, then each walk moves on to its next success.
 template <typename Infect>
-void Simulation::Impl::walk(std::vector<Walk>& due, Route route, std::int16_t t,
-                            const Infect& try_infect) {
+void Simulation::Impl::walk(Route route, std::int16_t t, const Infect& try_infect) {
+  // Today's walks from every thread's ring; taking them out first keeps the
+  // rings free for the walks that move on to later days.
+  std::vector<std::vector<Walk>> batches;
+  for (Tally& x : tallies_) {
+    auto& ring = x.walks[static_cast<int>(route)];
+    std::vector<Walk>& due = ring[ring_slot(t, ring.size())];
+    if (!due.empty()) batches.push_back(std::move(due));
+    due = {};
+  }
   // Targets are in no memory order: fetch the seat two steps ahead and the
   // target's state one step ahead, so that the cache misses overlap.
   const auto target_of = [&](const Walk& w, std::uint32_t m) {
     const std::uint32_t index = w.first + w.cell % m;
     return route == Route::kHome ? index : pop_.seat(index);
   };
-  arena_.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, due.size(), 256), [&](const auto& range) {
-      Tally& tally = tallies_.local();
-      for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        if (route == Route::kWork && i + 16 < range.end()) {
-          const Walk& ahead = due[i + 16];
-          __builtin_prefetch(pop_.seat_address(ahead.first + ahead.cell % members(ahead, route)));
-          __builtin_prefetch(&quarantine_until_[ahead.source]);
+  for (const std::vector<Walk>& due : batches) {
+    arena_.execute([&] {
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, due.size(), 256), [&](const auto& r) {
+        Tally& tally = tallies_.local();
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          if (route == Route::kWork && i + 16 < r.end()) {
+            const Walk& ahead = due[i + 16];
+            __builtin_prefetch(pop_.seat_address(ahead.first + ahead.cell % members(ahead, route)));
+            __builtin_prefetch(&quarantine_until_[ahead.source]);
+          }
+          if (i + 8 < r.end()) {
+            const Walk& ahead = due[i + 8];
+            const AgentId target = target_of(ahead, members(ahead, route));
+            __builtin_prefetch(&infected_day_[target]);
+            __builtin_prefetch(&quarantine_until_[target]);
+          }
+          Walk w = due[i];
+          const std::uint32_t m = members(w, route);
+          const auto today_end = static_cast<std::uint32_t>((t - w.start + 1) * m);
+          while (w.cell < today_end) {
+            const AgentId target = target_of(w, m);
+            if (target != w.source) try_infect(w.source, target, tally);
+            w.cell = next_cell(w, route, w.cell + 1);
+          }
+          if (w.cell < cells(w, route)) queue(w, route, tally);
         }
-        if (i + 8 < range.end()) {
-          const Walk& ahead = due[i + 8];
-          const AgentId target = target_of(ahead, members(ahead, route));
-          __builtin_prefetch(&infected_day_[target]);
-          __builtin_prefetch(&quarantine_until_[target]);
-        }
-        Walk w = due[i];
-        const std::uint32_t m = members(w, route);
-        const auto today_end = static_cast<std::uint32_t>((t - w.start + 1) * m);
-        while (w.cell < today_end) {
-          const AgentId target = target_of(w, m);
-          if (target != w.source) try_infect(w.source, target, tally);
-          w.cell = next_cell(w, route, w.cell + 1);
-        }
-        if (w.cell < cells(w, route)) {
-          (route == Route::kHome ? tally.home_walks : tally.work_walks).push_back(w);
-        }
-      }
+      });
     });
-  });
-  // Release the slot's memory: the queue of the peak day would otherwise be
-  // held by every slot of the ring.
-  std::vector<Walk>().swap(due);
+  }
 }
 
 void Simulation::Impl::transmit_at_home(std::int16_t t) {
-  walk(home_walks_[ring_slot(t, home_walks_.size())], Route::kHome, t,
-       [&](AgentId, AgentId target, Tally& tally) {
-         if (infect(target, t, tally)) ++tally.counts.new_home;
-       });
+  walk(Route::kHome, t, [&](AgentId, AgentId target, Tally& tally) {
+    if (infect(target, t, tally)) ++tally.counts.new_home;
+  });
 }
 
 void Simulation::Impl::transmit_at_work(std::int16_t t) {
-  walk(work_walks_[ring_slot(t, work_walks_.size())], Route::kWork, t,
-       [&](AgentId source, AgentId target, Tally& tally) {
-         if (infected_day_[target] != kNever || quarantine_until_[target] > t) return;
-         if (!at_work(source, t)) return;
-         if (infect(target, t, tally)) ++tally.counts.new_work;
-       });
+  walk(Route::kWork, t, [&](AgentId source, AgentId target, Tally& tally) {
+    if (infected_day_[target] != kNever || quarantine_until_[target] > t) return;
+    if (!at_work(source, t)) return;
+    if (infect(target, t, tally)) ++tally.counts.new_work;
+  });
 }
 
 // Each of an agent's community_contacts daily contacts is with a random agent
@@ -658,26 +667,6 @@ void Simulation::Impl::fold(std::int16_t t) {
     }
     reset_buffer(x.released);
   }
-  queue_walks(Route::kHome);
-  queue_walks(Route::kWork);
-}
-
-// Moves the threads' walks into the ring slot of the day of their next
-// success, each slot grown once by what it receives.
-void Simulation::Impl::queue_walks(Route route) {
-  std::vector<std::vector<Walk>>& ring = route == Route::kHome ? home_walks_ : work_walks_;
-  const auto walks = [&](Tally& x) -> std::vector<Walk>& {
-    return route == Route::kHome ? x.home_walks : x.work_walks;
-  };
-  std::vector<std::size_t> incoming(ring.size(), 0);
-  for (Tally& x : tallies_) {
-    for (const Walk& w : walks(x)) ++incoming[ring_slot(day_of(w, route), ring.size())];
-  }
-  for (std::size_t i = 0; i < ring.size(); ++i) grow_for(ring[i], incoming[i]);
-  for (Tally& x : tallies_) {
-    for (const Walk& w : walks(x)) ring[ring_slot(day_of(w, route), ring.size())].push_back(w);
-    reset_buffer(walks(x));
-  }
 }
 
 // Today's totals from the cohorts and the running counts.
@@ -708,16 +697,16 @@ std::size_t Simulation::Impl::memory_bytes() const {
   std::size_t bytes = sizeof(*this) + pop_.memory_bytes();
   bytes += std::size_t{n_} * (2 * sizeof(std::int16_t) + sizeof(std::uint8_t));
   for (const Cohort& c : cohorts_) bytes += c.agents.capacity() * sizeof(AgentId);
-  for (const auto& v : home_walks_) bytes += v.capacity() * sizeof(Walk);
-  for (const auto& v : work_walks_) bytes += v.capacity() * sizeof(Walk);
   for (const auto& v : trace_queue_) bytes += v.capacity() * sizeof(AgentId);
   for (const auto& v : releases_) bytes += v.capacity() * sizeof(AgentId);
   bytes += quarantine_ends_.capacity() * sizeof(std::int64_t);
   for (const Tally& x : tallies_) {
     bytes +=
         sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
-        (x.infected.capacity() + x.detected.capacity() + x.released.capacity()) * sizeof(AgentId) +
-        (x.home_walks.capacity() + x.work_walks.capacity()) * sizeof(Walk);
+        (x.infected.capacity() + x.detected.capacity() + x.released.capacity()) * sizeof(AgentId);
+    for (const auto& ring : x.walks) {
+      for (const auto& v : ring) bytes += v.capacity() * sizeof(Walk);
+    }
   }
   return bytes;
 }
