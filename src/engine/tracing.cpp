@@ -1,0 +1,51 @@
+// Contact tracing and quarantine; see simulation_impl.hpp.
+#include <vector>
+
+#include "simulation_impl.hpp"
+
+namespace outbreak::engine {
+
+// Index cases detected tracing_delay_days ago have every living member of
+// their home and office quarantined from tomorrow for isolation_days days.
+void Simulation::Impl::trace(std::int16_t t) {
+  std::vector<AgentId>& due = trace_queue_[ring_slot(t, trace_queue_.size())];
+  if (due.empty()) return;
+  const auto until = static_cast<std::int16_t>(t + 1 + s_.isolation_days);
+  // Each place once, so that every agent is written by one thread per pass.
+  std::vector<PlaceId> places;
+  places.reserve(due.size());
+  for (AgentId a : due) places.push_back(pop_.home_of(a));
+  sort_unique(places);
+  parallel_each(places, 64, [&](PlaceId h, Tally& tally) {
+    for (AgentId a = pop_.home_begin(h); a < pop_.home_end(h); ++a) quarantine(a, t, until, tally);
+  });
+  places.clear();
+  for (AgentId a : due) {
+    if (pop_.office_of(a) != kNoPlace) places.push_back(pop_.office_of(a));
+  }
+  sort_unique(places);
+  parallel_each(places, 8, [&](PlaceId o, Tally& tally) {
+    for (AgentId a : pop_.office_members(o)) quarantine(a, t, until, tally);
+  });
+  due.clear();
+}
+
+void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally) {
+  if (flags_[a] & kDead) return;
+  const std::int16_t previous = quarantine_until_[a];
+  if (previous >= until) return;  // already quarantined by another place today
+  if (previous > t + 1) {
+    --tally.end_delta[static_cast<std::size_t>(previous - t)];  // extended
+  } else {
+    ++tally.counts.quarantine_new;
+  }
+  ++tally.end_delta[static_cast<std::size_t>(until - t)];
+  quarantine_until_[a] = until;
+  const std::int16_t infected = infected_day_[a];
+  if (infected != kNever && t + 1 - infected < s_.sick_days) {
+    sync(a, static_cast<std::int16_t>(t + 1), tally);
+    tally.released.push_back(a);
+  }
+}
+
+}  // namespace outbreak::engine
