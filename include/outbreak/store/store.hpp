@@ -1,0 +1,239 @@
+// Store: simulation jobs, their queue state and their results, in SQL.
+//
+// One interface, two backends (SQLite, PostgreSQL), chosen by URL through
+// open_store() (outbreak/store/open.hpp). The jobs module builds the worker
+// loop on these primitives; each primitive is one atomic transaction.
+//
+// Ownership: a Store owns its database connection(s) and closes them when
+// destroyed. Records and rows are returned by value; the caller owns them.
+//
+// Thread-safety: every method of one Store may be called from any thread;
+// calls on one Store are serialised internally (one connection), except
+// wait_for_work(), which blocks only other wait_for_work() callers. For
+// parallel work open one Store per worker; Stores on the same database (in
+// one process or many) coordinate through the database alone.
+//
+// Errors are values, never exceptions across this interface:
+//   kInvalidInput  a bad argument or a transition that is not allowed (e.g.
+//                  retry of a succeeded job); also a database whose schema
+//                  is newer than this binary (see migrate()).
+//   kNotFound      no simulation with that id; also "lease lost" (see
+//                  is_lease_lost()).
+//   kIo            the database could not be reached or a statement failed.
+//   kInternal      a broken invariant inside the store.
+//
+// Time: the store has no clock. Every call that records a time takes `now`
+// (system_clock, stored as UTC with microsecond precision), so tests and the
+// worker inject one.
+//
+// Leases: a job is "held" by a worker while its status is running and its
+// worker_id is that worker. A lease that has expired still counts as held
+// until requeue_expired() takes the job away; from then on every call that
+// needs the lease fails with "lease lost" and writes nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/ensemble.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+using Duration = std::chrono::milliseconds;
+
+enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+
+// "queued", "running", "succeeded", "failed", "cancelled": the values of the
+// simulations.status column.
+std::string_view to_string(JobStatus status);
+// The inverse of to_string; nullopt for anything else (case-sensitive).
+std::optional<JobStatus> job_status_from_string(std::string_view text);
+
+// What enqueue() needs. `scenario_json` is stored verbatim (validated by the
+// caller); `days` and `replicates` are copied from it so that progress can be
+// shown without parsing it.
+struct NewSimulation {
+  std::string name;
+  std::string scenario_json;
+  std::optional<std::string> email;
+  std::int64_t days = 0;
+  std::int64_t replicates = 1;
+  int max_attempts = 3;  // >= 1
+};
+
+// One row of `simulations`.
+struct SimulationRecord {
+  std::string id;  // random UUIDv4, lower-case, with hyphens
+  std::string name;
+  JobStatus status = JobStatus::kQueued;
+  std::string scenario_json;
+  std::optional<std::string> email;
+  TimePoint created_at;
+  std::optional<TimePoint> started_at;   // the latest claim
+  std::optional<TimePoint> finished_at;  // set on succeeded, failed, cancelled
+  // The last (replicate, day) stored; nullopt before the first write_days().
+  std::optional<std::int64_t> progress_replicate;
+  std::optional<std::int64_t> progress_day;
+  std::int64_t days = 0;
+  std::int64_t replicates = 1;
+  int attempts = 0;  // failed tries: expired leases and finish(kFailed)
+  int max_attempts = 3;
+  std::optional<std::string> error;      // the last error, kept for dead letters
+  std::optional<std::string> worker_id;  // the holder, or the last holder
+  std::optional<TimePoint> lease_expires_at;
+  bool cancel_requested = false;
+};
+
+// One row of `simulation_days`.
+struct DayRow {
+  std::int64_t replicate = 0;
+  engine::DayTotals totals;  // totals.day is the day
+  bool operator==(const DayRow&) const = default;
+};
+
+// Returned by calls that need the lease: whether cancel() was requested, so
+// the worker can stop at the next day without another round trip.
+struct LeaseState {
+  bool cancel_requested = false;
+};
+
+// What requeue_expired() did.
+struct RequeueCounts {
+  int requeued = 0;   // back to queued, attempts + 1
+  int failed = 0;     // attempts reached max_attempts: failed (dead letter)
+  int cancelled = 0;  // cancel had been requested: cancelled
+};
+
+// True for the error returned when the worker no longer holds the job.
+bool is_lease_lost(const Error& error);
+// The "lease lost" error for simulation `id` and `worker_id`.
+Error lease_lost_error(std::string_view id, std::string_view worker_id);
+
+class Store {
+ public:
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  // "sqlite" or "postgresql".
+  virtual std::string_view backend() const = 0;
+
+  // --- Schema -------------------------------------------------------------
+
+  // Applies every migration this binary knows that the database lacks, each
+  // recorded in schema_migrations(version, applied_at), all under a database
+  // lock (SQLite BEGIN IMMEDIATE, PostgreSQL pg_advisory_xact_lock), so
+  // concurrent callers are safe. Idempotent. Must succeed before any other
+  // call. Errors: kInvalidInput if the database's schema is newer than this
+  // binary knows ("database schema version N is newer than this outbreak
+  // (knows up to M); upgrade outbreak"); kIo.
+  virtual Status migrate() = 0;
+  // The highest applied migration, 0 for an empty database. Errors: kIo.
+  virtual Result<int> schema_version() = 0;
+
+  // --- Queue --------------------------------------------------------------
+
+  // Adds a queued job with a new random id, created_at = now, attempts 0, and
+  // wakes wait_for_work() callers. Errors: kInvalidInput (empty name,
+  // days < 0, replicates < 1, max_attempts < 1), kIo.
+  virtual Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) = 0;
+
+  // Atomically takes the oldest queued job (by created_at, then id): status
+  // running, worker_id, started_at = now, lease until now + lease; attempts
+  // unchanged. Exactly one concurrent caller gets any one job. nullopt when
+  // nothing is queued. Errors: kIo.
+  virtual Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
+                                                        TimePoint now) = 0;
+
+  // Heartbeat: extends the lease to now + lease. Errors: lease lost, kIo.
+  virtual Result<LeaseState> renew_lease(std::string_view id, std::string_view worker_id,
+                                         Duration lease, TimePoint now) = 0;
+
+  // In one transaction: upserts `rows` of `replicate` (rewriting a day
+  // replaces it), sets progress to (replicate, last day of rows) and renews
+  // the lease, so progress is never ahead of the stored rows. Empty `rows`
+  // only renews the lease. Errors: lease lost (nothing written),
+  // kInvalidInput (replicate < 0, a day twice in `rows`), kIo.
+  virtual Result<LeaseState> write_days(std::string_view id, std::string_view worker_id,
+                                        std::int64_t replicate,
+                                        std::span<const engine::DayTotals> rows, Duration lease,
+                                        TimePoint now) = 0;
+
+  // Replaces the job's per-day summary (all three statistics must have the
+  // same length). Errors: lease lost, kInvalidInput, kIo.
+  virtual Status write_summary(std::string_view id, std::string_view worker_id,
+                               const engine::Summary& summary) = 0;
+
+  // Ends a held job: status `final_status` (succeeded, failed or cancelled),
+  // finished_at = now, lease cleared, error = `error` (nullopt clears it).
+  // kFailed also counts an attempt; a failed job is not retried
+  // automatically (see retry()). Errors: lease lost, kInvalidInput (a status
+  // that is not final), kIo.
+  virtual Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
+                        std::optional<std::string> error, TimePoint now) = 0;
+
+  // Graceful shutdown: gives a held job back to queued without spending an
+  // attempt (worker and lease cleared, started_at kept). If cancel was
+  // requested the job ends cancelled instead. Errors: lease lost, kIo.
+  virtual Status release(std::string_view id, std::string_view worker_id, TimePoint now) = 0;
+
+  // Takes every running job whose lease expired before `now` away from its
+  // worker: attempts + 1 and error "lease expired (worker W)"; then back to
+  // queued, or failed (dead letter, finished_at = now) once attempts reaches
+  // max_attempts, or cancelled if cancel was requested. Wakes waiting
+  // workers when something was requeued. Errors: kIo.
+  virtual Result<RequeueCounts> requeue_expired(TimePoint now) = 0;
+
+  // A queued job ends cancelled at once (finished_at = now); a running one
+  // gets cancel_requested and the worker ends it with finish(kCancelled) at
+  // the next day. Returns the status after the call. Errors: kNotFound,
+  // kInvalidInput (already succeeded, failed or cancelled), kIo.
+  virtual Result<JobStatus> cancel(std::string_view id, TimePoint now) = 0;
+
+  // A failed or cancelled job goes back to queued with a fresh budget:
+  // attempts 0, cancel_requested false, started/finished/worker/lease
+  // cleared; the last error is kept until the job finishes again. Stored
+  // rows stay and are overwritten by the rerun. Errors: kNotFound,
+  // kInvalidInput (queued, running or succeeded), kIo.
+  virtual Status retry(std::string_view id) = 0;
+
+  // Blocks until work may be available or `timeout` passes: true when woken
+  // by an enqueue (or a requeue) since the previous call on this Store,
+  // false on timeout. PostgreSQL: LISTEN/NOTIFY, also across machines; the
+  // first call starts listening and returns true at once so the caller
+  // claims again. SQLite: wakes on enqueues through any Store on the same
+  // file in this process; other processes are seen only by polling, so
+  // callers must claim again after a timeout too. Errors: kIo.
+  virtual Result<bool> wait_for_work(Duration timeout) = 0;
+
+  // --- Reading ------------------------------------------------------------
+
+  // Errors: kNotFound, kIo.
+  virtual Result<SimulationRecord> get(std::string_view id) = 0;
+  // Newest first (created_at descending), at most `limit`, optionally only
+  // those with `status`. Errors: kInvalidInput (limit < 0), kIo.
+  virtual Result<std::vector<SimulationRecord>> list(std::optional<JobStatus> status,
+                                                     int limit) = 0;
+  // Stored days ordered by replicate, then day; optionally one replicate.
+  // Errors: kNotFound (no such simulation), kIo.
+  virtual Result<std::vector<DayRow>> results(std::string_view id,
+                                              std::optional<std::int64_t> replicate) = 0;
+  // The stored summary, empty vectors if none was written. DayValues[0] of
+  // each entry is the day. Errors: kNotFound, kIo.
+  virtual Result<engine::Summary> summary(std::string_view id) = 0;
+};
+
+// A random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"). Thread-safe.
+std::string new_uuid_v4();
+
+}  // namespace outbreak::store

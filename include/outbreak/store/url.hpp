@@ -1,0 +1,46 @@
+// Database URLs: parsing, and redaction of passwords for messages and logs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::store {
+
+enum class Backend { kSqlite, kPostgres };
+
+struct DatabaseUrl {
+  Backend backend = Backend::kSqlite;
+  std::string path;  // SQLite: the file path as given (absolute or relative)
+  // PostgreSQL, percent-decoded. Empty host: libpq's default (a local socket).
+  std::string user;
+  std::string password;
+  std::string host;
+  std::optional<int> port;
+  std::string database;
+  std::vector<std::pair<std::string, std::string>> params;  // ?key=value, passed to libpq
+};
+
+// Parses `url`. Errors (kInvalidInput, the message names the problem and the
+// redacted URL): unknown or missing scheme, empty SQLite path, query
+// parameters on a SQLite URL, a port that is not 1..65535, bad percent
+// escapes, a missing database name on a PostgreSQL URL. Pure; thread-safe.
+Result<DatabaseUrl> parse_database_url(std::string_view url);
+
+// `url` with the password (if any) replaced by "***", also in a query
+// parameter named password; safe to log even when `url` is malformed.
+std::string redact_url(std::string_view url);
+
+// The libpq keyword=value connection string for a PostgreSQL URL (values
+// quoted); contains the password, so never log it.
+std::string postgres_conninfo(const DatabaseUrl& url);
+
+// `text` with every occurrence of `secret` replaced by "***" (no-op for an
+// empty secret): a last guard on messages from libraries.
+std::string scrub(std::string text, std::string_view secret);
+
+}  // namespace outbreak::store

@@ -1,0 +1,157 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace outbreak::store::detail {
+namespace {
+
+// Version 1 on SQLite: times are UTC text "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+// (sortable, understood by SQLite's date functions), booleans 0/1.
+constexpr std::string_view kSqliteV1 = R"sql(
+CREATE TABLE simulations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  scenario_json TEXT NOT NULL,
+  email TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  progress_replicate INTEGER,
+  progress_day INTEGER,
+  days INTEGER NOT NULL,
+  replicates INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  error TEXT,
+  worker_id TEXT,
+  lease_expires_at TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX simulations_queue ON simulations (status, created_at, id);
+CREATE INDEX simulations_lease ON simulations (lease_expires_at) WHERE status = 'running';
+CREATE TABLE simulation_days (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  susceptible INTEGER NOT NULL,
+  exposed INTEGER NOT NULL,
+  infectious INTEGER NOT NULL,
+  symptomatic INTEGER NOT NULL,
+  currently_infected INTEGER NOT NULL,
+  isolated INTEGER NOT NULL,
+  recovered INTEGER NOT NULL,
+  dead INTEGER NOT NULL,
+  total_infected INTEGER NOT NULL,
+  new_infections INTEGER NOT NULL,
+  infections_home INTEGER NOT NULL,
+  infections_work INTEGER NOT NULL,
+  infections_community INTEGER NOT NULL,
+  PRIMARY KEY (simulation_id, replicate, day)
+) WITHOUT ROWID;
+CREATE TABLE simulation_summary (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  day INTEGER NOT NULL,
+  statistic TEXT NOT NULL CHECK (statistic IN ('mean', 'p5', 'p95')),
+  susceptible REAL NOT NULL,
+  exposed REAL NOT NULL,
+  infectious REAL NOT NULL,
+  symptomatic REAL NOT NULL,
+  currently_infected REAL NOT NULL,
+  isolated REAL NOT NULL,
+  recovered REAL NOT NULL,
+  dead REAL NOT NULL,
+  total_infected REAL NOT NULL,
+  new_infections REAL NOT NULL,
+  infections_home REAL NOT NULL,
+  infections_work REAL NOT NULL,
+  infections_community REAL NOT NULL,
+  PRIMARY KEY (simulation_id, day, statistic)
+) WITHOUT ROWID;
+)sql";
+
+// Version 1 on PostgreSQL: the same tables with native types.
+constexpr std::string_view kPostgresV1 = R"sql(
+CREATE TABLE simulations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  scenario_json JSON NOT NULL,
+  email TEXT,
+  created_at TIMESTAMPTZ NOT NULL,
+  started_at TIMESTAMPTZ,
+  finished_at TIMESTAMPTZ,
+  progress_replicate BIGINT,
+  progress_day BIGINT,
+  days BIGINT NOT NULL,
+  replicates BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  error TEXT,
+  worker_id TEXT,
+  lease_expires_at TIMESTAMPTZ,
+  cancel_requested BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX simulations_queue ON simulations (status, created_at, id);
+CREATE INDEX simulations_lease ON simulations (lease_expires_at) WHERE status = 'running';
+CREATE TABLE simulation_days (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate BIGINT NOT NULL,
+  day BIGINT NOT NULL,
+  susceptible BIGINT NOT NULL,
+  exposed BIGINT NOT NULL,
+  infectious BIGINT NOT NULL,
+  symptomatic BIGINT NOT NULL,
+  currently_infected BIGINT NOT NULL,
+  isolated BIGINT NOT NULL,
+  recovered BIGINT NOT NULL,
+  dead BIGINT NOT NULL,
+  total_infected BIGINT NOT NULL,
+  new_infections BIGINT NOT NULL,
+  infections_home BIGINT NOT NULL,
+  infections_work BIGINT NOT NULL,
+  infections_community BIGINT NOT NULL,
+  PRIMARY KEY (simulation_id, replicate, day)
+);
+CREATE TABLE simulation_summary (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  day BIGINT NOT NULL,
+  statistic TEXT NOT NULL CHECK (statistic IN ('mean', 'p5', 'p95')),
+  susceptible DOUBLE PRECISION NOT NULL,
+  exposed DOUBLE PRECISION NOT NULL,
+  infectious DOUBLE PRECISION NOT NULL,
+  symptomatic DOUBLE PRECISION NOT NULL,
+  currently_infected DOUBLE PRECISION NOT NULL,
+  isolated DOUBLE PRECISION NOT NULL,
+  recovered DOUBLE PRECISION NOT NULL,
+  dead DOUBLE PRECISION NOT NULL,
+  total_infected DOUBLE PRECISION NOT NULL,
+  new_infections DOUBLE PRECISION NOT NULL,
+  infections_home DOUBLE PRECISION NOT NULL,
+  infections_work DOUBLE PRECISION NOT NULL,
+  infections_community DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (simulation_id, day, statistic)
+);
+)sql";
+
+constexpr std::array<Migration, 1> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1}}};
+constexpr std::array<Migration, 1> kPostgres = {
+    {{1, "simulations, days and summaries", kPostgresV1}}};
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() { return kSqlite; }
+std::span<const Migration> postgres_migrations() { return kPostgres; }
+int latest_schema_version() { return kSqlite.back().version; }
+
+Error schema_too_new_error(int database_version) {
+  return Error::invalid(fmt::format(
+      "database schema version {} is newer than this outbreak (knows up to {}); upgrade outbreak",
+      database_version, latest_schema_version()));
+}
+
+}  // namespace outbreak::store::detail

@@ -1,0 +1,17 @@
+#include "outbreak/store/open.hpp"
+
+#include "outbreak/store/url.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace outbreak::store {
+
+Result<std::unique_ptr<Store>> open_store(std::string_view url) {
+  auto parsed = parse_database_url(url);
+  if (!parsed) return parsed.error();
+  const std::string display = redact_url(url);
+  if (parsed->backend == Backend::kSqlite) return sqlite::open_sqlite_store(parsed->path, display);
+  return postgres::open_postgres_store(*parsed, display);
+}
+
+}  // namespace outbreak::store

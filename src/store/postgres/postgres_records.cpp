@@ -1,0 +1,108 @@
+#include "store/postgres/postgres_records.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+
+namespace outbreak::store::postgres {
+namespace {
+
+std::string us(std::string_view column) {
+  return fmt::format("(EXTRACT(EPOCH FROM {0}) * 1000000)::BIGINT AS {0}", column);
+}
+
+std::optional<TimePoint> optional_time(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return TimePoint(std::chrono::microseconds(field.as<std::int64_t>()));
+}
+
+std::optional<std::string> optional_text(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<std::string>();
+}
+
+std::optional<std::int64_t> optional_int64(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<std::int64_t>();
+}
+
+}  // namespace
+
+std::int64_t micros(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+}
+
+std::string ts(int n) {
+  return fmt::format("('epoch'::TIMESTAMPTZ + ${}::BIGINT * INTERVAL '1 microsecond')", n);
+}
+
+const std::string& record_columns() {
+  static const std::string columns = fmt::format(
+      "id, name, status, scenario_json::TEXT, email, {}, {}, {}, progress_replicate, "
+      "progress_day, days, replicates, attempts, max_attempts, error, worker_id, {}, "
+      "cancel_requested",
+      us("created_at"), us("started_at"), us("finished_at"), us("lease_expires_at"));
+  return columns;
+}
+
+SimulationRecord read_record(const pqxx::row& row) {
+  SimulationRecord record;
+  record.id = row[0].as<std::string>();
+  record.name = row[1].as<std::string>();
+  record.status = detail::parse_status(row[2].as<std::string>());
+  record.scenario_json = row[3].as<std::string>();
+  record.email = optional_text(row[4]);
+  record.created_at = *optional_time(row[5]);
+  record.started_at = optional_time(row[6]);
+  record.finished_at = optional_time(row[7]);
+  record.progress_replicate = optional_int64(row[8]);
+  record.progress_day = optional_int64(row[9]);
+  record.days = row[10].as<std::int64_t>();
+  record.replicates = row[11].as<std::int64_t>();
+  record.attempts = row[12].as<int>();
+  record.max_attempts = row[13].as<int>();
+  record.error = optional_text(row[14]);
+  record.worker_id = optional_text(row[15]);
+  record.lease_expires_at = optional_time(row[16]);
+  record.cancel_requested = row[17].as<bool>();
+  return record;
+}
+
+std::string int_array(const std::vector<std::int64_t>& values) {
+  return fmt::format("{{{}}}", fmt::join(values, ","));
+}
+
+std::string double_array(const std::vector<double>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    const double v = values[i];
+    if (std::isnan(v)) {
+      out += "NaN";
+    } else if (std::isinf(v)) {
+      out += v > 0 ? "Infinity" : "-Infinity";
+    } else {
+      out += fmt::format("{}", v);
+    }
+  }
+  return out + "}";
+}
+
+std::string requeue_expired_sql() {
+  return fmt::format(R"sql(
+UPDATE simulations SET
+  status = CASE WHEN cancel_requested THEN 'cancelled'
+                WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
+  finished_at = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN {0} END,
+  worker_id = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN worker_id END,
+  error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
+  attempts = attempts + 1,
+  lease_expires_at = NULL
+WHERE status = 'running' AND lease_expires_at < {0}
+RETURNING status)sql",
+                     ts(1));
+}
+
+}  // namespace outbreak::store::postgres

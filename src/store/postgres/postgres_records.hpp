@@ -1,0 +1,33 @@
+// Reading records, and the longer SQL of the PostgreSQL backend (internal).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "outbreak/store/store.hpp"
+
+namespace outbreak::store::postgres {
+
+// Microseconds since the epoch, the form times take as parameters.
+std::int64_t micros(TimePoint time);
+
+// SQL: parameter $n (microseconds) as a TIMESTAMPTZ.
+std::string ts(int n);
+
+// The record's columns, times as microseconds since the epoch; the row
+// layout read_record() expects.
+const std::string& record_columns();
+SimulationRecord read_record(const pqxx::row& row);
+
+// Array literals for unnest(): "{1,2,3}".
+std::string int_array(const std::vector<std::int64_t>& values);
+std::string double_array(const std::vector<double>& values);
+
+// requeue_expired(); $1 is now (microseconds).
+std::string requeue_expired_sql();
+
+}  // namespace outbreak::store::postgres

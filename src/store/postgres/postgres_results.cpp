@@ -1,0 +1,183 @@
+// PostgresStore: writing and reading results. Batches go in as one
+// INSERT ... SELECT FROM unnest(array parameters): bound parameters, one
+// statement per batch whatever its size.
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+#include "store/postgres/postgres_records.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/sql_columns.hpp"
+
+namespace outbreak::store::postgres {
+namespace {
+
+using SummarySeries = std::vector<engine::DayValues> engine::Summary::*;
+constexpr std::array<std::pair<std::string_view, SummarySeries>, 3> kStatistics = {{
+    {"mean", &engine::Summary::mean},
+    {"p5", &engine::Summary::p5},
+    {"p95", &engine::Summary::p95},
+}};
+
+// "$first::TYPE[], $first+1::TYPE[], ..." for `count` array parameters.
+std::string array_params(int first, std::size_t count, std::string_view type) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += fmt::format("{}${}::{}[]", i == 0 ? "" : ", ", first + static_cast<int>(i), type);
+  }
+  return out;
+}
+
+std::string upsert_days_sql() {
+  return fmt::format(
+      "INSERT INTO simulation_days (simulation_id, replicate, {}) SELECT $1, $2, * FROM unnest({}) "
+      "ON CONFLICT (simulation_id, replicate, day) DO UPDATE SET {}",
+      detail::day_column_list(0), array_params(3, detail::kDayColumnCount, "BIGINT"),
+      detail::excluded_assignments(1));
+}
+
+std::string insert_summary_sql() {
+  return fmt::format(
+      "INSERT INTO simulation_summary (simulation_id, statistic, {}) SELECT $1, $2, * FROM "
+      "unnest({}, {})",
+      detail::day_column_list(0), array_params(3, 1, "BIGINT"),
+      array_params(4, detail::kDayColumnCount - 1, "DOUBLE PRECISION"));
+}
+
+std::vector<std::string> day_arrays(std::span<const engine::DayTotals> rows) {
+  std::vector<std::string> arrays;
+  for (const auto& column : engine::kDayColumns) {
+    std::vector<std::int64_t> values;
+    values.reserve(rows.size());
+    for (const auto& row : rows) values.push_back(row.*column.member);
+    arrays.push_back(int_array(values));
+  }
+  return arrays;
+}
+
+std::vector<std::string> summary_arrays(const std::vector<engine::DayValues>& series) {
+  std::vector<std::int64_t> days(series.size());
+  for (std::size_t d = 0; d < series.size(); ++d) days[d] = static_cast<std::int64_t>(d);
+  std::vector<std::string> arrays{int_array(days)};
+  for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
+    std::vector<double> values;
+    values.reserve(series.size());
+    for (const auto& day : series) values.push_back(day[c]);
+    arrays.push_back(double_array(values));
+  }
+  return arrays;
+}
+
+bool exists(pqxx::work& txn, std::string_view id) {
+  return !txn.exec_params("SELECT 1 FROM simulations WHERE id = $1", std::string(id)).empty();
+}
+
+}  // namespace
+
+Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_view worker_id,
+                                             std::int64_t replicate,
+                                             std::span<const engine::DayTotals> rows,
+                                             Duration lease, TimePoint now) {
+  if (auto valid = detail::validate_days(replicate, rows); !valid) return valid.error();
+  std::optional<std::int64_t> last_day;
+  if (!rows.empty()) {
+    last_day = std::max_element(rows.begin(), rows.end(), [](auto& a, auto& b) {
+                 return a.day < b.day;
+               })->day;
+  }
+  const auto progress_replicate = last_day ? std::optional<std::int64_t>(replicate) : std::nullopt;
+  return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
+    pqxx::work txn(*conn_);
+    const auto held = txn.exec_params(
+        fmt::format("UPDATE simulations SET lease_expires_at = {}, progress_replicate = "
+                    "COALESCE($4, progress_replicate), progress_day = COALESCE($5, progress_day) "
+                    "WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING "
+                    "cancel_requested",
+                    ts(3)),
+        std::string(id), std::string(worker_id), micros(now + lease), progress_replicate, last_day);
+    if (held.empty()) return lease_lost_error(id, worker_id);
+    if (!rows.empty()) {
+      const auto arrays = day_arrays(rows);
+      txn.exec_params(upsert_days_sql(), std::string(id), replicate,
+                      pqxx::prepare::make_dynamic_params(arrays));
+    }
+    txn.commit();
+    return LeaseState{held[0][0].as<bool>()};
+  });
+}
+
+Status PostgresStore::write_summary(std::string_view id, std::string_view worker_id,
+                                    const engine::Summary& summary) {
+  if (auto valid = detail::validate(summary); !valid) return valid;
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::work txn(*conn_);
+    const auto held = txn.exec_params(
+        "SELECT 1 FROM simulations WHERE id = $1 AND worker_id = $2 AND status = 'running' FOR "
+        "UPDATE",
+        std::string(id), std::string(worker_id));
+    if (held.empty()) return lease_lost_error(id, worker_id);
+    txn.exec_params("DELETE FROM simulation_summary WHERE simulation_id = $1", std::string(id));
+    for (const auto& [name, series] : kStatistics) {
+      if ((summary.*series).empty()) continue;
+      const auto arrays = summary_arrays(summary.*series);
+      txn.exec_params(insert_summary_sql(), std::string(id), std::string(name),
+                      pqxx::prepare::make_dynamic_params(arrays));
+    }
+    txn.commit();
+    return Ok{};
+  });
+}
+
+Result<std::vector<DayRow>> PostgresStore::results(std::string_view id,
+                                                   std::optional<std::int64_t> replicate) {
+  using Rows = std::vector<DayRow>;
+  return guarded<Rows>(mu_, [&]() -> Result<Rows> {
+    pqxx::work txn(*conn_);
+    if (!exists(txn, id)) return detail::not_found(id);
+    const auto result = txn.exec_params(
+        fmt::format("SELECT replicate, {} FROM simulation_days WHERE simulation_id = $1 AND ($2::"
+                    "BIGINT IS NULL OR replicate = $2) ORDER BY replicate, day",
+                    detail::day_column_list(0)),
+        std::string(id), replicate);
+    Rows rows;
+    rows.reserve(result.size());
+    for (const auto& r : result) {
+      DayRow row;
+      row.replicate = r[0].as<std::int64_t>();
+      for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+        row.totals.*engine::kDayColumns[c].member = r[static_cast<int>(c) + 1].as<std::int64_t>();
+      }
+      rows.push_back(row);
+    }
+    return rows;
+  });
+}
+
+Result<engine::Summary> PostgresStore::summary(std::string_view id) {
+  return guarded<engine::Summary>(mu_, [&]() -> Result<engine::Summary> {
+    pqxx::work txn(*conn_);
+    if (!exists(txn, id)) return detail::not_found(id);
+    const auto result = txn.exec_params(
+        fmt::format("SELECT day, statistic, {} FROM simulation_summary WHERE simulation_id = $1 "
+                    "ORDER BY day",
+                    detail::day_column_list(1)),
+        std::string(id));
+    engine::Summary summary;
+    for (const auto& r : result) {
+      engine::DayValues values{};
+      values[0] = static_cast<double>(r[0].as<std::int64_t>());
+      for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
+        values[c] = r[static_cast<int>(c) + 1].as<double>();
+      }
+      const auto statistic = r[1].as<std::string>();
+      for (const auto& [name, series] : kStatistics) {
+        if (name == statistic) (summary.*series).push_back(values);
+      }
+    }
+    return summary;
+  });
+}
+
+}  // namespace outbreak::store::postgres

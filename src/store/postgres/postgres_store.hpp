@@ -1,0 +1,88 @@
+// The PostgreSQL backend (internal; reached through open_store()).
+//
+// One connection per Store for all calls, guarded by mu_, plus a second one,
+// opened on the first wait_for_work(), that only LISTENs. Every primitive is
+// one transaction; claim() uses FOR UPDATE SKIP LOCKED, migrate() an advisory
+// transaction lock. Times travel as microseconds since the epoch (exact) and
+// are stored as TIMESTAMPTZ.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "outbreak/store/store.hpp"
+#include "outbreak/store/url.hpp"
+
+namespace outbreak::store::postgres {
+
+// Connects to the server named by `url`. `display_url` (password redacted)
+// names it in error messages. Errors: kIo (unreachable, authentication).
+Result<std::unique_ptr<Store>> open_postgres_store(const DatabaseUrl& url,
+                                                   const std::string& display_url);
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(std::unique_ptr<pqxx::connection> connection, std::string conninfo,
+                std::string password, std::string display_url);
+  ~PostgresStore() override;
+
+  std::string_view backend() const override { return "postgresql"; }
+  Status migrate() override;
+  Result<int> schema_version() override;
+  Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) override;
+  Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
+                                                TimePoint now) override;
+  Result<LeaseState> renew_lease(std::string_view id, std::string_view worker_id, Duration lease,
+                                 TimePoint now) override;
+  Result<LeaseState> write_days(std::string_view id, std::string_view worker_id,
+                                std::int64_t replicate, std::span<const engine::DayTotals> rows,
+                                Duration lease, TimePoint now) override;
+  Status write_summary(std::string_view id, std::string_view worker_id,
+                       const engine::Summary& summary) override;
+  Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
+                std::optional<std::string> error, TimePoint now) override;
+  Status release(std::string_view id, std::string_view worker_id, TimePoint now) override;
+  Result<RequeueCounts> requeue_expired(TimePoint now) override;
+  Result<JobStatus> cancel(std::string_view id, TimePoint now) override;
+  Status retry(std::string_view id) override;
+  Result<bool> wait_for_work(Duration timeout) override;
+  Result<SimulationRecord> get(std::string_view id) override;
+  Result<std::vector<SimulationRecord>> list(std::optional<JobStatus> status, int limit) override;
+  Result<std::vector<DayRow>> results(std::string_view id,
+                                      std::optional<std::int64_t> replicate) override;
+  Result<engine::Summary> summary(std::string_view id) override;
+
+ private:
+  class Listener;
+
+  // Runs `body` under `mu` and turns pqxx exceptions into kIo Errors with the
+  // password scrubbed.
+  template <typename T, typename Body>
+  Result<T> guarded(std::mutex& mu, Body&& body);
+  Error to_error(const std::exception& e) const;
+
+  std::mutex mu_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::string conninfo_;
+  std::string password_;
+  std::string display_url_;
+  std::mutex wait_mu_;
+  std::unique_ptr<pqxx::connection> listen_conn_;
+  std::unique_ptr<Listener> listener_;
+};
+
+template <typename T, typename Body>
+Result<T> PostgresStore::guarded(std::mutex& mu, Body&& body) {
+  const std::lock_guard lock(mu);
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return to_error(e);
+  }
+}
+
+}  // namespace outbreak::store::postgres

@@ -1,0 +1,94 @@
+// A thin RAII layer over the SQLite C API (internal to the store module).
+// Failures throw SqliteError; SqliteStore turns them into Error values at its
+// public methods, so no exception leaves the store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+#include "outbreak/store/store.hpp"
+
+namespace outbreak::store::sqlite {
+
+class SqliteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, microseconds) and back.
+std::string format_time(TimePoint time);
+TimePoint parse_time(std::string_view text);  // throws SqliteError if malformed
+
+// An open connection; closes it on destruction. Not thread-safe.
+class Database {
+ public:
+  explicit Database(const std::string& path);  // throws SqliteError
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  sqlite3* get() const { return db_; }
+  // Runs one or more statements without parameters.
+  void exec(std::string_view sql);
+  [[noreturn]] void fail(std::string_view what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// A prepared statement with 1-based bind() and 0-based column accessors.
+class Statement {
+ public:
+  Statement(Database& db, std::string_view sql);
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const std::optional<std::string>& value);
+  Statement& bind(int index, TimePoint value);
+  Statement& bind_null(int index);
+
+  // Steps once: true if a row is available.
+  bool step();
+  // Steps to the end; for statements without rows.
+  void run();
+  void reset();  // for re-execution with new bindings
+
+  std::int64_t int64(int column) const;
+  double real(int column) const;
+  bool is_null(int column) const;
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  std::optional<std::int64_t> optional_int64(int column) const;
+  std::optional<TimePoint> optional_time(int column) const;
+
+ private:
+  Database& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction (takes the write lock at once, so a
+// read-then-write never fails with SQLITE_BUSY_SNAPSHOT); ROLLBACK on
+// destruction unless commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace outbreak::store::sqlite

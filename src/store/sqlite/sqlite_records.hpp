@@ -1,0 +1,37 @@
+// Reading records, and the longer SQL of the SQLite backend (internal).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "outbreak/store/store.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace outbreak::store::sqlite {
+
+// The current row of a statement that selected detail::kRecordColumns.
+SimulationRecord read_record(const Statement& row);
+
+// requeue_expired(); ?1 is now. Returns the new status of each job it moved.
+inline constexpr std::string_view kRequeueExpiredSql = R"sql(
+UPDATE simulations SET
+  status = CASE WHEN cancel_requested THEN 'cancelled'
+                WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
+  finished_at = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN ?1 END,
+  worker_id = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN worker_id END,
+  error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
+  attempts = attempts + 1,
+  lease_expires_at = NULL
+WHERE status = 'running' AND lease_expires_at < ?1
+RETURNING status)sql";
+
+// "INSERT INTO simulation_days (...) VALUES (?, ...) ON CONFLICT DO UPDATE".
+std::string upsert_day_sql();
+// "INSERT INTO simulation_summary (...) VALUES (?, ...)".
+std::string insert_summary_sql();
+// "SELECT day, statistic, <13 columns> FROM simulation_summary ...".
+std::string select_summary_sql();
+// "SELECT replicate, <14 columns> FROM simulation_days ...".
+std::string select_days_sql();
+
+}  // namespace outbreak::store::sqlite

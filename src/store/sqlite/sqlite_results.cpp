@@ -1,0 +1,140 @@
+// SqliteStore: writing and reading results.
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+#include "store/sql_columns.hpp"
+#include "store/sqlite/sqlite_records.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace outbreak::store::sqlite {
+namespace {
+
+using SummarySeries = std::vector<engine::DayValues> engine::Summary::*;
+constexpr std::array<std::pair<std::string_view, SummarySeries>, 3> kStatistics = {{
+    {"mean", &engine::Summary::mean},
+    {"p5", &engine::Summary::p5},
+    {"p95", &engine::Summary::p95},
+}};
+
+constexpr std::string_view kRenewSql =
+    "UPDATE simulations SET lease_expires_at = ?1, progress_replicate = COALESCE(?2, "
+    "progress_replicate), progress_day = COALESCE(?3, progress_day) WHERE id = ?4 AND "
+    "worker_id = ?5 AND status = 'running' RETURNING cancel_requested";
+
+void upsert_days(Database& db, std::string_view id, std::int64_t replicate,
+                 std::span<const engine::DayTotals> rows) {
+  Statement upsert(db, upsert_day_sql());
+  for (const auto& row : rows) {
+    upsert.bind(1, id).bind(2, replicate);
+    for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+      upsert.bind(static_cast<int>(c) + 3, row.*engine::kDayColumns[c].member);
+    }
+    upsert.run();
+    upsert.reset();
+  }
+}
+
+bool exists(Database& db, std::string_view id) {
+  Statement select(db, "SELECT 1 FROM simulations WHERE id = ?");
+  return select.bind(1, id).step();
+}
+
+}  // namespace
+
+Result<LeaseState> SqliteStore::write_days(std::string_view id, std::string_view worker_id,
+                                           std::int64_t replicate,
+                                           std::span<const engine::DayTotals> rows, Duration lease,
+                                           TimePoint now) {
+  if (auto valid = detail::validate_days(replicate, rows); !valid) return valid.error();
+  return locked<LeaseState>([&]() -> Result<LeaseState> {
+    Transaction txn(*db_);
+    LeaseState state;
+    {
+      Statement update(*db_, kRenewSql);
+      update.bind(1, now + lease).bind(4, id).bind(5, worker_id);
+      if (!rows.empty()) {
+        const auto last = std::max_element(rows.begin(), rows.end(),
+                                           [](auto& a, auto& b) { return a.day < b.day; });
+        update.bind(2, replicate).bind(3, last->day);
+      }
+      if (!update.step()) return lease_lost_error(id, worker_id);
+      state.cancel_requested = update.int64(0) != 0;
+      update.run();
+    }
+    upsert_days(*db_, id, replicate, rows);
+    txn.commit();
+    return state;
+  });
+}
+
+Status SqliteStore::write_summary(std::string_view id, std::string_view worker_id,
+                                  const engine::Summary& summary) {
+  if (auto valid = detail::validate(summary); !valid) return valid;
+  return locked<Ok>([&]() -> Status {
+    Transaction txn(*db_);
+    if (!holds(id, worker_id)) return lease_lost_error(id, worker_id);
+    Statement remove(*db_, "DELETE FROM simulation_summary WHERE simulation_id = ?");
+    remove.bind(1, id).run();
+    Statement insert(*db_, insert_summary_sql());
+    for (const auto& [name, series] : kStatistics) {
+      const auto& values = summary.*series;
+      for (std::size_t day = 0; day < values.size(); ++day) {
+        insert.bind(1, id).bind(2, static_cast<std::int64_t>(day)).bind(3, name);
+        for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
+          insert.bind(static_cast<int>(c) + 3, values[day][c]);
+        }
+        insert.run();
+        insert.reset();
+      }
+    }
+    txn.commit();
+    return Ok{};
+  });
+}
+
+Result<std::vector<DayRow>> SqliteStore::results(std::string_view id,
+                                                 std::optional<std::int64_t> replicate) {
+  using Rows = std::vector<DayRow>;
+  return locked<Rows>([&]() -> Result<Rows> {
+    if (!exists(*db_, id)) return detail::not_found(id);
+    Statement select(*db_, select_days_sql());
+    select.bind(1, id);
+    if (replicate) select.bind(2, *replicate);
+    Rows rows;
+    while (select.step()) {
+      DayRow row;
+      row.replicate = select.int64(0);
+      for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+        row.totals.*engine::kDayColumns[c].member = select.int64(static_cast<int>(c) + 1);
+      }
+      rows.push_back(row);
+    }
+    return rows;
+  });
+}
+
+Result<engine::Summary> SqliteStore::summary(std::string_view id) {
+  return locked<engine::Summary>([&]() -> Result<engine::Summary> {
+    if (!exists(*db_, id)) return detail::not_found(id);
+    Statement select(*db_, select_summary_sql());
+    select.bind(1, id);
+    engine::Summary summary;
+    while (select.step()) {
+      engine::DayValues values{};
+      values[0] = static_cast<double>(select.int64(0));
+      for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
+        values[c] = select.real(static_cast<int>(c) + 1);
+      }
+      const auto statistic = select.text(1);
+      for (const auto& [name, series] : kStatistics) {
+        if (name == statistic) (summary.*series).push_back(values);
+      }
+    }
+    return summary;
+  });
+}
+
+}  // namespace outbreak::store::sqlite

@@ -1,0 +1,86 @@
+// The SQLite backend (internal; reached through open_store()).
+//
+// One connection per Store, guarded by mu_. Every write runs in a BEGIN
+// IMMEDIATE transaction; WAL lets readers go on while one process writes, and
+// busy_timeout makes concurrent writers wait instead of failing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "outbreak/store/store.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/wakeup.hpp"
+
+namespace outbreak::store::sqlite {
+
+// Opens (creating if missing) the database file at `path`. `display_url`
+// names it in error messages. Errors: kIo.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const std::string& display_url);
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Database> db, std::shared_ptr<WakeupHub> hub,
+              std::string display_url);
+
+  std::string_view backend() const override { return "sqlite"; }
+  Status migrate() override;
+  Result<int> schema_version() override;
+  Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) override;
+  Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
+                                                TimePoint now) override;
+  Result<LeaseState> renew_lease(std::string_view id, std::string_view worker_id, Duration lease,
+                                 TimePoint now) override;
+  Result<LeaseState> write_days(std::string_view id, std::string_view worker_id,
+                                std::int64_t replicate, std::span<const engine::DayTotals> rows,
+                                Duration lease, TimePoint now) override;
+  Status write_summary(std::string_view id, std::string_view worker_id,
+                       const engine::Summary& summary) override;
+  Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
+                std::optional<std::string> error, TimePoint now) override;
+  Status release(std::string_view id, std::string_view worker_id, TimePoint now) override;
+  Result<RequeueCounts> requeue_expired(TimePoint now) override;
+  Result<JobStatus> cancel(std::string_view id, TimePoint now) override;
+  Status retry(std::string_view id) override;
+  Result<bool> wait_for_work(Duration timeout) override;
+  Result<SimulationRecord> get(std::string_view id) override;
+  Result<std::vector<SimulationRecord>> list(std::optional<JobStatus> status, int limit) override;
+  Result<std::vector<DayRow>> results(std::string_view id,
+                                      std::optional<std::int64_t> replicate) override;
+  Result<engine::Summary> summary(std::string_view id) override;
+
+ private:
+  // Runs `body` under mu_ and turns SqliteError into a kIo Error.
+  template <typename T, typename Body>
+  Result<T> locked(Body&& body);
+  int current_version();
+  // Within a transaction: whether `worker_id` holds `id`.
+  bool holds(std::string_view id, std::string_view worker_id);
+  JobStatus status_of(std::string_view id, bool& found);
+
+  std::mutex mu_;
+  std::unique_ptr<Database> db_;
+  std::shared_ptr<WakeupHub> hub_;
+  std::string display_url_;
+  std::mutex wait_mu_;
+  std::uint64_t seen_generation_;
+};
+
+template <typename T, typename Body>
+Result<T> SqliteStore::locked(Body&& body) {
+  const std::lock_guard lock(mu_);
+  try {
+    return body();
+  } catch (const SqliteError& e) {
+    return Error::make(ErrorCode::kIo,
+                       "SQLite database " + display_url_ + ": " + std::string(e.what()));
+  } catch (const std::exception& e) {
+    return Error::make(ErrorCode::kInternal,
+                       "SQLite database " + display_url_ + ": " + std::string(e.what()));
+  }
+}
+
+}  // namespace outbreak::store::sqlite

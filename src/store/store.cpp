@@ -1,0 +1,137 @@
+#include "outbreak/store/store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+
+namespace outbreak::store {
+namespace {
+
+constexpr std::array<std::string_view, 5> kStatusNames = {"queued", "running", "succeeded",
+                                                          "failed", "cancelled"};
+constexpr std::string_view kLeaseLostPrefix = "lease lost:";
+
+}  // namespace
+
+std::string_view to_string(JobStatus status) {
+  return kStatusNames.at(static_cast<std::size_t>(status));
+}
+
+std::optional<JobStatus> job_status_from_string(std::string_view text) {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == text) return static_cast<JobStatus>(i);
+  }
+  return std::nullopt;
+}
+
+Error lease_lost_error(std::string_view id, std::string_view worker_id) {
+  return Error::make(ErrorCode::kNotFound,
+                     fmt::format("{} simulation {} is no longer held by worker {}",
+                                 kLeaseLostPrefix, id, worker_id));
+}
+
+bool is_lease_lost(const Error& error) {
+  return error.code == ErrorCode::kNotFound && error.message.starts_with(kLeaseLostPrefix);
+}
+
+std::string new_uuid_v4() {
+  // A fresh random_device per call: no shared generator state between threads.
+  std::random_device device;
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); i += 4) {
+    const std::uint32_t word = device();
+    for (std::size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
+  }
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += fmt::format("{:02x}", bytes[i]);
+  }
+  return out;
+}
+
+namespace detail {
+
+Status validate(const NewSimulation& simulation) {
+  std::vector<FieldError> fields;
+  if (simulation.name.empty()) fields.push_back({"name", "must not be empty"});
+  if (simulation.days < 0)
+    fields.push_back({"days", fmt::format("must be ≥ 0, got {}", simulation.days)});
+  if (simulation.replicates < 1) {
+    fields.push_back({"replicates", fmt::format("must be ≥ 1, got {}", simulation.replicates)});
+  }
+  if (simulation.max_attempts < 1) {
+    fields.push_back({"max_attempts", fmt::format("must be ≥ 1, got {}", simulation.max_attempts)});
+  }
+  if (fields.empty()) return Ok{};
+  return Error::invalid("invalid simulation for the queue", std::move(fields));
+}
+
+Status validate(const engine::Summary& summary) {
+  if (summary.p5.size() != summary.mean.size() || summary.p95.size() != summary.mean.size()) {
+    return Error::invalid(
+        fmt::format("summary statistics differ in length (mean {}, p5 {}, p95 {} days)",
+                    summary.mean.size(), summary.p5.size(), summary.p95.size()));
+  }
+  return Ok{};
+}
+
+Status validate_days(std::int64_t replicate, std::span<const engine::DayTotals> rows) {
+  if (replicate < 0) return Error::invalid(fmt::format("replicate must be ≥ 0, got {}", replicate));
+  std::vector<std::int64_t> days;
+  days.reserve(rows.size());
+  for (const auto& row : rows) days.push_back(row.day);
+  std::sort(days.begin(), days.end());
+  const auto twice = std::adjacent_find(days.begin(), days.end());
+  if (twice != days.end()) {
+    return Error::invalid(fmt::format("day {} appears twice in one batch of results", *twice));
+  }
+  return Ok{};
+}
+
+Error final_status_error(JobStatus status) {
+  return Error::invalid(
+      fmt::format("finish() needs succeeded, failed or cancelled, got {}", to_string(status)));
+}
+
+bool is_final(JobStatus status) {
+  return status == JobStatus::kSucceeded || status == JobStatus::kFailed ||
+         status == JobStatus::kCancelled;
+}
+
+Error not_found(std::string_view id) {
+  return Error::make(ErrorCode::kNotFound, fmt::format("no simulation with id '{}'", id));
+}
+
+Error cannot_cancel_error(std::string_view id, JobStatus status) {
+  return Error::invalid(
+      fmt::format("simulation {} is already {}; only queued or running jobs can be cancelled", id,
+                  to_string(status)));
+}
+
+Error cannot_retry_error(std::string_view id, JobStatus status) {
+  return Error::invalid(fmt::format(
+      "simulation {} is {}; only failed or cancelled jobs can be retried", id, to_string(status)));
+}
+
+JobStatus parse_status(std::string_view text) {
+  const auto status = job_status_from_string(text);
+  if (!status) throw std::runtime_error(fmt::format("unknown status '{}' in the database", text));
+  return *status;
+}
+
+void count_requeued(std::string_view status, RequeueCounts& counts) {
+  if (status == "queued") ++counts.requeued;
+  if (status == "failed") ++counts.failed;
+  if (status == "cancelled") ++counts.cancelled;
+}
+
+}  // namespace detail
+}  // namespace outbreak::store

@@ -1,0 +1,209 @@
+#include "outbreak/store/url.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace outbreak::store {
+namespace {
+
+Error bad_url(std::string_view url, std::string_view problem) {
+  return Error::invalid(fmt::format("malformed database URL '{}': {}", redact_url(url), problem));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int hi = hex_value(text[i + 1]);
+    const int lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// Splits "host:port" or "[v6]:port" into the host and, if there is a ':',
+// the port text.
+std::pair<std::string_view, std::optional<std::string_view>> split_host_port(
+    std::string_view hostport) {
+  if (!hostport.empty() && hostport.front() == '[') {
+    const auto close = hostport.find(']');
+    if (close == std::string_view::npos) return {hostport, std::nullopt};
+    const auto rest = hostport.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return {hostport.substr(1, close - 1), std::nullopt};
+    return {hostport.substr(1, close - 1), rest.substr(1)};
+  }
+  const auto colon = hostport.rfind(':');
+  if (colon == std::string_view::npos) return {hostport, std::nullopt};
+  return {hostport.substr(0, colon), hostport.substr(colon + 1)};
+}
+
+std::optional<int> parse_port(std::string_view text) {
+  int port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc{} || end != text.data() + text.size() || port < 1 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+Result<DatabaseUrl> parse_sqlite(std::string_view url, std::string_view rest) {
+  if (rest.find('?') != std::string_view::npos) return bad_url(url, "SQLite URLs take no ?query");
+  if (rest.empty()) return bad_url(url, "the SQLite file path is empty");
+  DatabaseUrl out;
+  out.backend = Backend::kSqlite;
+  out.path = std::string(rest);
+  return out;
+}
+
+Status parse_query(std::string_view url, std::string_view query, DatabaseUrl& out) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return bad_url(url, fmt::format("query item '{}' is not key=value", item));
+    }
+    auto key = percent_decode(item.substr(0, eq));
+    auto value = percent_decode(item.substr(eq + 1));
+    if (!key || !value) return bad_url(url, "bad percent escape in the query");
+    out.params.emplace_back(std::move(*key), std::move(*value));
+  }
+  return Ok{};
+}
+
+Status parse_authority(std::string_view url, std::string_view authority, DatabaseUrl& out) {
+  const auto at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    const auto userinfo = authority.substr(0, at);
+    const auto colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon));
+    auto password = percent_decode(colon == std::string_view::npos ? std::string_view{}
+                                                                   : userinfo.substr(colon + 1));
+    if (!user || !password) return bad_url(url, "bad percent escape in the user or password");
+    out.user = std::move(*user);
+    out.password = std::move(*password);
+    authority = authority.substr(at + 1);
+  }
+  const auto [host, port] = split_host_port(authority);
+  out.host = std::string(host);
+  if (port) {
+    out.port = parse_port(*port);
+    if (!out.port) return bad_url(url, fmt::format("port '{}' is not a number in 1..65535", *port));
+  }
+  return Ok{};
+}
+
+Result<DatabaseUrl> parse_postgres(std::string_view url, std::string_view rest) {
+  DatabaseUrl out;
+  out.backend = Backend::kPostgres;
+  const auto question = rest.find('?');
+  if (question != std::string_view::npos) {
+    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) {
+      return status.error();
+    }
+    rest = rest.substr(0, question);
+  }
+  // The database is after the last '/', so that a raw '/' in a password does
+  // not cut the authority short.
+  const auto slash = rest.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 == rest.size()) {
+    return bad_url(url, "no database name (expected postgresql://user:pass@host:port/db)");
+  }
+  auto database = percent_decode(rest.substr(slash + 1));
+  if (!database) return bad_url(url, "bad percent escape in the database name");
+  out.database = std::move(*database);
+  if (auto status = parse_authority(url, rest.substr(0, slash), out); !status) {
+    return status.error();
+  }
+  return out;
+}
+
+void quote_into(std::string& out, std::string_view key, std::string_view value) {
+  if (!out.empty()) out += ' ';
+  out += key;
+  out += "='";
+  for (const char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+}
+
+}  // namespace
+
+Result<DatabaseUrl> parse_database_url(std::string_view url) {
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    return bad_url(url, "no scheme (expected sqlite://PATH or postgresql://user:pass@host/db)");
+  }
+  const auto scheme = url.substr(0, sep);
+  const auto rest = url.substr(sep + 3);
+  if (scheme == "sqlite") return parse_sqlite(url, rest);
+  if (scheme == "postgresql" || scheme == "postgres") return parse_postgres(url, rest);
+  return bad_url(url, fmt::format("unknown scheme '{}' (expected sqlite or postgresql)", scheme));
+}
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  // Password in the userinfo: between the first ':' after the scheme and the
+  // last '@' before any query.
+  const auto query = out.find('?');
+  const auto at = out.rfind('@', query == std::string::npos ? std::string::npos : query);
+  if (at != std::string::npos && (query == std::string::npos || at < query)) {
+    const auto sep = out.find("://");
+    const auto start = (sep != std::string::npos && sep < at) ? sep + 3 : 0;
+    const auto colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // password=... in the query.
+  const auto query_start = out.find('?');
+  if (query_start == std::string::npos) return out;
+  for (auto pos = out.find("password=", query_start); pos != std::string::npos;
+       pos = out.find("password=", pos + 1)) {
+    const auto begin = pos + 9;
+    const auto end = out.find('&', begin);
+    out.replace(begin, (end == std::string::npos ? out.size() : end) - begin, "***");
+  }
+  return out;
+}
+
+std::string postgres_conninfo(const DatabaseUrl& url) {
+  std::string out;
+  if (!url.host.empty()) quote_into(out, "host", url.host);
+  if (url.port) quote_into(out, "port", std::to_string(*url.port));
+  if (!url.user.empty()) quote_into(out, "user", url.user);
+  if (!url.password.empty()) quote_into(out, "password", url.password);
+  quote_into(out, "dbname", url.database);
+  bool has_timeout = false;
+  for (const auto& [key, value] : url.params) {
+    quote_into(out, key, value);
+    has_timeout = has_timeout || key == "connect_timeout";
+  }
+  if (!has_timeout) quote_into(out, "connect_timeout", "10");
+  return out;
+}
+
+std::string scrub(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+    text.replace(pos, secret.size(), "***");
+  }
+  return text;
+}
+
+}  // namespace outbreak::store

@@ -1,0 +1,153 @@
+// The storage conformance suite, part 2: results, progress and summaries.
+// Instantiated for every backend in store_conformance_test.cpp.
+#include <algorithm>
+
+#include "store/conformance_fixture.hpp"
+
+namespace outbreak::store::testing {
+namespace {
+
+std::vector<engine::DayTotals> days(std::int64_t first, std::int64_t last, std::int64_t salt) {
+  std::vector<engine::DayTotals> out;
+  for (std::int64_t day = first; day <= last; ++day) out.push_back(day_totals(day, salt));
+  return out;
+}
+
+TEST_P(StoreConformance, WriteDaysIsAnIdempotentUpsert) {
+  const auto id = enqueue("job");
+  claim("w1");
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, days(0, 4, 0), kLease, kT0).ok());
+  ASSERT_TRUE(store_->write_days(id, "w1", 1, days(0, 1, 0), kLease, kT0).ok());
+  // A rerun rewrites days 3 and 4 with other values and adds day 5.
+  auto rewrite = store_->write_days(id, "w1", 0, days(3, 5, 7), kLease, at_seconds(1));
+  ASSERT_TRUE(rewrite.ok()) << rewrite.error().message;
+
+  auto all = store_->results(id, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 8u);
+  auto replicate0 = store_->results(id, 0);
+  ASSERT_TRUE(replicate0.ok());
+  ASSERT_EQ(replicate0->size(), 6u);
+  for (std::int64_t day = 0; day <= 5; ++day) {
+    const DayRow expected{0, day_totals(day, day >= 3 ? 7 : 0)};
+    EXPECT_EQ((*replicate0)[static_cast<std::size_t>(day)], expected) << "day " << day;
+  }
+  EXPECT_EQ(all->back(), (DayRow{1, day_totals(1, 0)}));
+  EXPECT_EQ(store_->results("missing", std::nullopt).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformance, WriteDaysRenewsTheLeaseAndReportsCancel) {
+  const auto id = enqueue("job");
+  claim("w1", kT0);
+  auto state = store_->write_days(id, "w1", 0, days(0, 0, 0), kLease, at_seconds(25));
+  ASSERT_TRUE(state.ok());
+  EXPECT_FALSE(state->cancel_requested);
+  EXPECT_EQ(get(id).lease_expires_at, at_seconds(25) + kLease);
+  ASSERT_TRUE(store_->cancel(id, at_seconds(26)).ok());
+  state = store_->write_days(id, "w1", 0, {}, kLease, at_seconds(27));
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->cancel_requested);
+  EXPECT_EQ(store_->write_days(id, "w1", -1, {}, kLease, kT0).error().code,
+            ErrorCode::kInvalidInput);
+  const std::vector<engine::DayTotals> twice = {day_totals(1), day_totals(1, 5)};
+  EXPECT_EQ(store_->write_days(id, "w1", 0, twice, kLease, kT0).error().code,
+            ErrorCode::kInvalidInput);
+}
+
+TEST_P(StoreConformance, WriteDaysIsRejectedOnceTheLeaseIsLost) {
+  const auto id = enqueue("job");
+  claim("w1", kT0);
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, days(0, 2, 0), kLease, kT0).ok());
+  ASSERT_TRUE(store_->requeue_expired(at_seconds(60)).ok());
+  auto late = store_->write_days(id, "w1", 0, days(3, 4, 0), kLease, at_seconds(61));
+  ASSERT_FALSE(late.ok());
+  EXPECT_TRUE(is_lease_lost(late.error())) << late.error().message;
+  auto stored = store_->results(id, std::nullopt);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 3u);
+  EXPECT_EQ(get(id).progress_day, 2);
+  EXPECT_TRUE(is_lease_lost(store_->write_summary(id, "w1", {}).error()));
+}
+
+TEST_P(StoreConformance, ProgressIsNeverAheadOfStoredRows) {
+  const auto id = enqueue("job");
+  claim("w1");
+  for (std::int64_t replicate = 0; replicate < 2; ++replicate) {
+    for (std::int64_t first = 0; first <= 9; first += 3) {
+      const auto batch = days(first, std::min<std::int64_t>(first + 2, 9), replicate);
+      ASSERT_TRUE(store_->write_days(id, "w1", replicate, batch, kLease, kT0).ok());
+      const SimulationRecord record = get(id);
+      ASSERT_TRUE(record.progress_day && record.progress_replicate);
+      EXPECT_EQ(*record.progress_replicate, replicate);
+      EXPECT_EQ(*record.progress_day, batch.back().day);
+      auto stored = store_->results(id, replicate);
+      ASSERT_TRUE(stored.ok());
+      EXPECT_TRUE(std::any_of(stored->begin(), stored->end(), [&](const DayRow& row) {
+        return row.totals.day == *record.progress_day;
+      }));
+    }
+  }
+  ASSERT_TRUE(store_->write_days(id, "w1", 1, {}, kLease, kT0).ok());
+  EXPECT_EQ(get(id).progress_day, 9);
+}
+
+engine::Summary make_summary(std::size_t day_count) {
+  engine::Summary summary;
+  for (std::size_t day = 0; day < day_count; ++day) {
+    engine::DayValues mean{};
+    for (std::size_t c = 0; c < mean.size(); ++c) mean[c] = 0.1 * static_cast<double>(c + day);
+    mean[0] = static_cast<double>(day);
+    auto p5 = mean;
+    auto p95 = mean;
+    for (std::size_t c = 1; c < mean.size(); ++c) {
+      p5[c] -= 1.0 / 3.0;
+      p95[c] += 1e-9 * static_cast<double>(c);
+    }
+    summary.mean.push_back(mean);
+    summary.p5.push_back(p5);
+    summary.p95.push_back(p95);
+  }
+  return summary;
+}
+
+TEST_P(StoreConformance, SummaryRoundTripsExactly) {
+  const auto id = enqueue("job");
+  claim("w1");
+  auto empty = store_->summary(id);
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->mean.empty());
+
+  ASSERT_TRUE(store_->write_summary(id, "w1", make_summary(5)).ok());
+  const engine::Summary expected = make_summary(3);
+  auto written = store_->write_summary(id, "w1", expected);  // replaces the first
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  auto read = store_->summary(id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->mean, expected.mean);
+  EXPECT_EQ(read->p5, expected.p5);
+  EXPECT_EQ(read->p95, expected.p95);
+
+  engine::Summary ragged = make_summary(2);
+  ragged.p95.pop_back();
+  EXPECT_EQ(store_->write_summary(id, "w1", ragged).error().code, ErrorCode::kInvalidInput);
+  EXPECT_TRUE(is_lease_lost(store_->write_summary(id, "w2", expected).error()));
+  EXPECT_EQ(store_->summary("missing").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
+  const auto id = enqueue("job");
+  claim("w1");
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, days(0, 3, 0), kLease, kT0).ok());
+  ASSERT_TRUE(store_->write_days(id, "w1", 1, days(0, 3, 2), kLease, kT0).ok());
+  ASSERT_TRUE(store_->finish(id, "w1", JobStatus::kSucceeded, {}, kT0).ok());
+  // The query from docs/database.md.
+  const std::string mean = database_->query(
+      "SELECT AVG(d.currently_infected) FROM simulation_days d JOIN simulations s ON s.id = "
+      "d.simulation_id WHERE s.status = 'succeeded' AND d.day = 2 GROUP BY s.id, d.day");
+  const double expected =
+      (day_totals(2, 0).currently_infected + day_totals(2, 2).currently_infected) / 2.0;
+  EXPECT_DOUBLE_EQ(std::stod(mean), expected);
+}
+
+}  // namespace
+}  // namespace outbreak::store::testing

@@ -1,0 +1,39 @@
+// A fresh, empty database per test, for each backend, so that tests can run
+// in parallel: a SQLite file in its own temporary folder, or a PostgreSQL
+// database created on the test server and dropped afterwards.
+//
+// The PostgreSQL server is OUTBREAK_TEST_POSTGRES_URL if set, else the one
+// that CTest's `postgres` fixture started (scripts/test-postgres), whose URL
+// is in the file OUTBREAK_TEST_POSTGRES_URL_FILE. Without either, creating a
+// database throws with the reason, so the test fails instead of skipping.
+#pragma once
+
+#include <string>
+
+namespace outbreak::store::testing {
+
+class TestDatabase {
+ public:
+  explicit TestDatabase(const std::string& backend);  // "sqlite" or "postgresql"
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+  ~TestDatabase();
+
+  const std::string& url() const { return url_; }
+  // Runs SQL outside the Store (to set up states the Store cannot make) and
+  // returns the first column of the first row, "" if none or NULL.
+  std::string query(const std::string& sql) const;
+
+ private:
+  std::string backend_;
+  std::string url_;
+  std::string path_;  // SQLite: the folder; PostgreSQL: the database name
+};
+
+// The PostgreSQL server for tests (see above); throws if there is none.
+std::string postgres_server_url();
+
+// `url` with its database name replaced by `database`.
+std::string with_database(const std::string& url, const std::string& database);
+
+}  // namespace outbreak::store::testing

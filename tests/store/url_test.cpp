@@ -1,0 +1,120 @@
+// Database URLs, password redaction, and open_store()'s errors.
+#include <gtest/gtest.h>
+
+#include "outbreak/store/open.hpp"
+#include "outbreak/store/url.hpp"
+
+namespace outbreak::store {
+namespace {
+
+constexpr std::string_view kSecret = "s3cr%40t";  // decodes to "s3cr@t"
+
+TEST(store_url, ParsesSqliteForms) {
+  auto absolute = parse_database_url("sqlite:///var/lib/outbreak.db");
+  ASSERT_TRUE(absolute.ok());
+  EXPECT_EQ(absolute->backend, Backend::kSqlite);
+  EXPECT_EQ(absolute->path, "/var/lib/outbreak.db");
+  auto relative = parse_database_url(kDefaultDatabaseUrl);
+  ASSERT_TRUE(relative.ok());
+  EXPECT_EQ(relative->path, "./outbreak.db");
+}
+
+TEST(store_url, ParsesPostgresForms) {
+  auto full =
+      parse_database_url("postgresql://me:s3cr%40t@db.example.org:6543/sims?sslmode=require");
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->backend, Backend::kPostgres);
+  EXPECT_EQ(full->user, "me");
+  EXPECT_EQ(full->password, "s3cr@t");
+  EXPECT_EQ(full->host, "db.example.org");
+  EXPECT_EQ(full->port, 6543);
+  EXPECT_EQ(full->database, "sims");
+  ASSERT_EQ(full->params.size(), 1u);
+  EXPECT_EQ(full->params[0].second, "require");
+
+  auto minimal = parse_database_url("postgres://localhost/sims");
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_EQ(minimal->host, "localhost");
+  EXPECT_FALSE(minimal->port);
+  auto v6 = parse_database_url("postgresql://u@[::1]:5432/db");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 5432);
+}
+
+TEST(store_url, MalformedUrlsNameTheProblemWithoutThePassword) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"mysql://me:s3cr%40t@host/db", "unknown scheme 'mysql'"},
+      {"me:s3cr%40t@host/db", "no scheme"},
+      {"sqlite://", "path is empty"},
+      {"sqlite://./x.db?mode=ro", "no ?query"},
+      {"postgresql://me:s3cr%40t@host:99999/db", "port '99999'"},
+      {"postgresql://me:s3cr%40t@host:abc/db", "port 'abc'"},
+      {"postgresql://me:s3cr%40t@host:5432", "no database name"},
+      {"postgresql://me:s3cr%40t@host/", "no database name"},
+      {"postgresql://me:s3cr%zz@host/db", "percent escape"},
+  };
+  for (const auto& [url, problem] : cases) {
+    auto parsed = parse_database_url(url);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidInput) << url;
+    EXPECT_NE(parsed.error().message.find(problem), std::string::npos) << parsed.error().message;
+    EXPECT_EQ(parsed.error().message.find("s3cr"), std::string::npos) << parsed.error().message;
+  }
+}
+
+TEST(store_url, RedactHidesPasswordsEverywhere) {
+  EXPECT_EQ(redact_url("postgresql://me:pw@host:5432/db"), "postgresql://me:***@host:5432/db");
+  EXPECT_EQ(redact_url("postgresql://me@host/db"), "postgresql://me@host/db");
+  EXPECT_EQ(redact_url("postgresql://me:p/w@rd@host/db"), "postgresql://me:***@host/db");
+  EXPECT_EQ(redact_url("postgresql://host/db?user=me&password=pw&sslmode=require"),
+            "postgresql://host/db?user=me&password=***&sslmode=require");
+  EXPECT_EQ(redact_url("me:pw@host/db"), "me:***@host/db");
+  EXPECT_EQ(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+  EXPECT_EQ(scrub("a pw b pw", "pw"), "a *** b ***");
+  EXPECT_EQ(scrub("text", ""), "text");
+}
+
+TEST(store_url, ConninfoQuotesValues) {
+  auto url = parse_database_url("postgresql://me:it%27s@host:1/db");
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(postgres_conninfo(*url),
+            "host='host' port='1' user='me' password='it\\'s' dbname='db' connect_timeout='10'");
+}
+
+TEST(store_open, MalformedUrlIsInvalidInput) {
+  auto store = open_store("postgresql://me:s3cr%40t@host:0/db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos);
+}
+
+TEST(store_open, UnreachableServerIsAnIoErrorWithoutThePassword) {
+  // Port 1 on loopback: nothing listens there, so the connection is refused.
+  auto store =
+      open_store(std::string("postgresql://me:") + std::string(kSecret) + "@127.0.0.1:1/db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_NE(store.error().message.find("postgresql://me:***@127.0.0.1:1/db"), std::string::npos)
+      << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos) << store.error().message;
+}
+
+TEST(store_open, SqliteFileInAMissingFolderIsAnIoError) {
+  auto store = open_store("sqlite:///nonexistent-folder-for-outbreak/x.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_NE(store.error().message.find("/nonexistent-folder-for-outbreak/x.db"), std::string::npos)
+      << store.error().message;
+}
+
+TEST(store_job_status, NamesRoundTrip) {
+  for (auto status : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kSucceeded,
+                      JobStatus::kFailed, JobStatus::kCancelled}) {
+    EXPECT_EQ(job_status_from_string(to_string(status)), status);
+  }
+  EXPECT_EQ(job_status_from_string("Queued"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace outbreak::store
