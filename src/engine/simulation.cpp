@@ -82,10 +82,10 @@ const DayTotals& Simulation::Impl::step() {
   end_quarantines(t);
   advance_cohorts(t);
   fold(t);
+  // One route after the other, so that an agent reached by two routes on
+  // the same day is counted where the earlier one found it.
   transmit_at_home(t);
-  fold(t);  // home infections first: a later route finds them taken
   transmit_at_work(t);
-  fold(t);
   transmit_in_community(t);
   fold(t);
   quarantined_ -= quarantine_ends_[static_cast<std::size_t>(t) + 1];

@@ -55,7 +55,6 @@ constexpr std::uint8_t kCountedSelfIsolating = 8;
 constexpr std::uint8_t kCountedMask = kCountedOut | kCountedSelfIsolating;
 constexpr std::uint32_t kCommunityBlock = 1u << 16;
 
-// What one thread produced in one phase; folded into the simulation after it.
 // The next success of one infectious agent's transmission walk. Cells number
 // (infectious day, member) pairs day by day: cell = day_offset * members + i.
 // The walk carries what it needs so that following it does not look up the

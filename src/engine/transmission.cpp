@@ -31,15 +31,19 @@ void Simulation::Impl::start_walks(AgentId a, Tally& tally) {
   w.source = a;
   w.start = static_cast<std::int16_t>(infected_day_[a] + s_.latent_days);
   w.reduced = (flags_[a] & kAsymptomatic) ? 1 : 0;
+  // A place where the agent is alone has nobody to infect: no walk.
   w.first = pop_.home_begin(pop_.home_of(a));
-  w.cell = next_cell(w, Route::kHome, 0);
-  if (w.cell < cells(w, Route::kHome)) queue(w, Route::kHome, tally);
-
+  if (members(w, Route::kHome) > 1) {
+    w.cell = next_cell(w, Route::kHome, 0);
+    if (w.cell < cells(w, Route::kHome)) queue(w, Route::kHome, tally);
+  }
   const PlaceId office = pop_.office_of(a);
   if (office == kNoPlace) return;
   w.first = office * pop_.office_size();
-  w.cell = next_cell(w, Route::kWork, 0);
-  if (w.cell < cells(w, Route::kWork)) queue(w, Route::kWork, tally);
+  if (members(w, Route::kWork) > 1) {
+    w.cell = next_cell(w, Route::kWork, 0);
+    if (w.cell < cells(w, Route::kWork)) queue(w, Route::kWork, tally);
+  }
 }
 
 bool Simulation::Impl::at_work(AgentId a, std::int16_t t) const {
