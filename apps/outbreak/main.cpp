@@ -9,9 +9,14 @@
 #include <CLI/CLI.hpp>
 
 #include "bench_command.hpp"
+#include "db_command.hpp"
 #include "exit_status.hpp"
+#include "jobs_command.hpp"
+#include "results_command.hpp"
 #include "run_command.hpp"
+#include "submit_command.hpp"
 #include "validate_command.hpp"
+#include "worker_command.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -53,6 +58,81 @@ void add_bench(CLI::App& app, BenchOptions& options) {
                   "Add 30 and 100 million agents, for the cost-per-agent-day curve");
 }
 
+void add_database(CLI::App& command, std::string& database) {
+  command
+      .add_option("--database", database,
+                  "Database URL (default: $OUTBREAK_DATABASE_URL, else sqlite://./outbreak.db)")
+      ->type_name("URL");
+}
+
+void add_worker(CLI::App& app, WorkerCommandOptions& options) {
+  CLI::App* worker = app.add_subcommand("worker", "Claim and run simulation jobs until stopped.");
+  add_database(*worker, options.database);
+  worker->add_option("--concurrency", options.concurrency, "Jobs to run at once")
+      ->type_name("N")
+      ->capture_default_str();
+  worker->add_option("--threads", options.threads, "Engine threads per job")
+      ->type_name("T")
+      ->capture_default_str();
+  worker->add_flag("--drain", options.drain,
+                   "On SIGTERM/SIGINT finish running jobs instead of giving them back");
+  worker
+      ->add_option("--lease-seconds", options.lease_seconds,
+                   "Lease length; renewed every third of it")
+      ->type_name("S")
+      ->capture_default_str();
+  worker
+      ->add_option("--poll-seconds", options.poll_seconds, "Longest wait between claims when idle")
+      ->type_name("S")
+      ->capture_default_str();
+}
+
+void add_submit(CLI::App& app, SubmitOptions& options) {
+  CLI::App* submit =
+      app.add_subcommand("submit", "Validate a scenario and queue it; prints the id.");
+  submit->add_option("file", options.path, "Scenario JSON file")->type_name("FILE")->required();
+  submit->add_option("--name", options.name, "Name shown in lists (default: the file name)");
+  submit->add_option("--email", options.email, "Where to send the started and done mails");
+  submit->add_option("--max-attempts", options.max_attempts, "Tries before the job fails")
+      ->type_name("N")
+      ->capture_default_str();
+  add_database(*submit, options.database);
+}
+
+void add_jobs(CLI::App& app, JobsOptions& options) {
+  CLI::App* jobs = app.add_subcommand("jobs", "List, show, cancel or retry queued jobs.");
+  jobs->require_subcommand(1);
+  add_database(*jobs, options.database);
+  CLI::App* list = jobs->add_subcommand("list", "Jobs, newest first.");
+  list->add_option("--status", options.status, "Only jobs with this status")->type_name("STATUS");
+  list->add_option("--limit", options.limit, "At most this many")->capture_default_str();
+  list->callback([&options] { options.action = "list"; });
+  list->fallthrough();
+  const auto with_id = [&](const char* name, const char* description) {
+    CLI::App* command = jobs->add_subcommand(name, description);
+    command->add_option("id", options.id, "Simulation id")->type_name("ID")->required();
+    command->callback([&options, name] { options.action = name; });
+    command->fallthrough();
+  };
+  with_id("show", "Every field of one job.");
+  with_id("cancel", "Cancel a queued job, or stop a running one at its next day.");
+  with_id("retry", "Queue a failed or cancelled job again.");
+}
+
+void add_results(CLI::App& app, ResultsOptions& options) {
+  CLI::App* results = app.add_subcommand("results", "Print the stored results of a job.");
+  results->add_option("id", options.id, "Simulation id")->type_name("ID")->required();
+  results->add_option("--format", options.format, "csv, json or table")->capture_default_str();
+  add_database(*results, options.database);
+}
+
+void add_db(CLI::App& app, std::string& database) {
+  CLI::App* db = app.add_subcommand("db", "Database administration.");
+  db->require_subcommand(1);
+  CLI::App* migrate = db->add_subcommand("migrate", "Create or upgrade the tables.");
+  add_database(*migrate, database);
+}
+
 int parse_and_run(int argc, char** argv) {
   CLI::App app("Agent-based epidemic simulator.", "outbreak");
   app.set_version_flag("--version", "outbreak " OUTBREAK_VERSION);
@@ -66,6 +146,16 @@ int parse_and_run(int argc, char** argv) {
   add_run(app, run);
   add_validate(app, validate_path);
   add_bench(app, bench);
+  WorkerCommandOptions worker;
+  add_worker(app, worker);
+  SubmitOptions submit;
+  add_submit(app, submit);
+  JobsOptions jobs;
+  add_jobs(app, jobs);
+  ResultsOptions results;
+  add_results(app, results);
+  std::string db_database;
+  add_db(app, db_database);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,6 +166,11 @@ int parse_and_run(int argc, char** argv) {
   if (app.got_subcommand("run")) return run_command(run);
   if (app.got_subcommand("validate")) return validate_command(validate_path);
   if (app.got_subcommand("bench")) return bench_command(bench);
+  if (app.got_subcommand("worker")) return worker_command(worker);
+  if (app.got_subcommand("submit")) return submit_command(submit);
+  if (app.got_subcommand("jobs")) return jobs_command(jobs);
+  if (app.got_subcommand("results")) return results_command(results);
+  if (app.got_subcommand("db")) return db_migrate_command(db_database);
   std::cerr << app.help();
   return kExitBadInput;
 }

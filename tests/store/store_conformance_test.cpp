@@ -83,7 +83,7 @@ TEST_P(StoreConformance, ClaimTakesTheOldestQueuedJob) {
   EXPECT_EQ(claimed.worker_id, "w1");
   EXPECT_EQ(claimed.started_at, at_seconds(10));
   EXPECT_EQ(claimed.lease_expires_at, at_seconds(10) + kLease);
-  EXPECT_EQ(claimed.attempts, 0);
+  EXPECT_EQ(claimed.attempts, 1);
   const SimulationRecord stored = get(older);
   EXPECT_EQ(stored.status, JobStatus::kRunning);
   EXPECT_EQ(stored.worker_id, "w1");
@@ -170,6 +170,17 @@ TEST_P(StoreConformance, ExpiredLeasesAreRequeuedThenDeadLettered) {
   EXPECT_EQ(record.finished_at, at_seconds(80));
 }
 
+TEST_P(StoreConformance, AttemptsCountTriesStartedSoACrashThenSuccessMakesTwo) {
+  const auto id = enqueue("job");
+  claim("w1", kT0);
+  ASSERT_TRUE(store_->requeue_expired(at_seconds(31)).ok());
+  EXPECT_EQ(claim("w2", at_seconds(40)).attempts, 2);
+  ASSERT_TRUE(store_->finish(id, "w2", JobStatus::kSucceeded, {}, at_seconds(50)).ok());
+  const SimulationRecord record = get(id);
+  EXPECT_EQ(record.status, JobStatus::kSucceeded);
+  EXPECT_EQ(record.attempts, 2);
+}
+
 TEST_P(StoreConformance, ReleaseRequeuesWithoutSpendingAnAttempt) {
   const auto id = enqueue("job");
   claim("w1");
@@ -179,6 +190,8 @@ TEST_P(StoreConformance, ReleaseRequeuesWithoutSpendingAnAttempt) {
   EXPECT_EQ(record.attempts, 0);
   EXPECT_FALSE(record.lease_expires_at || record.worker_id);
   EXPECT_TRUE(is_lease_lost(store_->release(id, "w1", at_seconds(5)).error()));
+  EXPECT_EQ(claim("w3").attempts, 1);
+  ASSERT_TRUE(store_->release(id, "w3", at_seconds(5)).ok());
 
   claim("w2");
   ASSERT_TRUE(store_->cancel(id, at_seconds(6)).ok());
@@ -198,7 +211,7 @@ TEST_P(StoreConformance, FinishNeedsTheLeaseAndAFinalStatus) {
   const SimulationRecord record = get(id);
   EXPECT_EQ(record.status, JobStatus::kSucceeded);
   EXPECT_EQ(record.finished_at, at_seconds(9));
-  EXPECT_EQ(record.attempts, 0);
+  EXPECT_EQ(record.attempts, 1);
   EXPECT_FALSE(record.lease_expires_at);
   EXPECT_TRUE(is_lease_lost(store_->finish(id, "w1", JobStatus::kFailed, {}, kT0).error()));
 }

@@ -85,7 +85,7 @@ struct SimulationRecord {
   std::optional<std::int64_t> progress_day;
   std::int64_t days = 0;
   std::int64_t replicates = 1;
-  int attempts = 0;  // failed tries: expired leases and finish(kFailed)
+  int attempts = 0;  // tries started (claims), less those given back by release()
   int max_attempts = 3;
   std::optional<std::string> error;      // the last error, kept for dead letters
   std::optional<std::string> worker_id;  // the holder, or the last holder
@@ -108,7 +108,7 @@ struct LeaseState {
 
 // What requeue_expired() did.
 struct RequeueCounts {
-  int requeued = 0;   // back to queued, attempts + 1
+  int requeued = 0;   // back to queued (the expired try keeps its attempt)
   int failed = 0;     // attempts reached max_attempts: failed (dead letter)
   int cancelled = 0;  // cancel had been requested: cancelled
 };
@@ -149,9 +149,9 @@ class Store {
   virtual Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) = 0;
 
   // Atomically takes the oldest queued job (by created_at, then id): status
-  // running, worker_id, started_at = now, lease until now + lease; attempts
-  // unchanged. Exactly one concurrent caller gets any one job. nullopt when
-  // nothing is queued. Errors: kIo.
+  // running, worker_id, started_at = now, lease until now + lease, attempts
+  // + 1 (a try is counted when it starts). Exactly one concurrent caller gets any one job. nullopt
+  // when nothing is queued. Errors: kIo.
   virtual Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                         TimePoint now) = 0;
 
@@ -176,21 +176,22 @@ class Store {
 
   // Ends a held job: status `final_status` (succeeded, failed or cancelled),
   // finished_at = now, lease cleared, error = `error` (nullopt clears it).
-  // kFailed also counts an attempt; a failed job is not retried
-  // automatically (see retry()). Errors: lease lost, kInvalidInput (a status
+  // Attempts are unchanged (claim() counted this try); a failed job is not
+  // retried automatically (see retry()). Errors: lease lost, kInvalidInput (a status
   // that is not final), kIo.
   virtual Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
                         std::optional<std::string> error, TimePoint now) = 0;
 
   // Graceful shutdown: gives a held job back to queued without spending an
-  // attempt (worker and lease cleared, started_at kept). If cancel was
+  // attempt (attempts - 1, undoing claim(); worker and lease cleared,
+  // started_at kept). If cancel was
   // requested the job ends cancelled instead. Errors: lease lost, kIo.
   virtual Status release(std::string_view id, std::string_view worker_id, TimePoint now) = 0;
 
   // Takes every running job whose lease expired before `now` away from its
-  // worker: attempts + 1 and error "lease expired (worker W)"; then back to
-  // queued, or failed (dead letter, finished_at = now) once attempts reaches
-  // max_attempts, or cancelled if cancel was requested. Wakes waiting
+  // worker: error "lease expired (worker W)", and the try keeps its attempt;
+  // then back to queued, or failed (dead letter, finished_at = now) once
+  // attempts >= max_attempts, or cancelled if cancel was requested. Wakes waiting
   // workers when something was requeued. Errors: kIo.
   virtual Result<RequeueCounts> requeue_expired(TimePoint now) = 0;
 

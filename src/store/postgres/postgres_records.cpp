@@ -94,11 +94,10 @@ std::string requeue_expired_sql() {
   return fmt::format(R"sql(
 UPDATE simulations SET
   status = CASE WHEN cancel_requested THEN 'cancelled'
-                WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
-  finished_at = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN {0} END,
-  worker_id = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN worker_id END,
+                WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+  finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN {0} END,
+  worker_id = CASE WHEN cancel_requested OR attempts >= max_attempts THEN worker_id END,
   error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
-  attempts = attempts + 1,
   lease_expires_at = NULL
 WHERE status = 'running' AND lease_expires_at < {0}
 RETURNING status)sql",

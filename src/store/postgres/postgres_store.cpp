@@ -113,11 +113,13 @@ Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view wo
   return guarded<Claimed>(mu_, [&]() -> Result<Claimed> {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
-        fmt::format("UPDATE simulations SET status = 'running', worker_id = $1, started_at = {}, "
-                    "lease_expires_at = {} WHERE status = 'queued' AND id = (SELECT id FROM "
-                    "simulations WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR "
-                    "UPDATE SKIP LOCKED) RETURNING {}",
-                    ts(2), ts(3), record_columns()),
+        fmt::format(
+            "UPDATE simulations SET status = 'running', worker_id = $1, attempts = attempts "
+            "+ 1, started_at = {}, lease_expires_at = {} WHERE status = 'queued' AND id = (SELECT "
+            "id FROM "
+            "simulations WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR "
+            "UPDATE SKIP LOCKED) RETURNING {}",
+            ts(2), ts(3), record_columns()),
         std::string(worker_id), micros(now), micros(now + lease));
     txn.commit();
     if (rows.empty()) return Claimed{};
@@ -148,10 +150,10 @@ Status PostgresStore::finish(std::string_view id, std::string_view worker_id,
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE simulations SET status = $3, finished_at = {}, lease_expires_at = "
-                    "NULL, error = $5, attempts = attempts + $6 WHERE {} RETURNING id",
+                    "NULL, error = $5 WHERE {} RETURNING id",
                     ts(4), kHeld),
         std::string(id), std::string(worker_id), std::string(to_string(final_status)), micros(now),
-        nullable(error), final_status == JobStatus::kFailed ? 1 : 0);
+        nullable(error));
     if (rows.empty()) return lease_lost_error(id, worker_id);
     txn.commit();
     return Ok{};
@@ -165,7 +167,7 @@ Status PostgresStore::release(std::string_view id, std::string_view worker_id, T
         fmt::format("UPDATE simulations SET status = CASE WHEN cancel_requested THEN "
                     "'cancelled' ELSE 'queued' END, finished_at = CASE WHEN cancel_requested "
                     "THEN {} END, worker_id = CASE WHEN cancel_requested THEN worker_id END, "
-                    "lease_expires_at = NULL WHERE {} RETURNING status",
+                    "lease_expires_at = NULL, attempts = attempts - 1 WHERE {} RETURNING status",
                     ts(3), kHeld),
         std::string(id), std::string(worker_id), micros(now));
     if (rows.empty()) return lease_lost_error(id, worker_id);

@@ -12,15 +12,15 @@ namespace outbreak::store::sqlite {
 // The current row of a statement that selected detail::kRecordColumns.
 SimulationRecord read_record(const Statement& row);
 
-// requeue_expired(); ?1 is now. Returns the new status of each job it moved.
+// requeue_expired(); ?1 is now. The expired try keeps its attempt (counted by
+// claim()). Returns the new status of each job it moved.
 inline constexpr std::string_view kRequeueExpiredSql = R"sql(
 UPDATE simulations SET
   status = CASE WHEN cancel_requested THEN 'cancelled'
-                WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
-  finished_at = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN ?1 END,
-  worker_id = CASE WHEN cancel_requested OR attempts + 1 >= max_attempts THEN worker_id END,
+                WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+  finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN ?1 END,
+  worker_id = CASE WHEN cancel_requested OR attempts >= max_attempts THEN worker_id END,
   error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
-  attempts = attempts + 1,
   lease_expires_at = NULL
 WHERE status = 'running' AND lease_expires_at < ?1
 RETURNING status)sql";

@@ -100,11 +100,14 @@ Result<std::optional<SimulationRecord>> SqliteStore::claim(std::string_view work
   using Claimed = std::optional<SimulationRecord>;
   return locked<Claimed>([&]() -> Result<Claimed> {
     Transaction txn(*db_);
-    Statement update(*db_, fmt::format("UPDATE simulations SET status = 'running', worker_id = ?, "
-                                       "started_at = ?, lease_expires_at = ? WHERE id = (SELECT id "
-                                       "FROM simulations WHERE status = 'queued' ORDER BY "
-                                       "created_at, id LIMIT 1) RETURNING {}",
-                                       detail::kRecordColumns));
+    Statement update(
+        *db_,
+        fmt::format(
+            "UPDATE simulations SET status = 'running', worker_id = ?, "
+            "attempts = attempts + 1, started_at = ?, lease_expires_at = ? WHERE id = (SELECT id "
+            "FROM simulations WHERE status = 'queued' ORDER BY "
+            "created_at, id LIMIT 1) RETURNING {}",
+            detail::kRecordColumns));
     update.bind(1, worker_id).bind(2, now).bind(3, now + lease);
     Claimed claimed;
     if (update.step()) claimed = read_record(update);
@@ -141,15 +144,13 @@ Status SqliteStore::finish(std::string_view id, std::string_view worker_id, JobS
   return locked<Ok>([&]() -> Status {
     Transaction txn(*db_);
     Statement update(*db_, fmt::format("UPDATE simulations SET status = ?, finished_at = ?, "
-                                       "lease_expires_at = NULL, error = ?, attempts = attempts "
-                                       "+ ? WHERE {} RETURNING id",
+                                       "lease_expires_at = NULL, error = ? WHERE {} RETURNING id",
                                        kHeld));
     update.bind(1, to_string(final_status))
         .bind(2, now)
         .bind(3, error)
-        .bind(4, std::int64_t{final_status == JobStatus::kFailed ? 1 : 0})
-        .bind(5, id)
-        .bind(6, worker_id);
+        .bind(4, id)
+        .bind(5, worker_id);
     if (!update.step()) return lease_lost_error(id, worker_id);
     update.run();
     txn.commit();
@@ -165,8 +166,8 @@ Status SqliteStore::release(std::string_view id, std::string_view worker_id, Tim
                      fmt::format("UPDATE simulations SET status = CASE WHEN cancel_requested THEN "
                                  "'cancelled' ELSE 'queued' END, finished_at = CASE WHEN "
                                  "cancel_requested THEN ? END, worker_id = CASE WHEN "
-                                 "cancel_requested THEN worker_id END, lease_expires_at = NULL "
-                                 "WHERE {} RETURNING status",
+                                 "cancel_requested THEN worker_id END, lease_expires_at = NULL, "
+                                 "attempts = attempts - 1 WHERE {} RETURNING status",
                                  kHeld));
     update.bind(1, now).bind(2, id).bind(3, worker_id);
     if (!update.step()) return lease_lost_error(id, worker_id);

@@ -1,0 +1,79 @@
+#include "worker_command.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <stop_token>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "database.hpp"
+#include "exit_status.hpp"
+#include "interrupt.hpp"
+#include "outbreak/jobs/log.hpp"
+#include "outbreak/jobs/worker.hpp"
+
+namespace outbreak::cli {
+namespace {
+
+Result<store::Duration> to_duration(const char* flag, double seconds, double minimum) {
+  if (!(seconds >= minimum) || seconds > 86'400) {
+    return Error::invalid(
+        fmt::format("{} must be between {} and 86400, got {}", flag, minimum, seconds));
+  }
+  return store::Duration(static_cast<std::int64_t>(seconds * 1000));
+}
+
+Result<jobs::WorkerOptions> plan(const WorkerCommandOptions& options) {
+  if (options.concurrency < 1) {
+    return Error::invalid(
+        fmt::format("--concurrency must be at least 1, got {}", options.concurrency));
+  }
+  if (options.threads < 1) {
+    return Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads));
+  }
+  auto lease = to_duration("--lease-seconds", options.lease_seconds, 0.3);
+  if (!lease) return lease.error();
+  auto poll = to_duration("--poll-seconds", options.poll_seconds, 0.01);
+  if (!poll) return poll.error();
+  jobs::WorkerOptions worker;
+  worker.threads = options.threads;
+  worker.lease = *lease;
+  worker.poll = *poll;
+  worker.drain = options.drain;
+  return worker;
+}
+
+}  // namespace
+
+int worker_command(const WorkerCommandOptions& options) {
+  const char* format_env = std::getenv("OUTBREAK_LOG_FORMAT");
+  const auto format = jobs::parse_log_format(format_env ? format_env : "");
+  if (!format) return report(Error::invalid("OUTBREAK_LOG_FORMAT: " + format.error().message));
+  auto worker = plan(options);
+  if (!worker) return report(worker.error(), kExitBadInput);
+  const std::string url = database_url(options.database);
+  // Fail fast, before any thread starts, on a bad URL or server.
+  if (auto store = open_database(url, /*migrate=*/true); !store) return report(store.error());
+
+  jobs::Logger log(std::cout, *format);
+  const InterruptGuard interrupt;
+  std::stop_source stop;
+  auto done = std::async(std::launch::async, [&] {
+    return jobs::run_workers(url, options.concurrency, *worker, log, stop.get_token());
+  });
+  // The signal handler can only set a flag; this turns it into a stop request.
+  while (done.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (interrupt.interrupted() && !stop.stop_requested()) {
+      log.info("shutdown_requested", {{"drain", options.drain ? "true" : "false"}});
+      stop.request_stop();
+    }
+  }
+  const Status status = done.get();
+  if (!status) return report(status.error());
+  return kExitSuccess;
+}
+
+}  // namespace outbreak::cli

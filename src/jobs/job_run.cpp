@@ -1,0 +1,146 @@
+#include "jobs/job_run.hpp"
+
+#include <condition_variable>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "outbreak/engine/ensemble.hpp"
+
+namespace outbreak::jobs::detail {
+
+using store::JobStatus;
+
+JobRun::JobRun(store::Store& store, const store::SimulationRecord& job,
+               const WorkerOptions& options, Logger& log)
+    : store_(store), job_(job), options_(options), log_(log) {}
+
+void JobRun::request_stop(StopReason reason, std::string message) {
+  StopReason expected = StopReason::kNone;
+  if (!reason_.compare_exchange_strong(expected, reason)) return;
+  {
+    const std::lock_guard lock(message_mu_);
+    reason_message_ = std::move(message);
+  }
+  stop_.request_stop();
+}
+
+void JobRun::on_day(std::int64_t replicate, const engine::DayTotals& totals) {
+  if (replicate != buffer_replicate_) flush();
+  buffer_replicate_ = replicate;
+  buffer_.push_back(totals);
+  const bool due = static_cast<std::int64_t>(buffer_.size()) >= options_.flush_days ||
+                   totals.day >= last_day_ ||
+                   std::chrono::steady_clock::now() - last_flush_ >= options_.flush_interval;
+  if (due) flush();
+}
+
+void JobRun::flush() {
+  last_flush_ = std::chrono::steady_clock::now();
+  const StopReason reason = reason_.load();
+  if (buffer_.empty() || reason == StopReason::kLeaseLost || reason == StopReason::kStoreError) {
+    buffer_.clear();
+    return;
+  }
+  auto written = store_.write_days(job_.id, *job_.worker_id, buffer_replicate_, buffer_,
+                                   options_.lease, options_.now());
+  buffer_.clear();
+  if (!written) {
+    if (store::is_lease_lost(written.error())) return request_stop(StopReason::kLeaseLost);
+    return request_stop(StopReason::kStoreError, written.error().message);
+  }
+  if (written->cancel_requested) request_stop(StopReason::kCancel);
+}
+
+void JobRun::heartbeat(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any wake;
+  const auto interval = std::max(options_.lease / 3, store::Duration{1});
+  std::unique_lock lock(mu);
+  for (;;) {
+    // Returns the predicate's value (false) both on timeout and on stop.
+    wake.wait_for(lock, stop, interval, [] { return false; });
+    if (stop.stop_requested()) return;
+    auto renewed = store_.renew_lease(job_.id, *job_.worker_id, options_.lease, options_.now());
+    if (!renewed) {
+      if (store::is_lease_lost(renewed.error())) return request_stop(StopReason::kLeaseLost);
+      // A transient failure: the next beat (or batch) tries again before the
+      // lease runs out.
+      log_.warn("lease_renewal_failed", {{"id", job_.id}, {"error", renewed.error().message}});
+    } else if (renewed->cancel_requested) {
+      request_stop(StopReason::kCancel);
+    }
+  }
+}
+
+JobOutcome JobRun::end(JobStatus status, std::optional<std::string> error, JobOutcome outcome) {
+  auto finished = store_.finish(job_.id, *job_.worker_id, status, std::move(error), options_.now());
+  if (finished) return outcome;
+  if (store::is_lease_lost(finished.error())) return JobOutcome::kAbandoned;
+  log_.error("job_finish_failed", {{"id", job_.id}, {"error", finished.error().message}});
+  return outcome;
+}
+
+JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdown,
+                       std::string& error) {
+  last_day_ = scenario.days;
+  last_flush_ = std::chrono::steady_clock::now();
+  std::optional<std::stop_callback<std::function<void()>>> on_shutdown;
+  if (!options_.drain) {
+    on_shutdown.emplace(shutdown, [this] { request_stop(StopReason::kShutdown); });
+  }
+  engine::EnsembleOptions ensemble;
+  ensemble.threads = options_.threads;
+  ensemble.stop = stop_.get_token();
+  ensemble.on_day = [this](std::int64_t replicate, const engine::DayTotals& totals) {
+    on_day(replicate, totals);
+  };
+  Result<engine::EnsembleResult> result = [&] {
+    const std::jthread beat([this](std::stop_token stop) { heartbeat(stop); });
+    return engine::run_ensemble(scenario, ensemble);
+  }();
+  on_shutdown.reset();
+  if (result) flush();
+
+  const StopReason reason = reason_.load();
+  {
+    const std::lock_guard lock(message_mu_);
+    error = reason_message_;
+  }
+  switch (reason) {
+    case StopReason::kLeaseLost:
+      return JobOutcome::kAbandoned;
+    case StopReason::kStoreError:
+      error = "cannot store results: " + error;
+      return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+    case StopReason::kCancel:
+      if (!result) return end(JobStatus::kCancelled, std::nullopt, JobOutcome::kCancelled);
+      break;  // it completed before the request was seen: keep the results
+    case StopReason::kShutdown:
+      if (!result) {
+        auto released = store_.release(job_.id, *job_.worker_id, options_.now());
+        if (!released && !store::is_lease_lost(released.error())) {
+          log_.error("job_release_failed", {{"id", job_.id}, {"error", released.error().message}});
+        }
+        return released ? JobOutcome::kReleased : JobOutcome::kAbandoned;
+      }
+      break;
+    case StopReason::kNone:
+      break;
+  }
+  if (!result) {
+    error = result.error().message;
+    return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+  }
+  if (scenario.replicates > 1) {
+    auto written = store_.write_summary(job_.id, *job_.worker_id, result->summary);
+    if (!written) {
+      if (store::is_lease_lost(written.error())) return JobOutcome::kAbandoned;
+      error = "cannot store the summary: " + written.error().message;
+      return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+    }
+  }
+  return end(JobStatus::kSucceeded, std::nullopt, JobOutcome::kSucceeded);
+}
+
+}  // namespace outbreak::jobs::detail

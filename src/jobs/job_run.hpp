@@ -1,0 +1,57 @@
+// JobRun: one claimed job run by the engine, with its heartbeat and batched
+// result writes (internal to the jobs module).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "outbreak/engine/scenario.hpp"
+#include "outbreak/jobs/worker.hpp"
+#include "outbreak/store/store.hpp"
+
+namespace outbreak::jobs::detail {
+
+// Why a run stopped early; the first reason wins.
+enum class StopReason { kNone, kShutdown, kCancel, kLeaseLost, kStoreError };
+
+class JobRun {
+ public:
+  // All references must outlive the JobRun. `shutdown` stops the run unless
+  // options.drain.
+  JobRun(store::Store& store, const store::SimulationRecord& job, const WorkerOptions& options,
+         Logger& log);
+
+  // Runs `scenario` (validated) to its end state: finished, released or
+  // abandoned. `error` receives the message stored with a failure.
+  JobOutcome run(const engine::Scenario& scenario, std::stop_token shutdown, std::string& error);
+
+ private:
+  void request_stop(StopReason reason, std::string message = {});
+  void on_day(std::int64_t replicate, const engine::DayTotals& totals);
+  void flush();
+  void heartbeat(std::stop_token stop);
+  // finish() with logging of a failure to do so; returns `outcome`, or
+  // kAbandoned when the lease was lost meanwhile.
+  JobOutcome end(store::JobStatus status, std::optional<std::string> error, JobOutcome outcome);
+
+  store::Store& store_;
+  const store::SimulationRecord& job_;
+  const WorkerOptions& options_;
+  Logger& log_;
+  std::stop_source stop_;
+  std::atomic<StopReason> reason_{StopReason::kNone};
+  std::mutex message_mu_;
+  std::string reason_message_;  // set with the first reason
+  std::int64_t last_day_ = 0;
+  std::int64_t buffer_replicate_ = 0;
+  std::vector<engine::DayTotals> buffer_;
+  std::chrono::steady_clock::time_point last_flush_;
+};
+
+}  // namespace outbreak::jobs::detail

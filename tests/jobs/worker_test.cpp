@@ -1,0 +1,213 @@
+// The worker loop against each backend, in-process: a job runs to the end
+// with every day stored once; cancel, shutdown, retry, dead letters and
+// scenarios that no longer validate.
+#include "outbreak/jobs/worker.hpp"
+
+#include <future>
+#include <sstream>
+#include <stop_token>
+
+#include "jobs/jobs_fixture.hpp"
+
+namespace outbreak::jobs::testing {
+namespace {
+
+using store::JobStatus;
+
+// Long enough (about a second) to act on it while it runs.
+const std::string kLongJob = scenario_json(200'000, 300, 4);
+const std::string kShortJob = scenario_json(3'000, 60, 3);
+
+class WorkerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    store_ = open_migrated(database_->url());
+    ASSERT_NE(store_, nullptr);
+  }
+
+  std::unique_ptr<Worker> make_worker(const std::string& id, bool drain = false) {
+    WorkerOptions options;
+    options.worker_id = id;
+    options.lease = store::Duration(3'000);
+    options.poll = store::Duration(50);
+    options.drain = drain;
+    return std::make_unique<Worker>(open_migrated(database_->url()), options, log_);
+  }
+
+  std::optional<JobOutcome> run_once(Worker& worker, std::stop_token stop = {}) {
+    auto outcome = worker.run_once(stop);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().message;
+    return outcome.ok() ? *outcome : std::nullopt;
+  }
+
+  store::SimulationRecord get(const std::string& id) {
+    auto record = store_->get(id);
+    EXPECT_TRUE(record.ok()) << record.error().message;
+    return record.ok() ? *record : store::SimulationRecord{};
+  }
+
+  bool has_progress(const std::string& id) { return get(id).progress_day.has_value(); }
+
+  void expect_results(const std::string& id, const std::string& json) {
+    const engine::EnsembleResult expected = expected_results(json);
+    EXPECT_EQ(stored_replicates(*store_, id), expected.replicates);
+    if (expected.replicates.size() > 1) {
+      auto summary = store_->summary(id);
+      ASSERT_TRUE(summary.ok()) << summary.error().message;
+      EXPECT_EQ(summary->mean, expected.summary.mean);
+      EXPECT_EQ(summary->p5, expected.summary.p5);
+      EXPECT_EQ(summary->p95, expected.summary.p95);
+    }
+  }
+
+  std::ostringstream log_stream_;
+  Logger log_{log_stream_, LogFormat::kJson};
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_P(WorkerTest, RunsAJobToSucceededWithEveryDayStoredOnce) {
+  const std::string id = enqueue(*store_, kShortJob);
+  auto worker = make_worker("w1");
+  EXPECT_EQ(run_once(*worker), JobOutcome::kSucceeded);
+  const store::SimulationRecord record = get(id);
+  EXPECT_EQ(record.status, JobStatus::kSucceeded);
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_EQ(record.progress_replicate, 2);
+  EXPECT_EQ(record.progress_day, 60);
+  EXPECT_FALSE(record.error);
+  expect_results(id, kShortJob);
+  EXPECT_EQ(run_once(*worker), std::nullopt);
+  const std::string log = log_stream_.str();
+  EXPECT_NE(log.find(R"("event":"job_started")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("outcome":"succeeded")"), std::string::npos) << log;
+}
+
+TEST_P(WorkerTest, AScenarioThatNoLongerValidatesFailsWithTheReasonAndCanBeRetried) {
+  const std::string invalid = enqueue(*store_, R"({"population": 0, "days": 5})");
+  // Valid JSON (PostgreSQL's json column refuses anything else), but keys
+  // and types this engine does not accept.
+  const std::string malformed = enqueue(*store_, R"({"days": "ten", "populaton": 5})");
+  auto worker = make_worker("w1");
+  EXPECT_EQ(run_once(*worker), JobOutcome::kFailed);
+  EXPECT_EQ(run_once(*worker), JobOutcome::kFailed);
+  store::SimulationRecord record = get(invalid);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  ASSERT_TRUE(record.error);
+  EXPECT_NE(record.error->find("stored scenario is not valid: population: must be"),
+            std::string::npos)
+      << *record.error;
+  EXPECT_EQ(get(malformed).status, JobStatus::kFailed);
+  EXPECT_NE(get(malformed).error.value_or("").find("populaton"), std::string::npos)
+      << get(malformed).error.value_or("");
+
+  // Fixed by hand, then retried: it runs again and succeeds.
+  database_->query("UPDATE simulations SET scenario_json = '" + kShortJob + "' WHERE id = '" +
+                   invalid + "'");
+  ASSERT_TRUE(store_->retry(invalid).ok());
+  EXPECT_EQ(run_once(*worker), JobOutcome::kSucceeded);
+  record = get(invalid);
+  EXPECT_EQ(record.status, JobStatus::kSucceeded);
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_FALSE(record.error);
+}
+
+TEST_P(WorkerTest, CancelEndsAQueuedJobAtOnceAndARunningOneAtTheNextDay) {
+  const std::string queued = enqueue(*store_, kShortJob);
+  ASSERT_TRUE(store_->cancel(queued, std::chrono::system_clock::now()).ok());
+  auto worker = make_worker("w1");
+  EXPECT_EQ(run_once(*worker), std::nullopt);
+  EXPECT_EQ(get(queued).status, JobStatus::kCancelled);
+
+  const std::string running = enqueue(*store_, kLongJob);
+  auto outcome = std::async(std::launch::async, [&] { return run_once(*worker); });
+  ASSERT_TRUE(wait_until([&] { return has_progress(running); }));
+  auto requested = store_->cancel(running, std::chrono::system_clock::now());
+  ASSERT_TRUE(requested.ok()) << requested.error().message;
+  EXPECT_EQ(outcome.get(), JobOutcome::kCancelled);
+  const store::SimulationRecord record = get(running);
+  EXPECT_EQ(record.status, JobStatus::kCancelled);
+  EXPECT_LT(record.progress_replicate.value_or(0), 3) << "the run should stop early";
+}
+
+TEST_P(WorkerTest, ShutdownGivesTheJobBackWithoutSpendingAnAttempt) {
+  const std::string id = enqueue(*store_, kLongJob);
+  auto worker = make_worker("w1");
+  std::stop_source shutdown;
+  auto outcome =
+      std::async(std::launch::async, [&] { return run_once(*worker, shutdown.get_token()); });
+  ASSERT_TRUE(wait_until([&] { return has_progress(id); }));
+  shutdown.request_stop();
+  EXPECT_EQ(outcome.get(), JobOutcome::kReleased);
+  store::SimulationRecord record = get(id);
+  EXPECT_EQ(record.status, JobStatus::kQueued);
+  EXPECT_EQ(record.attempts, 0);
+  EXPECT_FALSE(record.worker_id);
+
+  auto other = make_worker("w2");
+  EXPECT_EQ(run_once(*other), JobOutcome::kSucceeded);
+  record = get(id);
+  EXPECT_EQ(record.status, JobStatus::kSucceeded);
+  EXPECT_EQ(record.attempts, 1);
+  expect_results(id, kLongJob);
+}
+
+TEST_P(WorkerTest, DrainFinishesTheRunningJobBeforeReturning) {
+  const std::string id = enqueue(*store_, kShortJob);
+  const std::string second = enqueue(*store_, kShortJob);
+  auto worker = make_worker("w1", /*drain=*/true);
+  std::stop_source shutdown;
+  auto ran = std::async(std::launch::async, [&] { return worker->run(shutdown.get_token()); });
+  ASSERT_TRUE(wait_until([&] { return get(id).status != JobStatus::kQueued; }));
+  shutdown.request_stop();
+  EXPECT_TRUE(ran.get().ok());
+  EXPECT_EQ(get(id).status, JobStatus::kSucceeded);
+  // Claimed before the stop, or left queued: never given back half done.
+  const JobStatus other = get(second).status;
+  EXPECT_TRUE(other == JobStatus::kSucceeded || other == JobStatus::kQueued);
+}
+
+TEST_P(WorkerTest, ExpiredLeasesAreRetriedUntilMaxAttemptsThenDeadLettered) {
+  const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(1);
+  const std::string dead = enqueue(*store_, kShortJob, /*max_attempts=*/1);
+  ASSERT_TRUE(store_->claim("ghost", store::Duration(1), long_ago).ok());
+  auto worker = make_worker("w1");
+  EXPECT_EQ(run_once(*worker), std::nullopt);  // the reaper dead-letters it
+  store::SimulationRecord record = get(dead);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_EQ(record.error, "lease expired (worker ghost)");
+
+  const std::string retried = enqueue(*store_, kShortJob, /*max_attempts=*/2);
+  ASSERT_TRUE(store_->claim("ghost", store::Duration(1), long_ago).ok());
+  EXPECT_EQ(run_once(*worker), JobOutcome::kSucceeded);
+  record = get(retried);
+  EXPECT_EQ(record.status, JobStatus::kSucceeded);
+  EXPECT_EQ(record.attempts, 2);
+  expect_results(retried, kShortJob);
+}
+
+TEST_P(WorkerTest, AWorkerThatLostItsLeaseStopsAndWritesNothingMore) {
+  const std::string id = enqueue(*store_, kLongJob);
+  auto worker = make_worker("w1");
+  auto outcome = std::async(std::launch::async, [&] { return run_once(*worker); });
+  ASSERT_TRUE(wait_until([&] { return has_progress(id); }));
+  // As if the worker had been paused past its lease: another worker's reaper
+  // takes the job away.
+  auto reaped = store_->requeue_expired(std::chrono::system_clock::now() + std::chrono::hours(1));
+  ASSERT_TRUE(reaped.ok()) << reaped.error().message;
+  EXPECT_EQ(reaped->requeued, 1);
+  const auto progress_after_reap = get(id).progress_day;
+  EXPECT_EQ(outcome.get(), JobOutcome::kAbandoned);
+  const store::SimulationRecord record = get(id);
+  EXPECT_EQ(record.status, JobStatus::kQueued);
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_EQ(record.progress_day, progress_after_reap);
+}
+
+INSTANTIATE_TEST_SUITE_P(jobs, WorkerTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace outbreak::jobs::testing
