@@ -3,14 +3,27 @@
 // columns out, because a released migration must never change.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/ensemble.hpp"
 
 namespace outbreak::store::detail {
 
 inline constexpr std::size_t kDayColumnCount = engine::kDayColumns.size();
+
+// The summary's series and the `statistic` value each is stored under.
+using SummarySeries = std::vector<engine::DayValues> engine::Summary::*;
+inline constexpr std::array<std::pair<std::string_view, SummarySeries>, 3> kStatistics = {{
+    {"mean", &engine::Summary::mean},
+    {"p5", &engine::Summary::p5},
+    {"p95", &engine::Summary::p95},
+}};
 
 // "day, susceptible, ..." starting at column `first` (1 skips "day").
 std::string day_column_list(std::size_t first);

@@ -14,13 +14,6 @@
 namespace outbreak::store::postgres {
 namespace {
 
-using SummarySeries = std::vector<engine::DayValues> engine::Summary::*;
-constexpr std::array<std::pair<std::string_view, SummarySeries>, 3> kStatistics = {{
-    {"mean", &engine::Summary::mean},
-    {"p5", &engine::Summary::p5},
-    {"p95", &engine::Summary::p95},
-}};
-
 // "$first::TYPE[], $first+1::TYPE[], ..." for `count` array parameters.
 std::string array_params(int first, std::size_t count, std::string_view type) {
   std::string out;
@@ -119,7 +112,7 @@ Status PostgresStore::write_summary(std::string_view id, std::string_view worker
         std::string(id), std::string(worker_id));
     if (held.empty()) return lease_lost_error(id, worker_id);
     txn.exec_params("DELETE FROM simulation_summary WHERE simulation_id = $1", std::string(id));
-    for (const auto& [name, series] : kStatistics) {
+    for (const auto& [name, series] : detail::kStatistics) {
       if ((summary.*series).empty()) continue;
       const auto arrays = summary_arrays(summary.*series);
       txn.exec_params(insert_summary_sql(), std::string(id), std::string(name),
@@ -172,7 +165,7 @@ Result<engine::Summary> PostgresStore::summary(std::string_view id) {
         values[c] = r[static_cast<int>(c) + 1].as<double>();
       }
       const auto statistic = r[1].as<std::string>();
-      for (const auto& [name, series] : kStatistics) {
+      for (const auto& [name, series] : detail::kStatistics) {
         if (name == statistic) (summary.*series).push_back(values);
       }
     }

@@ -12,13 +12,6 @@
 namespace outbreak::store::sqlite {
 namespace {
 
-using SummarySeries = std::vector<engine::DayValues> engine::Summary::*;
-constexpr std::array<std::pair<std::string_view, SummarySeries>, 3> kStatistics = {{
-    {"mean", &engine::Summary::mean},
-    {"p5", &engine::Summary::p5},
-    {"p95", &engine::Summary::p95},
-}};
-
 constexpr std::string_view kRenewSql =
     "UPDATE simulations SET lease_expires_at = ?1, progress_replicate = COALESCE(?2, "
     "progress_replicate), progress_day = COALESCE(?3, progress_day) WHERE id = ?4 AND "
@@ -79,7 +72,7 @@ Status SqliteStore::write_summary(std::string_view id, std::string_view worker_i
     Statement remove(*db_, "DELETE FROM simulation_summary WHERE simulation_id = ?");
     remove.bind(1, id).run();
     Statement insert(*db_, insert_summary_sql());
-    for (const auto& [name, series] : kStatistics) {
+    for (const auto& [name, series] : detail::kStatistics) {
       const auto& values = summary.*series;
       for (std::size_t day = 0; day < values.size(); ++day) {
         insert.bind(1, id).bind(2, static_cast<std::int64_t>(day)).bind(3, name);
@@ -129,7 +122,7 @@ Result<engine::Summary> SqliteStore::summary(std::string_view id) {
         values[c] = select.real(static_cast<int>(c) + 1);
       }
       const auto statistic = select.text(1);
-      for (const auto& [name, series] : kStatistics) {
+      for (const auto& [name, series] : detail::kStatistics) {
         if (name == statistic) (summary.*series).push_back(values);
       }
     }
