@@ -26,6 +26,25 @@ JobStatus parse_status(std::string_view text);
 // "cancelled") to `counts`.
 void count_requeued(std::string_view status, RequeueCounts& counts);
 
+// The mail a final status causes: succeeded -> finished, failed -> failed,
+// cancelled -> cancelled.
+MailKind mail_kind_for(JobStatus final_status);
+Error mail_not_found(std::int64_t id);
+Error cannot_retry_mail_error(std::int64_t id, std::string_view status);
+// mark_mail_sent(): `how` must be sent or logged (kInvalidInput otherwise).
+Status validate_sent_status(MailStatus how);
+// Values read from the database; throw std::runtime_error if unknown.
+MailKind parse_mail_kind(std::string_view text);
+MailStatus parse_mail_status(std::string_view text);
+// Sets the count of one status read by a GROUP BY query.
+void count_status(std::string_view status, std::int64_t n, StatusCounts& counts);
+void count_mail(std::string_view status, std::int64_t n, MailCounts& counts);
+
+// The columns of MailRecord, in the order both backends select them.
+inline constexpr std::string_view kMailColumns =
+    "id, simulation_id, kind, recipient, status, attempts, created_at, next_attempt_at, "
+    "sent_at, last_error";
+
 // retry(): the same SQL on both backends; $1 is the id.
 inline constexpr std::string_view kRetrySql =
     "UPDATE simulations SET status = 'queued', attempts = 0, cancel_requested = FALSE, "

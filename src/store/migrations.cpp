@@ -138,9 +138,49 @@ CREATE TABLE simulation_summary (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1}}};
-constexpr std::array<Migration, 1> kPostgres = {
-    {{1, "simulations, days and summaries", kPostgresV1}}};
+// Version 2: the outbox of mails to send (docs/mail.md). A pending mail is
+// due at next_attempt_at; a sender that claims one pushes that forward by its
+// lease.
+constexpr std::string_view kSqliteV2 = R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('accepted', 'finished', 'failed', 'cancelled')),
+  recipient TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'sent', 'logged', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  sent_at TEXT,
+  last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX outbox_simulation ON outbox (simulation_id);
+)sql";
+
+constexpr std::string_view kPostgresV2 = R"sql(
+CREATE TABLE outbox (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('accepted', 'finished', 'failed', 'cancelled')),
+  recipient TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'sent', 'logged', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at TIMESTAMPTZ NOT NULL,
+  next_attempt_at TIMESTAMPTZ NOT NULL,
+  sent_at TIMESTAMPTZ,
+  last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX outbox_simulation ON outbox (simulation_id);
+)sql";
+
+constexpr std::array<Migration, 2> kSqlite = {
+    {{1, "simulations, days and summaries", kSqliteV1}, {2, "outbox of mails", kSqliteV2}}};
+constexpr std::array<Migration, 2> kPostgres = {
+    {{1, "simulations, days and summaries", kPostgresV1}, {2, "outbox of mails", kPostgresV2}}};
 
 }  // namespace
 

@@ -15,6 +15,18 @@ namespace {
 constexpr std::array<std::string_view, 5> kStatusNames = {"queued", "running", "succeeded",
                                                           "failed", "cancelled"};
 constexpr std::string_view kLeaseLostPrefix = "lease lost:";
+constexpr std::array<std::string_view, 4> kMailKindNames = {"accepted", "finished", "failed",
+                                                            "cancelled"};
+constexpr std::array<std::string_view, 4> kMailStatusNames = {"pending", "sent", "logged",
+                                                              "failed"};
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> from_name(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == text) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -23,10 +35,39 @@ std::string_view to_string(JobStatus status) {
 }
 
 std::optional<JobStatus> job_status_from_string(std::string_view text) {
-  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
-    if (kStatusNames[i] == text) return static_cast<JobStatus>(i);
+  return from_name<JobStatus>(kStatusNames, text);
+}
+
+std::string_view to_string(MailKind kind) {
+  return kMailKindNames.at(static_cast<std::size_t>(kind));
+}
+
+std::optional<MailKind> mail_kind_from_string(std::string_view text) {
+  return from_name<MailKind>(kMailKindNames, text);
+}
+
+std::string_view to_string(MailStatus status) {
+  return kMailStatusNames.at(static_cast<std::size_t>(status));
+}
+
+std::optional<MailStatus> mail_status_from_string(std::string_view text) {
+  return from_name<MailStatus>(kMailStatusNames, text);
+}
+
+std::int64_t StatusCounts::of(JobStatus status) const {
+  switch (status) {
+    case JobStatus::kQueued:
+      return queued;
+    case JobStatus::kRunning:
+      return running;
+    case JobStatus::kSucceeded:
+      return succeeded;
+    case JobStatus::kFailed:
+      return failed;
+    case JobStatus::kCancelled:
+      return cancelled;
   }
-  return std::nullopt;
+  return 0;
 }
 
 Error lease_lost_error(std::string_view id, std::string_view worker_id) {
@@ -125,6 +166,82 @@ JobStatus parse_status(std::string_view text) {
   const auto status = job_status_from_string(text);
   if (!status) throw std::runtime_error(fmt::format("unknown status '{}' in the database", text));
   return *status;
+}
+
+MailKind mail_kind_for(JobStatus final_status) {
+  switch (final_status) {
+    case JobStatus::kFailed:
+      return MailKind::kFailed;
+    case JobStatus::kCancelled:
+      return MailKind::kCancelled;
+    default:
+      return MailKind::kFinished;
+  }
+}
+
+Error mail_not_found(std::int64_t id) {
+  return Error::make(ErrorCode::kNotFound, fmt::format("no mail with id {}", id));
+}
+
+Error cannot_retry_mail_error(std::int64_t id, std::string_view status) {
+  return Error::invalid(fmt::format("mail {} is {}; only failed mails can be retried", id, status));
+}
+
+Status validate_sent_status(MailStatus how) {
+  if (how == MailStatus::kSent || how == MailStatus::kLogged) return Ok{};
+  return Error::invalid(
+      fmt::format("mark_mail_sent() needs sent or logged, got {}", to_string(how)));
+}
+
+MailKind parse_mail_kind(std::string_view text) {
+  const auto kind = mail_kind_from_string(text);
+  if (!kind) throw std::runtime_error(fmt::format("unknown mail kind '{}' in the database", text));
+  return *kind;
+}
+
+MailStatus parse_mail_status(std::string_view text) {
+  const auto status = mail_status_from_string(text);
+  if (!status) {
+    throw std::runtime_error(fmt::format("unknown mail status '{}' in the database", text));
+  }
+  return *status;
+}
+
+void count_status(std::string_view status, std::int64_t n, StatusCounts& counts) {
+  switch (parse_status(status)) {
+    case JobStatus::kQueued:
+      counts.queued = n;
+      break;
+    case JobStatus::kRunning:
+      counts.running = n;
+      break;
+    case JobStatus::kSucceeded:
+      counts.succeeded = n;
+      break;
+    case JobStatus::kFailed:
+      counts.failed = n;
+      break;
+    case JobStatus::kCancelled:
+      counts.cancelled = n;
+      break;
+  }
+}
+
+void count_mail(std::string_view status, std::int64_t n, MailCounts& counts) {
+  switch (parse_mail_status(status)) {
+    case MailStatus::kPending:
+      counts.pending = n;
+      break;
+    case MailStatus::kSent:
+      counts.sent = n;
+      break;
+    case MailStatus::kLogged:
+      counts.logged = n;
+      break;
+    case MailStatus::kFailed:
+      counts.failed = n;
+      break;
+  }
 }
 
 void count_requeued(std::string_view status, RequeueCounts& counts) {

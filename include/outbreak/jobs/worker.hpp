@@ -28,8 +28,12 @@ struct WorkerOptions {
   int threads = 1;                      // engine threads per job (>= 1)
   store::Duration lease{30'000};        // renewed every lease / 3
   store::Duration poll{1'000};          // longest wait between claims when idle
-  store::Duration flush_interval{500};  // results are written at least this often
-  std::int64_t flush_days = 30;         // ... or every this many days
+  // Results are written at least this often (so a live chart lags by about
+  // this much), at the end of each replicate, and whenever this many days are
+  // waiting: large batches keep the number of transactions low when days are
+  // computed fast.
+  store::Duration flush_interval{500};
+  std::int64_t flush_days = 1000;
   bool drain = false;                   // on stop, finish the running job first
   // The clock for every time stored; tests may inject another.
   std::function<store::TimePoint()> now = [] { return std::chrono::system_clock::now(); };

@@ -113,6 +113,60 @@ struct RequeueCounts {
   int cancelled = 0;  // cancel had been requested: cancelled
 };
 
+// --- Outbox ---------------------------------------------------------------
+//
+// A mail to the person who submitted a simulation is a row of `outbox`,
+// inserted in the same transaction as the state change that causes it, and
+// only when the simulation has an e-mail address: enqueue() -> accepted;
+// finish(succeeded) -> finished; finish(failed) and a dead letter in
+// requeue_expired() -> failed; cancel() of a queued job, finish(cancelled),
+// and release()/requeue_expired() of a job whose cancel was requested ->
+// cancelled. The text is not stored: the sender renders it when it sends,
+// from the simulation and its stored results.
+
+enum class MailKind { kAccepted, kFinished, kFailed, kCancelled };
+// "accepted", "finished", "failed", "cancelled": the values of outbox.kind.
+std::string_view to_string(MailKind kind);
+std::optional<MailKind> mail_kind_from_string(std::string_view text);
+
+// pending: not delivered yet; sent: accepted by the SMTP server; logged:
+// written to the log because no SMTP server is configured; failed: given up.
+enum class MailStatus { kPending, kSent, kLogged, kFailed };
+// "pending", "sent", "logged", "failed": the values of outbox.status.
+std::string_view to_string(MailStatus status);
+std::optional<MailStatus> mail_status_from_string(std::string_view text);
+
+// One row of `outbox`.
+struct MailRecord {
+  std::int64_t id = 0;  // increasing in insertion order
+  std::string simulation_id;
+  MailKind kind = MailKind::kAccepted;
+  std::string recipient;  // the simulation's e-mail address
+  MailStatus status = MailStatus::kPending;
+  int attempts = 0;  // delivery tries started
+  TimePoint created_at;
+  TimePoint next_attempt_at;              // pending: when due; failed: when given up
+  std::optional<TimePoint> sent_at;       // set for sent and logged
+  std::optional<std::string> last_error;  // the last failure or server reply
+};
+
+struct MailCounts {
+  std::int64_t pending = 0;
+  std::int64_t sent = 0;
+  std::int64_t logged = 0;
+  std::int64_t failed = 0;
+};
+
+// Simulations per status, every status present (0 when none).
+struct StatusCounts {
+  std::int64_t queued = 0;
+  std::int64_t running = 0;
+  std::int64_t succeeded = 0;
+  std::int64_t failed = 0;
+  std::int64_t cancelled = 0;
+  std::int64_t of(JobStatus status) const;
+};
+
 // True for the error returned when the worker no longer holds the job.
 bool is_lease_lost(const Error& error);
 // The "lease lost" error for simulation `id` and `worker_id`.
@@ -232,6 +286,38 @@ class Store {
   // The stored summary, empty vectors if none was written. DayValues[0] of
   // each entry is the day. Errors: kNotFound, kIo.
   virtual Result<engine::Summary> summary(std::string_view id) = 0;
+  // How many simulations have each status (one query). Errors: kIo.
+  virtual Result<StatusCounts> count_by_status() = 0;
+
+  // --- Outbox (see MailKind above) ------------------------------------------
+
+  // Takes the oldest due mail (pending, next_attempt_at <= now, by
+  // next_attempt_at then id): attempts + 1 and next_attempt_at = now +
+  // lease, so no other sender in any process takes it while this one tries
+  // (a sender that dies leaves it due again after the lease). nullopt when
+  // none is due. Errors: kIo.
+  virtual Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) = 0;
+  // Delivered (`how` = kSent) or written to the log instead (kLogged):
+  // sent_at = now. Errors: kNotFound, kInvalidInput (`how` is neither), kIo.
+  virtual Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) = 0;
+  // A transient failure: stays pending, due again at `next_attempt_at`, with
+  // `error` kept as last_error. Errors: kNotFound, kIo.
+  virtual Status mark_mail_retry(std::int64_t id, std::string_view error,
+                                 TimePoint next_attempt_at) = 0;
+  // A permanent failure (a 5xx reply, or too many attempts): failed, with
+  // `error` kept as last_error and next_attempt_at = now (when it was given
+  // up). Errors: kNotFound, kIo.
+  virtual Status mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) = 0;
+  // Newest first (id descending), at most `limit`, optionally one status.
+  // Errors: kInvalidInput (limit < 0), kIo.
+  virtual Result<std::vector<MailRecord>> list_mail(std::optional<MailStatus> status,
+                                                    int limit) = 0;
+  // Operator retry: a failed mail goes back to pending with attempts 0, due
+  // at `now` (last_error kept until the next try). Errors: kNotFound,
+  // kInvalidInput (the mail is not failed), kIo.
+  virtual Status retry_mail(std::int64_t id, TimePoint now) = 0;
+  // Mails per status. Errors: kIo.
+  virtual Result<MailCounts> mail_counts() = 0;
 };
 
 // A random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"). Thread-safe.

@@ -70,6 +70,28 @@ SimulationRecord read_record(const pqxx::row& row) {
   return record;
 }
 
+const std::string& mail_columns() {
+  static const std::string columns =
+      fmt::format("id, simulation_id, kind, recipient, status, attempts, {}, {}, {}, last_error",
+                  us("created_at"), us("next_attempt_at"), us("sent_at"));
+  return columns;
+}
+
+MailRecord read_mail(const pqxx::row& row) {
+  MailRecord mail;
+  mail.id = row[0].as<std::int64_t>();
+  mail.simulation_id = row[1].as<std::string>();
+  mail.kind = detail::parse_mail_kind(row[2].as<std::string>());
+  mail.recipient = row[3].as<std::string>();
+  mail.status = detail::parse_mail_status(row[4].as<std::string>());
+  mail.attempts = row[5].as<int>();
+  mail.created_at = *optional_time(row[6]);
+  mail.next_attempt_at = *optional_time(row[7]);
+  mail.sent_at = optional_time(row[8]);
+  mail.last_error = optional_text(row[9]);
+  return mail;
+}
+
 std::string int_array(const std::vector<std::int64_t>& values) {
   return fmt::format("{{{}}}", fmt::join(values, ","));
 }
@@ -91,7 +113,7 @@ std::string double_array(const std::vector<double>& values) {
 }
 
 std::string requeue_expired_sql() {
-  return fmt::format(R"sql(
+  return fmt::format(R"sql(WITH u AS (
 UPDATE simulations SET
   status = CASE WHEN cancel_requested THEN 'cancelled'
                 WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -100,7 +122,12 @@ UPDATE simulations SET
   error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
   lease_expires_at = NULL
 WHERE status = 'running' AND lease_expires_at < {0}
-RETURNING status)sql",
+RETURNING id, status, email),
+m AS (
+INSERT INTO outbox (simulation_id, kind, recipient, created_at, next_attempt_at)
+SELECT id, status, email, {0}, {0} FROM u
+WHERE email IS NOT NULL AND status IN ('failed', 'cancelled'))
+SELECT status FROM u)sql",
                      ts(1));
 }
 

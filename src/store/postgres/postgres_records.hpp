@@ -27,7 +27,12 @@ SimulationRecord read_record(const pqxx::row& row);
 std::string int_array(const std::vector<std::int64_t>& values);
 std::string double_array(const std::vector<double>& values);
 
-// requeue_expired(); $1 is now (microseconds).
+// The columns of MailRecord (times as microseconds) and a row of them.
+const std::string& mail_columns();
+MailRecord read_mail(const pqxx::row& row);
+
+// requeue_expired(); $1 is now (microseconds). Queues the mails of the jobs
+// it fails or cancels; returns the new status of each job it moved.
 std::string requeue_expired_sql();
 
 }  // namespace outbreak::store::postgres

@@ -23,14 +23,6 @@ std::string array_params(int first, std::size_t count, std::string_view type) {
   return out;
 }
 
-std::string upsert_days_sql() {
-  return fmt::format(
-      "INSERT INTO simulation_days (simulation_id, replicate, {}) SELECT $1, $2, * FROM unnest({}) "
-      "ON CONFLICT (simulation_id, replicate, day) DO UPDATE SET {}",
-      detail::day_column_list(0), array_params(3, detail::kDayColumnCount, "BIGINT"),
-      detail::excluded_assignments(1));
-}
-
 std::string insert_summary_sql() {
   return fmt::format(
       "INSERT INTO simulation_summary (simulation_id, statistic, {}) SELECT $1, $2, * FROM "
@@ -81,22 +73,28 @@ Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_vi
                })->day;
   }
   const auto progress_replicate = last_day ? std::optional<std::int64_t>(replicate) : std::nullopt;
+  // One statement, so one round trip: the lease check and progress update,
+  // and the rows, inserted only if the lease is held.
+  static const std::string renew_sql = fmt::format(
+      "UPDATE simulations SET lease_expires_at = {}, progress_replicate = COALESCE($4, "
+      "progress_replicate), progress_day = COALESCE($5, progress_day) WHERE id = $1 AND "
+      "worker_id = $2 AND status = 'running' RETURNING cancel_requested",
+      ts(3));
+  static const std::string write_sql = fmt::format(
+      "WITH held AS ({}), rows AS (INSERT INTO simulation_days (simulation_id, replicate, {}) "
+      "SELECT $1, $6, * FROM unnest({}) WHERE EXISTS (SELECT 1 FROM held) ON CONFLICT "
+      "(simulation_id, replicate, day) DO UPDATE SET {}) SELECT cancel_requested FROM held",
+      renew_sql, detail::day_column_list(0), array_params(7, detail::kDayColumnCount, "BIGINT"),
+      detail::excluded_assignments(1));
   return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
-    pqxx::work txn(*conn_);
-    const auto held = txn.exec_params(
-        fmt::format("UPDATE simulations SET lease_expires_at = {}, progress_replicate = "
-                    "COALESCE($4, progress_replicate), progress_day = COALESCE($5, progress_day) "
-                    "WHERE id = $1 AND worker_id = $2 AND status = 'running' RETURNING "
-                    "cancel_requested",
-                    ts(3)),
-        std::string(id), std::string(worker_id), micros(now + lease), progress_replicate, last_day);
+    pqxx::nontransaction txn(*conn_);
+    const pqxx::result held =
+        rows.empty() ? txn.exec_params(renew_sql, std::string(id), std::string(worker_id),
+                                       micros(now + lease), progress_replicate, last_day)
+                     : txn.exec_params(write_sql, std::string(id), std::string(worker_id),
+                                       micros(now + lease), progress_replicate, last_day, replicate,
+                                       pqxx::prepare::make_dynamic_params(day_arrays(rows)));
     if (held.empty()) return lease_lost_error(id, worker_id);
-    if (!rows.empty()) {
-      const auto arrays = day_arrays(rows);
-      txn.exec_params(upsert_days_sql(), std::string(id), replicate,
-                      pqxx::prepare::make_dynamic_params(arrays));
-    }
-    txn.commit();
     return LeaseState{held[0][0].as<bool>()};
   });
 }

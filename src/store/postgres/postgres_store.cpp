@@ -21,6 +21,18 @@ void notify(pqxx::work& txn) {
   txn.exec_params("SELECT pg_notify($1, '')", std::string(detail::kNotifyChannel));
 }
 
+// An INSERT of the outbox rows of kind `kind` (SQL text) for the simulations
+// selected by `source` (columns id, email), created and due at parameter
+// `time_param`; for data-modifying WITH clauses, so that the mail is queued
+// by the same statement as the state change.
+std::string queue_mail_sql(std::string_view kind, std::string_view source, int time_param,
+                           std::string_view condition = "TRUE") {
+  return fmt::format(
+      "INSERT INTO outbox (simulation_id, kind, recipient, created_at, next_attempt_at) SELECT "
+      "id, {0}, email, {2}, {2} FROM {1} WHERE email IS NOT NULL AND {3}",
+      kind, source, ts(time_param), condition);
+}
+
 }  // namespace
 
 // Counts notifications on the listening connection.
@@ -90,19 +102,21 @@ Result<int> PostgresStore::schema_version() {
   });
 }
 
+// enqueue, claim, renew_lease and finish are one statement each, run without
+// BEGIN/COMMIT (a single statement is atomic on its own): one round trip.
 Result<std::string> PostgresStore::enqueue(const NewSimulation& simulation, TimePoint now) {
   if (auto valid = detail::validate(simulation); !valid) return valid.error();
   return guarded<std::string>(mu_, [&]() -> Result<std::string> {
     std::string id = new_uuid_v4();
-    pqxx::work txn(*conn_);
-    txn.exec_params(fmt::format("INSERT INTO simulations (id, name, status, scenario_json, email, "
-                                "created_at, days, replicates, max_attempts) VALUES ($1, $2, "
-                                "'queued', $3, $4, {}, $6, $7, $8)",
-                                ts(5)),
-                    id, simulation.name, simulation.scenario_json, nullable(simulation.email),
-                    micros(now), simulation.days, simulation.replicates, simulation.max_attempts);
-    notify(txn);
-    txn.commit();
+    pqxx::nontransaction txn(*conn_);
+    static const std::string sql = fmt::format(
+        "WITH s AS (INSERT INTO simulations (id, name, status, scenario_json, email, created_at, "
+        "days, replicates, max_attempts) VALUES ($1, $2, 'queued', $3, $4, {}, $6, $7, $8) "
+        "RETURNING id, email), m AS ({}) SELECT pg_notify($9, '') FROM s",
+        ts(5), queue_mail_sql("'accepted'", "s", 5));
+    txn.exec_params(sql, id, simulation.name, simulation.scenario_json, nullable(simulation.email),
+                    micros(now), simulation.days, simulation.replicates, simulation.max_attempts,
+                    std::string(detail::kNotifyChannel));
     return id;
   });
 }
@@ -111,17 +125,15 @@ Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view wo
                                                              Duration lease, TimePoint now) {
   using Claimed = std::optional<SimulationRecord>;
   return guarded<Claimed>(mu_, [&]() -> Result<Claimed> {
-    pqxx::work txn(*conn_);
-    const auto rows = txn.exec_params(
-        fmt::format(
-            "UPDATE simulations SET status = 'running', worker_id = $1, attempts = attempts "
-            "+ 1, started_at = {}, lease_expires_at = {} WHERE status = 'queued' AND id = (SELECT "
-            "id FROM "
-            "simulations WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR "
-            "UPDATE SKIP LOCKED) RETURNING {}",
-            ts(2), ts(3), record_columns()),
-        std::string(worker_id), micros(now), micros(now + lease));
-    txn.commit();
+    pqxx::nontransaction txn(*conn_);
+    static const std::string sql = fmt::format(
+        "UPDATE simulations SET status = 'running', worker_id = $1, attempts = attempts + 1, "
+        "started_at = {}, lease_expires_at = {} WHERE status = 'queued' AND id = (SELECT id FROM "
+        "simulations WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP "
+        "LOCKED) RETURNING {}",
+        ts(2), ts(3), record_columns());
+    const auto rows =
+        txn.exec_params(sql, std::string(worker_id), micros(now), micros(now + lease));
     if (rows.empty()) return Claimed{};
     return Claimed{read_record(rows[0])};
   });
@@ -130,14 +142,13 @@ Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view wo
 Result<LeaseState> PostgresStore::renew_lease(std::string_view id, std::string_view worker_id,
                                               Duration lease, TimePoint now) {
   return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
-    pqxx::work txn(*conn_);
+    pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE simulations SET lease_expires_at = {} WHERE {} RETURNING "
                     "cancel_requested",
                     ts(3), kHeld),
         std::string(id), std::string(worker_id), micros(now + lease));
     if (rows.empty()) return lease_lost_error(id, worker_id);
-    txn.commit();
     return LeaseState{rows[0][0].as<bool>()};
   });
 }
@@ -147,15 +158,15 @@ Status PostgresStore::finish(std::string_view id, std::string_view worker_id,
                              TimePoint now) {
   if (!detail::is_final(final_status)) return detail::final_status_error(final_status);
   return guarded<Ok>(mu_, [&]() -> Status {
-    pqxx::work txn(*conn_);
+    pqxx::nontransaction txn(*conn_);
+    static const std::string sql = fmt::format(
+        "WITH u AS (UPDATE simulations SET status = $3, finished_at = {}, lease_expires_at = "
+        "NULL, error = $5 WHERE {} RETURNING id, email), m AS ({}) SELECT id FROM u",
+        ts(4), kHeld, queue_mail_sql("$6", "u", 4));
     const auto rows = txn.exec_params(
-        fmt::format("UPDATE simulations SET status = $3, finished_at = {}, lease_expires_at = "
-                    "NULL, error = $5 WHERE {} RETURNING id",
-                    ts(4), kHeld),
-        std::string(id), std::string(worker_id), std::string(to_string(final_status)), micros(now),
-        nullable(error));
+        sql, std::string(id), std::string(worker_id), std::string(to_string(final_status)),
+        micros(now), nullable(error), std::string(to_string(detail::mail_kind_for(final_status))));
     if (rows.empty()) return lease_lost_error(id, worker_id);
-    txn.commit();
     return Ok{};
   });
 }
@@ -171,7 +182,12 @@ Status PostgresStore::release(std::string_view id, std::string_view worker_id, T
                     ts(3), kHeld),
         std::string(id), std::string(worker_id), micros(now));
     if (rows.empty()) return lease_lost_error(id, worker_id);
-    if (rows[0][0].as<std::string>() == "queued") notify(txn);
+    if (rows[0][0].as<std::string>() == "queued") {
+      notify(txn);
+    } else {
+      txn.exec_params(queue_mail_sql("'cancelled'", "simulations", 2, "id = $1"), std::string(id),
+                      micros(now));
+    }
     txn.commit();
     return Ok{};
   });
@@ -201,6 +217,8 @@ Result<JobStatus> PostgresStore::cancel(std::string_view id, TimePoint now) {
                                   "WHERE id = $1",
                                   ts(2)),
                       std::string(id), micros(now));
+      txn.exec_params(queue_mail_sql("'cancelled'", "simulations", 2, "id = $1"), std::string(id),
+                      micros(now));
     } else if (status == JobStatus::kRunning) {
       txn.exec_params("UPDATE simulations SET cancel_requested = TRUE WHERE id = $1",
                       std::string(id));

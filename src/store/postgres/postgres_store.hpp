@@ -2,9 +2,9 @@
 //
 // One connection per Store for all calls, guarded by mu_, plus a second one,
 // opened on the first wait_for_work(), that only LISTENs. Every primitive is
-// one transaction; claim() uses FOR UPDATE SKIP LOCKED, migrate() an advisory
-// transaction lock. Times travel as microseconds since the epoch (exact) and
-// are stored as TIMESTAMPTZ.
+// one transaction (the hot ones a single statement without BEGIN/COMMIT); claim() uses FOR UPDATE
+// SKIP LOCKED, migrate() an advisory transaction lock. Times travel as microseconds since the epoch
+// (exact) and are stored as TIMESTAMPTZ.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +55,15 @@ class PostgresStore final : public Store {
   Result<std::vector<DayRow>> results(std::string_view id,
                                       std::optional<std::int64_t> replicate) override;
   Result<engine::Summary> summary(std::string_view id) override;
+  Result<StatusCounts> count_by_status() override;
+  Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
+  Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) override;
+  Status mark_mail_retry(std::int64_t id, std::string_view error,
+                         TimePoint next_attempt_at) override;
+  Status mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) override;
+  Result<std::vector<MailRecord>> list_mail(std::optional<MailStatus> status, int limit) override;
+  Status retry_mail(std::int64_t id, TimePoint now) override;
+  Result<MailCounts> mail_counts() override;
 
  private:
   class Listener;

@@ -13,7 +13,7 @@ namespace outbreak::store::sqlite {
 SimulationRecord read_record(const Statement& row);
 
 // requeue_expired(); ?1 is now. The expired try keeps its attempt (counted by
-// claim()). Returns the new status of each job it moved.
+// claim()). Returns the id and new status of each job it moved.
 inline constexpr std::string_view kRequeueExpiredSql = R"sql(
 UPDATE simulations SET
   status = CASE WHEN cancel_requested THEN 'cancelled'
@@ -23,7 +23,7 @@ UPDATE simulations SET
   error = 'lease expired (worker ' || COALESCE(worker_id, '?') || ')',
   lease_expires_at = NULL
 WHERE status = 'running' AND lease_expires_at < ?1
-RETURNING status)sql";
+RETURNING id, status)sql";
 
 // "INSERT INTO simulation_days (...) VALUES (?, ...) ON CONFLICT DO UPDATE".
 std::string upsert_day_sql();

@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -77,6 +79,7 @@ Result<std::string> SqliteStore::enqueue(const NewSimulation& simulation, TimePo
   if (auto valid = detail::validate(simulation); !valid) return valid.error();
   auto id = locked<std::string>([&]() -> Result<std::string> {
     std::string new_id = new_uuid_v4();
+    Transaction txn(*db_);
     Statement insert(*db_,
                      "INSERT INTO simulations (id, name, status, scenario_json, email, created_at, "
                      "days, replicates, max_attempts) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)");
@@ -89,6 +92,8 @@ Result<std::string> SqliteStore::enqueue(const NewSimulation& simulation, TimePo
         .bind(7, simulation.replicates)
         .bind(8, std::int64_t{simulation.max_attempts})
         .run();
+    queue_mail(new_id, MailKind::kAccepted, now);
+    txn.commit();
     return new_id;
   });
   if (id) hub_->notify();
@@ -153,6 +158,7 @@ Status SqliteStore::finish(std::string_view id, std::string_view worker_id, JobS
         .bind(5, worker_id);
     if (!update.step()) return lease_lost_error(id, worker_id);
     update.run();
+    queue_mail(id, detail::mail_kind_for(final_status), now);
     txn.commit();
     return Ok{};
   });
@@ -173,6 +179,7 @@ Status SqliteStore::release(std::string_view id, std::string_view worker_id, Tim
     if (!update.step()) return lease_lost_error(id, worker_id);
     requeued = update.text(0) == "queued";
     update.run();
+    if (!requeued) queue_mail(id, MailKind::kCancelled, now);
     txn.commit();
     return Ok{};
   });
@@ -186,12 +193,26 @@ Result<RequeueCounts> SqliteStore::requeue_expired(TimePoint now) {
     Statement update(*db_, kRequeueExpiredSql);
     update.bind(1, now);
     RequeueCounts counts;
-    while (update.step()) detail::count_requeued(update.text(0), counts);
+    std::vector<std::pair<std::string, std::string>> moved;  // id, new status
+    while (update.step()) moved.emplace_back(update.text(0), update.text(1));
+    for (const auto& [job, status] : moved) {
+      detail::count_requeued(status, counts);
+      if (status == "failed") queue_mail(job, MailKind::kFailed, now);
+      if (status == "cancelled") queue_mail(job, MailKind::kCancelled, now);
+    }
     txn.commit();
     return counts;
   });
   if (counts && counts->requeued > 0) hub_->notify();
   return counts;
+}
+
+void SqliteStore::queue_mail(std::string_view id, MailKind kind, TimePoint now) {
+  Statement insert(*db_,
+                   "INSERT INTO outbox (simulation_id, kind, recipient, created_at, "
+                   "next_attempt_at) SELECT id, ?1, email, ?2, ?2 FROM simulations WHERE id = ?3 "
+                   "AND email IS NOT NULL");
+  insert.bind(1, to_string(kind)).bind(2, now).bind(3, id).run();
 }
 
 JobStatus SqliteStore::status_of(std::string_view id, bool& found) {
@@ -210,6 +231,7 @@ Result<JobStatus> SqliteStore::cancel(std::string_view id, TimePoint now) {
       Statement update(*db_,
                        "UPDATE simulations SET status = 'cancelled', finished_at = ? WHERE id = ?");
       update.bind(1, now).bind(2, id).run();
+      queue_mail(id, MailKind::kCancelled, now);
     } else if (status == JobStatus::kRunning) {
       Statement update(*db_, "UPDATE simulations SET cancel_requested = 1 WHERE id = ?");
       update.bind(1, id).run();

@@ -51,6 +51,15 @@ class SqliteStore final : public Store {
   Result<std::vector<DayRow>> results(std::string_view id,
                                       std::optional<std::int64_t> replicate) override;
   Result<engine::Summary> summary(std::string_view id) override;
+  Result<StatusCounts> count_by_status() override;
+  Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
+  Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) override;
+  Status mark_mail_retry(std::int64_t id, std::string_view error,
+                         TimePoint next_attempt_at) override;
+  Status mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) override;
+  Result<std::vector<MailRecord>> list_mail(std::optional<MailStatus> status, int limit) override;
+  Status retry_mail(std::int64_t id, TimePoint now) override;
+  Result<MailCounts> mail_counts() override;
 
  private:
   // Runs `body` under mu_ and turns SqliteError into a kIo Error.
@@ -60,6 +69,13 @@ class SqliteStore final : public Store {
   // Within a transaction: whether `worker_id` holds `id`.
   bool holds(std::string_view id, std::string_view worker_id);
   JobStatus status_of(std::string_view id, bool& found);
+  // Within a transaction: queues the `kind` mail of simulation `id` if it
+  // has an e-mail address.
+  void queue_mail(std::string_view id, MailKind kind, TimePoint now);
+  // Within a transaction: updates one outbox row; false if there is none.
+  // ?1 is `id`, ?2 `text`, ?3 `time` when given.
+  bool update_mail(std::string_view sql, std::int64_t id, const std::optional<std::string>& text,
+                   std::optional<TimePoint> time);
 
   std::mutex mu_;
   std::unique_ptr<Database> db_;

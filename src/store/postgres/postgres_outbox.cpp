@@ -1,0 +1,122 @@
+// The outbox and the status counts of the PostgreSQL backend.
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+#include "store/postgres/postgres_records.hpp"
+#include "store/postgres/postgres_store.hpp"
+
+namespace outbreak::store::postgres {
+
+Result<StatusCounts> PostgresStore::count_by_status() {
+  return guarded<StatusCounts>(mu_, [&]() -> Result<StatusCounts> {
+    pqxx::nontransaction txn(*conn_);
+    StatusCounts counts;
+    for (const auto& row : txn.exec("SELECT status, COUNT(*) FROM simulations GROUP BY status")) {
+      detail::count_status(row[0].as<std::string>(), row[1].as<std::int64_t>(), counts);
+    }
+    return counts;
+  });
+}
+
+Result<std::optional<MailRecord>> PostgresStore::claim_mail(TimePoint now, Duration lease) {
+  using Claimed = std::optional<MailRecord>;
+  return guarded<Claimed>(mu_, [&]() -> Result<Claimed> {
+    pqxx::nontransaction txn(*conn_);
+    static const std::string sql = fmt::format(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = {} WHERE id = (SELECT id "
+        "FROM outbox WHERE status = 'pending' AND next_attempt_at <= {} ORDER BY "
+        "next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {}",
+        ts(1), ts(2), mail_columns());
+    const auto rows = txn.exec_params(sql, micros(now + lease), micros(now));
+    if (rows.empty()) return Claimed{};
+    return Claimed{read_mail(rows[0])};
+  });
+}
+
+Status PostgresStore::mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) {
+  if (auto valid = detail::validate_sent_status(how); !valid) return valid;
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("UPDATE outbox SET status = $2, sent_at = {} WHERE id = $1 RETURNING id",
+                    ts(3)),
+        id, std::string(to_string(how)), micros(now));
+    if (rows.empty()) return detail::mail_not_found(id);
+    return Ok{};
+  });
+}
+
+Status PostgresStore::mark_mail_retry(std::int64_t id, std::string_view error,
+                                      TimePoint next_attempt_at) {
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("UPDATE outbox SET last_error = $2, next_attempt_at = {} WHERE id = $1 "
+                    "RETURNING id",
+                    ts(3)),
+        id, std::string(error), micros(next_attempt_at));
+    if (rows.empty()) return detail::mail_not_found(id);
+    return Ok{};
+  });
+}
+
+Status PostgresStore::mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) {
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("UPDATE outbox SET status = 'failed', last_error = $2, next_attempt_at = {} "
+                    "WHERE id = $1 RETURNING id",
+                    ts(3)),
+        id, std::string(error), micros(now));
+    if (rows.empty()) return detail::mail_not_found(id);
+    return Ok{};
+  });
+}
+
+Result<std::vector<MailRecord>> PostgresStore::list_mail(std::optional<MailStatus> status,
+                                                         int limit) {
+  using Mails = std::vector<MailRecord>;
+  if (limit < 0) return Error::invalid(fmt::format("limit must be ≥ 0, got {}", limit));
+  const std::optional<std::string> wanted =
+      status ? std::optional<std::string>(std::string(to_string(*status))) : std::nullopt;
+  return guarded<Mails>(mu_, [&]() -> Result<Mails> {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("SELECT {} FROM outbox WHERE ($1::TEXT IS NULL OR status = $1) ORDER BY id "
+                    "DESC LIMIT $2",
+                    mail_columns()),
+        wanted ? wanted->c_str() : nullptr, limit);
+    Mails mails;
+    for (const auto& row : rows) mails.push_back(read_mail(row));
+    return mails;
+  });
+}
+
+Status PostgresStore::retry_mail(std::int64_t id, TimePoint now) {
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::work txn(*conn_);
+    const auto rows = txn.exec_params("SELECT status FROM outbox WHERE id = $1 FOR UPDATE", id);
+    if (rows.empty()) return detail::mail_not_found(id);
+    const auto status = rows[0][0].as<std::string>();
+    if (status != "failed") return detail::cannot_retry_mail_error(id, status);
+    txn.exec_params(fmt::format("UPDATE outbox SET status = 'pending', attempts = 0, "
+                                "next_attempt_at = {} WHERE id = $1",
+                                ts(2)),
+                    id, micros(now));
+    txn.commit();
+    return Ok{};
+  });
+}
+
+Result<MailCounts> PostgresStore::mail_counts() {
+  return guarded<MailCounts>(mu_, [&]() -> Result<MailCounts> {
+    pqxx::nontransaction txn(*conn_);
+    MailCounts counts;
+    for (const auto& row : txn.exec("SELECT status, COUNT(*) FROM outbox GROUP BY status")) {
+      detail::count_mail(row[0].as<std::string>(), row[1].as<std::int64_t>(), counts);
+    }
+    return counts;
+  });
+}
+
+}  // namespace outbreak::store::postgres

@@ -1,0 +1,141 @@
+// The outbox and the status counts of the SQLite backend.
+#include <fmt/format.h>
+
+#include "store/common.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace outbreak::store::sqlite {
+namespace {
+
+MailRecord read_mail(const Statement& row) {
+  MailRecord mail;
+  mail.id = row.int64(0);
+  mail.simulation_id = row.text(1);
+  mail.kind = detail::parse_mail_kind(row.text(2));
+  mail.recipient = row.text(3);
+  mail.status = detail::parse_mail_status(row.text(4));
+  mail.attempts = static_cast<int>(row.int64(5));
+  mail.created_at = parse_time(row.text(6));
+  mail.next_attempt_at = parse_time(row.text(7));
+  mail.sent_at = row.optional_time(8);
+  mail.last_error = row.optional_text(9);
+  return mail;
+}
+
+}  // namespace
+
+Result<StatusCounts> SqliteStore::count_by_status() {
+  return locked<StatusCounts>([&]() -> Result<StatusCounts> {
+    Statement select(*db_, "SELECT status, COUNT(*) FROM simulations GROUP BY status");
+    StatusCounts counts;
+    while (select.step()) detail::count_status(select.text(0), select.int64(1), counts);
+    return counts;
+  });
+}
+
+Result<std::optional<MailRecord>> SqliteStore::claim_mail(TimePoint now, Duration lease) {
+  using Claimed = std::optional<MailRecord>;
+  return locked<Claimed>([&]() -> Result<Claimed> {
+    Transaction txn(*db_);
+    Statement update(*db_,
+                     fmt::format("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 "
+                                 "WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND "
+                                 "next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT 1) "
+                                 "RETURNING {}",
+                                 detail::kMailColumns));
+    update.bind(1, now + lease).bind(2, now);
+    Claimed claimed;
+    if (update.step()) claimed = read_mail(update);
+    update.run();
+    txn.commit();
+    return claimed;
+  });
+}
+
+bool SqliteStore::update_mail(std::string_view sql, std::int64_t id,
+                              const std::optional<std::string>& text,
+                              std::optional<TimePoint> time) {
+  Statement update(*db_, sql);
+  update.bind(1, id).bind(2, text);
+  if (time) update.bind(3, *time);
+  const bool found = update.step();
+  update.run();
+  return found;
+}
+
+Status SqliteStore::mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) {
+  if (auto valid = detail::validate_sent_status(how); !valid) return valid;
+  return locked<Ok>([&]() -> Status {
+    if (!update_mail("UPDATE outbox SET status = ?2, sent_at = ?3 WHERE id = ?1 RETURNING id", id,
+                     std::string(to_string(how)), now)) {
+      return detail::mail_not_found(id);
+    }
+    return Ok{};
+  });
+}
+
+Status SqliteStore::mark_mail_retry(std::int64_t id, std::string_view error,
+                                    TimePoint next_attempt_at) {
+  return locked<Ok>([&]() -> Status {
+    if (!update_mail("UPDATE outbox SET last_error = ?2, next_attempt_at = ?3 WHERE id = ?1 "
+                     "RETURNING id",
+                     id, std::string(error), next_attempt_at)) {
+      return detail::mail_not_found(id);
+    }
+    return Ok{};
+  });
+}
+
+Status SqliteStore::mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) {
+  return locked<Ok>([&]() -> Status {
+    if (!update_mail("UPDATE outbox SET status = 'failed', last_error = ?2, next_attempt_at = ?3 "
+                     "WHERE id = ?1 RETURNING id",
+                     id, std::string(error), now)) {
+      return detail::mail_not_found(id);
+    }
+    return Ok{};
+  });
+}
+
+Result<std::vector<MailRecord>> SqliteStore::list_mail(std::optional<MailStatus> status,
+                                                       int limit) {
+  using Mails = std::vector<MailRecord>;
+  if (limit < 0) return Error::invalid(fmt::format("limit must be ≥ 0, got {}", limit));
+  return locked<Mails>([&]() -> Result<Mails> {
+    Statement select(*db_, fmt::format("SELECT {} FROM outbox WHERE (?1 IS NULL OR status = ?1) "
+                                       "ORDER BY id DESC LIMIT ?2",
+                                       detail::kMailColumns));
+    if (status) select.bind(1, to_string(*status));
+    select.bind(2, std::int64_t{limit});
+    Mails mails;
+    while (select.step()) mails.push_back(read_mail(select));
+    return mails;
+  });
+}
+
+Status SqliteStore::retry_mail(std::int64_t id, TimePoint now) {
+  return locked<Ok>([&]() -> Status {
+    Transaction txn(*db_);
+    Statement select(*db_, "SELECT status FROM outbox WHERE id = ?");
+    if (!select.bind(1, id).step()) return detail::mail_not_found(id);
+    const std::string status = select.text(0);
+    if (status != "failed") return detail::cannot_retry_mail_error(id, status);
+    Statement update(*db_,
+                     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2 "
+                     "WHERE id = ?1");
+    update.bind(1, id).bind(2, now).run();
+    txn.commit();
+    return Ok{};
+  });
+}
+
+Result<MailCounts> SqliteStore::mail_counts() {
+  return locked<MailCounts>([&]() -> Result<MailCounts> {
+    Statement select(*db_, "SELECT status, COUNT(*) FROM outbox GROUP BY status");
+    MailCounts counts;
+    while (select.step()) detail::count_mail(select.text(0), select.int64(1), counts);
+    return counts;
+  });
+}
+
+}  // namespace outbreak::store::sqlite
