@@ -2,7 +2,9 @@
 # scripts/install-deps, which does nothing when all packages are present.
 #
 #   make / make build   Release build in $(BUILD_DIR); the CLI is $(BUILD_DIR)/outbreak
+#   make web-deps       npm packages of the web UI (web/node_modules), when missing or stale
 #   make test           both test trees (Release, then ASan+UBSan), then format-check
+#   make serve          build, then start the service on http://127.0.0.1:8080
 #   make run            build, then run the default scenario
 #   make bench          build, then the CLI benchmark and the Google Benchmark binary
 #   make format         clang-format -i on every source file
@@ -31,12 +33,22 @@ FORMAT_DIRS := include src apps tests bench
 FORMAT_FILES = $(shell find $(or $(wildcard $(FORMAT_DIRS)),/dev/null) -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort)
 
 .DEFAULT_GOAL := build
-.PHONY: build test run bench format format-check clean deps configure test-release test-asan
+.PHONY: build test serve run bench format format-check clean deps configure test-release test-asan web-deps
 
 deps:
 	@$(INSTALL_DEPS)
 
-configure: deps
+# The web UI's npm packages: uPlot (compiled into the binary) and
+# playwright-core (the browser tests drive Debian's chromium, so it must not
+# download browsers). `npm ci` runs only when web/node_modules is missing or
+# older than web/package-lock.json.
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+configure: deps web-deps
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_COMMON) $(RELEASE_FLAGS)
 
 build: configure
@@ -45,7 +57,7 @@ build: configure
 test-release: build
 	ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
 
-test-asan: deps
+test-asan: deps web-deps
 	cmake -S . -B $(ASAN_DIR) $(CMAKE_COMMON) $(ASAN_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	$(SANITIZER_ENV) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
@@ -56,6 +68,9 @@ test: deps
 	$(MAKE) --no-print-directory test-release INSTALL_DEPS=true
 	$(MAKE) --no-print-directory test-asan INSTALL_DEPS=true
 	$(MAKE) --no-print-directory format-check INSTALL_DEPS=true
+
+serve: build
+	$(BUILD_DIR)/outbreak serve
 
 run: build
 	$(BUILD_DIR)/outbreak run

@@ -12,8 +12,10 @@
 #include "db_command.hpp"
 #include "exit_status.hpp"
 #include "jobs_command.hpp"
+#include "mail_command.hpp"
 #include "results_command.hpp"
 #include "run_command.hpp"
+#include "serve_command.hpp"
 #include "submit_command.hpp"
 #include "validate_command.hpp"
 #include "worker_command.hpp"
@@ -119,6 +121,40 @@ void add_jobs(CLI::App& app, JobsOptions& options) {
   with_id("retry", "Queue a failed or cancelled job again.");
 }
 
+void add_mail(CLI::App& app, MailOptions& options) {
+  CLI::App* mail = app.add_subcommand("mail", "List the notification mails or retry a failed one.");
+  mail->require_subcommand(1);
+  add_database(*mail, options.database);
+  CLI::App* list = mail->add_subcommand("list", "Mails, newest first.");
+  list->add_option("--status", options.status,
+                   "Only mails with this status: pending, sent, logged or failed")
+      ->type_name("STATUS");
+  list->add_option("--limit", options.limit, "At most this many")->capture_default_str();
+  list->callback([&options] { options.action = "list"; });
+  list->fallthrough();
+  CLI::App* retry = mail->add_subcommand("retry", "Send a failed mail again.");
+  retry->add_option("id", options.id, "Mail id (from `outbreak mail list`)")
+      ->type_name("ID")
+      ->required();
+  retry->callback([&options] { options.action = "retry"; });
+  retry->fallthrough();
+}
+
+void add_serve(CLI::App& app, ServeOptions& options) {
+  CLI::App* serve =
+      app.add_subcommand("serve", "Serve the HTTP API and web UI, with in-process workers.");
+  serve
+      ->add_option("--listen", options.listen,
+                   "Address to listen on, host:port; port 0 picks a free one (default: "
+                   "$OUTBREAK_LISTEN, else 127.0.0.1:8080)")
+      ->type_name("HOST:PORT");
+  add_database(*serve, options.database);
+  serve
+      ->add_option("--workers", options.workers,
+                   "In-process workers, 0 for the API only (default: $OUTBREAK_WORKERS, else 1)")
+      ->type_name("N");
+}
+
 void add_results(CLI::App& app, ResultsOptions& options) {
   CLI::App* results = app.add_subcommand("results", "Print the stored results of a job.");
   results->add_option("id", options.id, "Simulation id")->type_name("ID")->required();
@@ -152,8 +188,12 @@ int parse_and_run(int argc, char** argv) {
   add_submit(app, submit);
   JobsOptions jobs;
   add_jobs(app, jobs);
+  MailOptions mail;
+  add_mail(app, mail);
   ResultsOptions results;
   add_results(app, results);
+  ServeOptions serve;
+  add_serve(app, serve);
   std::string db_database;
   add_db(app, db_database);
   try {
@@ -169,7 +209,9 @@ int parse_and_run(int argc, char** argv) {
   if (app.got_subcommand("worker")) return worker_command(worker);
   if (app.got_subcommand("submit")) return submit_command(submit);
   if (app.got_subcommand("jobs")) return jobs_command(jobs);
+  if (app.got_subcommand("mail")) return mail_command(mail);
   if (app.got_subcommand("results")) return results_command(results);
+  if (app.got_subcommand("serve")) return serve_command(serve);
   if (app.got_subcommand("db")) return db_migrate_command(db_database);
   std::cerr << app.help();
   return kExitBadInput;

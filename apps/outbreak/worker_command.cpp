@@ -14,6 +14,7 @@
 #include "interrupt.hpp"
 #include "outbreak/jobs/log.hpp"
 #include "outbreak/jobs/worker.hpp"
+#include "outbreak/mail/sender.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -54,6 +55,9 @@ int worker_command(const WorkerCommandOptions& options) {
   if (!format) return report(Error::invalid("OUTBREAK_LOG_FORMAT: " + format.error().message));
   auto worker = plan(options);
   if (!worker) return report(worker.error(), kExitBadInput);
+  const auto mail_settings =
+      mail::mail_settings_from_environment([](const char* name) { return std::getenv(name); });
+  if (!mail_settings) return report(mail_settings.error(), kExitBadInput);
   const std::string url = database_url(options.database);
   // Fail fast, before any thread starts, on a bad URL or server.
   if (auto store = open_database(url, /*migrate=*/true); !store) return report(store.error());
@@ -61,6 +65,13 @@ int worker_command(const WorkerCommandOptions& options) {
   jobs::Logger log(std::cout, *format);
   const InterruptGuard interrupt;
   std::stop_source stop;
+  // The outbox's mails are sent by every worker process (and by serve): a
+  // mail is leased to one sender at a time, so several never send it twice.
+  mail::MailCounters mail_counters;
+  std::jthread mailer([&](std::stop_token mail_stop) {
+    const Status sent = mail::run_sender(url, *mail_settings, log, mail_counters, mail_stop);
+    if (!sent) log.error("mail_sender_stopped", {{"error", sent.error().message}});
+  });
   auto done = std::async(std::launch::async, [&] {
     return jobs::run_workers(url, options.concurrency, *worker, log, stop.get_token());
   });
@@ -72,6 +83,8 @@ int worker_command(const WorkerCommandOptions& options) {
     }
   }
   const Status status = done.get();
+  mailer.request_stop();
+  mailer.join();
   if (!status) return report(status.error());
   return kExitSuccess;
 }

@@ -44,11 +44,17 @@ void JobRun::flush() {
   }
   auto written = store_.write_days(job_.id, *job_.worker_id, buffer_replicate_, buffer_,
                                    options_.lease, options_.now());
+  // Every day counts the whole population (the totals' invariant).
+  const engine::DayTotals& first = buffer_.front();
+  const std::int64_t agent_days =
+      static_cast<std::int64_t>(buffer_.size()) *
+      (first.susceptible + first.currently_infected + first.recovered + first.dead);
   buffer_.clear();
   if (!written) {
     if (store::is_lease_lost(written.error())) return request_stop(StopReason::kLeaseLost);
     return request_stop(StopReason::kStoreError, written.error().message);
   }
+  if (options_.on_days_stored) options_.on_days_stored(agent_days);
   if (written->cancel_requested) request_stop(StopReason::kCancel);
 }
 

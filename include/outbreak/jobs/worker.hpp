@@ -24,19 +24,23 @@
 namespace outbreak::jobs {
 
 struct WorkerOptions {
-  std::string worker_id;                // unique per worker; see default_worker_id()
-  int threads = 1;                      // engine threads per job (>= 1)
-  store::Duration lease{30'000};        // renewed every lease / 3
-  store::Duration poll{1'000};          // longest wait between claims when idle
+  std::string worker_id;          // unique per worker; see default_worker_id()
+  int threads = 1;                // engine threads per job (>= 1)
+  store::Duration lease{30'000};  // renewed every lease / 3
+  store::Duration poll{1'000};    // longest wait between claims when idle
   // Results are written at least this often (so a live chart lags by about
   // this much), at the end of each replicate, and whenever this many days are
   // waiting: large batches keep the number of transactions low when days are
   // computed fast.
   store::Duration flush_interval{500};
   std::int64_t flush_days = 1000;
-  bool drain = false;                   // on stop, finish the running job first
+  bool drain = false;  // on stop, finish the running job first
   // The clock for every time stored; tests may inject another.
   std::function<store::TimePoint()> now = [] { return std::chrono::system_clock::now(); };
+  // Optional, for metrics: called after each batch of days is stored, with
+  // its agent-days (population times days). Must be thread-safe: every
+  // worker of run_workers() calls the same copy.
+  std::function<void(std::int64_t agent_days)> on_days_stored;
 };
 
 // What happened to one claimed job.

@@ -1,0 +1,69 @@
+// ServerConfig: everything `outbreak serve` can be told, typed and checked
+// once at start (environment variables, then command-line flags), then
+// passed as const& to the server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::serve {
+
+// What a submission may ask for on this server, on top of the engine's own
+// ranges (engine/scenario.hpp).
+struct Limits {
+  std::int64_t population = 10'000'000;
+  std::int64_t days = 3650;
+  std::int64_t replicates = 100;
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (Server::port() tells which)
+  std::string database_url;
+  int workers = 1;         // in-process workers (0: API only)
+  int worker_threads = 1;  // engine threads per in-process job
+  int max_streams = 256;   // concurrent event streams; more get 429
+  int http_threads = 0;    // 0: max_streams + 16 (each open stream holds one)
+  int store_connections = 4;
+  std::size_t max_body_bytes = 1 << 20;
+  Limits limits;
+  int submissions_per_minute = 30;            // per client address; 0: unlimited
+  std::int64_t max_queued = 1000;             // queued jobs beyond which submissions get 429
+  std::chrono::milliseconds event_poll{200};  // how often a watched job is read
+  std::chrono::milliseconds event_keepalive{15'000};  // comment line on an idle stream
+
+  // http_threads, or its default.
+  int effective_http_threads() const { return http_threads > 0 ? http_threads : max_streams + 16; }
+};
+
+// Looks up one environment variable; nullptr when unset. Injected so that
+// tests need not touch the process environment.
+using Environment = std::function<const char*(const char* name)>;
+
+// The process environment (std::getenv).
+Environment process_environment();
+
+// Defaults, overridden by OUTBREAK_LISTEN, OUTBREAK_DATABASE_URL,
+// OUTBREAK_WORKERS, OUTBREAK_WORKER_THREADS, OUTBREAK_HTTP_THREADS,
+// OUTBREAK_MAX_STREAMS, OUTBREAK_STORE_CONNECTIONS, OUTBREAK_MAX_BODY_BYTES,
+// OUTBREAK_MAX_POPULATION, OUTBREAK_MAX_DAYS, OUTBREAK_MAX_REPLICATES,
+// OUTBREAK_SUBMISSIONS_PER_MINUTE and OUTBREAK_MAX_QUEUED where set and not
+// empty. The database URL defaults to store::kDefaultDatabaseUrl. Errors
+// (kInvalidInput): every bad variable at once, each a FieldError naming it.
+Result<ServerConfig> config_from_environment(const Environment& env);
+
+// Sets host and port from "host:port" ("[::1]:8080" for IPv6; port 0 =
+// any free port). Errors: kInvalidInput naming the value.
+Status set_listen_address(std::string_view listen, ServerConfig& config);
+
+// Checks the ranges that flags can break after config_from_environment
+// (workers >= 0, threads >= 1, ...). Errors: kInvalidInput with every field.
+Status check(const ServerConfig& config);
+
+}  // namespace outbreak::serve

@@ -1,0 +1,33 @@
+// Submission: the body of POST /api/v1/simulations, read and checked.
+#pragma once
+
+#include <string_view>
+
+#include "outbreak/serve/config.hpp"
+#include "outbreak/store/store.hpp"
+#include "outbreak/util/result.hpp"
+
+namespace outbreak::serve {
+
+// Longest name accepted, in characters.
+inline constexpr std::size_t kMaxNameLength = 200;
+
+// Reads {"name"?: string, "email"?: string, "scenario": {key: value}} into
+// the job to enqueue: the scenario complete with defaults (as `outbreak
+// submit` stores it), validated by the engine and capped by `limits`; the
+// name "simulation" when absent or blank. Errors (kInvalidInput):
+//   - no fields: the body is not JSON (the message gives line and column)
+//     or not a JSON object; HTTP 400;
+//   - otherwise every bad field at once, named "name", "email",
+//     "scenario" or "scenario.<key>"; HTTP 422.
+Result<store::NewSimulation> parse_submission(std::string_view body, const Limits& limits);
+
+// An address the mail module can send to (mail::validate_address): so no
+// control characters (CR, LF above all), which could inject headers.
+Status valid_email(std::string_view address);
+
+// A name a page can show: at most kMaxNameLength characters, no control
+// characters.
+Status valid_name(std::string_view name);
+
+}  // namespace outbreak::serve

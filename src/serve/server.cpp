@@ -1,0 +1,154 @@
+#include "outbreak/serve/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "http.hpp"
+#include "outbreak/serve/documents.hpp"
+#include "outbreak/serve/events.hpp"
+#include "outbreak/serve/rate_limit.hpp"
+#include "outbreak/serve/store_pool.hpp"
+
+namespace outbreak::serve {
+
+using detail::Context;
+using detail::RequestTracker;
+
+struct Server::Impl {
+  Impl(const ServerConfig& config_in, jobs::Logger& log_in, std::unique_ptr<StorePool> stores_in)
+      : config(config_in),
+        log(log_in),
+        stores(std::move(stores_in)),
+        limiter(config.submissions_per_minute),
+        events(*stores, metrics, log,
+               EventOptions{config.event_poll, config.event_keepalive, config.max_streams}),
+        context{config, log, metrics, *stores, limiter, events, tracker} {}
+
+  void configure();
+  void access_log(const httplib::Request& request, const httplib::Response& response);
+
+  const ServerConfig config;
+  jobs::Logger& log;
+  Metrics metrics;
+  std::unique_ptr<StorePool> stores;
+  RateLimiter limiter;
+  EventHub events;
+  RequestTracker tracker;
+  Context context;
+  httplib::Server http;  // after everything its handlers use, so destroyed first
+  int port = 0;
+  std::atomic<bool> stopping{false};
+};
+
+void Server::Impl::access_log(const httplib::Request& request, const httplib::Response& response) {
+  const RequestTracker::Entry entry = tracker.end(request);
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - entry.start;
+  metrics.observe_request(entry.route, request.method, response.status, elapsed);
+  const std::uint64_t bytes = entry.streamed != nullptr
+                                  ? entry.streamed->load()
+                                  : static_cast<std::uint64_t>(response.body.size());
+  log.info("http_request", {{"method", request.method},
+                            {"path", request.path},
+                            {"route", entry.route},
+                            {"status", std::to_string(response.status)},
+                            {"duration_ms", fmt::format("{:.3f}", elapsed.count() * 1000)},
+                            {"bytes", std::to_string(bytes)},
+                            {"remote", request.remote_addr}});
+}
+
+void Server::Impl::configure() {
+  // Each open event stream holds a thread for its whole life, so the pool
+  // is sized for the stream cap plus the ordinary requests.
+  const auto threads = static_cast<std::size_t>(config.effective_http_threads());
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(config.max_body_bytes);
+  // Short, so that an idle kept-alive connection does not hold up shutdown.
+  http.set_keep_alive_timeout(2);
+  http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
+    tracker.begin(request);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Responses no handler wrote (no route, a body over the limit, a request
+  // httplib refused) get a JSON error too.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [max_body = config.max_body_bytes](const httplib::Request&, httplib::Response& response) {
+        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string_view code = detail::code_for_status(response.status);
+        std::string message = fmt::format("the request was refused ({})", response.status);
+        if (response.status == 404) message = "no such resource; see docs/api.md for the routes";
+        if (response.status == 413)
+          message = fmt::format("the body may be at most {} bytes", max_body);
+        detail::send_error(response, response.status, code, message);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http.set_exception_handler([this](const httplib::Request&, httplib::Response& response,
+                                    std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log.error("http_handler_failed", {{"error", what}});
+    detail::send_error(response, 500, "internal", "an internal error occurred; it has been logged");
+  });
+  http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+    access_log(request, response);
+  });
+  detail::add_api_routes(http, context);
+  detail::add_stream_routes(http, context);
+  detail::add_page_routes(http, context);
+}
+
+Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, jobs::Logger& log) {
+  if (Status checked = check(config); !checked) return checked.error();
+  auto stores = StorePool::open(config.database_url, config.store_connections);
+  if (!stores) return stores.error();
+  auto impl = std::make_unique<Impl>(config, log, std::move(stores).value());
+  impl->configure();
+  if (config.port == 0) {
+    impl->port = impl->http.bind_to_any_port(config.host);
+  } else {
+    impl->port = impl->http.bind_to_port(config.host, config.port) ? config.port : -1;
+  }
+  if (impl->port <= 0) {
+    return Error::make(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (in use, or not an "
+                                                   "address of this machine)",
+                                                   config.host, config.port));
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() = default;
+
+int Server::port() const { return impl_->port; }
+
+std::string Server::url() const {
+  const bool ipv6 = impl_->config.host.find(':') != std::string::npos;
+  return ipv6 ? fmt::format("http://[{}]:{}", impl_->config.host, impl_->port)
+              : fmt::format("http://{}:{}", impl_->config.host, impl_->port);
+}
+
+Metrics& Server::metrics() { return impl_->metrics; }
+
+Status Server::run() {
+  if (!impl_->http.listen_after_bind() && !impl_->stopping.load()) {
+    return Error::make(ErrorCode::kIo, fmt::format("serving on {} failed", url()));
+  }
+  return Ok{};
+}
+
+void Server::stop() {
+  impl_->stopping.store(true);
+  impl_->events.shutdown();
+  impl_->http.stop();
+}
+
+}  // namespace outbreak::serve

@@ -1,0 +1,244 @@
+// The Sender against the real store on both backends, delivering to a real
+// SMTP server on loopback: the mails the store's outbox holds for a job's
+// life (accepted, finished, failed, cancelled), logged mode, and mails whose
+// simulation is gone.
+#include "outbreak/mail/sender.hpp"
+
+#include <regex>
+
+#include "mail/mail_fixture.hpp"
+#include "outbreak/mail/templates.hpp"
+
+namespace outbreak::mail::testing {
+namespace {
+
+using store::MailKind;
+using store::MailStatus;
+
+class SenderTest : public MailStoreTest {
+ protected:
+  void start_server() {
+    server_dir_ = std::make_unique<TempDir>("outbreak-mail-server");
+    server_ = std::make_unique<SmtpServer>(free_port(), server_dir_->path() / "spool");
+  }
+
+  // Handles mails until none is due; returns how many were handled.
+  int drain(Sender& sender) {
+    int handled = 0;
+    for (SendStep step = sender.run_once(); step != SendStep::kIdle; step = sender.run_once()) {
+      EXPECT_NE(step, SendStep::kStoreError) << log();
+      if (step == SendStep::kStoreError) break;
+      ++handled;
+    }
+    return handled;
+  }
+
+  // The plain-text part of a received message, as Python's email package decodes it.
+  // Line breaks as the templates write them ("\n"; the wire has CRLF).
+  static std::string text_of(const nlohmann::json& message) {
+    std::string text = message.at("parts").at(0).at("content").get<std::string>();
+    std::erase(text, '\r');
+    return text;
+  }
+  // What follows "label:" on its line of a mail's text, without the padding.
+  static std::string line_value(const std::string& text, const std::string& label) {
+    const auto start = text.find("  " + label + ":");
+    if (start == std::string::npos) return "<no " + label + ">";
+    const auto end = text.find('\n', start);
+    std::string value = text.substr(start + label.size() + 3, end - start - label.size() - 3);
+    value.erase(0, value.find_first_not_of(' '));
+    return value;
+  }
+  static std::string subject_of(const nlohmann::json& message) {
+    return message.at("headers").at("Subject").get<std::string>();
+  }
+
+  std::unique_ptr<TempDir> server_dir_;
+  std::unique_ptr<SmtpServer> server_;
+};
+
+TEST_P(SenderTest, TheAcceptedMailIsDeliveredWithCorrectHeaders) {
+  start_server();
+  const std::string id = enqueue(scenario_json(2'000, 20, 1));
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << log();
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle);
+
+  ASSERT_TRUE(server_->wait_for_messages(1)) << server_->output();
+  const auto received = server_->messages();
+  ASSERT_EQ(received.size(), 1u);
+  const nlohmann::json& message = received[0];
+  EXPECT_EQ(message["mail_from"], "outbreak@example.org");
+  EXPECT_EQ(message["rcpt_tos"], nlohmann::json::array({kRecipient}));
+  EXPECT_EQ(message["from_name"], "Outbreak Zoë");
+  EXPECT_EQ(message["from_address"], "outbreak@example.org");
+  EXPECT_EQ(message["headers"]["To"], kRecipient);
+  EXPECT_EQ(subject_of(message), "Simulation accepted: Épidémie à Zürich");
+  EXPECT_TRUE(std::regex_match(message["headers"]["Date"].get<std::string>(),
+                               std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} )"
+                                          R"(\d\d:\d\d:\d\d \+0000)")))
+      << message["headers"]["Date"];
+  EXPECT_TRUE(std::regex_match(message["headers"]["Message-ID"].get<std::string>(),
+                               std::regex(R"(<[0-9a-f]{32}@example\.org>)")));
+  EXPECT_EQ(message["headers"]["MIME-Version"], "1.0");
+  EXPECT_EQ(message["content_type"], "multipart/alternative");
+  EXPECT_EQ(message["defects"], nlohmann::json::array()) << message.dump(2);
+  ASSERT_EQ(message["parts"].size(), 2u);
+  EXPECT_EQ(message["parts"][0]["content_type"], "text/plain");
+  EXPECT_EQ(message["parts"][1]["content_type"], "text/html");
+  const std::string link = std::string(kPublicUrl) + "/simulations/" + id;
+  for (const auto& part : message["parts"]) {
+    EXPECT_EQ(part["charset"], "utf-8");
+    EXPECT_EQ(part["transfer_encoding"], "quoted-printable");
+    const std::string content = part["content"].get<std::string>();
+    EXPECT_NE(content.find(link), std::string::npos) << content;
+    EXPECT_NE(content.find("2,000 agents, 20 days, 1 replicate"), std::string::npos) << content;
+  }
+  // The text is exactly the template's.
+  EXPECT_EQ(text_of(message), accepted_text(get(id), kPublicUrl).text);
+
+  const auto mail = only_mail();
+  ASSERT_TRUE(mail);
+  EXPECT_EQ(mail->kind, MailKind::kAccepted);
+  EXPECT_EQ(mail->status, MailStatus::kSent);
+  EXPECT_EQ(mail->attempts, 1);
+  EXPECT_TRUE(mail->sent_at);
+  EXPECT_EQ(counters_.sent.load(), 1);
+  EXPECT_NE(log().find(R"("event":"mail_sent")"), std::string::npos) << log();
+}
+
+TEST_P(SenderTest, TheFinishedMailHasTheLinksAndTheKeyFiguresOfTheMeans) {
+  start_server();
+  const std::string id = enqueue(scenario_json(3'000, 40, 3));
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kSucceeded);
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(drain(*sender), 2);
+  ASSERT_TRUE(server_->wait_for_messages(2));
+  const auto received = server_->messages();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(subject_of(received[0]), "Simulation accepted: Épidémie à Zürich");
+  EXPECT_EQ(subject_of(received[1]), "Simulation finished: Épidémie à Zürich");
+  const std::string text = text_of(received[1]);
+  EXPECT_NE(text.find(std::string(kPublicUrl) + "/simulations/" + id), std::string::npos) << text;
+  EXPECT_NE(
+      text.find(std::string(kPublicUrl) + "/api/v1/simulations/" + id + "/results?format=csv"),
+      std::string::npos)
+      << text;
+  // The figures, read here straight from the stored mean summary.
+  auto summary = store_->summary(id);
+  ASSERT_TRUE(summary.ok());
+  ASSERT_FALSE(summary->mean.empty());
+  const engine::DayValues& last = summary->mean.back();
+  double peak = 0;
+  double peak_day = 0;
+  for (const auto& values : summary->mean) {
+    if (values[5] > peak) {
+      peak = values[5];
+      peak_day = values[0];
+    }
+  }
+  EXPECT_EQ(line_value(text, "Total infected"), format_count(last[9], 1)) << text;
+  EXPECT_EQ(line_value(text, "Deaths"), format_count(last[8], 1)) << text;
+  EXPECT_EQ(line_value(text, "Peak infected"),
+            fmt::format("{} on day {}", format_count(peak, 1), peak_day));
+  EXPECT_EQ(line_value(text, "Attack rate"),
+            fmt::format("{:.1f}% of 3,000", 100.0 * last[9] / 3000.0));
+  EXPECT_EQ(line_value(text, "Figures"), "means over 3 replicates, at day 40");
+  EXPECT_EQ(counters_.sent.load(), 2);
+}
+
+TEST_P(SenderTest, OneReplicateReportsReplicateZerosDays) {
+  start_server();
+  const std::string id = enqueue(scenario_json(2'000, 30, 1));
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kSucceeded);
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(drain(*sender), 2);
+  ASSERT_TRUE(server_->wait_for_messages(2));
+  const std::string text = text_of(server_->messages().at(1));
+  auto rows = store_->results(id, 0);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 31u);
+  std::vector<engine::DayTotals> days;
+  for (const auto& row : *rows) days.push_back(row.totals);
+  EXPECT_EQ(line_value(text, "Total infected"), format_count(days.back().total_infected));
+  EXPECT_EQ(line_value(text, "Deaths"), format_count(days.back().dead));
+  EXPECT_EQ(line_value(text, "Figures"), "at day 30");
+  EXPECT_EQ(text, finished_text(get(id), key_figures(days), kPublicUrl).text);
+}
+
+TEST_P(SenderTest, NoAddressMeansNoMail) {
+  enqueue(scenario_json(2'000, 10, 1), std::nullopt);
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kSucceeded);
+  auto sender = make_sender(nullptr);
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle);
+  EXPECT_TRUE(mails().empty());
+  EXPECT_EQ(log().find("mail_"), std::string::npos) << log();
+}
+
+TEST_P(SenderTest, WithoutAnSmtpServerMailsAreLoggedNotSent) {
+  const std::string id = enqueue(scenario_json(2'000, 10, 1));
+  auto sender = make_sender(nullptr);
+  EXPECT_EQ(sender->run_once(), SendStep::kLogged);
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle);
+  const auto mail = only_mail();
+  ASSERT_TRUE(mail);
+  EXPECT_EQ(mail->status, MailStatus::kLogged);
+  EXPECT_TRUE(mail->sent_at);
+  EXPECT_EQ(counters_.logged.load(), 1);
+  EXPECT_EQ(counters_.sent.load(), 0);
+  const std::string text = log();
+  EXPECT_NE(text.find(R"("event":"mail_logged")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("to":"reader@example.net")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("subject":"Simulation accepted: Épidémie à Zürich")"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("simulation":")" + id), std::string::npos) << text;
+  // The body stays out of the log.
+  EXPECT_EQ(text.find("/simulations/"), std::string::npos) << text;
+}
+
+TEST_P(SenderTest, FailedAndCancelledMailsCarryTheReason) {
+  start_server();
+  const std::string failing = enqueue(R"({"population": 0, "days": 5})", kRecipient, "broken");
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kFailed);
+  const std::string cancelled = enqueue(scenario_json(2'000, 10, 1), kRecipient, "stopped");
+  ASSERT_TRUE(store_->cancel(cancelled, std::chrono::system_clock::now()).ok());
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(drain(*sender), 4);
+  ASSERT_TRUE(server_->wait_for_messages(4));
+  const auto received = server_->messages();
+  std::vector<std::string> subjects;
+  for (const auto& message : received) subjects.push_back(subject_of(message));
+  EXPECT_EQ(subjects, (std::vector<std::string>{
+                          "Simulation accepted: broken", "Simulation failed: broken",
+                          "Simulation accepted: stopped", "Simulation cancelled: stopped"}));
+  const std::string error = get(failing).error.value_or("");
+  ASSERT_FALSE(error.empty());
+  EXPECT_EQ(line_value(text_of(received[1]), "Reason"), error) << text_of(received[1]);
+  EXPECT_NE(text_of(received[3]).find("cancelled on request"), std::string::npos)
+      << text_of(received[3]);
+}
+
+TEST_P(SenderTest, AMailWhoseSimulationIsGoneFailsWithAClearError) {
+  const std::string id = enqueue(scenario_json(2'000, 10, 1));
+  // Deleting the simulation would delete its mails too; go around the
+  // foreign key to make the state a concurrent delete could leave.
+  if (GetParam() == "postgresql") {
+    database_->query("ALTER TABLE outbox DROP CONSTRAINT outbox_simulation_id_fkey");
+  }
+  database_->query("DELETE FROM simulations WHERE id = '" + id + "'");  // SQLite: no FK here
+  auto sender = make_sender(nullptr);
+  EXPECT_EQ(sender->run_once(), SendStep::kFailed);
+  const auto mail = only_mail();
+  ASSERT_TRUE(mail);
+  EXPECT_EQ(mail->status, MailStatus::kFailed);
+  EXPECT_EQ(mail->last_error,
+            "simulation " + id + " no longer exists, so its accepted mail cannot be written");
+  EXPECT_EQ(counters_.failed.load(), 1);
+  EXPECT_NE(log().find(R"("event":"mail_failed")"), std::string::npos) << log();
+}
+
+INSTANTIATE_TEST_SUITE_P(mail, SenderTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace outbreak::mail::testing

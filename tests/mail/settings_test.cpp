@@ -1,0 +1,162 @@
+// SMTP URLs and the mail settings read from the environment.
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "outbreak/mail/sender.hpp"
+#include "outbreak/mail/smtp.hpp"
+
+namespace outbreak::mail {
+namespace {
+
+TEST(MailSmtpUrl, ParsesHostPortAndCredentials) {
+  auto plain = parse_smtp_url("smtp://mail.example.org");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_FALSE(plain->implicit_tls);
+  EXPECT_EQ(plain->host, "mail.example.org");
+  EXPECT_EQ(plain->port, 25);
+  EXPECT_EQ(plain->user, "");
+  EXPECT_EQ(plain->connect_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(plain->transfer_timeout, std::chrono::seconds(60));
+
+  auto full = parse_smtp_url("SMTPS://me%40example.org:p%3Ass@w/rd@[::1]:2465/");
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_TRUE(full->implicit_tls);
+  EXPECT_EQ(full->user, "me@example.org");
+  EXPECT_EQ(full->password, "p:ss@w/rd");
+  EXPECT_EQ(full->host, "::1");
+  EXPECT_EQ(full->port, 2465);
+  EXPECT_EQ(describe(*full), "smtps://[::1]:2465");
+
+  auto smtps = parse_smtp_url("smtps://relay.example.org");
+  ASSERT_TRUE(smtps.ok());
+  EXPECT_EQ(smtps->port, 465);
+  EXPECT_EQ(describe(*parse_smtp_url("smtp://127.0.0.1:2525")), "smtp://127.0.0.1:2525");
+}
+
+TEST(MailSmtpUrl, RefusesMalformedUrlsWithoutShowingThePassword) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"mail.example.org:25", "no scheme"},
+      {"http://user:secret@mail.example.org", "unknown scheme 'http'"},
+      {"smtp://user:secret@", "no host"},
+      {"smtp://user:secret@:25", "no host"},
+      {"smtp://user:secret@mail.example.org:0", "port '0' is not a number in 1..65535"},
+      {"smtp://user:secret@mail.example.org:65536", "port '65536'"},
+      {"smtp://user:secret@mail.example.org:smtp", "port 'smtp'"},
+      {"smtp://user:secret@mail.example.org/path", "no path"},
+      {"smtp://user:secret@mail.example.org?x=1", "no ?query"},
+      {"smtp://user:sec%zzret@mail.example.org", "bad percent escape"},
+      {"smtp://:secret@mail.example.org", "no user name"},
+      {"smtp://user:secret@[::1", "without ']'"},
+  };
+  for (const auto& [url, expected] : cases) {
+    auto parsed = parse_smtp_url(url);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidInput);
+    const std::string& message = parsed.error().message;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+    EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+    EXPECT_NE(message.find("smtp://[user:password@]host[:port]"), std::string::npos) << message;
+  }
+}
+
+class Environment {
+ public:
+  explicit Environment(std::map<std::string, std::string> values) : values_(std::move(values)) {}
+  mail::Environment lookup() const {
+    return [this](const char* name) -> const char* {
+      const auto it = values_.find(name);
+      return it == values_.end() ? nullptr : it->second.c_str();
+    };
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+TEST(MailSettings, DefaultsLogMailsFromOutbreakAtLocalhost) {
+  const Environment environment({});
+  auto settings = mail_settings_from_environment(environment.lookup());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  EXPECT_FALSE(settings->smtp);
+  EXPECT_EQ(settings->sender.from_address, "outbreak@localhost");
+  EXPECT_EQ(settings->sender.public_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(settings->sender.max_attempts, 10);
+  EXPECT_EQ(settings->sender.poll, std::chrono::seconds(1));
+  EXPECT_GT(settings->sender.lease, std::chrono::seconds(70));
+}
+
+TEST(MailSettings, ReadsEveryVariable) {
+  const Environment environment({
+      {"OUTBREAK_SMTP_URL", "smtp://u:hunter2@127.0.0.1:2525"},
+      {"OUTBREAK_MAIL_FROM", "\"Zoë Müller\" <zoe@example.org>"},
+      {"OUTBREAK_PUBLIC_URL", "https://sim.example.org"},
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "5"},
+      {"OUTBREAK_MAIL_RETRY_MAX_MS", "40"},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "4"},
+      {"OUTBREAK_MAIL_POLL_MS", "20"},
+      {"OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", "1500"},
+      {"OUTBREAK_SMTP_TIMEOUT_MS", "3000"},
+  });
+  auto settings = mail_settings_from_environment(environment.lookup());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  ASSERT_TRUE(settings->smtp);
+  EXPECT_EQ(settings->smtp->host, "127.0.0.1");
+  EXPECT_EQ(settings->smtp->port, 2525);
+  EXPECT_EQ(settings->smtp->password, "hunter2");
+  EXPECT_EQ(settings->smtp->connect_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(settings->smtp->transfer_timeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(settings->smtp_url_redacted, "smtp://127.0.0.1:2525");
+  const SenderOptions& options = settings->sender;
+  EXPECT_EQ(options.from_address, "zoe@example.org");
+  EXPECT_EQ(options.from_name, "Zoë Müller");
+  EXPECT_EQ(options.public_url, "https://sim.example.org");
+  EXPECT_EQ(options.retry_base, std::chrono::milliseconds(5));
+  EXPECT_EQ(options.retry_max, std::chrono::milliseconds(40));
+  EXPECT_EQ(options.max_attempts, 4);
+  EXPECT_EQ(options.poll, std::chrono::milliseconds(20));
+  EXPECT_GT(options.lease, std::chrono::milliseconds(4500));
+
+  // Backoff: base, doubled per failed try, capped.
+  EXPECT_EQ(retry_delay(options, 1), std::chrono::milliseconds(5));
+  EXPECT_EQ(retry_delay(options, 2), std::chrono::milliseconds(10));
+  EXPECT_EQ(retry_delay(options, 3), std::chrono::milliseconds(20));
+  EXPECT_EQ(retry_delay(options, 4), std::chrono::milliseconds(40));
+  EXPECT_EQ(retry_delay(options, 50), std::chrono::milliseconds(40));
+  SenderOptions defaults;
+  EXPECT_EQ(retry_delay(defaults, 1000), defaults.retry_max);
+}
+
+TEST(MailSettings, NamesEveryBadVariableAndNeverThePassword) {
+  const Environment environment({
+      {"OUTBREAK_SMTP_URL", "smtp://u:hunter2@127.0.0.1:99999"},
+      {"OUTBREAK_MAIL_FROM", "not an address"},
+      {"OUTBREAK_PUBLIC_URL", "ftp://x"},
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "0"},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "ten"},
+  });
+  auto settings = mail_settings_from_environment(environment.lookup());
+  ASSERT_FALSE(settings.ok());
+  EXPECT_EQ(settings.error().code, ErrorCode::kInvalidInput);
+  std::vector<std::string> fields;
+  for (const auto& field : settings.error().fields) {
+    fields.push_back(field.field);
+    EXPECT_EQ(field.message.find("hunter2"), std::string::npos) << field.message;
+  }
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"OUTBREAK_MAIL_FROM", "OUTBREAK_MAIL_MAX_ATTEMPTS",
+                                              "OUTBREAK_MAIL_RETRY_BASE_MS", "OUTBREAK_PUBLIC_URL",
+                                              "OUTBREAK_SMTP_URL"}));
+}
+
+TEST(MailSettings, RefusesAFromNameThatWouldBreakTheHeader) {
+  const Environment environment(std::map<std::string, std::string>{
+      {"OUTBREAK_MAIL_FROM", "Eve\r\nBcc: x <eve@example.org>"}});
+  auto settings = mail_settings_from_environment(environment.lookup());
+  ASSERT_FALSE(settings.ok());
+  ASSERT_EQ(settings.error().fields.size(), 1u);
+  EXPECT_NE(settings.error().fields[0].message.find("line break"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace outbreak::mail

@@ -1,0 +1,251 @@
+// The JSON API of a real `outbreak serve` process, on each backend: every
+// route, and every error status.
+#include <set>
+
+#include "outbreak/engine/scenario.hpp"
+#include "serve/serve_fixture.hpp"
+
+namespace outbreak::serve::testing {
+namespace {
+
+class ApiTest : public ServeTest {};
+
+std::set<std::string> fields_of(const httplib::Result& response) {
+  std::set<std::string> fields;
+  const json document = json::parse(response->body, nullptr, false);
+  for (const json& field : document["error"]["fields"]) fields.insert(field["field"]);
+  return fields;
+}
+
+TEST_P(ApiTest, HealthReadinessAndScenarioDescription) {
+  start(0, {{"OUTBREAK_MAX_POPULATION", "5000"}});
+  EXPECT_EQ(get_json("/healthz"), json::parse(R"({"status": "ok"})"));
+  EXPECT_EQ(get_json("/readyz")["status"], "ready");
+
+  const json description = get_json("/api/v1/scenario");
+  ASSERT_EQ(description["parameters"].size(), engine::parameters().size());
+  const json& population = description["parameters"][0];
+  EXPECT_EQ(population["name"], "population");
+  EXPECT_EQ(population["group"], "population");
+  EXPECT_EQ(population["type"], "integer");
+  EXPECT_EQ(population["default"], engine::Scenario{}.population);
+  EXPECT_EQ(population["max"], 5000) << "capped by OUTBREAK_MAX_POPULATION";
+  EXPECT_EQ(description["limits"]["population"], 5000);
+  EXPECT_EQ(description["limits"]["days"], 3650);
+  EXPECT_EQ(description["limits"]["replicates"], 100);
+  std::set<std::string> types;
+  for (const json& parameter : description["parameters"]) {
+    types.insert(parameter["type"].get<std::string>());
+    EXPECT_FALSE(parameter["description"].get<std::string>().empty()) << parameter;
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"integer", "real", "boolean"}));
+}
+
+TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
+  start(1);
+  auto created = post("/api/v1/simulations",
+                      R"({"name": "small town", "email": "someone@example.org", "scenario": )" +
+                          scenario(2000, 60) + "}");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json body = json::parse(created->body);
+  const std::string id = body["id"];
+  EXPECT_EQ(body["status"], "queued");
+  EXPECT_EQ(created->get_header_value("Location"), "/api/v1/simulations/" + id);
+  EXPECT_EQ(body["links"]["self"], "/api/v1/simulations/" + id);
+  EXPECT_EQ(body["links"]["results"], "/api/v1/simulations/" + id + "/results");
+  EXPECT_EQ(body["links"]["events"], "/api/v1/simulations/" + id + "/events");
+  EXPECT_EQ(body["links"]["page"], "/simulations/" + id);
+
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const json document = simulation(id);
+  EXPECT_EQ(document["name"], "small town");
+  EXPECT_FALSE(document.contains("email")) << "the page is shareable";
+  EXPECT_EQ(document.dump().find("someone@example.org"), std::string::npos);
+  EXPECT_EQ(document["progress"]["fraction"], 1.0);
+  EXPECT_EQ(document["progress"]["replicate"], 1);
+  EXPECT_EQ(document["progress"]["day"], 60);
+  EXPECT_EQ(document["progress"]["days"], 60);
+  EXPECT_EQ(document["attempts"], 1);
+  EXPECT_TRUE(document["error"].is_null());
+  EXPECT_EQ(document["scenario"]["population"], 2000);
+  EXPECT_EQ(document["scenario"]["household_size"], engine::Scenario{}.household_size)
+      << "defaults filled in";
+  for (const char* time : {"created_at", "started_at", "finished_at"}) {
+    const std::string text = document[time];
+    EXPECT_EQ(text.size(), 24u) << time << ": " << text;
+    EXPECT_EQ(text.back(), 'Z') << text;
+  }
+
+  auto results = client().Get("/api/v1/simulations/" + id + "/results");
+  ASSERT_TRUE(results);
+  EXPECT_EQ(results->status, 200);
+  EXPECT_EQ(results->get_header_value("Content-Type"), "application/json");
+  const Finished cli = run_outbreak(
+      {"results", id, "--format", "json", "--database", database_->url()}, path("results.json"));
+  ASSERT_EQ(cli.status, 0);
+  EXPECT_EQ(results->body, cli.output);
+
+  auto csv = client().Get("/api/v1/simulations/" + id + "/results?format=csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_EQ(csv->get_header_value("Content-Disposition"),
+            "attachment; filename=\"small_town-" + id.substr(0, 8) + ".csv\"");
+  const Finished cli_csv = run_outbreak(
+      {"results", id, "--format", "csv", "--database", database_->url()}, path("results.csv"));
+  EXPECT_EQ(csv->body, cli_csv.output);
+}
+
+TEST_P(ApiTest, OneReplicateOfSeveralAndBadParameters) {
+  start(1);
+  const std::string id = submit(scenario(1500, 20, 3));
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const json all = get_json("/api/v1/simulations/" + id + "/results");
+  ASSERT_EQ(all["replicates"].size(), 3u);
+  EXPECT_EQ(all["summary"]["mean"].size(), 21u);
+
+  const json second = get_json("/api/v1/simulations/" + id + "/results?replicate=2");
+  ASSERT_EQ(second["replicates"].size(), 1u);
+  EXPECT_EQ(second["replicates"][0]["replicate"], 2);
+  EXPECT_EQ(second["replicates"][0]["seed"], 8);
+  EXPECT_EQ(second["replicates"][0]["days"], all["replicates"][1]["days"]);
+  EXPECT_FALSE(second.contains("summary"));
+  auto csv = client().Get("/api/v1/simulations/" + id + "/results?format=csv&replicate=3");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->body.substr(0, csv->body.find('\n')).find("replicate"), std::string::npos);
+  EXPECT_EQ(std::count(csv->body.begin(), csv->body.end(), '\n'), 22);
+
+  for (const char* query : {"?replicate=0", "?replicate=4", "?replicate=x", "?format=xml"}) {
+    auto bad = client().Get("/api/v1/simulations/" + id + "/results" + query);
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400) << query;
+    EXPECT_EQ(error_code(bad), "invalid_parameter") << query;
+  }
+}
+
+TEST_P(ApiTest, MalformedJsonIs400WithLineAndColumn) {
+  start(0);
+  auto response =
+      post("/api/v1/simulations", "{\"scenario\": {\"population\": 2000,\n \"days\": }}");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(error_code(response), "invalid_json");
+  EXPECT_NE(response->body.find("line 2, column 10"), std::string::npos) << response->body;
+  auto not_object = post("/api/v1/simulations", "[1, 2]");
+  ASSERT_TRUE(not_object);
+  EXPECT_EQ(not_object->status, 400);
+}
+
+TEST_P(ApiTest, EveryBadFieldIsListedWith422) {
+  start(0, {{"OUTBREAK_MAX_DAYS", "100"}});
+  auto response = post("/api/v1/simulations", R"({"scenario": {"population": 0, "days": 200}})");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 422);
+  EXPECT_EQ(error_code(response), "invalid_scenario");
+  const auto fields = fields_of(response);
+  EXPECT_TRUE(fields.contains("scenario.population")) << response->body;
+  EXPECT_TRUE(fields.contains("scenario.days")) << response->body;
+
+  auto typed =
+      post("/api/v1/simulations", R"({"name": "a\nb", "email": "x@y\r\nBcc: z@w.org", "extra": 1,)"
+                                  R"( "scenario": {"populaton": 5, "days": "ten"}})");
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->status, 422);
+  EXPECT_EQ(fields_of(typed), (std::set<std::string>{"name", "email", "extra", "scenario.populaton",
+                                                     "scenario.days"}))
+      << typed->body;
+  EXPECT_NE(typed->body.find("did you mean"), std::string::npos) << typed->body;
+
+  auto long_name =
+      post("/api/v1/simulations", R"({"name": ")" + std::string(201, 'n') +
+                                      R"(", "email": "no-at-sign", "scenario": {"days": 10}})");
+  ASSERT_TRUE(long_name);
+  EXPECT_EQ(long_name->status, 422);
+  EXPECT_EQ(fields_of(long_name), (std::set<std::string>{"name", "email"})) << long_name->body;
+}
+
+TEST_P(ApiTest, UnknownIdsAndRoutesAre404) {
+  start(0);
+  for (const std::string& target :
+       {std::string("/api/v1/simulations/00000000-0000-4000-8000-000000000000"),
+        std::string("/api/v1/simulations/not-an-id"),
+        std::string("/api/v1/simulations/00000000-0000-4000-8000-000000000000/results"),
+        std::string("/api/v1/simulations/00000000-0000-4000-8000-000000000000/events"),
+        std::string("/api/v1/nothing")}) {
+    auto response = client().Get(target);
+    ASSERT_TRUE(response) << target;
+    EXPECT_EQ(response->status, 404) << target;
+    EXPECT_EQ(error_code(response), "not_found") << target << ": " << response->body;
+  }
+  auto cancel = post("/api/v1/simulations/00000000-0000-4000-8000-000000000000/cancel", "");
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->status, 404);
+}
+
+TEST_P(ApiTest, WrongContentTypeIs415AndOversizedBodyIs413) {
+  start(0, {{"OUTBREAK_MAX_BODY_BYTES", "1000"}});
+  auto text = post("/api/v1/simulations", "{\"scenario\": {}}", "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415);
+  EXPECT_EQ(error_code(text), "unsupported_media_type");
+  auto with_charset =
+      post("/api/v1/simulations", "{\"scenario\": {}}", "application/json; charset=utf-8");
+  ASSERT_TRUE(with_charset);
+  EXPECT_EQ(with_charset->status, 201) << with_charset->body;
+
+  const std::string big = "{\"scenario\": {}" + std::string(5000, ' ') + "}";
+  auto too_big = post("/api/v1/simulations", big);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+  EXPECT_EQ(error_code(too_big), "payload_too_large") << too_big->body;
+}
+
+TEST_P(ApiTest, SubmissionsPerMinuteAreLimitedPerAddress) {
+  start(0, {{"OUTBREAK_SUBMISSIONS_PER_MINUTE", "2"}});
+  EXPECT_FALSE(submit(scenario(100, 5)).empty());
+  EXPECT_FALSE(submit(scenario(100, 5)).empty());
+  auto limited = post("/api/v1/simulations", R"({"scenario": {}})");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(error_code(limited), "rate_limited");
+  const int retry_after = std::stoi(limited->get_header_value("Retry-After"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 30);
+  EXPECT_EQ(get_json("/healthz")["status"], "ok") << "other routes are not limited";
+}
+
+TEST_P(ApiTest, AFullQueueRefusesSubmissions) {
+  start(0, {{"OUTBREAK_MAX_QUEUED", "1"}});
+  EXPECT_FALSE(submit(scenario(100, 5)).empty());
+  auto full = post("/api/v1/simulations", R"({"scenario": {}})");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 429);
+  EXPECT_EQ(error_code(full), "queue_full");
+  EXPECT_TRUE(full->has_header("Retry-After"));
+}
+
+TEST_P(ApiTest, AGoneDatabaseIs503) {
+  start(0);
+  EXPECT_EQ(get_json("/readyz")["status"], "ready");
+  database_.reset();  // drops the PostgreSQL database; removes the SQLite file's folder
+  auto ready = client().Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(error_code(ready), "unavailable");
+  if (GetParam() == "postgresql") {
+    // Pooled connections were cut by the drop: a submission sees it too.
+    auto submitted = post("/api/v1/simulations", R"({"scenario": {}})");
+    ASSERT_TRUE(submitted);
+    EXPECT_EQ(submitted->status, 503) << submitted->body;
+    EXPECT_EQ(error_code(submitted), "unavailable");
+  }
+  auto metrics = client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(serve, ApiTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace outbreak::serve::testing

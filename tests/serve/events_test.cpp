@@ -1,0 +1,150 @@
+// Event streams of a real `outbreak serve` process, on each backend. The
+// server runs no workers; an `outbreak worker` process starts only once the
+// streams are open, so that they see the job go from queued to its end.
+#include <set>
+#include <utility>
+
+#include "serve/event_reader.hpp"
+#include "serve/serve_fixture.hpp"
+
+namespace outbreak::serve::testing {
+namespace {
+
+class EventsTest : public ServeTest {
+ protected:
+  std::string events_path(const std::string& id) { return "/api/v1/simulations/" + id + "/events"; }
+};
+
+using Key = std::pair<std::int64_t, std::int64_t>;  // (replicate 1-based, day)
+
+// Checks the stream's shape: days in (replicate, day) order, each once,
+// with the id "r:d", and a final status as the last event; returns the days.
+std::vector<Key> days_in(const std::vector<SseEvent>& events, const std::string& final_status) {
+  std::vector<Key> days;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const json data = json::parse(events[i].data);
+    if (events[i].event == "status") {
+      EXPECT_TRUE(data.contains("progress")) << events[i].data;
+      EXPECT_TRUE(data.contains("error")) << events[i].data;
+      if (data["status"] == final_status) {
+        EXPECT_EQ(i + 1, events.size()) << "a final status is the last event";
+      }
+      continue;
+    }
+    EXPECT_EQ(events[i].event, "day");
+    const Key key{data["replicate"], data["day"]};
+    EXPECT_EQ(events[i].id, fmt::format("{}:{}", key.first, key.second));
+    EXPECT_TRUE(data.contains("currently_infected")) << events[i].data;
+    EXPECT_TRUE(data.contains("infections_community")) << events[i].data;
+    if (!days.empty()) {
+      EXPECT_LT(days.back(), key) << "in order, each once";
+    }
+    days.push_back(key);
+  }
+  if (!events.empty()) {
+    EXPECT_EQ(events.back().event, "status");
+    EXPECT_EQ(json::parse(events.back().data)["status"], final_status);
+  }
+  return days;
+}
+
+std::vector<Key> every_day(std::int64_t replicates, std::int64_t days, Key after = {0, -1}) {
+  std::vector<Key> keys;
+  for (std::int64_t r = 1; r <= replicates; ++r) {
+    for (std::int64_t d = 0; d <= days; ++d) {
+      if (Key{r, d} > after) keys.emplace_back(r, d);
+    }
+  }
+  return keys;
+}
+
+TEST_P(EventsTest, AStreamFollowsAJobFromQueuedToSucceededAndCloses) {
+  start(0);
+  // Long enough (about a second) for days to arrive over several polls.
+  const std::string id = submit(scenario(400'000, 100, 3));
+  EventReader reader(server_->port(), events_path(id));
+  ASSERT_TRUE(reader.wait_for("\"status\":\"queued\"", seconds(20))) << reader.text();
+  EXPECT_EQ(reader.content_type(), "text/event-stream");
+  const auto worker = start_worker();
+  ASSERT_TRUE(reader.wait_closed(seconds(60))) << "the server ends the stream";
+  EXPECT_EQ(reader.status(), 200);
+
+  const std::vector<SseEvent> events = reader.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().event, "status") << "the status comes first";
+  EXPECT_EQ(json::parse(events.front().data)["status"], "queued");
+  EXPECT_EQ(days_in(events, "succeeded"), every_day(3, 100));
+  std::set<std::string> statuses;
+  for (const SseEvent& event : events) {
+    if (event.event == "status") statuses.insert(json::parse(event.data)["status"]);
+  }
+  EXPECT_TRUE(statuses.contains("succeeded"));
+  const json last = json::parse(events.back().data);
+  EXPECT_EQ(last["progress"]["fraction"], 1.0);
+  EXPECT_TRUE(last["error"].is_null());
+}
+
+TEST_P(EventsTest, AStreamResumesAfterLastEventId) {
+  start(0);
+  const std::string id = submit(scenario(2000, 40, 2));
+  const auto worker = start_worker();
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+
+  // A finished job: its days, then its final status, then the end.
+  EventReader all(server_->port(), events_path(id));
+  ASSERT_TRUE(all.wait_closed(seconds(30)));
+  EXPECT_EQ(days_in(all.events(), "succeeded"), every_day(2, 40));
+  EXPECT_EQ(all.events().front().event, "day");
+
+  EventReader header(server_->port(), events_path(id), {{"Last-Event-ID", "1:30"}});
+  ASSERT_TRUE(header.wait_closed(seconds(30)));
+  EXPECT_EQ(days_in(header.events(), "succeeded"), every_day(2, 40, {1, 30}));
+
+  EventReader query(server_->port(), events_path(id) + "?last_event_id=2:10");
+  ASSERT_TRUE(query.wait_closed(seconds(30)));
+  EXPECT_EQ(days_in(query.events(), "succeeded"), every_day(2, 40, {2, 10}));
+}
+
+TEST_P(EventsTest, ManyViewersShareOneWatcher) {
+  start(0);
+  const std::string id = submit(scenario(2000, 30));
+  std::vector<std::unique_ptr<EventReader>> readers;
+  for (int i = 0; i < 12; ++i) {
+    readers.push_back(std::make_unique<EventReader>(server_->port(), events_path(id)));
+  }
+  for (auto& reader : readers) ASSERT_TRUE(reader->wait_for("event: status", seconds(20)));
+  auto metrics = client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\noutbreak_event_streams 12\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\noutbreak_event_watchers 1\n"), std::string::npos)
+      << metrics->body;
+
+  const auto worker = start_worker();
+  for (auto& reader : readers) {
+    ASSERT_TRUE(reader->wait_closed(seconds(60)));
+    EXPECT_EQ(days_in(reader->events(), "succeeded"), every_day(1, 30));
+  }
+  EXPECT_TRUE(wait_until([&] {
+    auto after = client().Get("/metrics");
+    return after && after->body.find("\noutbreak_event_watchers 0\n") != std::string::npos &&
+           after->body.find("\noutbreak_event_streams 0\n") != std::string::npos;
+  })) << "the watcher goes with its last viewer";
+}
+
+TEST_P(EventsTest, StreamsBeyondTheCapAre429) {
+  start(0, {{"OUTBREAK_MAX_STREAMS", "1"}});
+  const std::string id = submit(scenario(2000, 30));
+  EventReader first(server_->port(), events_path(id));
+  ASSERT_TRUE(first.wait_for("event: status", seconds(20)));
+  auto second = client().Get(events_path(id));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(error_code(second), "too_many_streams");
+}
+
+INSTANTIATE_TEST_SUITE_P(serve, EventsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace outbreak::serve::testing

@@ -1,0 +1,237 @@
+// The serve module's parts that need no server: settings, submissions, the
+// rate limiter, event ids and the metrics text.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "outbreak/serve/config.hpp"
+#include "outbreak/serve/documents.hpp"
+#include "outbreak/serve/events.hpp"
+#include "outbreak/serve/metrics.hpp"
+#include "outbreak/serve/rate_limit.hpp"
+#include "outbreak/serve/submission.hpp"
+
+namespace outbreak::serve {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Environment fake(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const char* name) -> const char* {
+    const auto it = values.find(name);
+    return it == values.end() ? nullptr : it->second.c_str();
+  };
+}
+
+std::vector<std::string> field_names(const Error& error) {
+  std::vector<std::string> names;
+  for (const FieldError& field : error.fields) names.push_back(field.field);
+  return names;
+}
+
+TEST(ServeConfig, DefaultsAndEnvironment) {
+  auto defaults = config_from_environment(fake({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->host, "127.0.0.1");
+  EXPECT_EQ(defaults->port, 8080);
+  EXPECT_EQ(defaults->database_url, "sqlite://./outbreak.db");
+  EXPECT_EQ(defaults->workers, 1);
+  EXPECT_EQ(defaults->max_body_bytes, 1u << 20);
+  EXPECT_EQ(defaults->limits.population, 10'000'000);
+  EXPECT_EQ(defaults->effective_http_threads(), 256 + 16);
+
+  auto set = config_from_environment(fake({{"OUTBREAK_LISTEN", "[::1]:0"},
+                                           {"OUTBREAK_WORKERS", "0"},
+                                           {"OUTBREAK_MAX_STREAMS", "8"},
+                                           {"OUTBREAK_MAX_QUEUED", "5"},
+                                           {"OUTBREAK_DATABASE_URL", "sqlite:///tmp/x.db"}}));
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->host, "::1");
+  EXPECT_EQ(set->port, 0);
+  EXPECT_EQ(set->workers, 0);
+  EXPECT_EQ(set->effective_http_threads(), 24);
+  EXPECT_EQ(set->max_queued, 5);
+  EXPECT_EQ(set->database_url, "sqlite:///tmp/x.db");
+}
+
+TEST(ServeConfig, EveryBadVariableIsNamed) {
+  auto bad = config_from_environment(fake(
+      {{"OUTBREAK_LISTEN", "8080"}, {"OUTBREAK_WORKERS", "-1"}, {"OUTBREAK_MAX_DAYS", "ten"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(field_names(bad.error()),
+            (std::vector<std::string>{"OUTBREAK_LISTEN", "OUTBREAK_WORKERS", "OUTBREAK_MAX_DAYS"}));
+  ServerConfig config;
+  config.database_url = "sqlite://x.db";
+  config.http_threads = 10;
+  config.max_streams = 10;
+  EXPECT_FALSE(check(config).ok()) << "streams could take every thread";
+  config.http_threads = 11;
+  EXPECT_TRUE(check(config).ok());
+}
+
+TEST(ServeSubmission, ReadsAndCompletesTheScenario) {
+  auto job = parse_submission(
+      R"({"name": " trial ", "email": "a.b@example.org", "scenario": {"population": 5000}})",
+      Limits{});
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->name, "trial");
+  EXPECT_EQ(job->email, "a.b@example.org");
+  EXPECT_EQ(job->days, 180);
+  const auto stored = nlohmann::json::parse(job->scenario_json);
+  EXPECT_EQ(stored["population"], 5000);
+  EXPECT_EQ(stored["household_size"], 3) << "defaults stored with the job";
+
+  auto unnamed = parse_submission(R"({"name": "", "email": null, "scenario": {}})", Limits{});
+  ASSERT_TRUE(unnamed.ok());
+  EXPECT_EQ(unnamed->name, "simulation");
+  EXPECT_FALSE(unnamed->email.has_value());
+}
+
+TEST(ServeSubmission, MalformedJsonHasNoFieldsAndAPosition) {
+  auto bad = parse_submission("{\n  \"scenario\": {,}\n}", Limits{});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.error().fields.empty());
+  EXPECT_NE(bad.error().message.find("line 2, column 16"), std::string::npos)
+      << bad.error().message;
+  auto array = parse_submission("[]", Limits{});
+  ASSERT_FALSE(array.ok());
+  EXPECT_TRUE(array.error().fields.empty());
+}
+
+TEST(ServeSubmission, LimitsAndFieldsAreAllReported) {
+  Limits limits;
+  limits.population = 1000;
+  limits.replicates = 2;
+  auto bad = parse_submission(
+      R"({"scenario": {"population": 2000, "replicates": 3, "initial_infected": 5}})", limits);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(field_names(bad.error()),
+            (std::vector<std::string>{"scenario.population", "scenario.replicates"}));
+  auto missing = parse_submission(R"({"name": "x"})", Limits{});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(field_names(missing.error()), (std::vector<std::string>{"scenario"}));
+}
+
+TEST(ServeSubmission, NamesAndAddressesAreSafeForHeadersAndPages) {
+  EXPECT_TRUE(valid_email("someone@example.org").ok());
+  EXPECT_TRUE(valid_email("first.last+tag@sub.example.co.uk").ok());
+  EXPECT_TRUE(valid_email("root@localhost").ok());  // local delivery on one machine
+  for (const char* bad : {"someone", "@example.org", "someone@", "some one@example.org",
+                          "a@b\r\nBcc: c@d.org", "a@.org", "a@b..org"}) {
+    EXPECT_FALSE(valid_email(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(valid_name("Zoë's run: tracing, 1-day delay").ok());
+  EXPECT_TRUE(valid_name(std::string(200, 'n')).ok());
+  EXPECT_FALSE(valid_name(std::string(201, 'n')).ok());
+  EXPECT_FALSE(valid_name("a\tb").ok());
+  EXPECT_FALSE(valid_name("a\xC2\x85"
+                          "b")
+                   .ok())
+      << "C1 control (NEL)";
+}
+
+TEST(ServeRateLimit, ABurstThenASteadyRatePerAddress) {
+  RateLimiter limiter(2);  // 2 at once, then one every 30 s
+  const auto t0 = RateLimiter::Clock::time_point{} + seconds(1000);
+  EXPECT_EQ(limiter.take("a", t0).count(), 0);
+  EXPECT_EQ(limiter.take("a", t0).count(), 0);
+  const auto wait = limiter.take("a", t0);
+  EXPECT_EQ(wait, milliseconds(30'000));
+  EXPECT_EQ(limiter.take("b", t0).count(), 0) << "addresses are independent";
+  EXPECT_GT(limiter.take("a", t0 + seconds(29)).count(), 0);
+  EXPECT_EQ(limiter.take("a", t0 + seconds(31)).count(), 0);
+  RateLimiter unlimited(0);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(unlimited.take("a", t0).count(), 0);
+}
+
+TEST(ServeRateLimit, FullBucketsAreForgotten) {
+  RateLimiter limiter(60);
+  const auto t0 = RateLimiter::Clock::time_point{} + seconds(1000);
+  for (int i = 0; i < 2000; ++i) (void)limiter.take("10.0.0." + std::to_string(i), t0);
+  EXPECT_EQ(limiter.tracked(), 2000u) << "none has refilled yet";
+  for (int i = 0; i < 100; ++i) (void)limiter.take("late" + std::to_string(i), t0 + seconds(120));
+  EXPECT_EQ(limiter.tracked(), 100u) << "only the late ones: the refilled ones are gone";
+}
+
+TEST(ServeEvents, IdsRoundTrip) {
+  EXPECT_EQ(event_id({0, 0}), "1:0");
+  EXPECT_EQ(event_id({2, 365}), "3:365");
+  EXPECT_EQ(parse_event_id("3:365"), (DayKey{2, 365}));
+  for (const char* bad : {"", "3", "0:1", "1:-1", "a:b", "1:2:3", " 1:2"}) {
+    EXPECT_FALSE(parse_event_id(bad).has_value()) << bad;
+  }
+  engine::DayTotals totals;
+  totals.day = 4;
+  totals.susceptible = 99;
+  const std::string text = day_event(1, totals);
+  EXPECT_EQ(text.rfind("id: 2:4\nevent: day\ndata: {", 0), 0u) << text;
+  EXPECT_EQ(text.substr(text.size() - 2), "\n\n");
+  const auto data = nlohmann::json::parse(text.substr(text.find("data: ") + 6));
+  EXPECT_EQ(data["replicate"], 2);
+  EXPECT_EQ(data["day"], 4);
+  EXPECT_EQ(data["susceptible"], 99);
+  EXPECT_EQ(data.size(), 1 + engine::kDayColumns.size());
+}
+
+TEST(ServeMetrics, ExpositionFormat) {
+  Metrics metrics;
+  metrics.observe_request("/api/v1/simulations/{id}", "GET", 200, milliseconds(3));
+  metrics.observe_request("/api/v1/simulations/{id}", "GET", 200, milliseconds(300));
+  metrics.observe_request("/x\"y", "BREW", 404, seconds(20));
+  metrics.add_agent_days(1234);
+  metrics.add_source([](std::string& out) { out += "# TYPE outbreak_mail_sent_total counter\n"; });
+  LiveValues live;
+  live.jobs = store::StatusCounts{};
+  live.jobs->queued = 3;
+  live.jobs->failed = 2;
+  live.jobs->succeeded = 5;
+  const std::string text = metrics.render(live);
+  for (const char* line : {
+           "outbreak_database_up 1\n",
+           "outbreak_jobs{status=\"queued\"} 3\n",
+           "outbreak_queue_depth 3\n",
+           "outbreak_jobs_finished_total 7\n",
+           "outbreak_jobs_failed_total 2\n",
+           "outbreak_agent_days_simulated_total 1234\n",
+           "outbreak_http_requests_total{route=\"/api/v1/simulations/{id}\",method=\"GET\","
+           "status=\"200\"} 2\n",
+           "outbreak_http_requests_total{route=\"/x\\\"y\",method=\"other\",status=\"404\"} 1\n",
+           "outbreak_http_request_duration_seconds_bucket{route=\"/api/v1/simulations/{id}\","
+           "le=\"0.005\"} 1\n",
+           "outbreak_http_request_duration_seconds_bucket{route=\"/api/v1/simulations/{id}\","
+           "le=\"0.25\"} 1\n",
+           "outbreak_http_request_duration_seconds_bucket{route=\"/api/v1/simulations/{id}\","
+           "le=\"0.5\"} 2\n",
+           "outbreak_http_request_duration_seconds_bucket{route=\"/x\\\"y\",le=\"10\"} 0\n",
+           "outbreak_http_request_duration_seconds_bucket{route=\"/x\\\"y\",le=\"+Inf\"} 1\n",
+           "outbreak_http_request_duration_seconds_count{route=\"/api/v1/simulations/{id}\"} 2\n",
+           "# TYPE outbreak_mail_sent_total counter\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  const std::string down = metrics.render(LiveValues{});
+  EXPECT_NE(down.find("outbreak_database_up 0\n"), std::string::npos);
+  EXPECT_EQ(down.find("outbreak_queue_depth"), std::string::npos);
+}
+
+TEST(ServeDocuments, TimesAndIds) {
+  const auto time = store::TimePoint{} + seconds(1'795'879'217) + milliseconds(42);
+  EXPECT_EQ(rfc3339(time), "2026-11-28T15:20:17.042Z");
+  EXPECT_TRUE(is_simulation_id("53dc8789-2809-4e59-854b-df3a5015c560"));
+  EXPECT_FALSE(is_simulation_id("53DC8789-2809-4e59-854b-df3a5015c560"));
+  EXPECT_FALSE(is_simulation_id("53dc8789-2809-4e59-854b-df3a5015c56"));
+  EXPECT_FALSE(is_simulation_id("../../etc/passwd"));
+  store::SimulationRecord job;
+  job.days = 9;
+  job.replicates = 2;
+  job.progress_replicate = 1;
+  job.progress_day = 4;
+  const auto progress_document = progress(job);
+  EXPECT_EQ(progress_document["replicate"], 2);
+  EXPECT_EQ(progress_document["fraction"], 0.75);
+}
+
+}  // namespace
+}  // namespace outbreak::serve

@@ -1,0 +1,144 @@
+// Line charts on top of uPlot (loaded as the global `uPlot` by a classic
+// script before the page's module). A chart is a plot with an accessible
+// name plus an HTML legend that shows each series' value at the cursor, or
+// its latest value when the cursor is elsewhere.
+
+import { el, formatCompact, formatCount } from './app.js';
+
+// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+export const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#999933'];
+
+export function withAlpha(hex, alpha) {
+  const value = Number.parseInt(hex.slice(1), 16);
+  return `rgba(${(value >> 16) & 255}, ${(value >> 8) & 255}, ${value & 255}, ${alpha})`;
+}
+
+function chartHeight(width) {
+  return width < 520 ? 240 : 320;
+}
+
+export class LineChart {
+  // `root` is an empty element; `label` names the chart for screen readers.
+  constructor(root, { label, xLabel = 'Day', yLabel = 'People' }) {
+    this.root = root;
+    this.xLabel = xLabel;
+    this.yLabel = yLabel;
+    this.plotHost = el('div', { class: 'chart-plot', role: 'img', 'aria-label': label });
+    this.legend = el('ul', { class: 'chart-legend', 'aria-label': `Legend: ${label}` });
+    root.replaceChildren(this.plotHost, this.legend);
+    this.plot = null;
+    this.signature = '';
+    this.spec = null;
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(root);
+  }
+
+  // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?}],
+  // data: [xs, ys...] (null = no point), bands?: [{upper, lower, color}]
+  // (series indexes, 1-based as in uPlot), xMax?: fixed right end of the
+  // x axis, log?: logarithmic y axis}. Rebuilds the plot only when the
+  // series change; new data alone is a cheap update.
+  update(spec) {
+    const data = spec.log ? spec.data.map((column, i) => (i === 0 ? column : column.map((v) => (v > 0 ? v : null)))) : spec.data;
+    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null]);
+    this.spec = { ...spec, data };
+    if (!this.plot || signature !== this.signature) {
+      this.signature = signature;
+      this.build();
+    } else {
+      this.plot.setData(data);
+    }
+    this.showValues(null);
+  }
+
+  build() {
+    if (this.plot) this.plot.destroy();
+    const spec = this.spec;
+    const width = Math.max(this.root.clientWidth, 280);
+    const options = {
+      width,
+      height: chartHeight(width),
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      scales: {
+        x: {
+          time: false,
+          range: (u, min, max) => [0, Math.max(spec.xMax ?? 0, max ?? 0, 1)],
+        },
+        y: spec.log
+          ? { distr: 3 }
+          : { range: (u, min, max) => [0, max > 0 ? max * 1.05 : 1] },
+      },
+      axes: [
+        { label: this.xLabel, stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, ticks: { stroke: '#d1d5db' } },
+        {
+          label: this.yLabel,
+          stroke: '#4b5563',
+          size: 64,
+          grid: { stroke: '#e5e7eb' },
+          ticks: { stroke: '#d1d5db' },
+          values: (u, values) => values.map((v) => (v === null ? '' : formatCompact(v))),
+        },
+      ],
+      series: [
+        { label: this.xLabel },
+        ...spec.series.map((s) => ({
+          label: s.label,
+          stroke: s.alpha !== undefined ? withAlpha(s.color, s.alpha) : s.color,
+          width: s.width ?? 2,
+          dash: s.dash,
+          points: { show: false },
+          spanGaps: false,
+        })),
+      ],
+      bands: (spec.bands || []).map((band) => ({ series: [band.upper, band.lower], fill: band.color })),
+      hooks: { setCursor: [(u) => this.showValues(u.cursor.idx)] },
+    };
+    this.plot = new uPlot(options, spec.data, this.plotHost);
+    this.buildLegend();
+  }
+
+  buildLegend() {
+    this.legendValues = [];
+    const items = [];
+    this.spec.series.forEach((s, i) => {
+      if (s.legend === false) return;
+      const value = el('span', { class: 'legend-value' });
+      this.legendValues.push([i + 1, value]);
+      items.push(
+        el('li', {},
+          el('span', { class: 'legend-swatch', style: `background:${s.color}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'legend-label' }, s.legendLabel || s.label),
+          value),
+      );
+    });
+    this.legend.replaceChildren(...items);
+  }
+
+  // Values at data index `index`, or each series' latest value when null.
+  showValues(index) {
+    if (!this.spec || !this.legendValues) return;
+    const data = this.spec.data;
+    for (const [column, node] of this.legendValues) {
+      const values = data[column];
+      let at = index;
+      if (at === null || at === undefined || at < 0) {
+        at = values.length - 1;
+        while (at >= 0 && (values[at] === null || values[at] === undefined)) at -= 1;
+      }
+      const value = at >= 0 ? values[at] : null;
+      node.textContent = value === null || value === undefined ? '' : `${formatCount(value)} (day ${data[0][at]})`;
+    }
+  }
+
+  resize() {
+    if (!this.plot) return;
+    const width = Math.max(this.root.clientWidth, 280);
+    if (width !== this.plot.width) this.plot.setSize({ width, height: chartHeight(width) });
+  }
+}
+
+// Integers 0..n-1 as the x column.
+export function dayAxis(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}

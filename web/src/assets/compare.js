@@ -1,0 +1,188 @@
+// /compare?ids=a,b,...[&metric=...]: one metric of several simulations on
+// one chart, and the parameters that differ between them.
+
+import {
+  FINAL_STATUSES, api, el, formatCount, formatValue, labelOf, loadSchema, shortId, showBanner, statusBadge,
+} from './app.js';
+import { LineChart, PALETTE, dayAxis } from './chart.js';
+import { compareHref } from './saved.js';
+
+const METRICS = [
+  ['currently_infected', 'Currently infected'],
+  ['total_infected', 'Total infected'],
+  ['dead', 'Dead'],
+  ['isolated', 'Isolated by tracing'],
+  ['symptomatic', 'Symptomatic'],
+  ['infectious', 'Infectious'],
+  ['exposed', 'Exposed'],
+  ['recovered', 'Recovered'],
+  ['susceptible', 'Susceptible'],
+  ['new_infections', 'New infections'],
+  ['infections_home', 'New infections at home'],
+  ['infections_work', 'New infections at work'],
+  ['infections_community', 'New infections in the community'],
+];
+
+// Counts that only grow: their last value says more than their peak.
+const CUMULATIVE = new Set(['total_infected', 'dead', 'recovered']);
+
+const $ = (id) => document.getElementById(id);
+const query = new URLSearchParams(window.location.search);
+const ids = [...new Set((query.get('ids') || '').split(',').map((s) => s.trim()).filter(Boolean))];
+const metricSelect = $('metric');
+
+let schema = null;
+let entries = [];  // [{id, sim, rows, color, label}] in the order of `ids`
+let chart = null;
+let pollTimer = null;
+
+async function load(id) {
+  const path = `/api/v1/simulations/${encodeURIComponent(id)}`;
+  try {
+    const sim = await api(path);
+    const results = await api(`${path}/results?format=json`);
+    const rows = results.summary?.mean || results.replicates?.[0]?.days || [];
+    return { id, sim, rows, averaged: Boolean(results.summary) };
+  } catch (error) {
+    return { id, error };
+  }
+}
+
+function labelEntries(list) {
+  const counts = new Map();
+  for (const entry of list) counts.set(entry.sim.name, (counts.get(entry.sim.name) || 0) + 1);
+  list.forEach((entry, i) => {
+    entry.color = PALETTE[i % PALETTE.length];
+    entry.label = counts.get(entry.sim.name) > 1 ? `${entry.sim.name} (${shortId(entry.id)})` : entry.sim.name;
+  });
+}
+
+function metricLabel(key) {
+  return (METRICS.find(([k]) => k === key) || [key, labelOf(key)])[1];
+}
+
+function renderChart() {
+  const metric = metricSelect.value;
+  const length = Math.max(1, ...entries.map((entry) => entry.rows.length));
+  const xMax = Math.max(...entries.map((entry) => entry.sim.scenario?.days ?? 0));
+  const data = [dayAxis(length)];
+  for (const entry of entries) {
+    const values = new Array(length).fill(null);
+    entry.rows.forEach((row, day) => {
+      if (row) values[row.day ?? day] = row[metric];
+    });
+    data.push(values);
+  }
+  chart.update({
+    series: entries.map((entry) => ({ label: entry.label, color: entry.color, width: 2 })),
+    data,
+    xMax,
+    log: $('log-scale').checked,
+  });
+  $('compare-chart').dataset.series = String(entries.length);
+  const parts = entries.map((entry) => {
+    let peak = null;
+    for (const row of entry.rows) if (row && (peak === null || row[metric] > peak[metric])) peak = row;
+    const last = entry.rows[entry.rows.length - 1];
+    if (!peak) return `${entry.label}: no days yet`;
+    if (CUMULATIVE.has(metric)) return `${entry.label}: ${formatCount(last[metric])} by day ${last.day}`;
+    return `${entry.label}: highest ${formatCount(peak[metric])} on day ${peak.day}`;
+  });
+  $('compare-summary').textContent = `${metricLabel(metric)} per day${entries.some((e) => e.averaged) ? ' (mean over runs where a simulation has several)' : ''}. ${parts.join('; ')}.`;
+  const running = entries.filter((entry) => !FINAL_STATUSES.has(entry.sim.status));
+  $('running-note').hidden = running.length === 0;
+  $('running-note').textContent = running.length
+    ? `Still running: ${running.map((entry) => entry.label).join(', ')}. The chart shows the days computed so far and refreshes by itself.`
+    : '';
+}
+
+function renderDifferences() {
+  const parameters = schema?.parameters
+    || [...new Set(entries.flatMap((entry) => Object.keys(entry.sim.scenario || {})))].map((name) => ({ name }));
+  const differing = parameters.filter((parameter) => {
+    const values = entries.map((entry) => JSON.stringify(entry.sim.scenario?.[parameter.name] ?? null));
+    return new Set(values).size > 1;
+  });
+  const host = $('differences');
+  if (entries.length < 2) {
+    host.replaceChildren(el('p', { class: 'empty' }, 'Add a second simulation to see what differs.'));
+    return;
+  }
+  if (differing.length === 0) {
+    host.replaceChildren(el('p', { class: 'empty' }, 'None: every parameter is the same (the runs differ only by chance if at all).'));
+    return;
+  }
+  host.replaceChildren(el('div', { class: 'table-scroll' }, el('table', { class: 'differences' },
+    el('caption', { class: 'visually-hidden' }, 'Parameters that differ between the simulations'),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Parameter'),
+      entries.map((entry) => el('th', { scope: 'col' },
+        el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label)))),
+    el('tbody', {}, differing.map((parameter) => el('tr', { 'data-parameter': parameter.name },
+      el('th', { scope: 'row' }, labelOf(parameter.name), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null),
+      entries.map((entry) => el('td', {}, formatValue(entry.sim.scenario?.[parameter.name], parameter)))))))));
+}
+
+function renderList(missing) {
+  const rows = entries.map((entry) => el('tr', {},
+    el('th', { scope: 'row' },
+      el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }),
+      el('a', { href: `/simulations/${encodeURIComponent(entry.id)}` }, entry.label)),
+    el('td', {}, statusBadge(entry.sim.status)),
+    el('td', {}, entry.averaged ? `mean of ${entry.sim.scenario?.replicates} runs` : 'one run'),
+    el('td', {}, el('a', { href: compareHref(ids.filter((other) => other !== entry.id)), 'aria-label': `Remove ${entry.label} from the comparison` }, 'Remove'))));
+  const parts = [el('div', { class: 'table-scroll' }, el('table', { class: 'mine' },
+    el('caption', { class: 'visually-hidden' }, 'Simulations in this comparison'),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Name'), el('th', { scope: 'col' }, 'Status'),
+      el('th', { scope: 'col' }, 'Shown'), el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Remove')))),
+    el('tbody', {}, rows)))];
+  $('simulations').replaceChildren(...parts);
+  if (missing.length) {
+    showBanner($('banner'), missing.map(({ id, error }) => el('p', {},
+      error.status === 404 ? `No simulation with id ${id}.` : `Simulation ${id} could not be loaded: ${error.message}`)));
+  }
+}
+
+async function refresh() {
+  const loaded = await Promise.all(ids.map(load));
+  const missing = loaded.filter((entry) => entry.error);
+  entries = loaded.filter((entry) => !entry.error);
+  labelEntries(entries);
+  if (entries.length === 0) {
+    $('comparison').hidden = true;
+    renderList(missing);
+    return;
+  }
+  $('comparison').hidden = false;
+  if (!chart) chart = new LineChart($('compare-chart'), { label: 'Chart comparing the simulations, one line each' });
+  renderChart();
+  renderDifferences();
+  renderList(missing);
+  clearTimeout(pollTimer);
+  if (entries.some((entry) => !FINAL_STATUSES.has(entry.sim.status))) pollTimer = setTimeout(refresh, 3000);
+  else document.body.dataset.state = 'ready';
+}
+
+async function start() {
+  for (const [key, label] of METRICS) metricSelect.append(el('option', { value: key }, label));
+  const wanted = query.get('metric');
+  metricSelect.value = METRICS.some(([key]) => key === wanted) ? wanted : 'currently_infected';
+  metricSelect.addEventListener('change', () => {
+    const next = new URLSearchParams(window.location.search);
+    next.set('metric', metricSelect.value);
+    window.history.replaceState(null, '', `?${next.toString().replaceAll('%2C', ',')}`);
+    renderChart();
+  });
+  $('log-scale').addEventListener('change', renderChart);
+  if (ids.length === 0) {
+    $('empty').hidden = false;
+    return;
+  }
+  try {
+    schema = await loadSchema();
+  } catch {
+    schema = null;
+  }
+  await refresh();
+}
+
+start();

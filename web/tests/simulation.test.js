@@ -1,0 +1,148 @@
+// The results page: live charts while the run goes on, the same data after
+// a reload, the CSV download, several runs, cancel, and an unknown id.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import {
+  openForm, screenshot, startBrowser, startServer, submitForm, waitFor, waitForFinalStatus,
+} from './support.js';
+
+// The largest population the server accepts by default: with contact
+// tracing, such a run takes about 9 s on two cores (most of it around the
+// peak), so the page is seen while days are still arriving even on a much
+// faster machine.
+const LIVE_POPULATION = 10000000;
+const LIVE_DAYS = 300;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const points = (page) => page.getAttribute('#epidemic-chart', 'data-points').then(Number);
+const progress = (page) => page.getAttribute('#progress', 'aria-valuenow').then(Number);
+
+test('a run is charted while it runs, looks the same after a reload, and downloads as CSV', async () => {
+  const page = await browser.newPage();
+  await openForm(page, server.url, `population=${LIVE_POPULATION}&days=${LIVE_DAYS}&name=live`);
+  await page.getByRole('button', { name: 'Contact tracing', exact: true }).click();
+  const id = await submitForm(page);
+  await page.waitForSelector('#simulation:not([hidden])');
+  assert.equal(await page.locator('#sim-name').textContent(), 'live');
+
+  // Two observations while the run is in progress: more days each time.
+  const first = await waitFor(async () => {
+    const n = await points(page);
+    return n > 0 && n < LIVE_DAYS + 1 ? n : 0;
+  }, 'the first days on the chart', 60000);
+  assert.equal(await page.getAttribute('#progress', 'data-status'), 'running');
+  const firstProgress = await progress(page);
+  const second = await waitFor(async () => {
+    const n = await points(page);
+    return n > first ? n : 0;
+  }, 'more days on the chart', 60000);
+  assert.ok(second > first, `${second} points after ${first}`);
+  assert.ok(await progress(page) >= firstProgress);
+  // A picture of the page in mid-run, once the curves have some length.
+  await waitFor(async () => (await points(page)) > 120 || page.locator('body[data-state]').count(),
+    'a longer stretch of the run', 60000);
+  await screenshot(page, 'simulation-running');
+
+  assert.equal(await waitForFinalStatus(page), 'succeeded');
+  assert.equal(await points(page), LIVE_DAYS + 1);
+  assert.equal(await progress(page), 100);
+  assert.equal(await page.locator('#cancel').isVisible(), false);
+  const figures = await page.locator('#figures').textContent();
+  assert.match(figures, /Peak currently infected/);
+  assert.match(figures, /Attack rate/);
+  assert.match(await page.locator('#scenario-table').textContent(), /Contact tracing\s*on/);
+  const edit = new URL(await page.getAttribute('#edit-link', 'href'), server.url);
+  assert.equal(edit.searchParams.get('population'), String(LIVE_POPULATION));
+  assert.equal(edit.searchParams.get('contact_tracing'), 'true');
+  await screenshot(page, 'simulation');
+
+  // The page's address alone brings back the same data.
+  await page.reload();
+  assert.equal(await waitForFinalStatus(page), 'succeeded');
+  assert.equal(await points(page), LIVE_DAYS + 1);
+  assert.equal(await page.locator('#figures').textContent(), figures);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download CSV' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), new RegExp(`^live-${id.slice(0, 8)}\\.csv$`));
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,total_infected,new_infections,infections_home,infections_work,infections_community');
+  assert.equal(csv.length, 1 + LIVE_DAYS + 1);
+
+  // The form remembers the run under "My simulations".
+  await openForm(page, server.url);
+  const row = page.locator(`.mine-list [data-id="${id}"]`);
+  await waitFor(async () => (await row.textContent()).includes('Succeeded'), 'the run listed as succeeded', 10000);
+  assert.match(await row.textContent(), /live/);
+  await screenshot(page, 'form-my-simulations');
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test('several runs: a mean with a 5-95% band once done', async () => {
+  const page = await browser.newPage();
+  await openForm(page, server.url, 'population=20000&days=120&replicates=4&name=four+runs');
+  await submitForm(page);
+  assert.equal(await waitForFinalStatus(page), 'succeeded');
+  assert.match(await page.locator('#figures-basis').textContent(), /mean of 4 runs/);
+  // Five measures, each a mean and two percentile lines.
+  assert.equal(await page.getAttribute('#epidemic-chart', 'data-series'), '15');
+  assert.equal(await page.locator('#epidemic-chart .chart-legend li').count(), 5);
+  await screenshot(page, 'simulation-replicates');
+
+  // The same page on a phone: nothing wider than the screen.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.goto(page.url());
+  assert.equal(await waitForFinalStatus(phone), 'succeeded');
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await screenshot(phone, 'simulation-phone');
+  assert.deepEqual(browser.errors, []);
+  await phone.close();
+  await page.close();
+});
+
+test('a running simulation can be cancelled', async () => {
+  const page = await browser.newPage();
+  await openForm(page, server.url, `population=${LIVE_POPULATION}&days=${LIVE_DAYS}&name=to+cancel`);
+  await submitForm(page);
+  await page.waitForSelector('#progress[data-status="running"]', { timeout: 60000 });
+  await waitFor(async () => (await points(page)) > 10, 'some days on the chart', 60000);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await waitForFinalStatus(page), 'cancelled');
+  assert.match(await page.locator('#progress-text').textContent(), /Cancelled at day \d+/);
+  // The days computed before the cancel stay on the chart; the rest never come.
+  const kept = await points(page);
+  assert.ok(kept > 10 && kept < LIVE_DAYS + 1, `${kept} days kept`);
+  assert.equal(await page.locator('#cancel').isVisible(), false);
+  await screenshot(page, 'simulation-cancelled');
+  await page.close();
+});
+
+test('an unknown id says so', async () => {
+  const page = await browser.newPage();
+  const response = await page.goto(`${server.url}/simulations/no-such-simulation`);
+  assert.equal(response.status(), 404);
+  const notFound = page.locator('#not-found');
+  await notFound.waitFor();
+  assert.match(await notFound.textContent(), /No simulation with id\s+no-such-simulation/);
+  assert.equal(await page.locator('#simulation').isVisible(), false);
+  await screenshot(page, 'simulation-not-found');
+  await page.close();
+});
