@@ -25,6 +25,7 @@
 #include "outbreak/serve/rate_limit.hpp"
 #include "outbreak/serve/store_pool.hpp"
 #include "outbreak/util/result.hpp"
+#include "results.hpp"
 
 namespace outbreak::serve::detail {
 
@@ -61,6 +62,7 @@ struct Context {
   RateLimiter& limiter;
   EventHub& events;
   RequestTracker& tracker;
+  ResultsCache& results;
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;

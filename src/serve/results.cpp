@@ -83,4 +83,37 @@ Result<std::string> render_results(store::Store& store, const store::SimulationR
   return std::move(out).str();
 }
 
+Result<std::shared_ptr<const std::string>> ResultsCache::get(
+    store::Store& store, const store::SimulationRecord& job, io::Format format,
+    std::optional<std::int64_t> replicate) {
+  const bool final = job.status == store::JobStatus::kSucceeded ||
+                     job.status == store::JobStatus::kFailed ||
+                     job.status == store::JobStatus::kCancelled;
+  std::string key;
+  if (final && job.finished_at) {
+    key = fmt::format("{}/{}/{}/{}", job.id, job.finished_at->time_since_epoch().count(),
+                      format == io::Format::kCsv ? "csv" : "json", replicate.value_or(-1));
+    const std::lock_guard lock(mu_);
+    if (auto found = index_.find(key); found != index_.end()) {
+      entries_.splice(entries_.begin(), entries_, found->second);
+      return found->second->second;
+    }
+  }
+  auto text = render_results(store, job, format, replicate);
+  if (!text) return text.error();
+  auto body = std::make_shared<const std::string>(std::move(text).value());
+  if (key.empty() || body->size() > max_bytes_) return body;
+  const std::lock_guard lock(mu_);
+  if (index_.contains(key)) return body;  // another request rendered it meanwhile
+  entries_.emplace_front(key, body);
+  index_.emplace(std::move(key), entries_.begin());
+  bytes_ += body->size();
+  while (bytes_ > max_bytes_ && !entries_.empty()) {
+    bytes_ -= entries_.back().second->size();
+    index_.erase(entries_.back().first);
+    entries_.pop_back();
+  }
+  return body;
+}
+
 }  // namespace outbreak::serve::detail

@@ -17,6 +17,10 @@ namespace outbreak::serve {
 using detail::Context;
 using detail::RequestTracker;
 
+// Rendered results of finished jobs kept in memory (about a thousand
+// 365-day documents).
+constexpr std::size_t kResultsCacheBytes = 64 << 20;
+
 struct Server::Impl {
   Impl(const ServerConfig& config_in, jobs::Logger& log_in, std::unique_ptr<StorePool> stores_in)
       : config(config_in),
@@ -25,7 +29,8 @@ struct Server::Impl {
         limiter(config.submissions_per_minute),
         events(*stores, metrics, log,
                EventOptions{config.event_poll, config.event_keepalive, config.max_streams}),
-        context{config, log, metrics, *stores, limiter, events, tracker} {}
+        results(kResultsCacheBytes),
+        context{config, log, metrics, *stores, limiter, events, tracker, results} {}
 
   void configure();
   void access_log(const httplib::Request& request, const httplib::Response& response);
@@ -37,6 +42,7 @@ struct Server::Impl {
   RateLimiter limiter;
   EventHub events;
   RequestTracker tracker;
+  detail::ResultsCache results;
   Context context;
   httplib::Server http;  // after everything its handlers use, so destroyed first
   int port = 0;
@@ -67,6 +73,9 @@ void Server::Impl::configure() {
   http.set_payload_max_length(config.max_body_bytes);
   // Short, so that an idle kept-alive connection does not hold up shutdown.
   http.set_keep_alive_timeout(2);
+  // Without it, small responses on a kept-alive connection wait for the
+  // client's delayed ACK (Nagle): tens of milliseconds per request.
+  http.set_tcp_nodelay(true);
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
     tracker.begin(request);

@@ -53,13 +53,13 @@ void results(Context& context, const Request& request, Response& response) {
     replicate = value - 1;
   }
   const io::Format format = format_name == "csv" ? io::Format::kCsv : io::Format::kJson;
-  auto text = render_results(**store, *job, format, replicate);
+  auto text = context.results.get(**store, *job, format, replicate);
   if (!text) {
     if (text.error().code == ErrorCode::kIo) store->discard();
     return send_store_error(response, text.error());
   }
   response.status = 200;
-  response.body = std::move(text).value();
+  response.body = **text;
   if (format == io::Format::kCsv) {
     response.set_header("Content-Type", "text/csv; charset=utf-8");
     response.set_header("Content-Disposition",
