@@ -1,5 +1,6 @@
 // Cancel, metrics and graceful shutdown of a real `outbreak serve` process
 // with in-process workers, on each backend.
+#include <chrono>
 #include <regex>
 
 #include "serve/event_reader.hpp"
@@ -80,11 +81,24 @@ TEST_P(LifecycleTest, MetricsCountJobsRequestsAndAgentDays) {
   const std::string id = submit(scenario(2000, 60));
   ASSERT_TRUE(wait_for_status(id, "succeeded"));
   for (int i = 0; i < 3; ++i) simulation(id);
-  auto response = client().Get("/metrics");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
-  const std::string& text = response->body;
+  // A request is counted when its access-log line is written, just after
+  // the response has gone out, so the last GET may be counted a moment
+  // after its answer arrived: read /metrics until it is (or time is up).
+  const std::string get_route =
+      R"(outbreak_http_requests_total{route="/api/v1/simulations/{id}",method="GET",status="200"})";
+  std::string text;
+  int status = 0;
+  std::string content_type;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    auto response = client().Get("/metrics");
+    ASSERT_TRUE(response);
+    status = response->status;
+    content_type = response->get_header_value("Content-Type");
+    text = response->body;
+  } while (sample(text, get_route) < 4 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(content_type.rfind("text/plain; version=0.0.4", 0), 0u);
   for (const char* family :
        {"outbreak_jobs gauge", "outbreak_queue_depth gauge", "outbreak_jobs_finished_total counter",
         "outbreak_jobs_failed_total counter", "outbreak_agent_days_simulated_total counter",
