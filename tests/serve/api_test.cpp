@@ -41,6 +41,21 @@ TEST_P(ApiTest, HealthReadinessAndScenarioDescription) {
   EXPECT_EQ(types, (std::set<std::string>{"integer", "real", "boolean"}));
 }
 
+TEST_P(ApiTest, ClientsThatAcceptBrotliGetGzip) {
+  start(0);
+  for (const char* accepted : {"br, gzip, deflate", "gzip;q=1.0, br;q=0.9", "gzip"}) {
+    auto response =
+        client().Get("/api/v1/scenario", httplib::Headers{{"Accept-Encoding", accepted}});
+    ASSERT_TRUE(response) << accepted;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->get_header_value("Content-Encoding"), "gzip") << accepted;
+  }
+  auto plain = client().Get("/api/v1/scenario", httplib::Headers{{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(json::parse(plain->body).size(), 2u) << "parameters and limits";
+}
+
 TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
   start(1);
   auto created = post("/api/v1/simulations",
