@@ -25,30 +25,6 @@ Error bad_url(std::string_view url, std::string_view problem) {
                   store::redact_url(url), problem));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -267,9 +243,9 @@ Result<SmtpConfig> parse_smtp_url(std::string_view url) {
   if (at != std::string_view::npos) {
     const auto userinfo = rest.substr(0, at);
     const auto colon = userinfo.find(':');
-    auto user = percent_decode(userinfo.substr(0, colon));
-    auto password = percent_decode(colon == std::string_view::npos ? std::string_view{}
-                                                                   : userinfo.substr(colon + 1));
+    auto user = store::percent_decode(userinfo.substr(0, colon));
+    auto password = store::percent_decode(
+        colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1));
     if (!user || !password) return bad_url(url, "bad percent escape in the user or password");
     if (user->empty()) return bad_url(url, "no user name before the '@'");
     config.user = std::move(*user);

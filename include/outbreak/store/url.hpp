@@ -31,6 +31,10 @@ struct DatabaseUrl {
 // escapes, a missing database name on a PostgreSQL URL. Pure; thread-safe.
 Result<DatabaseUrl> parse_database_url(std::string_view url);
 
+// `text` with its "%XX" escapes decoded (as in the user and password of a
+// URL); nullopt for an escape that is not two hex digits.
+std::optional<std::string> percent_decode(std::string_view text);
+
 // `url` with the password (if any) replaced by "***", also in a query
 // parameter named password; safe to log even when `url` is malformed.
 std::string redact_url(std::string_view url);
