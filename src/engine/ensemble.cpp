@@ -35,6 +35,14 @@ class Collector final : public DayObserver {
     if (options_.on_day) options_.on_day(replicate_, totals);
     if (options_.on_progress) options_.on_progress({replicate_, replicates_, totals.day, days_});
   }
+  void on_r_t(std::int64_t day, double r_t) override {
+    rows_[static_cast<std::size_t>(day)].r_t = r_t;
+    if (options_.on_r_t) options_.on_r_t(replicate_, day, r_t);
+  }
+  bool wants_infections() const override { return static_cast<bool>(options_.on_infections); }
+  void on_infections(std::span<const Infection> infections) override {
+    options_.on_infections(replicate_, infections);
+  }
 
  private:
   std::int64_t replicate_;
@@ -61,7 +69,7 @@ Summary summarize(const std::vector<std::vector<DayTotals>>& replicates) {
     for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
       double sum = 0;
       for (std::size_t r = 0; r < replicates.size(); ++r) {
-        values[r] = static_cast<double>(replicates[r][day].*kDayColumns[c].member);
+        values[r] = kDayColumns[c].value(replicates[r][day]);
         sum += values[r];
       }
       std::sort(values.begin(), values.end());
@@ -87,6 +95,7 @@ Result<EnsembleResult> run_ensemble(const Scenario& scenario, const EnsembleOpti
                           options.threads);
     Collector collector(r, options, scenario.replicates, scenario.days, rows);
     if (Status status = simulation.run(collector, options.stop); !status) return status.error();
+    result.age_totals.push_back(simulation.age_totals());
   }
   result.summary = summarize(result.replicates);
   return result;

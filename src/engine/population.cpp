@@ -65,45 +65,57 @@ class KeyedPermutation {
 
 }  // namespace
 
+// Temporary build (ages and composition come with the population builder):
+// every agent 30, homes of household_size (3 if unset), workplaces of
+// office_size filled in shuffled order.
 Population::Population(const Scenario& scenario, std::uint64_t seed, int threads) {
   if (!validate(scenario).empty()) {
     throw std::invalid_argument("Population: the scenario is invalid (see engine::validate)");
   }
   size_ = static_cast<std::uint32_t>(scenario.population);
-  household_size_ = static_cast<std::uint32_t>(scenario.household_size);
-  office_size_ = static_cast<std::uint32_t>(scenario.office_size);
-  employed_ = static_cast<std::uint32_t>(
+  const auto home = static_cast<std::uint32_t>(scenario.household_size.value_or(3));
+  const auto office_size = static_cast<std::uint32_t>(scenario.office_size);
+  const auto employed = static_cast<std::uint32_t>(
       std::llround(scenario.employment_rate * static_cast<double>(scenario.population)));
-  const std::uint32_t employed = employed_;
-  office_of_ = BigArray<PlaceId>(size_);
-  members_ = BigArray<AgentId>(employed);
+  homes_ = (size_ + home - 1) / home;
+  places_ = static_cast<std::uint32_t>((std::uint64_t{employed} + office_size - 1) / office_size);
+  classes_ = 0;
+  age_ = BigArray<std::uint8_t>(size_);
+  home_offset_ = BigArray<std::uint8_t>(size_);
+  home_size_ = BigArray<std::uint8_t>(size_);
+  place_of_ = BigArray<PlaceId>(size_);
+  place_begin_ = BigArray<std::uint32_t>(std::size_t{places_} + 1);
+  seats_ = BigArray<AgentId>(employed);
+  for (std::uint32_t p = 0; p <= places_; ++p) {
+    place_begin_[p] = std::min<std::uint32_t>(p * office_size, employed);
+  }
+  by_band_[3] = size_;
   const KeyedPermutation shuffle(seed, size_);
-  const std::uint32_t office_size = office_size_;
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, size_, 1 << 16), [&](auto range) {
-      for (std::uint32_t a = range.begin(); a != range.end(); ++a) office_of_[a] = kNoPlace;
+      for (std::uint32_t a = range.begin(); a != range.end(); ++a) {
+        age_[a] = 30;
+        const std::uint32_t begin = a / home * home;
+        home_offset_[a] = static_cast<std::uint8_t>(a - begin);
+        home_size_[a] = static_cast<std::uint8_t>(std::min(home, size_ - begin));
+        place_of_[a] = kNoPlace;
+      }
     });
-    // The j-th agent of the shuffled order fills seat j: office j / office_size.
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, employed, 1 << 16), [&](auto range) {
       for (std::uint32_t j = range.begin(); j != range.end(); ++j) {
         const auto agent = static_cast<AgentId>(shuffle(j));
-        members_[j] = agent;
-        office_of_[agent] = j / office_size;
+        seats_[j] = agent;
+        place_of_[agent] = j / office_size;
       }
     });
   });
 }
 
-std::span<const AgentId> Population::office_members(PlaceId o) const {
-  const std::size_t begin = std::size_t{o} * office_size_;
-  const std::size_t end = std::min<std::size_t>(begin + office_size_, employed_);
-  return {members_.data() + begin, end - begin};
-}
-
 std::size_t Population::memory_bytes() const {
-  return sizeof(*this) + std::size_t{size_} * sizeof(PlaceId) +
-         std::size_t{employed_} * sizeof(AgentId);
+  return sizeof(*this) + std::size_t{size_} * (3 + sizeof(PlaceId)) +
+         (std::size_t{places_} + 1) * sizeof(std::uint32_t) +
+         std::size_t{place_begin_[places_]} * sizeof(AgentId);
 }
 
 }  // namespace outbreak::engine

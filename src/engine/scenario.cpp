@@ -6,64 +6,158 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace outbreak::engine {
 namespace {
 
 using S = Scenario;
 
+constexpr std::array<std::string_view, kHouseholdSizes> kHouseholdSizeLabels = {"1", "2", "3",
+                                                                               "4", "5", "6+"};
+constexpr std::span<const std::string_view> kBands = kAgeBandLabels;
+constexpr std::span<const std::string_view> kSizes = kHouseholdSizeLabels;
+constexpr double kAgentLimit = 4'000'000'000.0;
+
 // Upper bounds are set by the engine's compact state: agent ids are 32-bit,
-// days are 16-bit, per-place infectious counts are 16-bit.
+// days are 16-bit, places have at most 65,535 members.
 constexpr std::array kParameters = {
+    // Population
     Parameter{"population", "population", "agents", "Number of agents in the population.",
-              &S::population, 1, 4'000'000'000.0},
-    Parameter{"household_size", "population", "agents", "Agents per home.", &S::household_size, 1,
-              100},
-    Parameter{"office_size", "population", "agents", "Agents per office.", &S::office_size, 1,
-              10'000},
+              &S::population, 1, kAgentLimit},
+    Parameter{"age_shares", "population", "fraction",
+              "Share of the population in each ten-year age band (must sum to 1).",
+              &S::age_shares, 0, 1, kAgeBands, kBands},
+    Parameter{"household_size", "population", "agents",
+              "Agents in every home; unset (null): sizes drawn from household_size_shares.",
+              &S::household_size, 1, 100},
+    Parameter{"household_size_shares", "population", "fraction",
+              "Share of homes with 1, 2, ..., 5 and 6 agents (must sum to 1).",
+              &S::household_size_shares, 0, 1, kHouseholdSizes, kSizes},
+    Parameter{"school_min_age", "population", "years", "Youngest age at school.",
+              &S::school_min_age, 0, kMaxAge},
+    Parameter{"school_max_age", "population", "years", "Oldest age at school.",
+              &S::school_max_age, 0, kMaxAge},
+    Parameter{"class_size", "population", "agents", "Pupils per school class (same age).",
+              &S::class_size, 1, 1000},
+    Parameter{"retirement_age", "population", "years",
+              "Agents from this age on do not work; working age runs from school_max_age + 1.",
+              &S::retirement_age, 1, kMaxAge + 1},
     Parameter{"employment_rate", "population", "fraction",
-              "Fraction of agents who go to an office at all.", &S::employment_rate, 0, 1},
+              "Share of working-age agents with a workplace.", &S::employment_rate, 0, 1},
+    Parameter{"office_size", "population", "agents", "Mean number of agents per workplace.",
+              &S::office_size, 1, 10'000},
+    Parameter{"office_size_sd", "population", "agents",
+              "Spread (standard deviation) of workplace sizes; 0: every workplace has office_size "
+              "agents.",
+              &S::office_size_sd, 0, 100'000},
     Parameter{"initial_infected", "population", "agents", "Agents infected on day 0.",
-              &S::initial_infected, 0, 4'000'000'000.0},
+              &S::initial_infected, 0, kAgentLimit},
+    // Run
     Parameter{"days", "run", "days", "Number of simulated days after day 0.", &S::days, 1, 3650},
     Parameter{"seed", "run", "", "Random seed; the same scenario and seed give the same output.",
               &S::seed, 0, static_cast<double>(kMaxSeed)},
     Parameter{"replicates", "run", "runs", "Independent runs with seeds seed, seed+1, ...",
               &S::replicates, 1, 1000},
-    Parameter{"latent_days", "disease", "days", "Days from infection until infectious.",
-              &S::latent_days, 1, 365},
-    Parameter{"incubation_days", "disease", "days", "Days from infection until symptoms.",
-              &S::incubation_days, 1, 365},
+    // Disease
+    Parameter{"latent_days", "disease", "days", "Mean days from infection until infectious.",
+              &S::latent_days, 1, 100},
+    Parameter{"incubation_days", "disease", "days",
+              "Mean days from infection until symptom onset (lognormal).", &S::incubation_days, 1,
+              100},
+    Parameter{"incubation_sd_days", "disease", "days",
+              "Spread of the incubation period; 0: every case the same.", &S::incubation_sd_days,
+              0, 100},
+    Parameter{"presymptomatic_sd_days", "disease", "days",
+              "Spread of the infectious days before symptom onset (gamma; mean incubation_days - "
+              "latent_days).",
+              &S::presymptomatic_sd_days, 0, 100},
     Parameter{"sick_days", "disease", "days",
-              "Days from infection until recovery or death (end of infectiousness).", &S::sick_days,
-              2, 366},
+              "Mean days from infection until the end of infectiousness (and recovery of mild "
+              "cases).",
+              &S::sick_days, 2, 200},
+    Parameter{"recovery_sd_days", "disease", "days",
+              "Spread of the infectious days after symptom onset (gamma; mean sick_days - "
+              "incubation_days).",
+              &S::recovery_sd_days, 0, 100},
     Parameter{"asymptomatic_fraction", "disease", "fraction",
-              "Fraction of infected agents who never show symptoms.", &S::asymptomatic_fraction, 0,
-              1},
+              "Share of cases, at every age, who never show symptoms; unset (null): "
+              "1 - symptomatic_by_age.",
+              &S::asymptomatic_fraction, 0, 1},
+    Parameter{"symptomatic_by_age", "disease", "probability",
+              "Probability that a case shows symptoms, by age band.", &S::symptomatic_by_age, 0, 1,
+              kAgeBands, kBands},
     Parameter{"asymptomatic_infectiousness", "disease", "relative",
               "Infectiousness of an asymptomatic case relative to a symptomatic one.",
               &S::asymptomatic_infectiousness, 0, 1},
-    Parameter{"mortality_rate", "disease", "probability",
-              "Probability that a symptomatic case dies at the end of its illness.",
+    Parameter{"infectiousness_peak_days", "disease", "days",
+              "Day of peak infectiousness relative to symptom onset (negative: before).",
+              &S::infectiousness_peak_days, -30, 30},
+    Parameter{"infectiousness_width_days", "disease", "days",
+              "Width (standard deviation) of the infectiousness profile around its peak; 0: flat "
+              "over the infectious days.",
+              &S::infectiousness_width_days, 0, 100},
+    Parameter{"infectiousness_dispersion", "disease", "",
+              "Shape k of the gamma-distributed individual infectiousness (mean 1; smaller: more "
+              "superspreading); 0: every case the same.",
+              &S::infectiousness_dispersion, 0, 100},
+    // Severity
+    Parameter{"hospital_by_age", "severity", "probability",
+              "Probability that a symptomatic case is admitted to hospital, by age band.",
+              &S::hospital_by_age, 0, 1, kAgeBands, kBands},
+    Parameter{"critical_by_age", "severity", "probability",
+              "Probability that a hospital case needs critical care, by age band.",
+              &S::critical_by_age, 0, 1, kAgeBands, kBands},
+    Parameter{"fatality_by_age", "severity", "probability",
+              "Infection fatality ratio by age band; deaths happen in hospital.",
+              &S::fatality_by_age, 0, 1, kAgeBands, kBands},
+    Parameter{"mortality_rate", "severity", "probability",
+              "Probability that a symptomatic case dies at the end of its illness, at every age; "
+              "unset (null): fatality_by_age.",
               &S::mortality_rate, 0, 1},
+    Parameter{"hospital_delay_days", "severity", "days",
+              "Mean days from symptom onset to hospital admission.", &S::hospital_delay_days, 0,
+              100},
+    Parameter{"hospital_delay_sd_days", "severity", "days", "Spread of hospital_delay_days.",
+              &S::hospital_delay_sd_days, 0, 100},
+    Parameter{"hospital_days", "severity", "days",
+              "Mean days in hospital for a case without critical care.", &S::hospital_days, 1, 100},
+    Parameter{"hospital_sd_days", "severity", "days", "Spread of hospital_days.",
+              &S::hospital_sd_days, 0, 100},
+    Parameter{"critical_delay_days", "severity", "days",
+              "Mean days from admission to critical care.", &S::critical_delay_days, 0, 100},
+    Parameter{"critical_delay_sd_days", "severity", "days", "Spread of critical_delay_days.",
+              &S::critical_delay_sd_days, 0, 100},
+    Parameter{"critical_days", "severity", "days",
+              "Mean days in critical care until discharge or death.", &S::critical_days, 1, 100},
+    Parameter{"critical_sd_days", "severity", "days", "Spread of critical_days.",
+              &S::critical_sd_days, 0, 100},
+    // Transmission
     Parameter{"home_infection_risk", "transmission", "probability per day",
-              "Daily probability that one infectious housemate infects a susceptible one.",
+              "Daily probability that one infectious housemate at peak infectiousness infects a "
+              "susceptible one.",
               &S::home_infection_risk, 0, 1},
     Parameter{"work_infection_risk", "transmission", "probability per day",
-              "Daily probability that one infectious office mate present infects a susceptible "
-              "one.",
+              "Daily probability that one infectious colleague present at peak infectiousness "
+              "infects a susceptible one.",
               &S::work_infection_risk, 0, 1},
+    Parameter{"school_infection_risk", "transmission", "probability per day",
+              "Daily probability that one infectious classmate present at peak infectiousness "
+              "infects a susceptible one.",
+              &S::school_infection_risk, 0, 1},
     Parameter{"community_contacts", "transmission", "contacts per day",
-              "Random contacts per day with anyone outside home and office (0 turns them off).",
+              "Random contacts per day with anyone outside home and daytime place (0 turns them "
+              "off).",
               &S::community_contacts, 0, 1000},
     Parameter{"community_infection_risk", "transmission", "probability per contact",
-              "Probability that one contact with an infectious agent transmits.",
+              "Probability that one contact with an agent at peak infectiousness transmits.",
               &S::community_infection_risk, 0, 1},
+    // Interventions
     Parameter{"symptomatic_isolation", "interventions", "",
-              "Agents with symptoms stay at home (no office, no community contacts).",
+              "Agents with symptoms stay at home (no workplace, school or community contacts).",
               &S::symptomatic_isolation},
     Parameter{"contact_tracing", "interventions", "",
-              "Detected symptomatic cases have their home and office isolated.",
+              "Detected symptomatic cases have their home and daytime place isolated.",
               &S::contact_tracing},
     Parameter{"tracing_coverage", "interventions", "probability",
               "Probability that a symptomatic case is detected and traced.", &S::tracing_coverage,
@@ -73,6 +167,42 @@ constexpr std::array kParameters = {
               365},
     Parameter{"isolation_days", "interventions", "days",
               "Days a traced contact stays isolated at home.", &S::isolation_days, 0, 365},
+};
+
+// The engine as it was before ages and distributions: every home of 3, every
+// workplace of 20, fixed durations, flat infectiousness and mortality.
+constexpr std::array<std::string_view, 24> kOriginalAssignments = {
+    "age_shares=0,0,0,1,0,0,0,0,0",
+    "household_size=3",
+    "employment_rate=0.6",
+    "office_size=20",
+    "office_size_sd=0",
+    "latent_days=3",
+    "incubation_days=5",
+    "incubation_sd_days=0",
+    "presymptomatic_sd_days=0",
+    "sick_days=13",
+    "recovery_sd_days=0",
+    "asymptomatic_fraction=0.3",
+    "asymptomatic_infectiousness=0.75",
+    "infectiousness_width_days=0",
+    "infectiousness_dispersion=0",
+    "hospital_by_age=0,0,0,0,0,0,0,0,0",
+    "critical_by_age=0,0,0,0,0,0,0,0,0",
+    "fatality_by_age=0,0,0,0,0,0,0,0,0",
+    "mortality_rate=0.01",
+    "home_infection_risk=0.02",
+    "work_infection_risk=0.01",
+    "school_infection_risk=0.01",
+    "community_contacts=10",
+    "community_infection_risk=0.01",
+};
+
+constexpr std::array kPresets = {
+    Preset{"original", "Original model",
+           "The first version of the model: homes of 3 adults, workplaces of 20, the same fixed "
+           "course for every case, flat infectiousness and a flat mortality rate.",
+           kOriginalAssignments},
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -92,18 +222,74 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string format_bound(const Parameter& p, double bound) {
-  if (p.kind() == ParameterKind::kInteger)
+  if (p.kind() == ParameterKind::kInteger || p.kind() == ParameterKind::kOptionalInteger)
     return fmt::format("{}", static_cast<std::int64_t>(bound));
   return fmt::format("{}", bound);
 }
 
-template <typename T>
-void check_range(const Parameter& p, T value, std::vector<FieldError>& errors) {
-  const auto v = static_cast<double>(value);
-  if (std::isfinite(v) && v >= p.min && v <= p.max) return;
-  errors.push_back({std::string(p.name), fmt::format("must be between {} and {} ({}), got {}",
-                                                     format_bound(p, p.min), format_bound(p, p.max),
-                                                     p.unit.empty() ? "number" : p.unit, value)});
+void check_value(const Parameter& p, std::string field, double value,
+                 std::vector<FieldError>& errors) {
+  if (std::isfinite(value) && value >= p.min && value <= p.max) return;
+  errors.push_back({std::move(field), fmt::format("must be between {} and {} ({}), got {}",
+                                                  format_bound(p, p.min), format_bound(p, p.max),
+                                                  p.unit.empty() ? "number" : p.unit, value)});
+}
+
+void check_parameter(const Parameter& p, const Scenario& s, std::vector<FieldError>& errors) {
+  const std::string name(p.name);
+  std::visit(
+      [&](auto member) {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        const T& value = s.*member;
+        if constexpr (std::is_same_v<T, bool>) {
+          return;
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          if (value.size() != p.length) {
+            errors.push_back({name, fmt::format("must have {} entries ({}), got {}", p.length,
+                                                fmt::join(p.labels, ", "), value.size())});
+            return;
+          }
+          for (std::size_t i = 0; i < value.size(); ++i) {
+            check_value(p, fmt::format("{}[{}]", name, i), value[i], errors);
+          }
+        } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>> ||
+                             std::is_same_v<T, std::optional<double>>) {
+          if (value) check_value(p, name, static_cast<double>(*value), errors);
+        } else {
+          check_value(p, name, static_cast<double>(value), errors);
+        }
+      },
+      p.member);
+}
+
+// Shares must sum to 1; checked only when every entry is valid.
+void check_shares(std::string_view name, const std::vector<double>& shares, std::size_t length,
+                  std::vector<FieldError>& errors) {
+  if (shares.size() != length) return;
+  double sum = 0;
+  for (double share : shares) {
+    if (!std::isfinite(share) || share < 0 || share > 1) return;
+    sum += share;
+  }
+  if (std::fabs(sum - 1) > 1e-9) {
+    errors.push_back({std::string(name), fmt::format("must sum to 1, got {}", sum)});
+  }
+}
+
+// A duration with a spread needs a positive mean (a gamma or lognormal of
+// mean 0 does not exist); a spread above 10 times the mean is not a
+// distribution of days any more.
+void check_spread(std::string_view mean_name, double mean, std::string_view sd_name, double sd,
+                  std::vector<FieldError>& errors) {
+  if (!std::isfinite(mean) || !std::isfinite(sd) || sd <= 0) return;
+  if (mean <= 0) {
+    errors.push_back({std::string(sd_name),
+                      fmt::format("must be 0 when the mean ({}) is 0, got {}", mean_name, sd)});
+  } else if (sd > 10 * mean) {
+    errors.push_back({std::string(sd_name),
+                      fmt::format("must be at most 10 times the mean ({} = {}), got {}", mean_name,
+                                  mean, sd)});
+  }
 }
 
 }  // namespace
@@ -112,6 +298,15 @@ std::span<const Parameter> parameters() { return kParameters; }
 
 const Parameter* find_parameter(std::string_view name) {
   for (const Parameter& p : kParameters) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::span<const Preset> presets() { return kPresets; }
+
+const Preset* find_preset(std::string_view name) {
+  for (const Preset& p : kPresets) {
     if (p.name == name) return &p;
   }
   return nullptr;
@@ -134,17 +329,26 @@ std::string_view nearest_parameter(std::string_view name) {
 
 std::vector<FieldError> validate(const Scenario& s) {
   std::vector<FieldError> errors;
-  for (const Parameter& p : kParameters) {
-    std::visit(
-        [&](auto member) {
-          using T = std::remove_cvref_t<decltype(s.*member)>;
-          if constexpr (!std::is_same_v<T, bool>) check_range(p, s.*member, errors);
-        },
-        p.member);
+  for (const Parameter& p : kParameters) check_parameter(p, s, errors);
+  check_shares("age_shares", s.age_shares, kAgeBands, errors);
+  if (!s.household_size) {
+    check_shares("household_size_shares", s.household_size_shares, kHouseholdSizes, errors);
   }
   if (s.initial_infected > s.population) {
     errors.push_back({"initial_infected", fmt::format("must not exceed population ({}), got {}",
                                                       s.population, s.initial_infected)});
+  }
+  if (s.school_max_age < s.school_min_age) {
+    errors.push_back({"school_max_age",
+                      fmt::format("must be at least school_min_age ({}), got {}: the school age "
+                                  "range would be empty",
+                                  s.school_min_age, s.school_max_age)});
+  }
+  if (s.retirement_age <= s.school_max_age) {
+    errors.push_back({"retirement_age",
+                      fmt::format("must be greater than school_max_age ({}), got {}: the working "
+                                  "age range would be empty",
+                                  s.school_max_age, s.retirement_age)});
   }
   if (s.incubation_days < s.latent_days) {
     errors.push_back({"incubation_days",
@@ -155,6 +359,39 @@ std::vector<FieldError> validate(const Scenario& s) {
   if (s.sick_days <= s.incubation_days) {
     errors.push_back({"sick_days", fmt::format("must be greater than incubation_days ({}), got {}",
                                                s.incubation_days, s.sick_days)});
+  }
+  check_spread("incubation_days", s.incubation_days, "incubation_sd_days", s.incubation_sd_days,
+               errors);
+  check_spread("incubation_days - latent_days", s.incubation_days - s.latent_days,
+               "presymptomatic_sd_days", s.presymptomatic_sd_days, errors);
+  check_spread("sick_days - incubation_days", s.sick_days - s.incubation_days, "recovery_sd_days",
+               s.recovery_sd_days, errors);
+  check_spread("hospital_delay_days", s.hospital_delay_days, "hospital_delay_sd_days",
+               s.hospital_delay_sd_days, errors);
+  check_spread("hospital_days", s.hospital_days, "hospital_sd_days", s.hospital_sd_days, errors);
+  check_spread("critical_delay_days", s.critical_delay_days, "critical_delay_sd_days",
+               s.critical_delay_sd_days, errors);
+  check_spread("critical_days", s.critical_days, "critical_sd_days", s.critical_sd_days, errors);
+  check_spread("office_size", static_cast<double>(s.office_size), "office_size_sd",
+               s.office_size_sd, errors);
+  // Deaths happen in hospital, so no more than the hospitalised can die.
+  const bool arrays_ok = s.fatality_by_age.size() == kAgeBands &&
+                         s.symptomatic_by_age.size() == kAgeBands &&
+                         s.hospital_by_age.size() == kAgeBands;
+  if (!s.mortality_rate && arrays_ok) {
+    for (std::size_t b = 0; b < kAgeBands; ++b) {
+      const double symptomatic =
+          s.asymptomatic_fraction ? 1 - *s.asymptomatic_fraction : s.symptomatic_by_age[b];
+      const double hospitalised = symptomatic * s.hospital_by_age[b];
+      if (s.fatality_by_age[b] > hospitalised * (1 + 1e-12)) {
+        errors.push_back(
+            {fmt::format("fatality_by_age[{}]", b),
+             fmt::format("must not exceed the share of cases admitted to hospital in band {} "
+                         "(symptomatic x hospital_by_age = {:.6g}), got {}: deaths happen in "
+                         "hospital",
+                         kAgeBandLabels[b], hospitalised, s.fatality_by_age[b])});
+      }
+    }
   }
   return errors;
 }

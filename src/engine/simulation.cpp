@@ -14,18 +14,21 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
       pop_(std::move(population)),
       seed_(seed),
       arena_(threads > 0 ? threads : tbb::task_arena::automatic),
+      latent_days_(static_cast<int>(std::lround(scenario.latent_days))),
+      incubation_days_(static_cast<int>(std::lround(scenario.incubation_days))),
+      sick_days_(static_cast<int>(std::lround(scenario.sick_days))),
+      asymptomatic_fraction_(scenario.asymptomatic_fraction.value_or(0.3)),
+      mortality_rate_(scenario.mortality_rate.value_or(0.01)),
       n_(pop_.size()),
       tallies_([&] {
         Tally exemplar;
         exemplar.end_delta.assign(static_cast<std::size_t>(scenario.isolation_days) + 2, 0);
         for (auto& ring : exemplar.walks)
-          ring.resize(static_cast<std::size_t>(scenario.sick_days) + 1);
+          ring.resize(static_cast<std::size_t>(std::lround(scenario.sick_days)) + 1);
         return exemplar;
       }()) {
   if (!validate(s_).empty()) throw std::invalid_argument("Simulation: invalid scenario");
-  if (static_cast<std::int64_t>(n_) != s_.population ||
-      static_cast<std::int64_t>(pop_.household_size()) != s_.household_size ||
-      static_cast<std::int64_t>(pop_.office_size()) != s_.office_size) {
+  if (static_cast<std::int64_t>(n_) != s_.population) {
     throw std::invalid_argument("Simulation: the population was built for another scenario");
   }
   infected_day_ = BigArray<std::int16_t>(n_);
@@ -48,7 +51,7 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
       inv_log_escape_[route][weight] = (p > 0 && p < 1) ? 1 / det_log1p(-p) : 0;
     }
   }
-  const auto days = static_cast<std::size_t>(s_.sick_days) + 1;
+  const auto days = static_cast<std::size_t>(sick_days_) + 1;
   cohorts_.resize(days);
   trace_queue_.resize(static_cast<std::size_t>(s_.tracing_delay_days) + 1);
   releases_.resize(static_cast<std::size_t>(s_.isolation_days) + 2);
@@ -105,12 +108,12 @@ void Simulation::Impl::end_quarantines(std::int16_t t) {
 }
 
 void Simulation::Impl::advance_cohorts(std::int16_t t) {
-  if (Cohort* ending = cohort(t - s_.sick_days)) {
+  if (Cohort* ending = cohort(t - sick_days_)) {
     each_agent(ending->agents, [&](AgentId a, Tally& tally) { resolve(a, t, tally); });
     std::vector<AgentId>().swap(ending->agents);  // as for the walks: no peak-sized slots
     ending->symptomatic_course = 0;
   }
-  if (Cohort* infectious = cohort(t - s_.latent_days)) {
+  if (Cohort* infectious = cohort(t - latent_days_)) {
     each_agent(infectious->agents, [&](AgentId a, Tally& tally) {
       sync(a, t, tally);
       if (quarantine_until_[a] > t) tally.released.push_back(a);
@@ -119,7 +122,7 @@ void Simulation::Impl::advance_cohorts(std::int16_t t) {
   }
   // Symptom onset changes nothing unless it triggers tracing or isolation.
   const bool tracing = s_.contact_tracing && s_.isolation_days > 0;
-  Cohort* onset = cohort(t - s_.incubation_days);
+  Cohort* onset = cohort(t - incubation_days_);
   if (onset == nullptr || (!tracing && !s_.symptomatic_isolation)) return;
   each_agent(onset->agents, [&](AgentId a, Tally& tally) {
     if (flags_[a] & kAsymptomatic) return;
@@ -135,10 +138,10 @@ void Simulation::Impl::advance_cohorts(std::int16_t t) {
 void Simulation::Impl::sync(AgentId a, std::int16_t day, Tally& tally) {
   const std::uint8_t flags = flags_[a];
   const int elapsed = day - infected_day_[a];
-  const bool infectious = infected_day_[a] != kNever && elapsed >= s_.latent_days &&
-                          elapsed < s_.sick_days && (flags & kDead) == 0;
+  const bool infectious = infected_day_[a] != kNever && elapsed >= latent_days_ &&
+                          elapsed < sick_days_ && (flags & kDead) == 0;
   const bool reduced = (flags & kAsymptomatic) != 0;
-  const bool symptomatic = infectious && !reduced && elapsed >= s_.incubation_days;
+  const bool symptomatic = infectious && !reduced && elapsed >= incubation_days_;
   const bool quarantined = quarantine_until_[a] > day;
   const bool isolating = symptomatic && s_.symptomatic_isolation;
   std::uint8_t want = 0;
@@ -158,7 +161,7 @@ void Simulation::Impl::sync(AgentId a, std::int16_t day, Tally& tally) {
 
 void Simulation::Impl::resolve(AgentId a, std::int16_t t, Tally& tally) {
   const bool dies = (flags_[a] & kAsymptomatic) == 0 &&
-                    bernoulli(philox(seed_, a, 0, Purpose::kDeath, 0), s_.mortality_rate);
+                    bernoulli(philox(seed_, a, 0, Purpose::kDeath, 0), mortality_rate_);
   if (dies) {
     flags_[a] |= kDead;
     ++tally.counts.died;
@@ -182,7 +185,7 @@ bool Simulation::Impl::infect(AgentId a, std::int16_t t, Tally& tally) {
     return false;
   }
   const Draw d = philox(seed_, a, 0, Purpose::kAsymptomatic, 0);
-  if (bernoulli(d, s_.asymptomatic_fraction)) {
+  if (bernoulli(d, asymptomatic_fraction_)) {
     flags_[a] = kAsymptomatic;
   } else {
     flags_[a] = 0;
@@ -224,11 +227,11 @@ void Simulation::Impl::count(std::int16_t t) {
   DayTotals& d = today_;
   d.day = t;
   d.exposed = d.infectious = d.symptomatic = 0;
-  for (std::int64_t elapsed = 0; elapsed < s_.sick_days && elapsed <= t; ++elapsed) {
+  for (std::int64_t elapsed = 0; elapsed < sick_days_ && elapsed <= t; ++elapsed) {
     const Cohort& c = *cohort(t - elapsed);
     const auto size = static_cast<std::int64_t>(c.agents.size());
-    (elapsed < s_.latent_days ? d.exposed : d.infectious) += size;
-    if (elapsed >= s_.incubation_days) d.symptomatic += c.symptomatic_course;
+    (elapsed < latent_days_ ? d.exposed : d.infectious) += size;
+    if (elapsed >= incubation_days_) d.symptomatic += c.symptomatic_course;
   }
   const std::int64_t new_infections = day_.new_home + day_.new_work + day_.new_community;
   d.currently_infected = d.exposed + d.infectious;
@@ -272,6 +275,7 @@ const DayTotals& Simulation::today() const { return impl_->today(); }
 bool Simulation::finished() const { return impl_->finished(); }
 const DayTotals& Simulation::step() { return impl_->step(); }
 const Population& Simulation::population() const { return impl_->population(); }
+const AgeTotals& Simulation::age_totals() const { return impl_->age_totals(); }
 std::size_t Simulation::memory_bytes() const { return impl_->memory_bytes(); }
 
 Status Simulation::run(DayObserver& observer, std::stop_token stop) {
@@ -293,7 +297,7 @@ std::uint64_t estimate_memory_bytes(const Scenario& s) {
   // home walk per agent and a work walk per employed agent (16 B each); lists
   // grow by a quarter at a time, so up to 25% more. The 64 MiB cover the
   // per-thread buffers, tables and the day's small lists.
-  const std::uint64_t walks = (s.household_size > 1 ? n : 0) + employed;
+  const std::uint64_t walks = n + employed;
   const std::uint64_t lists = n * 4 + walks * sizeof(Walk);
   return n * (5 + 4) + employed * 4 + lists + lists / 4 + (std::uint64_t{64} << 20);
 }

@@ -64,6 +64,7 @@ struct Walk {
   std::uint32_t first;   // first agent of the home, or first seat of the office
   std::uint32_t cell;    // the successful cell
   std::int16_t start;    // first infectious day
+  std::uint16_t size;    // members of the place
   std::uint8_t reduced;  // 1 if the source is asymptomatic
 };
 
@@ -157,6 +158,7 @@ class Simulation::Impl {
   bool finished() const { return today_.day >= s_.days; }
   const DayTotals& step();
   const Population& population() const { return pop_; }
+  const AgeTotals& age_totals() const { return age_totals_; }
   std::size_t memory_bytes() const;
 
  private:
@@ -179,13 +181,9 @@ class Simulation::Impl {
   bool at_work(AgentId a, std::int16_t t) const;
 
   // Transmission walks.
-  std::uint32_t members(const Walk& w, Route route) const {
-    const std::uint32_t size = route == Route::kHome ? pop_.household_size() : pop_.office_size();
-    const std::uint32_t end = route == Route::kHome ? n_ : pop_.employed();
-    return std::min(size, end - w.first);
-  }
+  std::uint32_t members(const Walk& w, Route) const { return w.size; }
   std::uint32_t cells(const Walk& w, Route route) const {
-    return members(w, route) * static_cast<std::uint32_t>(s_.sick_days - s_.latent_days);
+    return members(w, route) * static_cast<std::uint32_t>(sick_days_ - latent_days_);
   }
   std::int64_t day_of(const Walk& w, Route route) const {
     return w.start + w.cell / members(w, route);
@@ -215,6 +213,11 @@ class Simulation::Impl {
   Population pop_;
   std::uint64_t seed_;
   tbb::task_arena arena_;
+  int latent_days_;
+  int incubation_days_;
+  int sick_days_;
+  double asymptomatic_fraction_;
+  double mortality_rate_;
   std::uint32_t n_;
 
   BigArray<std::int16_t> infected_day_;  // kNever if never infected
@@ -235,6 +238,7 @@ class Simulation::Impl {
   Counts day_;  // today's counts, folded from the threads' tallies
   tbb::enumerable_thread_specific<Tally> tallies_;
   DayTotals today_;
+  AgeTotals age_totals_;
 };
 
 template <typename T, typename Body>
@@ -266,7 +270,7 @@ void Simulation::Impl::each_agent(const std::vector<AgentId>& agents, const Body
                             __builtin_prefetch(&infected_day_[next]);
                             __builtin_prefetch(&flags_[next]);
                             __builtin_prefetch(&quarantine_until_[next]);
-                            __builtin_prefetch(pop_.office_of_address(next));
+                            __builtin_prefetch(pop_.place_of_address(next));
                           }
                           body(agents[i], tally);
                         }

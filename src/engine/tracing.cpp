@@ -14,18 +14,18 @@ void Simulation::Impl::trace(std::int16_t t) {
   // Each place once, so that every agent is written by one thread per pass.
   std::vector<PlaceId> places;
   places.reserve(due.size());
-  for (AgentId a : due) places.push_back(pop_.home_of(a));
+  for (AgentId a : due) places.push_back(pop_.home_begin(a));
   sort_unique(places);
-  parallel_each(places, 64, [&](PlaceId h, Tally& tally) {
-    for (AgentId a = pop_.home_begin(h); a < pop_.home_end(h); ++a) quarantine(a, t, until, tally);
+  parallel_each(places, 64, [&](AgentId first, Tally& tally) {
+    for (AgentId a = first; a < pop_.home_end(first); ++a) quarantine(a, t, until, tally);
   });
   places.clear();
   for (AgentId a : due) {
-    if (pop_.office_of(a) != kNoPlace) places.push_back(pop_.office_of(a));
+    if (pop_.place_of(a) != kNoPlace) places.push_back(pop_.place_of(a));
   }
   sort_unique(places);
   parallel_each(places, 8, [&](PlaceId o, Tally& tally) {
-    for (AgentId a : pop_.office_members(o)) quarantine(a, t, until, tally);
+    for (AgentId a : pop_.place_members(o)) quarantine(a, t, until, tally);
   });
   due.clear();
 }
@@ -42,7 +42,7 @@ void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until,
   ++tally.end_delta[static_cast<std::size_t>(until - t)];
   quarantine_until_[a] = until;
   const std::int16_t infected = infected_day_[a];
-  if (infected != kNever && t + 1 - infected < s_.sick_days) {
+  if (infected != kNever && t + 1 - infected < sick_days_) {
     sync(a, static_cast<std::int16_t>(t + 1), tally);
     tally.released.push_back(a);
   }

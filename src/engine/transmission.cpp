@@ -29,17 +29,19 @@ std::uint32_t Simulation::Impl::next_cell(const Walk& w, Route route, std::uint3
 void Simulation::Impl::start_walks(AgentId a, Tally& tally) {
   Walk w{};
   w.source = a;
-  w.start = static_cast<std::int16_t>(infected_day_[a] + s_.latent_days);
+  w.start = static_cast<std::int16_t>(infected_day_[a] + latent_days_);
   w.reduced = (flags_[a] & kAsymptomatic) ? 1 : 0;
   // A place where the agent is alone has nobody to infect: no walk.
-  w.first = pop_.home_begin(pop_.home_of(a));
+  w.first = pop_.home_begin(a);
+  w.size = static_cast<std::uint16_t>(pop_.home_size(a));
   if (members(w, Route::kHome) > 1) {
     w.cell = next_cell(w, Route::kHome, 0);
     if (w.cell < cells(w, Route::kHome)) queue(w, Route::kHome, tally);
   }
-  const PlaceId office = pop_.office_of(a);
+  const PlaceId office = pop_.place_of(a);
   if (office == kNoPlace) return;
-  w.first = office * pop_.office_size();
+  w.first = pop_.place_begin(office);
+  w.size = static_cast<std::uint16_t>(pop_.place_size(office));
   if (members(w, Route::kWork) > 1) {
     w.cell = next_cell(w, Route::kWork, 0);
     if (w.cell < cells(w, Route::kWork)) queue(w, Route::kWork, tally);
@@ -50,7 +52,7 @@ bool Simulation::Impl::at_work(AgentId a, std::int16_t t) const {
   if (quarantine_until_[a] > t) return false;
   if (!s_.symptomatic_isolation) return true;
   const bool symptomatic =
-      (flags_[a] & kAsymptomatic) == 0 && t - infected_day_[a] >= s_.incubation_days;
+      (flags_[a] & kAsymptomatic) == 0 && t - infected_day_[a] >= incubation_days_;
   return !symptomatic;
 }
 

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace outbreak::engine {
@@ -11,7 +12,10 @@ namespace outbreak::engine {
 // recovered + dead == population. `infectious` includes the symptomatic;
 // `currently_infected` = exposed + infectious; `total_infected` is cumulative
 // and includes the initial cases; `new_infections` on day 0 are the initial
-// cases, later ones split into home + work + community.
+// cases, later ones split into home + work + community + school.
+// `hospitalized` counts agents in hospital (critical care included) and is
+// part of `infectious` or `currently_infected` only while they are still
+// infectious; see docs/model.md#output.
 struct DayTotals {
   std::int64_t day = 0;
   std::int64_t susceptible = 0;
@@ -27,17 +31,33 @@ struct DayTotals {
   std::int64_t infections_home = 0;
   std::int64_t infections_work = 0;
   std::int64_t infections_community = 0;
+  std::int64_t hospitalized = 0;
+  std::int64_t critical = 0;
+  std::int64_t new_hospitalizations = 0;
+  std::int64_t new_deaths = 0;
+  // Mean number of agents infected by the agents infected on this day; NaN
+  // while not yet known (some of them are still infectious).
+  double r_t = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t infections_school = 0;
 
-  bool operator==(const DayTotals&) const = default;
+  bool operator==(const DayTotals& o) const;  // NaN r_t equals NaN r_t
 };
 
+// One output column: an integer count (`member`) or a real (`real`, NaN
+// written as empty). Exactly one of the two is set.
 struct DayColumn {
   std::string_view name;
-  std::int64_t DayTotals::*member;
+  std::int64_t DayTotals::*member = nullptr;
+  double DayTotals::*real = nullptr;
+
+  // The column's value as a double (NaN for an unknown real).
+  double value(const DayTotals& d) const {
+    return member != nullptr ? static_cast<double>(d.*member) : d.*real;
+  }
 };
 
 // The output columns, in their documented order.
-inline constexpr std::array<DayColumn, 14> kDayColumns = {{
+inline constexpr std::array<DayColumn, 20> kDayColumns = {{
     {"day", &DayTotals::day},
     {"susceptible", &DayTotals::susceptible},
     {"exposed", &DayTotals::exposed},
@@ -52,6 +72,25 @@ inline constexpr std::array<DayColumn, 14> kDayColumns = {{
     {"infections_home", &DayTotals::infections_home},
     {"infections_work", &DayTotals::infections_work},
     {"infections_community", &DayTotals::infections_community},
+    {"hospitalized", &DayTotals::hospitalized},
+    {"critical", &DayTotals::critical},
+    {"new_hospitalizations", &DayTotals::new_hospitalizations},
+    {"new_deaths", &DayTotals::new_deaths},
+    {"r_t", nullptr, &DayTotals::r_t},
+    {"infections_school", &DayTotals::infections_school},
 }};
+
+inline bool DayTotals::operator==(const DayTotals& o) const {
+  for (const DayColumn& c : kDayColumns) {
+    if (c.member != nullptr) {
+      if (this->*c.member != o.*c.member) return false;
+    } else {
+      const double a = this->*c.real;
+      const double b = o.*c.real;
+      if (!(a == b || (a != a && b != b))) return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace outbreak::engine

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/line_list.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/util/result.hpp"
 
@@ -25,7 +26,8 @@ struct Summary {
 };
 
 struct EnsembleResult {
-  std::vector<std::vector<DayTotals>> replicates;  // [replicate][day]
+  std::vector<std::vector<DayTotals>> replicates;  // [replicate][day], r_t filled in where known
+  std::vector<AgeTotals> age_totals;               // [replicate], at the last day
   Summary summary;
 };
 
@@ -40,6 +42,10 @@ struct EnsembleOptions {
   int threads = 0;                                                       // 0 = all hardware threads
   std::function<void(const Progress&)> on_progress;                      // optional
   std::function<void(std::int64_t replicate, const DayTotals&)> on_day;  // optional
+  // Optional: an earlier day's r_t once known (see DayObserver::on_r_t).
+  std::function<void(std::int64_t replicate, std::int64_t day, double r_t)> on_r_t;
+  // Optional: each day's infections, for a line list (slower, see DayObserver).
+  std::function<void(std::int64_t replicate, std::span<const Infection>)> on_infections;
   std::stop_token stop;
 };
 

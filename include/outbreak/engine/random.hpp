@@ -24,6 +24,15 @@ enum class Purpose : std::uint32_t {
   kHomeTransmission = 6,
   kWorkTransmission = 7,
   kCommunityTransmission = 8,
+  kSchoolTransmission = 9,
+  kCourse = 10,          // a case's durations and infectiousness
+  kSeverity = 11,        // symptoms, hospital, critical care, death
+  kHospitalCourse = 12,  // durations in hospital
+  kInfector = 13,        // the source of a community infection
+  kAges = 14,            // population build
+  kHouseholds = 15,
+  kSchools = 16,
+  kWorkplaces = 17,
 };
 
 struct Draw {

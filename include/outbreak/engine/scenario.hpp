@@ -2,11 +2,13 @@
 //
 // The parameter table below is the single source of truth for names,
 // defaults, ranges, units and descriptions: the JSON reader, the CLI's --set,
-// `outbreak validate` and (later) the web form all read it, so they can never
+// `outbreak validate` and the web form all read it, so they can never
 // disagree with the engine. Defaults and their sources: docs/model.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -16,27 +18,79 @@
 
 namespace outbreak::engine {
 
+// Age bands of ten years: 0-9, 10-19, ..., 70-79, 80+. Every by-age array of
+// a scenario has one entry per band.
+inline constexpr std::size_t kAgeBands = 9;
+inline constexpr std::array<std::string_view, kAgeBands> kAgeBandLabels = {
+    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+"};
+// Oldest age an agent can have (the 80+ band spans 80 ... kMaxAge).
+inline constexpr int kMaxAge = 99;
+inline constexpr std::size_t age_band(int age) {
+  return age >= 80 ? kAgeBands - 1 : static_cast<std::size_t>(age / 10);
+}
+// Household sizes 1, 2, ..., 6; the last entry is "6 or more", built as 6.
+inline constexpr std::size_t kHouseholdSizes = 6;
+
 struct Scenario {
   // Population
   std::int64_t population = 100'000;
-  std::int64_t household_size = 3;
-  std::int64_t office_size = 20;
-  double employment_rate = 0.6;
+  std::vector<double> age_shares = {0.118, 0.115, 0.126, 0.136, 0.126,
+                                    0.135, 0.111, 0.083, 0.050};
+  // Unset: household sizes drawn from household_size_shares. Set: every
+  // home has exactly this many agents (the original model).
+  std::optional<std::int64_t> household_size;
+  std::vector<double> household_size_shares = {0.29, 0.35, 0.15, 0.14, 0.05, 0.02};
+  std::int64_t school_min_age = 5;
+  std::int64_t school_max_age = 17;
+  std::int64_t class_size = 25;
+  std::int64_t retirement_age = 65;
+  double employment_rate = 0.75;  // share of working-age agents with a workplace
+  std::int64_t office_size = 20;  // mean workplace size
+  double office_size_sd = 40;     // 0: every workplace has office_size agents
   std::int64_t initial_infected = 10;
   // Run
   std::int64_t days = 180;
   std::int64_t seed = 1;
   std::int64_t replicates = 1;
-  // Disease course, in days since infection
-  std::int64_t latent_days = 3;
-  std::int64_t incubation_days = 5;
-  std::int64_t sick_days = 13;
-  double asymptomatic_fraction = 0.3;
-  double asymptomatic_infectiousness = 0.75;
-  double mortality_rate = 0.01;
-  // Transmission
-  double home_infection_risk = 0.02;
-  double work_infection_risk = 0.01;
+  // Natural history: means (and spreads) of per-case durations, in days
+  double latent_days = 3.2;        // infection -> infectious (mean)
+  double incubation_days = 5.5;    // infection -> symptom onset (mean)
+  double incubation_sd_days = 2.4;
+  double presymptomatic_sd_days = 1.0;  // spread of incubation - latent
+  double sick_days = 13.5;              // infection -> end of infectiousness (mean)
+  double recovery_sd_days = 2.0;        // spread of sick - incubation
+  // Unset: symptomatic share by age (symptomatic_by_age). Set: this share of
+  // every age never shows symptoms (the original model).
+  std::optional<double> asymptomatic_fraction;
+  std::vector<double> symptomatic_by_age = {0.29, 0.21, 0.27, 0.33, 0.40,
+                                            0.49, 0.63, 0.69, 0.69};
+  double asymptomatic_infectiousness = 0.35;
+  double infectiousness_peak_days = -0.7;  // relative to symptom onset
+  double infectiousness_width_days = 2.5;  // 0: flat over the infectious days
+  double infectiousness_dispersion = 0.45;  // gamma shape k; 0: no variation
+  // Severity
+  std::vector<double> hospital_by_age = {0.001, 0.003, 0.012, 0.032, 0.049,
+                                         0.102, 0.166, 0.243, 0.273};  // given symptoms
+  std::vector<double> critical_by_age = {0.050, 0.050, 0.050, 0.050, 0.063,
+                                         0.122, 0.274, 0.432, 0.709};  // given hospital
+  std::vector<double> fatality_by_age = {0.0000161, 0.0000695, 0.000309, 0.000844, 0.00161,
+                                         0.00595,   0.0193,    0.0428,   0.0780};  // per infection
+  // Unset: deaths by age (fatality_by_age). Set: a symptomatic case dies at
+  // the end of its illness with this probability (the original model).
+  std::optional<double> mortality_rate;
+  double hospital_delay_days = 5;  // symptom onset -> admission
+  double hospital_delay_sd_days = 2.5;
+  double hospital_days = 8;  // admission -> discharge or death, without critical care
+  double hospital_sd_days = 4;
+  double critical_delay_days = 2;  // admission -> critical care
+  double critical_delay_sd_days = 1.5;
+  double critical_days = 10;  // critical care -> discharge or death
+  double critical_sd_days = 5;
+  // Transmission: daily risks between two agents at the source's peak
+  // infectiousness, for an average individual
+  double home_infection_risk = 0.06;
+  double work_infection_risk = 0.012;
+  double school_infection_risk = 0.012;
   std::int64_t community_contacts = 10;
   double community_infection_risk = 0.01;
   // Interventions
@@ -49,17 +103,29 @@ struct Scenario {
   bool operator==(const Scenario&) const = default;
 };
 
-enum class ParameterKind { kInteger, kReal, kBoolean };
+enum class ParameterKind {
+  kInteger,
+  kReal,
+  kBoolean,
+  kOptionalInteger,  // an integer, or unset (JSON null)
+  kOptionalReal,     // a real, or unset (JSON null)
+  kRealArray,        // a fixed-length array of reals (`length` entries)
+};
 
 // Describes one scenario key. `member` points into Scenario.
 struct Parameter {
   std::string_view name;
-  std::string_view group;  // population | run | disease | transmission | interventions
+  std::string_view group;  // population | run | disease | severity | transmission | interventions
   std::string_view unit;   // "agents", "days", "probability", "" ...
   std::string_view description;
-  std::variant<std::int64_t Scenario::*, double Scenario::*, bool Scenario::*> member;
-  double min = 0;  // inclusive bounds; unused for booleans
+  std::variant<std::int64_t Scenario::*, double Scenario::*, bool Scenario::*,
+               std::optional<std::int64_t> Scenario::*, std::optional<double> Scenario::*,
+               std::vector<double> Scenario::*>
+      member;
+  double min = 0;  // inclusive bounds of a value (of each entry of an array); unused for booleans
   double max = 0;
+  std::size_t length = 0;                 // arrays: the number of entries
+  std::span<const std::string_view> labels = {};  // arrays: a label per entry ("0-9", "1", ...)
 
   ParameterKind kind() const { return static_cast<ParameterKind>(member.index()); }
 };
@@ -74,9 +140,23 @@ const Parameter* find_parameter(std::string_view name);
 // an empty view when nothing is reasonably close.
 std::string_view nearest_parameter(std::string_view name);
 
-// Every range violation and impossible combination, each naming its field.
-// An empty result means the engine accepts the scenario.
+// Every range violation and impossible combination, each naming its field
+// (an array entry as `name[i]`). An empty result means the engine accepts
+// the scenario.
 std::vector<FieldError> validate(const Scenario& scenario);
+
+// A named set of "key=value" assignments applied on top of the defaults
+// (values as --set reads them; "null" unsets an optional key).
+struct Preset {
+  std::string_view name;   // "original"
+  std::string_view title;  // "Original model"
+  std::string_view description;
+  std::span<const std::string_view> assignments;
+};
+
+// Every preset, in display order. Thread-safe (immutable).
+std::span<const Preset> presets();
+const Preset* find_preset(std::string_view name);
 
 // Largest seed accepted: seeds must survive a round trip through JSON in a
 // browser (2^53 - 1) even after adding the replicate index.

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stop_token>
 
 #include "outbreak/engine/day_totals.hpp"
+#include "outbreak/engine/line_list.hpp"
 #include "outbreak/engine/population.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/util/result.hpp"
@@ -17,6 +19,15 @@ class DayObserver {
  public:
   virtual ~DayObserver() = default;
   virtual void on_day(const DayTotals& totals) = 0;
+  // The r_t of an earlier `day`, once every agent infected that day has
+  // stopped being infectious (and, when the run ends, for every day whose
+  // value is known by then). Called at most once per day, before on_day of
+  // the day that settled it.
+  virtual void on_r_t(std::int64_t /*day*/, double /*r_t*/) {}
+  // Only when wants_infections() is true: the day's infections sorted by
+  // agent, before on_day of that day (day 0: the initial infections).
+  virtual bool wants_infections() const { return false; }
+  virtual void on_infections(std::span<const Infection> /*infections*/) {}
 };
 
 // A run of `scenario` on `population` with `seed`. The simulation keeps its
@@ -45,6 +56,8 @@ class Simulation {
   Status run(DayObserver& observer, std::stop_token stop = {});
 
   const Population& population() const;
+  // Totals by age band up to the current day.
+  const AgeTotals& age_totals() const;
   // Bytes held by the simulation, population included.
   std::size_t memory_bytes() const;
 
