@@ -34,19 +34,19 @@ inline constexpr std::size_t kHouseholdSizes = 6;
 struct Scenario {
   // Population
   std::int64_t population = 100'000;
-  std::vector<double> age_shares = {0.118, 0.115, 0.126, 0.136, 0.126,
-                                    0.135, 0.111, 0.083, 0.050};
+  std::vector<double> age_shares = {0.118, 0.113, 0.126, 0.137, 0.127,
+                                    0.135, 0.107, 0.086, 0.051};
   // Unset: household sizes drawn from household_size_shares. Set: every
   // home has exactly this many agents (the original model).
   std::optional<std::int64_t> household_size;
-  std::vector<double> household_size_shares = {0.29, 0.35, 0.15, 0.14, 0.05, 0.02};
+  std::vector<double> household_size_shares = {0.295, 0.345, 0.154, 0.140, 0.045, 0.021};
   std::int64_t school_min_age = 5;
   std::int64_t school_max_age = 17;
   std::int64_t class_size = 25;
   std::int64_t retirement_age = 65;
   double employment_rate = 0.75;  // share of working-age agents with a workplace
-  std::int64_t office_size = 20;  // mean workplace size
-  double office_size_sd = 40;     // 0: every workplace has office_size agents
+  std::int64_t office_size = 14;  // mean workplace size
+  double office_size_sd = 60;     // 0: every workplace has office_size agents
   std::int64_t initial_infected = 10;
   // Run
   std::int64_t days = 180;
