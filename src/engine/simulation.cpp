@@ -297,7 +297,7 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
   }
   ++d[c.dies ? kDeadDelta : kRecovered][at(c.resolved)];
   tally.events.emplace_back(t + c.latent, a);
-  tally.infected.push_back(a);
+  tally.infected.push_back(std::uint64_t{a} << 32 | weight_index(t + c.incubation, c.slice));
   ++tally.infected_by_band[band];
   if (infector != kNoInfector) {
     ++tally.secondary[ring_slot(agents_[infector].infected, kRing)];
@@ -403,10 +403,11 @@ void Simulation::Impl::count(std::int16_t t) {
   d.r_t = std::numeric_limits<double>::quiet_NaN();
   // Today's cases join the community's lists in agent order, so that
   // drawing an infector from a list does not depend on the thread count.
-  tbb::parallel_sort(day_infected_.begin(), day_infected_.end());
-  for (AgentId a : day_infected_) {
-    const AgentState& s = agents_[a];
-    by_onset_[weight_index(s.infected + s.incubation, s.slice)].push_back(a);
+  if (s_.community_contacts > 0) {
+    tbb::parallel_sort(day_infected_.begin(), day_infected_.end());
+    for (std::uint64_t x : day_infected_) {
+      by_onset_[static_cast<std::uint32_t>(x)].push_back(static_cast<AgentId>(x >> 32));
+    }
   }
   reset_buffer(day_infected_);
   if (!infections_.empty()) {
@@ -445,11 +446,12 @@ std::size_t Simulation::Impl::memory_bytes() const {
   bytes += lists(events_) + lists(trace_queue_) + lists(releases_) + lists(by_onset_);
   bytes += quarantine_ends_.capacity() * sizeof(std::int64_t);
   bytes += (weights_.size() + kDeltaKinds * kRing + 3 * kRing) * sizeof(std::int64_t);
-  bytes += day_infected_.capacity() * sizeof(AgentId) + infections_.capacity() * sizeof(Infection);
+  bytes += day_infected_.capacity() * sizeof(std::uint64_t) +
+           infections_.capacity() * sizeof(Infection);
   for (const Tally& x : tallies_) {
     bytes += sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
-             (x.infected.capacity() + x.detected.capacity() + x.released.capacity()) *
-                 sizeof(AgentId) +
+             x.infected.capacity() * sizeof(std::uint64_t) +
+             (x.detected.capacity() + x.released.capacity()) * sizeof(AgentId) +
              x.hits.capacity() * sizeof(Hit) +
              x.events.capacity() * sizeof(std::pair<std::int64_t, AgentId>) +
              x.infections.capacity() * sizeof(Infection);

@@ -131,7 +131,7 @@ struct Tally {
   Counts counts;
   bool touched = false;  // the arrays below hold something to fold
   std::vector<std::int64_t> end_delta;  // [until - today]: quarantines ending then
-  std::vector<AgentId> infected;        // today's settled infections
+  std::vector<std::uint64_t> infected;  // today's infections: agent << 32 | community list
   std::vector<Hit> hits;                // today's walk hits of the current route
   std::vector<AgentId> detected;        // index cases found today
   std::vector<AgentId> released;        // look at again when their quarantine ends
@@ -288,7 +288,7 @@ class Simulation::Impl {
   std::int64_t first_unsettled_ = 0;
   std::vector<std::pair<std::int64_t, double>> settled_;
   std::vector<Infection> infections_;
-  std::vector<AgentId> day_infected_;  // today's infections, from every thread
+  std::vector<std::uint64_t> day_infected_;  // today's infections, from every thread (as Tally)
 
   std::int64_t quarantined_ = 0;  // living agents quarantined on the coming day
   std::int64_t away_ = 0;         // living, not quarantined, home with symptoms or in hospital

@@ -66,6 +66,9 @@ class Recorder final : public DayObserver {
   Recorder(std::stop_source* stop, std::int64_t stop_after_day)
       : stop_(stop), stop_after_day_(stop_after_day) {}
 
+  void on_r_t(std::int64_t day, double r_t) override {
+    rows[static_cast<std::size_t>(day)].r_t = r_t;
+  }
   void on_day(const DayTotals& totals) override {
     rows.push_back(totals);
     if (stop_ != nullptr && totals.day >= stop_after_day_) stop_->request_stop();
