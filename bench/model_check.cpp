@@ -160,6 +160,33 @@ void report(const Early& e) {
              e.offspring.n, e.transmissions, e.infected);
 }
 
+// Early R with symptomatic isolation and contact tracing at `coverage`, for
+// tracing delays of 0 ... 4 days (Kretzschmar et al. 2020 vary the same).
+void tracing_table(const engine::Scenario& base, int seeds, double coverage) {
+  fmt::print("\n| tracing delay, days | early R, isolation + tracing at {:.0f}% coverage |\n"
+             "|---|---|\n",
+             100 * coverage);
+  Early none;
+  for (int seed = 1; seed <= seeds; ++seed) measure(base, static_cast<std::uint64_t>(seed), none);
+  fmt::print("| no intervention | {:.2f} |\n", none.offspring.mean());
+  engine::Scenario isolation = base;
+  isolation.symptomatic_isolation = true;
+  Early isolated;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    measure(isolation, static_cast<std::uint64_t>(seed), isolated);
+  }
+  fmt::print("| isolation only | {:.2f} |\n", isolated.offspring.mean());
+  for (std::int64_t delay = 0; delay <= 4; ++delay) {
+    engine::Scenario s = isolation;
+    s.contact_tracing = true;
+    s.tracing_coverage = coverage;
+    s.tracing_delay_days = delay;
+    Early e;
+    for (int seed = 1; seed <= seeds; ++seed) measure(s, static_cast<std::uint64_t>(seed), e);
+    fmt::print("| {} | {:.2f} |\n", delay, e.offspring.mean());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,7 +194,11 @@ int main(int argc, char** argv) {
   std::int64_t population = 200'000;
   int seeds = 8;
   std::vector<std::string> assignments;
+  double coverage = 0.8;
+  bool tracing = false;
   app.add_option("--population", population, "agents per run");
+  app.add_flag("--tracing", tracing, "also the table of tracing delays");
+  app.add_option("--coverage", coverage, "tracing coverage for that table");
   app.add_option("--seeds", seeds, "runs, with seeds 1 ... K");
   app.add_option("--set", assignments, "key=value on top of the defaults");
   CLI11_PARSE(app, argc, argv);
@@ -187,5 +218,6 @@ int main(int argc, char** argv) {
   for (int seed = 1; seed <= seeds; ++seed) measure(s, static_cast<std::uint64_t>(seed), early);
   fmt::print("population {}, {} seeds, {} days\n\n", population, seeds, s.days);
   report(early);
+  if (tracing) tracing_table(s, seeds, coverage);
   return 0;
 }
