@@ -31,9 +31,8 @@ class LineList final : public DayObserver {
   }
   bool wants_infections() const override { return true; }
   void on_infections(std::span<const Infection> day) override {
-    EXPECT_TRUE(std::is_sorted(day.begin(), day.end(), [](const auto& a, const auto& b) {
-      return a.agent < b.agent;
-    }));
+    EXPECT_TRUE(std::is_sorted(day.begin(), day.end(),
+                               [](const auto& a, const auto& b) { return a.agent < b.agent; }));
     infections.insert(infections.end(), day.begin(), day.end());
   }
 
@@ -71,14 +70,18 @@ TEST(NaturalHistory, LineListIsATransmissionTree) {
   for (const Infection& x : list.infections) {
     SCOPED_TRACE(::testing::Message() << "agent " << x.agent);
     EXPECT_LE(x.day_infected, x.day_infectious);
-    if (x.day_symptoms != kNoDay) EXPECT_LE(x.day_infectious, x.day_symptoms);
+    if (x.day_symptoms != kNoDay) {
+      EXPECT_LE(x.day_infectious, x.day_symptoms);
+    }
     EXPECT_LT(x.day_infectious, x.day_resolved);
     if (x.day_hospital != kNoDay) {
       EXPECT_NE(x.day_symptoms, kNoDay);
       EXPECT_LE(x.day_symptoms, x.day_hospital);
       EXPECT_LT(x.day_hospital, x.day_resolved);
     }
-    if (x.day_critical != kNoDay) EXPECT_LE(x.day_hospital, x.day_critical);
+    if (x.day_critical != kNoDay) {
+      EXPECT_LE(x.day_hospital, x.day_critical);
+    }
     if (x.route == InfectionRoute::kSeed) {
       EXPECT_EQ(x.infector, kNoInfector);
       EXPECT_EQ(x.day_infected, 0);
@@ -93,7 +96,9 @@ TEST(NaturalHistory, LineListIsATransmissionTree) {
     EXPECT_LT(from.day_infected, x.day_infected);
     EXPECT_LE(from.day_infectious, x.day_infected);
     EXPECT_LT(x.day_infected, from.day_resolved);
-    if (from.day_hospital != kNoDay) EXPECT_LT(x.day_infected, from.day_hospital);
+    if (from.day_hospital != kNoDay) {
+      EXPECT_LT(x.day_infected, from.day_hospital);
+    }
   }
   EXPECT_EQ(seeds, s.initial_infected);
 }
@@ -114,8 +119,7 @@ TEST(NaturalHistory, RtMatchesTheLineList) {
   }
   ASSERT_GT(list.settled.size(), 20u);
   for (const auto& [day, r_t] : list.settled) {
-    EXPECT_DOUBLE_EQ(r_t, static_cast<double>(caused[day]) /
-                              static_cast<double>(infected_on[day]))
+    EXPECT_DOUBLE_EQ(r_t, static_cast<double>(caused[day]) / static_cast<double>(infected_on[day]))
         << "day " << day;
   }
   // Days settle once their cases stop being infectious, so the last days of
@@ -141,7 +145,9 @@ TEST(NaturalHistory, ZeroSpreadGivesTheFixedCourse) {
   ASSERT_GT(list.infections.size(), 50u);
   for (const Infection& x : list.infections) {
     EXPECT_EQ(x.day_infectious - x.day_infected, 3);
-    if (x.day_symptoms != kNoDay) EXPECT_EQ(x.day_symptoms - x.day_infected, 5);
+    if (x.day_symptoms != kNoDay) {
+      EXPECT_EQ(x.day_symptoms - x.day_infected, 5);
+    }
     EXPECT_EQ(x.day_resolved - x.day_infected, 13);
     EXPECT_EQ(x.day_hospital, kNoDay);
   }
@@ -231,7 +237,9 @@ TEST(NaturalHistory, HospitalCountsAreConsistent) {
   std::int64_t admitted_by_day_end = 0;
   for (const Infection& x : list.infections) {
     if (x.day_hospital != kNoDay && x.day_hospital <= s.days) ++admitted_by_day_end;
-    if (x.outcome == Outcome::kDead) EXPECT_NE(x.day_hospital, kNoDay);
+    if (x.outcome == Outcome::kDead) {
+      EXPECT_NE(x.day_hospital, kNoDay);
+    }
   }
   EXPECT_EQ(admitted, admitted_by_day_end);
 }

@@ -46,6 +46,7 @@ Scenario original(std::int64_t n) {
   s.age_shares = {0, 0, 0, 1, 0, 0, 0, 0, 0};
   s.household_size = 3;
   s.employment_rate = 0.6;
+  s.office_size = 20;
   s.office_size_sd = 0;
   return s;
 }

@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <optional>
-#include <utility>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -35,32 +35,55 @@ TEST(Scenario, DefaultsValidateClean) {
 }
 
 TEST(Scenario, ParametersAreTheDocumentedKeysInOrder) {
-  const std::vector<std::string_view> expected = {
-      "population",          "age_shares",
-      "household_size",      "household_size_shares",
-      "school_min_age",      "school_max_age",
-      "class_size",          "retirement_age",
-      "employment_rate",     "office_size",
-      "office_size_sd",      "initial_infected",
-      "days",                "seed",
-      "replicates",          "latent_days",
-      "incubation_days",     "incubation_sd_days",
-      "presymptomatic_sd_days", "sick_days",
-      "recovery_sd_days",    "asymptomatic_fraction",
-      "symptomatic_by_age",  "asymptomatic_infectiousness",
-      "infectiousness_peak_days", "infectiousness_width_days",
-      "infectiousness_dispersion", "hospital_by_age",
-      "critical_by_age",     "fatality_by_age",
-      "mortality_rate",      "hospital_delay_days",
-      "hospital_delay_sd_days", "hospital_days",
-      "hospital_sd_days",    "critical_delay_days",
-      "critical_delay_sd_days", "critical_days",
-      "critical_sd_days",    "home_infection_risk",
-      "work_infection_risk", "school_infection_risk",
-      "community_contacts",  "community_infection_risk",
-      "symptomatic_isolation", "contact_tracing",
-      "tracing_coverage",    "tracing_delay_days",
-      "isolation_days"};
+  const std::vector<std::string_view> expected = {"population",
+                                                  "age_shares",
+                                                  "household_size",
+                                                  "household_size_shares",
+                                                  "school_min_age",
+                                                  "school_max_age",
+                                                  "class_size",
+                                                  "retirement_age",
+                                                  "employment_rate",
+                                                  "office_size",
+                                                  "office_size_sd",
+                                                  "initial_infected",
+                                                  "days",
+                                                  "seed",
+                                                  "replicates",
+                                                  "latent_days",
+                                                  "incubation_days",
+                                                  "incubation_sd_days",
+                                                  "presymptomatic_sd_days",
+                                                  "sick_days",
+                                                  "recovery_sd_days",
+                                                  "asymptomatic_fraction",
+                                                  "symptomatic_by_age",
+                                                  "asymptomatic_infectiousness",
+                                                  "infectiousness_peak_days",
+                                                  "infectiousness_width_days",
+                                                  "infectiousness_dispersion",
+                                                  "hospital_by_age",
+                                                  "critical_by_age",
+                                                  "fatality_by_age",
+                                                  "mortality_rate",
+                                                  "hospital_delay_days",
+                                                  "hospital_delay_sd_days",
+                                                  "hospital_days",
+                                                  "hospital_sd_days",
+                                                  "critical_delay_days",
+                                                  "critical_delay_sd_days",
+                                                  "critical_days",
+                                                  "critical_sd_days",
+                                                  "home_infection_risk",
+                                                  "work_infection_risk",
+                                                  "school_infection_risk",
+                                                  "community_contacts",
+                                                  "community_infection_risk",
+                                                  "symptomatic_isolation",
+                                                  "contact_tracing",
+                                                  "tracing_coverage",
+                                                  "tracing_delay_days",
+                                                  "isolation_days"};
   std::vector<std::string_view> names;
   for (const Parameter& p : parameters()) names.push_back(p.name);
   EXPECT_EQ(names, expected);
@@ -144,7 +167,8 @@ TEST(Scenario, KindsMatchMemberTypes) {
           if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) {
             return ParameterKind::kOptionalInteger;
           }
-          if constexpr (std::is_same_v<T, std::optional<double>>) return ParameterKind::kOptionalReal;
+          if constexpr (std::is_same_v<T, std::optional<double>>)
+            return ParameterKind::kOptionalReal;
           return ParameterKind::kRealArray;
         },
         p.member);
@@ -187,7 +211,9 @@ TEST(Scenario, EveryDefaultLiesWithinItsRange) {
     if (p.kind() == ParameterKind::kBoolean) continue;
     EXPECT_LE(p.min, p.max) << p.name;
     const std::vector<double> values = values_of(defaults, p);
-    if (p.kind() == ParameterKind::kRealArray) EXPECT_EQ(values.size(), p.length) << p.name;
+    if (p.kind() == ParameterKind::kRealArray) {
+      EXPECT_EQ(values.size(), p.length) << p.name;
+    }
     for (double value : values) {
       EXPECT_GE(value, p.min) << p.name;
       EXPECT_LE(value, p.max) << p.name;
@@ -224,8 +250,8 @@ TEST(Scenario, EveryNumericFieldIsRangeChecked) {
           [&](auto member) {
             using T = std::remove_cvref_t<decltype(s.*member)>;
             const double real = below ? p.min - 0.01 : p.max + 0.01;
-            const auto whole = below ? static_cast<std::int64_t>(p.min) - 1
-                                     : static_cast<std::int64_t>(p.max) + 1;
+            const auto whole =
+                below ? static_cast<std::int64_t>(p.min) - 1 : static_cast<std::int64_t>(p.max) + 1;
             if constexpr (std::is_same_v<T, double> || std::is_same_v<T, std::optional<double>>) {
               s.*member = real;
             } else if constexpr (std::is_same_v<T, std::int64_t> ||

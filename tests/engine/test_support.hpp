@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <stop_token>
 #include <vector>
 
@@ -66,8 +67,11 @@ class Recorder final : public DayObserver {
   Recorder(std::stop_source* stop, std::int64_t stop_after_day)
       : stop_(stop), stop_after_day_(stop_after_day) {}
 
+  // Fills in the row of an earlier day (rows may start after day 0 when a
+  // run resumes a simulation that was stepped by hand).
   void on_r_t(std::int64_t day, double r_t) override {
-    rows[static_cast<std::size_t>(day)].r_t = r_t;
+    if (rows.empty() || day < rows.front().day) return;
+    rows[static_cast<std::size_t>(day - rows.front().day)].r_t = r_t;
   }
   void on_day(const DayTotals& totals) override {
     rows.push_back(totals);
@@ -90,12 +94,19 @@ inline std::vector<DayTotals> run_series(const Scenario& s, std::uint64_t seed, 
   return recorder.rows;
 }
 
+// The rows with r_t cleared: step() reports each day as it ends, before
+// later days settle its r_t.
+inline std::vector<DayTotals> without_r_t(std::vector<DayTotals> rows) {
+  for (DayTotals& d : rows) d.r_t = std::numeric_limits<double>::quiet_NaN();
+  return rows;
+}
+
 // True when every case has the same course in whole days (the original
 // model's), so that the compartments follow from the new infections alone.
 inline bool fixed_course(const Scenario& s) {
   const auto whole = [](double x) { return x == static_cast<double>(static_cast<int>(x)); };
-  const bool no_hospital =
-      std::all_of(s.hospital_by_age.begin(), s.hospital_by_age.end(), [](double p) { return p == 0; });
+  const bool no_hospital = std::all_of(s.hospital_by_age.begin(), s.hospital_by_age.end(),
+                                       [](double p) { return p == 0; });
   return s.incubation_sd_days == 0 && s.presymptomatic_sd_days == 0 && s.recovery_sd_days == 0 &&
          whole(s.latent_days) && whole(s.incubation_days) && whole(s.sick_days) && no_hospital;
 }
@@ -144,9 +155,8 @@ inline void expect_valid_series(const Scenario& s, const std::vector<DayTotals>&
     if (t == 0) {
       EXPECT_EQ(r.new_infections, s.initial_infected);
       EXPECT_EQ(r.total_infected, s.initial_infected);
-      EXPECT_EQ(r.infections_home + r.infections_work + r.infections_community +
-                    r.infections_school,
-                0);
+      EXPECT_EQ(
+          r.infections_home + r.infections_work + r.infections_community + r.infections_school, 0);
     } else {
       const DayTotals& prev = rows[i - 1];
       EXPECT_EQ(r.new_infections, r.infections_home + r.infections_work + r.infections_community +
