@@ -1,5 +1,7 @@
 #include "outbreak/engine/distributions.hpp"
 
+#include <bit>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -491,6 +493,15 @@ double QuantileMarch::next(int i, bool lower) {
 
 }  // namespace
 
+namespace {
+
+// 2^n for n in [-1022, 1023], exactly.
+double power_of_two(int n) {
+  return std::bit_cast<double>(static_cast<std::uint64_t>(n + 1023) << 52);
+}
+
+}  // namespace
+
 double det_exp(double x) {
   if (!(x > kExpUnderflow)) return x != x ? x : 0.0;
   if (x > kExpOverflow) return kInf;
@@ -500,8 +511,19 @@ double det_exp(double x) {
   const int n = static_cast<int>(k);
   // Scaling by 2^n is exact while the result is normal; below that one
   // multiplication by a power of two rounds it once into the subnormals.
-  if (n < -1021) return std::ldexp(e, n + 64) * 0x1p-64;
-  return std::ldexp(e, n);
+  // The powers are built from their bits (no libm call on this hot path).
+  if (n < -1021) return e * power_of_two(n + 64) * 0x1p-64;
+  if (n > 1023) return e * power_of_two(n - 1) * 2;
+  return e * power_of_two(n);
+}
+
+double det_expm1(double x) {
+  // For small |x| the series avoids the cancellation of e^x - 1; the first
+  // omitted term, x^7/5040, is below 2e-18 relative for |x| < 1/64.
+  if (x > -0.015625 && x < 0.015625) {
+    return x * (1 + x * (0.5 + x * (1.0 / 6 + x * (1.0 / 24 + x * (1.0 / 120 + x * (1.0 / 720))))));
+  }
+  return det_exp(x) - 1;
 }
 
 double det_lgamma(double x) {

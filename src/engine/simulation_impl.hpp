@@ -86,6 +86,7 @@ struct Walk {
   std::uint32_t first;  // first agent of the home, or first seat of the place
   std::uint32_t cell;   // the successful cell
   float log_q;          // log(1 - largest daily probability); -inf if it is 1
+  float p_max;          // the largest daily probability, 1 - exp(log_q)
   std::int16_t start;   // first infectious day
   std::int16_t onset;   // symptom onset (the profile's reference day)
   std::uint16_t size;   // members of the place
@@ -237,8 +238,13 @@ class Simulation::Impl {
   // Transmission walks.
   std::uint32_t cells(const Walk& w) const { return std::uint32_t{w.size} * w.days; }
   std::int64_t day_of(const Walk& w) const { return w.start + w.cell / w.size; }
+  AgentId target_of(const Walk& w, Route route) const {
+    const std::uint32_t index = w.first + w.cell % w.size;
+    return route == Route::kHome ? index : pop_.seat(index);
+  }
   std::uint32_t next_cell(const Walk& w, Route route, std::uint32_t from) const;
   bool keep(const Walk& w, Route route, std::int16_t t) const;
+  bool someone_susceptible(const Walk& w) const;  // in the walk's home
   void queue(const Walk& w, Route route, Tally& tally);
   template <typename OnHit>
   void walk(Route route, std::int16_t t, const OnHit& on_hit);

@@ -41,7 +41,7 @@ bool Simulation::Impl::keep(const Walk& w, Route route, std::int16_t t) const {
   const double weight = history_.profile(t - w.onset);
   const double log_q = w.log_q;
   double ratio = weight;  // the limit for a daily probability of 1
-  if (!std::isinf(log_q)) ratio = (1 - det_exp(weight * log_q)) / (1 - det_exp(log_q));
+  if (!std::isinf(log_q)) ratio = -det_expm1(weight * log_q) / w.p_max;
   if (ratio >= 1) return true;
   const Draw d = philox(seed_, w.source, 1, purpose_of(w, route), w.cell);
   return to_unit(d.v[0], d.v[1]) < ratio;
@@ -64,6 +64,7 @@ void Simulation::Impl::start_walks(AgentId a, std::int16_t t, Tally& tally) {
     w.size = static_cast<std::uint16_t>(size);
     w.log_q = static_cast<float>(m * log_escape);
     if (size <= 1 || !(w.log_q < 0)) return;
+    w.p_max = static_cast<float>(-det_expm1(w.log_q));
     w.cell = next_cell(w, route, 0);
     if (w.cell < cells(w)) queue(w, route, tally);
   };
@@ -91,8 +92,9 @@ void Simulation::Impl::queue(const Walk& w, Route route, Tally& tally) {
   slot.push_back(w);
 }
 
-// Takes today's successes of the route's walks: on_hit(walk, target, tally)
-// decides, then each walk moves on to its next success.
+// Takes today's successes of the route's walks: on_hit(walk, tally) decides
+// (the walk's cell names the target) and returns false when the walk can
+// infect nobody any more; otherwise the walk moves on to its next success.
 template <typename OnHit>
 void Simulation::Impl::walk(Route route, std::int16_t t, const OnHit& on_hit) {
   // Today's walks from every thread's ring; taking them out first keeps the
@@ -106,10 +108,7 @@ void Simulation::Impl::walk(Route route, std::int16_t t, const OnHit& on_hit) {
   }
   // Targets are in no memory order: fetch the seat two steps ahead and the
   // target's state one step ahead, so that the cache misses overlap.
-  const auto target_of = [&](const Walk& w) {
-    const std::uint32_t index = w.first + w.cell % w.size;
-    return route == Route::kHome ? index : pop_.seat(index);
-  };
+  const auto target_of = [&](const Walk& w) { return this->target_of(w, route); };
   for (const std::vector<Walk>& due : batches) {
     arena_.execute([&] {
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, due.size(), 256), [&](const auto& r) {
@@ -124,8 +123,10 @@ void Simulation::Impl::walk(Route route, std::int16_t t, const OnHit& on_hit) {
           Walk w = due[i];
           const auto today_end = static_cast<std::uint32_t>((t - w.start + 1) * w.size);
           while (w.cell < today_end) {
-            const AgentId target = target_of(w);
-            if (target != w.source) on_hit(w, target, tally);
+            if (!on_hit(w, tally)) {
+              w.cell = cells(w);  // nobody left to infect: the walk ends
+              break;
+            }
             w.cell = next_cell(w, route, w.cell + 1);
           }
           if (w.cell < cells(w)) queue(w, route, tally);
@@ -135,22 +136,38 @@ void Simulation::Impl::walk(Route route, std::int16_t t, const OnHit& on_hit) {
   }
 }
 
+bool Simulation::Impl::someone_susceptible(const Walk& w) const {
+  for (std::uint32_t i = 0; i < w.size; ++i) {
+    if (agents_[w.first + i].infected == kNever) return true;
+  }
+  return false;
+}
+
 void Simulation::Impl::transmit_at_home(std::int16_t t) {
-  walk(Route::kHome, t, [&](const Walk& w, AgentId target, Tally& tally) {
-    if (agents_[target].infected != kNever) return;
-    if (agents_[w.source].flags & kInHospital) return;
-    if (!keep(w, Route::kHome, t)) return;
+  // Thinning first: it needs no memory, and rejects half the candidates.
+  walk(Route::kHome, t, [&](const Walk& w, Tally& tally) {
+    if (!keep(w, Route::kHome, t)) return true;
+    const AgentId target = target_of(w, Route::kHome);
+    if (target == w.source) return true;
+    // A home is a few consecutive agents: once none is susceptible, the walk
+    // is over (infections are never undone, so this changes no outcome).
+    if (agents_[target].infected != kNever) return someone_susceptible(w);
+    if (agents_[w.source].flags & kInHospital) return true;
     tally.hits.push_back((Hit{target} << 32) | w.source);
+    return true;
   });
 }
 
 void Simulation::Impl::transmit_at_places(std::int16_t t) {
-  walk(Route::kDay, t, [&](const Walk& w, AgentId target, Tally& tally) {
+  walk(Route::kDay, t, [&](const Walk& w, Tally& tally) {
+    if (!keep(w, Route::kDay, t)) return true;
+    const AgentId target = target_of(w, Route::kDay);
+    if (target == w.source) return true;
     const AgentState& s = agents_[target];
-    if (s.infected != kNever || s.quarantine_until > t) return;
-    if (!at_place(w.source, t)) return;
-    if (!keep(w, Route::kDay, t)) return;
+    if (s.infected != kNever || s.quarantine_until > t) return true;
+    if (!at_place(w.source, t)) return true;
     tally.hits.push_back((Hit{target} << 32) | w.source);
+    return true;
   });
 }
 

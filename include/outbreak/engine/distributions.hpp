@@ -15,6 +15,8 @@ namespace outbreak::engine {
 
 // e^x to within a few ulp for |x| <= 700; 0 below -745, +inf above 709.
 double det_exp(double x);
+// e^x - 1, accurate also for tiny |x|.
+double det_expm1(double x);
 // log Gamma(x) for x > 0, to about 1e-14 relative.
 double det_lgamma(double x);
 // The error function's complement erfc(x), to about 1e-14 relative.
