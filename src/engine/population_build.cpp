@@ -26,6 +26,10 @@ constexpr double kChildrenWithOneParent = 0.10;  // in two-person homes
 constexpr double kEldersAlone = 0.35;
 constexpr double kEldersInCouples = 0.45;
 constexpr int kMaxWorkplace = 65'535;
+// Workplace sizes are tabulated up to the size a lognormal draw exceeds with
+// probability about 1e-7 (5.2 standard normal deviations): a full table of
+// 65,535 entries would cost more than the rest of a small build.
+constexpr double kWorkplaceTailZ = 5.2;
 constexpr std::uint64_t kMaxBatch = std::uint64_t{1} << 22;  // workplace sizes drawn at a time
 
 std::uint64_t offset_draw(std::uint64_t seed, std::uint32_t entity, std::uint32_t day,
@@ -320,12 +324,24 @@ void AgeSource::index_role(const YearCounts& counts, Role& role) {
 
 namespace {
 
+// The largest workplace size drawn (see kWorkplaceTailZ); larger draws are
+// cut to it.
+int largest_workplace(double mean, double sd) {
+  const auto at_least = static_cast<int>(std::ceil(mean));
+  if (!(sd > 0)) return at_least;
+  const double sigma2 = det_log1p((sd / mean) * (sd / mean));
+  const double tail = det_exp(det_log(mean) - 0.5 * sigma2 + kWorkplaceTailZ * std::sqrt(sigma2));
+  return tail >= kMaxWorkplace ? kMaxWorkplace : std::max(at_least, static_cast<int>(tail) + 1);
+}
+
 // Workplace sizes from the size distribution (at least 1), keyed by place,
 // until `employed` agents are seated; the last one takes the remainder.
 void add_workplaces(const Scenario& s, std::uint64_t employed, std::uint64_t seed,
                     std::vector<std::uint32_t>& sizes) {
-  const DayDistribution distribution(Family::kLognormal, static_cast<double>(s.office_size),
-                                     s.office_size_sd, kMaxWorkplace);
+  if (employed == 0) return;
+  const auto mean = static_cast<double>(s.office_size);
+  const DayDistribution distribution(Family::kLognormal, mean, s.office_size_sd,
+                                     largest_workplace(mean, s.office_size_sd));
   std::vector<std::uint32_t> batch;
   std::uint64_t seated = 0;
   for (std::uint64_t first = 0; seated < employed; first += batch.size()) {
