@@ -9,8 +9,8 @@
 // household attack rate) use the cases infected while fewer than 1% of the
 // population had been infected, so that depletion of susceptibles barely
 // touches their offspring; route split and IFR use whole runs.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -163,9 +163,10 @@ void report(const Early& e) {
 // Early R with symptomatic isolation and contact tracing at `coverage`, for
 // tracing delays of 0 ... 4 days (Kretzschmar et al. 2020 vary the same).
 void tracing_table(const engine::Scenario& base, int seeds, double coverage) {
-  fmt::print("\n| tracing delay, days | early R, isolation + tracing at {:.0f}% coverage |\n"
-             "|---|---|\n",
-             100 * coverage);
+  fmt::print(
+      "\n| tracing delay, days | early R, isolation + tracing at {:.0f}% coverage |\n"
+      "|---|---|\n",
+      100 * coverage);
   Early none;
   for (int seed = 1; seed <= seeds; ++seed) measure(base, static_cast<std::uint64_t>(seed), none);
   fmt::print("| no intervention | {:.2f} |\n", none.offspring.mean());

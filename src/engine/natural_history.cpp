@@ -45,6 +45,21 @@ NaturalHistory::NaturalHistory(const Scenario& s)
       profile_[static_cast<std::size_t>(offset + kProfileSpan)] = det_exp(-0.5 * z * z);
     }
   }
+  if (!flat_profile_) {
+    core_begin_ = kProfileSpan;
+    core_end_ = -kProfileSpan;
+    for (int offset = -kProfileSpan; offset <= kProfileSpan; ++offset) {
+      if (profile(offset) < 0.5) continue;
+      core_begin_ = std::min(core_begin_, offset);
+      core_end_ = std::max(core_end_, offset);
+    }
+    outer_bound_ = 0;
+    for (int offset = -kProfileSpan; offset <= kProfileSpan; ++offset) {
+      if (offset < core_begin_ || offset > core_end_) {
+        outer_bound_ = std::max(outer_bound_, profile(offset));
+      }
+    }
+  }
   for (int b = 0; b < kBuckets; ++b) {
     bucket_max_[static_cast<std::size_t>(b)] = multiplier_.value_of_slice(bucket_begin(b + 1) - 1);
   }

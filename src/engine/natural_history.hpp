@@ -56,8 +56,16 @@ class NaturalHistory {
 
   // Relative infectiousness `offset` days after symptom onset (1 at the peak
   // of the profile; 1 everywhere for a flat profile).
-  double profile(int offset) const { return profile_[static_cast<std::size_t>(offset + kProfileSpan)]; }
+  double profile(int offset) const {
+    return profile_[static_cast<std::size_t>(offset + kProfileSpan)];
+  }
   bool flat_profile() const { return flat_profile_; }
+  // The profile's core: the offsets [core_begin, core_end] where it is at
+  // least 1/2. Outside it the profile never exceeds outer_bound(), so a walk
+  // can draw its candidates there at that lower rate (see transmission.cpp).
+  int core_begin() const { return core_begin_; }
+  int core_end() const { return core_end_; }
+  double outer_bound() const { return outer_bound_; }
   // The individual multiplier of a slice (mean 1 over all slices).
   double multiplier(std::uint32_t slice) const { return multiplier_.value_of_slice(slice); }
   bool varies() const { return varies_; }
@@ -80,6 +88,9 @@ class NaturalHistory {
   bool flat_profile_ = true;
   bool flat_mortality_ = false;
   std::vector<double> profile_;
+  int core_begin_ = -kProfileSpan;
+  int core_end_ = kProfileSpan;
+  double outer_bound_ = 1;
   std::array<double, kBuckets> bucket_max_{};
   // Per band, thresholds on a 32-bit word: the event happens iff word < threshold.
   std::array<std::uint64_t, kAgeBands> symptomatic_{};

@@ -71,7 +71,11 @@ double BernoulliSkipper::gap_uniform() {
 }
 
 std::uint64_t geometric_gap(double u, double inv_log_q, std::uint64_t limit) {
-  const double gap = std::floor(det_log(u) * inv_log_q);
+  return geometric_gap_from_log(det_log(u), inv_log_q, limit);
+}
+
+std::uint64_t geometric_gap_from_log(double log_u, double inv_log_q, std::uint64_t limit) {
+  const double gap = std::floor(log_u * inv_log_q);
   return gap >= static_cast<double>(limit) ? limit : static_cast<std::uint64_t>(gap);
 }
 

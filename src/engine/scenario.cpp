@@ -14,7 +14,7 @@ namespace {
 using S = Scenario;
 
 constexpr std::array<std::string_view, kHouseholdSizes> kHouseholdSizeLabels = {"1", "2", "3",
-                                                                               "4", "5", "6+"};
+                                                                                "4", "5", "6+"};
 constexpr std::span<const std::string_view> kBands = kAgeBandLabels;
 constexpr std::span<const std::string_view> kSizes = kHouseholdSizeLabels;
 constexpr double kAgentLimit = 4'000'000'000.0;
@@ -26,8 +26,8 @@ constexpr std::array kParameters = {
     Parameter{"population", "population", "agents", "Number of agents in the population.",
               &S::population, 1, kAgentLimit},
     Parameter{"age_shares", "population", "fraction",
-              "Share of the population in each ten-year age band (must sum to 1).",
-              &S::age_shares, 0, 1, kAgeBands, kBands},
+              "Share of the population in each ten-year age band (must sum to 1).", &S::age_shares,
+              0, 1, kAgeBands, kBands},
     Parameter{"household_size", "population", "agents",
               "Agents in every home; unset (null): sizes drawn from household_size_shares.",
               &S::household_size, 1, 100},
@@ -36,8 +36,8 @@ constexpr std::array kParameters = {
               &S::household_size_shares, 0, 1, kHouseholdSizes, kSizes},
     Parameter{"school_min_age", "population", "years", "Youngest age at school.",
               &S::school_min_age, 0, kMaxAge},
-    Parameter{"school_max_age", "population", "years", "Oldest age at school.",
-              &S::school_max_age, 0, kMaxAge},
+    Parameter{"school_max_age", "population", "years", "Oldest age at school.", &S::school_max_age,
+              0, kMaxAge},
     Parameter{"class_size", "population", "agents", "Pupils per school class (same age).",
               &S::class_size, 1, 1000},
     Parameter{"retirement_age", "population", "years",
@@ -66,8 +66,8 @@ constexpr std::array kParameters = {
               "Mean days from infection until symptom onset (lognormal).", &S::incubation_days, 1,
               100},
     Parameter{"incubation_sd_days", "disease", "days",
-              "Spread of the incubation period; 0: every case the same.", &S::incubation_sd_days,
-              0, 100},
+              "Spread of the incubation period; 0: every case the same.", &S::incubation_sd_days, 0,
+              100},
     Parameter{"presymptomatic_sd_days", "disease", "days",
               "Spread of the infectious days before symptom onset (gamma; mean incubation_days - "
               "latent_days).",
@@ -286,9 +286,9 @@ void check_spread(std::string_view mean_name, double mean, std::string_view sd_n
     errors.push_back({std::string(sd_name),
                       fmt::format("must be 0 when the mean ({}) is 0, got {}", mean_name, sd)});
   } else if (sd > 10 * mean) {
-    errors.push_back({std::string(sd_name),
-                      fmt::format("must be at most 10 times the mean ({} = {}), got {}", mean_name,
-                                  mean, sd)});
+    errors.push_back(
+        {std::string(sd_name),
+         fmt::format("must be at most 10 times the mean ({} = {}), got {}", mean_name, mean, sd)});
   }
 }
 

@@ -107,7 +107,8 @@ const DayTotals& Simulation::Impl::step() {
   const std::int64_t expired = t - after_onset_max_ - 1;
   if (expired >= 0) {
     for (int b = 0; b < NaturalHistory::kBuckets; ++b) {
-      std::vector<AgentId>().swap(by_onset_[weight_index(expired, NaturalHistory::bucket_begin(b))]);
+      std::vector<AgentId>().swap(
+          by_onset_[weight_index(expired, NaturalHistory::bucket_begin(b))]);
     }
   }
   end_quarantines(t);
@@ -171,8 +172,7 @@ void Simulation::Impl::event(AgentId a, std::int16_t t, Tally& tally) {
     start_walks(a, t, tally);
   }
   if (e == s.incubation && (s.flags & kAsymptomatic) == 0) {
-    if (tracing_ &&
-        bernoulli(philox(seed_, a, 0, Purpose::kDetection, 0), s_.tracing_coverage)) {
+    if (tracing_ && bernoulli(philox(seed_, a, 0, Purpose::kDetection, 0), s_.tracing_coverage)) {
       tally.detected.push_back(a);
     }
     sync(a, t, tally);
@@ -189,7 +189,9 @@ void Simulation::Impl::event(AgentId a, std::int16_t t, Tally& tally) {
     sync(a, t, tally);
     ++tally.pending[ring_slot(s.infected, kRing)];
   }
-  if (hospital && e == c.discharge) {
+  // Admitted cases transmit to nobody until they resolve: one discharged
+  // before the end of its infectious period convalesces in isolation.
+  if (hospital && e == c.resolved) {
     s.flags &= static_cast<std::uint8_t>(~kInHospital);
     sync(a, t, tally);
   }
@@ -213,7 +215,7 @@ int Simulation::Impl::next_event(const AgentState& s, const Course& c, int e) co
   consider(s.end);
   if (s.flags & kHospitalCase) {
     consider(c.hospital);
-    consider(c.discharge);
+    consider(c.resolved);
   }
   return next == std::numeric_limits<int>::max() ? e : next;
 }
@@ -303,11 +305,20 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
     ++tally.secondary[ring_slot(agents_[infector].infected, kRing)];
   }
   switch (route) {
-    case InfectionRoute::kHome: ++tally.counts.new_home; break;
-    case InfectionRoute::kWork: ++tally.counts.new_work; break;
-    case InfectionRoute::kSchool: ++tally.counts.new_school; break;
-    case InfectionRoute::kCommunity: ++tally.counts.new_community; break;
-    case InfectionRoute::kSeed: break;
+    case InfectionRoute::kHome:
+      ++tally.counts.new_home;
+      break;
+    case InfectionRoute::kWork:
+      ++tally.counts.new_work;
+      break;
+    case InfectionRoute::kSchool:
+      ++tally.counts.new_school;
+      break;
+    case InfectionRoute::kCommunity:
+      ++tally.counts.new_community;
+      break;
+    case InfectionRoute::kSeed:
+      break;
   }
   if (collect_ || t == 0) {
     const auto day = [t](int offset) {
@@ -378,9 +389,9 @@ void Simulation::Impl::count(std::int16_t t) {
     state_[k] += due[k];
   }
   DayTotals& d = today_;
-  const std::int64_t new_infections = t == 0 ? s_.initial_infected
-                                             : day_.new_home + day_.new_work + day_.new_school +
-                                                   day_.new_community;
+  const std::int64_t new_infections =
+      t == 0 ? s_.initial_infected
+             : day_.new_home + day_.new_work + day_.new_school + day_.new_community;
   d.day = t;
   d.exposed = state_[kExposed];
   d.infectious = state_[kInfectious];
@@ -424,8 +435,8 @@ void Simulation::Impl::settle_reproduction(std::int16_t t) {
     const std::size_t slot = ring_slot(d, kRing);
     if (still_infectious_[slot] != 0 || infected_on_[slot] < 0) continue;
     if (infected_on_[slot] > 0) {
-      settled_.emplace_back(d, static_cast<double>(secondary_[slot]) /
-                                   static_cast<double>(infected_on_[slot]));
+      settled_.emplace_back(
+          d, static_cast<double>(secondary_[slot]) / static_cast<double>(infected_on_[slot]));
     }
     infected_on_[slot] = -1;  // settled
     secondary_[slot] = 0;
@@ -446,8 +457,8 @@ std::size_t Simulation::Impl::memory_bytes() const {
   bytes += lists(events_) + lists(trace_queue_) + lists(releases_) + lists(by_onset_);
   bytes += quarantine_ends_.capacity() * sizeof(std::int64_t);
   bytes += (weights_.size() + kDeltaKinds * kRing + 3 * kRing) * sizeof(std::int64_t);
-  bytes += day_infected_.capacity() * sizeof(std::uint64_t) +
-           infections_.capacity() * sizeof(Infection);
+  bytes +=
+      day_infected_.capacity() * sizeof(std::uint64_t) + infections_.capacity() * sizeof(Infection);
   for (const Tally& x : tallies_) {
     bytes += sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
              x.infected.capacity() * sizeof(std::uint64_t) +
@@ -455,9 +466,9 @@ std::size_t Simulation::Impl::memory_bytes() const {
              x.hits.capacity() * sizeof(Hit) +
              x.events.capacity() * sizeof(std::pair<std::int64_t, AgentId>) +
              x.infections.capacity() * sizeof(Infection);
-    bytes += (kDeltaKinds * (NaturalHistory::kMaxCourseDays + 2) + 2 * kRing +
-              x.weight_delta.size()) *
-             sizeof(std::int64_t);
+    bytes +=
+        (kDeltaKinds * (NaturalHistory::kMaxCourseDays + 2) + 2 * kRing + x.weight_delta.size()) *
+        sizeof(std::int64_t);
     for (const auto& ring : x.walks) bytes += lists(ring);
   }
   return bytes;

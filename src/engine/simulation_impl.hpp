@@ -54,12 +54,14 @@ constexpr std::int16_t kNever = std::numeric_limits<std::int16_t>::max();
 // Agent flags. The kCounted* bits record what sync() has added for the agent.
 constexpr std::uint8_t kAsymptomatic = 1;
 constexpr std::uint8_t kDead = 2;
-constexpr std::uint8_t kCountedOut = 4;   // infectious and out and about
-constexpr std::uint8_t kCountedAway = 8;  // alive, not quarantined, at home with symptoms or in hospital
+constexpr std::uint8_t kCountedOut = 4;  // infectious and out and about
+constexpr std::uint8_t kCountedAway =
+    8;  // alive, not quarantined, at home with symptoms or in hospital
 constexpr std::uint8_t kCountedMask = kCountedOut | kCountedAway;
 constexpr std::uint8_t kInHospital = 16;
-constexpr std::uint8_t kHospitalCase = 32;  // will be admitted (its stay is drawn again when needed)
-constexpr std::uint8_t kDies = 64;          // the case will die when it resolves
+constexpr std::uint8_t kHospitalCase =
+    32;                             // will be admitted (its stay is drawn again when needed)
+constexpr std::uint8_t kDies = 64;  // the case will die when it resolves
 constexpr std::uint32_t kCommunityBlock = 1u << 16;
 // Community weights are sums of multipliers in units of 2^-16, as integers,
 // so that their sum does not depend on the order of the additions.
@@ -83,15 +85,15 @@ struct AgentState {
 // source agent (each look-up is a cache miss).
 struct Walk {
   AgentId source;
-  std::uint32_t first;  // first agent of the home, or first seat of the place
-  std::uint32_t cell;   // the successful cell
-  float log_q;          // log(1 - largest daily probability); -inf if it is 1
-  float p_max;          // the largest daily probability, 1 - exp(log_q)
-  std::int16_t start;   // first infectious day
-  std::int16_t onset;   // symptom onset (the profile's reference day)
-  std::uint16_t size;   // members of the place
-  std::uint8_t days;    // infectious days
-  std::uint8_t school;  // 1 if the place is a school class
+  std::uint32_t first;   // first agent of the home, or first seat of the place
+  std::uint32_t cell;    // the successful cell
+  float log_q;           // log(1 - largest daily probability); -inf if it is 1
+  std::uint32_t accept;  // the uniform word that decides the thinning of `cell`
+  std::int16_t start;    // first infectious day
+  std::int16_t onset;    // symptom onset (the profile's reference day)
+  std::uint16_t size;    // members of the place
+  std::uint8_t days;     // infectious days
+  std::uint8_t school;   // 1 if the place is a school class
 };
 
 enum class Route { kHome, kDay };
@@ -130,18 +132,18 @@ using Hit = std::uint64_t;
 // What one thread produced in one phase; folded into the simulation after it.
 struct Tally {
   Counts counts;
-  bool touched = false;  // the arrays below hold something to fold
+  bool touched = false;                 // the arrays below hold something to fold
   std::vector<std::int64_t> end_delta;  // [until - today]: quarantines ending then
   std::vector<std::uint64_t> infected;  // today's infections: agent << 32 | community list
   std::vector<Hit> hits;                // today's walk hits of the current route
   std::vector<AgentId> detected;        // index cases found today
   std::vector<AgentId> released;        // look at again when their quarantine ends
   std::vector<std::pair<std::int64_t, AgentId>> events;  // (day, agent) of the next events
-  std::vector<Infection> infections;    // line-list records (when collected)
+  std::vector<Infection> infections;                     // line-list records (when collected)
   // [kind][offset from today]: changes of the state counts on later days.
   std::array<std::vector<std::int64_t>, kDeltaKinds> deltas;
   std::vector<std::int64_t> secondary;  // [day infected % ring]: infections caused
-  std::vector<std::int64_t> pending;    // [day infected % ring]: cases that stopped being infectious
+  std::vector<std::int64_t> pending;  // [day infected % ring]: cases that stopped being infectious
   std::array<std::int64_t, kAgeBands> infected_by_band{};
   std::array<std::int64_t, kAgeBands> hospitalized_by_band{};
   std::array<std::int64_t, kAgeBands> critical_by_band{};
@@ -228,7 +230,7 @@ class Simulation::Impl {
   void infect(AgentId a, std::int16_t t, AgentId infector, InfectionRoute route, Tally& tally);
   void quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally);
   bool at_place(AgentId a, std::int16_t t) const;
-  Course course_of(AgentId a) const;  // the full course, drawn again
+  Course course_of(AgentId a) const;        // the full course, drawn again
   std::int64_t weight_of(AgentId a) const;  // community weight in units of 2^-16
   std::size_t weight_index(std::int64_t onset_day, std::uint32_t slice) const {
     return static_cast<std::size_t>(onset_day) % kRing * NaturalHistory::kBuckets +
@@ -242,8 +244,9 @@ class Simulation::Impl {
     const std::uint32_t index = w.first + w.cell % w.size;
     return route == Route::kHome ? index : pop_.seat(index);
   }
-  std::uint32_t next_cell(const Walk& w, Route route, std::uint32_t from) const;
-  bool keep(const Walk& w, Route route, std::int16_t t) const;
+  void advance(Walk& w, Route route, std::uint32_t from) const;
+  double weight_bound(const Walk& w, std::uint32_t day_offset) const;
+  bool keep(const Walk& w, std::int16_t t) const;
   bool someone_susceptible(const Walk& w) const;  // in the walk's home
   void queue(const Walk& w, Route route, Tally& tally);
   template <typename OnHit>
@@ -277,10 +280,10 @@ class Simulation::Impl {
   // log(1 - risk) per daytime route (home, work, school) for a weight of 1.
   double log_escape_[3];
 
-  std::vector<std::vector<AgentId>> events_;       // ring by day: agents with an event
-  std::vector<std::vector<AgentId>> trace_queue_;  // ring by due day: index cases
-  std::vector<std::vector<AgentId>> releases_;     // ring by quarantine end day
-  std::vector<std::int64_t> quarantine_ends_;      // [d]: quarantines with until == d
+  std::vector<std::vector<AgentId>> events_;                   // ring by day: agents with an event
+  std::vector<std::vector<AgentId>> trace_queue_;              // ring by due day: index cases
+  std::vector<std::vector<AgentId>> releases_;                 // ring by quarantine end day
+  std::vector<std::int64_t> quarantine_ends_;                  // [d]: quarantines with until == d
   std::array<std::vector<std::int64_t>, kDeltaKinds> deltas_;  // ring by day
   // Community: weights and agents by (onset slot, bucket).
   std::vector<std::int64_t> weights_;

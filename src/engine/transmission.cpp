@@ -17,34 +17,69 @@ Purpose purpose_of(const Walk& w, Route route) {
 
 }  // namespace
 
-// The first successful cell at or after `from` with the walk's largest daily
-// probability, or cells() if none is left. The draw is keyed by `from`,
-// which only grows along a walk.
-std::uint32_t Simulation::Impl::next_cell(const Walk& w, Route route, std::uint32_t from) const {
-  const std::uint32_t end = cells(w);
-  if (from >= end) return end;
-  const double log_q = w.log_q;
-  if (std::isinf(log_q)) return from;  // a daily probability of 1
-  const Draw d = philox(seed_, w.source, 0, purpose_of(w, route), from);
-  const double u = 1 - to_unit(d.v[0], d.v[1]);  // in (0, 1]
-  // Most walks have no success at all; settle those with one comparison.
-  if (from == 0 && u <= det_exp(log_q * end)) return end;
-  const std::uint64_t gap = geometric_gap(u, 1 / log_q, end - from);
-  return from + static_cast<std::uint32_t>(gap);
+// The bound on the profile weight of a walk's day `day_offset` (from its
+// start): 1 in the profile's core, its outer bound elsewhere.
+double Simulation::Impl::weight_bound(const Walk& w, std::uint32_t day_offset) const {
+  const int offset = w.start + static_cast<int>(day_offset) - w.onset;
+  if (offset >= history_.core_begin() && offset <= history_.core_end()) return 1;
+  return history_.outer_bound();
 }
 
-// Thinning: a candidate success on day t stands with probability (that
-// day's probability) / (the walk's largest), so that each cell succeeds with
-// exactly that day's probability.
-bool Simulation::Impl::keep(const Walk& w, Route route, std::int16_t t) const {
+// Moves the walk to its first candidate cell at or after `from` (or to
+// cells() if none is left), with the word that will decide its thinning.
+// Candidates come at the daily probability of the day's weight bound, so the
+// rate is piecewise constant over the grid; one uniform u places the next
+// candidate by inverting the cumulative log-survival, segment by segment
+// (exact: log u is spent over the cells it survives). The draw is keyed by
+// `from`, which only grows along a walk.
+void Simulation::Impl::advance(Walk& w, Route route, std::uint32_t from) const {
+  const std::uint32_t end = cells(w);
+  w.cell = end;
+  if (from >= end) return;
+  const double log_q = w.log_q;
+  const Draw d = philox(seed_, w.source, 0, purpose_of(w, route), from);
+  w.accept = d.v[2];
+  if (std::isinf(log_q)) {  // a daily probability of 1: every cell is a candidate
+    w.cell = from;
+    return;
+  }
+  double budget = det_log(1 - to_unit(d.v[0], d.v[1]));  // log u, u in (0, 1]
+  std::uint32_t cell = from;
+  while (cell < end) {
+    const std::uint32_t day = cell / w.size;
+    const std::uint32_t day_end = std::min(end, (day + 1) * w.size);
+    // Extend the segment over the following days with the same bound.
+    const double bound = weight_bound(w, day);
+    std::uint32_t segment_end = day_end;
+    while (segment_end < end && weight_bound(w, segment_end / w.size) == bound) {
+      segment_end = std::min(end, segment_end + w.size);
+    }
+    const double rate = log_q * bound;  // log(1 - p) per cell here, < 0
+    const double spent = rate * (segment_end - cell);
+    if (budget < spent) {  // survives the whole segment
+      budget -= spent;
+      cell = segment_end;
+      continue;
+    }
+    const std::uint64_t gap = geometric_gap_from_log(budget, 1 / rate, segment_end - cell);
+    w.cell =
+        cell + static_cast<std::uint32_t>(std::min<std::uint64_t>(gap, segment_end - cell - 1));
+    return;
+  }
+}
+
+// Thinning: a candidate on day t stands with probability (that day's
+// probability) / (the probability it was drawn with), so that each cell
+// succeeds with exactly that day's probability.
+bool Simulation::Impl::keep(const Walk& w, std::int16_t t) const {
   if (history_.flat_profile()) return true;
   const double weight = history_.profile(t - w.onset);
+  const double bound = weight_bound(w, static_cast<std::uint32_t>(t - w.start));
+  if (weight >= bound) return true;
   const double log_q = w.log_q;
-  double ratio = weight;  // the limit for a daily probability of 1
-  if (!std::isinf(log_q)) ratio = -det_expm1(weight * log_q) / w.p_max;
-  if (ratio >= 1) return true;
-  const Draw d = philox(seed_, w.source, 1, purpose_of(w, route), w.cell);
-  return to_unit(d.v[0], d.v[1]) < ratio;
+  const double ratio =
+      std::isinf(log_q) ? weight : det_expm1(weight * log_q) / det_expm1(bound * log_q);
+  return static_cast<double>(w.accept) * 0x1.0p-32 < ratio;
 }
 
 // Called on the day a becomes infectious: draws the first success of its
@@ -64,8 +99,7 @@ void Simulation::Impl::start_walks(AgentId a, std::int16_t t, Tally& tally) {
     w.size = static_cast<std::uint16_t>(size);
     w.log_q = static_cast<float>(m * log_escape);
     if (size <= 1 || !(w.log_q < 0)) return;
-    w.p_max = static_cast<float>(-det_expm1(w.log_q));
-    w.cell = next_cell(w, route, 0);
+    advance(w, route, 0);
     if (w.cell < cells(w)) queue(w, route, tally);
   };
   begin(log_escape_[0], pop_.home_begin(a), pop_.home_size(a), Route::kHome);
@@ -127,7 +161,7 @@ void Simulation::Impl::walk(Route route, std::int16_t t, const OnHit& on_hit) {
               w.cell = cells(w);  // nobody left to infect: the walk ends
               break;
             }
-            w.cell = next_cell(w, route, w.cell + 1);
+            advance(w, route, w.cell + 1);
           }
           if (w.cell < cells(w)) queue(w, route, tally);
         }
@@ -146,7 +180,7 @@ bool Simulation::Impl::someone_susceptible(const Walk& w) const {
 void Simulation::Impl::transmit_at_home(std::int16_t t) {
   // Thinning first: it needs no memory, and rejects half the candidates.
   walk(Route::kHome, t, [&](const Walk& w, Tally& tally) {
-    if (!keep(w, Route::kHome, t)) return true;
+    if (!keep(w, t)) return true;
     const AgentId target = target_of(w, Route::kHome);
     if (target == w.source) return true;
     // A home is a few consecutive agents: once none is susceptible, the walk
@@ -160,7 +194,7 @@ void Simulation::Impl::transmit_at_home(std::int16_t t) {
 
 void Simulation::Impl::transmit_at_places(std::int16_t t) {
   walk(Route::kDay, t, [&](const Walk& w, Tally& tally) {
-    if (!keep(w, Route::kDay, t)) return true;
+    if (!keep(w, t)) return true;
     const AgentId target = target_of(w, Route::kDay);
     if (target == w.source) return true;
     const AgentState& s = agents_[target];
@@ -220,8 +254,8 @@ void Simulation::Impl::transmit_in_community(std::int16_t t) {
     }
   }
   if (!(total > 0)) return;
-  const double contact = std::min(1.0, s_.community_infection_risk * total /
-                                           static_cast<double>(circulating));
+  const double contact =
+      std::min(1.0, s_.community_infection_risk * total / static_cast<double>(circulating));
   const double p = 1 - none_succeed(contact, static_cast<std::uint64_t>(s_.community_contacts));
   if (!(p > 0)) return;
   std::vector<std::uint32_t> blocks((std::size_t{n_} + kCommunityBlock - 1) / kCommunityBlock);

@@ -80,6 +80,9 @@ double det_log1p(double x);
 // 1 / log(1 - p); anything at or past `limit` is returned as `limit`.
 std::uint64_t geometric_gap(double u, double inv_log_q, std::uint64_t limit);
 
+// The same from log(u) <= 0 instead of u.
+std::uint64_t geometric_gap_from_log(double log_u, double inv_log_q, std::uint64_t limit);
+
 // (1 - p)^n: the probability that n Bernoulli(p) trials all fail.
 double none_succeed(double p, std::uint64_t n);
 

@@ -34,8 +34,7 @@ inline constexpr std::size_t kHouseholdSizes = 6;
 struct Scenario {
   // Population
   std::int64_t population = 100'000;
-  std::vector<double> age_shares = {0.118, 0.113, 0.126, 0.137, 0.127,
-                                    0.135, 0.107, 0.086, 0.051};
+  std::vector<double> age_shares = {0.118, 0.113, 0.126, 0.137, 0.127, 0.135, 0.107, 0.086, 0.051};
   // Unset: household sizes drawn from household_size_shares. Set: every
   // home has exactly this many agents (the original model).
   std::optional<std::int64_t> household_size;
@@ -53,8 +52,8 @@ struct Scenario {
   std::int64_t seed = 1;
   std::int64_t replicates = 1;
   // Natural history: means (and spreads) of per-case durations, in days
-  double latent_days = 3.2;        // infection -> infectious (mean)
-  double incubation_days = 5.5;    // infection -> symptom onset (mean)
+  double latent_days = 3.2;      // infection -> infectious (mean)
+  double incubation_days = 5.5;  // infection -> symptom onset (mean)
   double incubation_sd_days = 2.4;
   double presymptomatic_sd_days = 1.0;  // spread of incubation - latent
   double sick_days = 13.5;              // infection -> end of infectiousness (mean)
@@ -62,11 +61,10 @@ struct Scenario {
   // Unset: symptomatic share by age (symptomatic_by_age). Set: this share of
   // every age never shows symptoms (the original model).
   std::optional<double> asymptomatic_fraction;
-  std::vector<double> symptomatic_by_age = {0.29, 0.21, 0.27, 0.33, 0.40,
-                                            0.49, 0.63, 0.69, 0.69};
+  std::vector<double> symptomatic_by_age = {0.29, 0.21, 0.27, 0.33, 0.40, 0.49, 0.63, 0.69, 0.69};
   double asymptomatic_infectiousness = 0.35;
-  double infectiousness_peak_days = 0;  // relative to symptom onset
-  double infectiousness_width_days = 2.0;  // 0: flat over the infectious days
+  double infectiousness_peak_days = 0;      // relative to symptom onset
+  double infectiousness_width_days = 2.0;   // 0: flat over the infectious days
   double infectiousness_dispersion = 0.45;  // gamma shape k; 0: no variation
   // Severity
   std::vector<double> hospital_by_age = {0.001, 0.003, 0.012, 0.032, 0.049,
@@ -124,7 +122,7 @@ struct Parameter {
       member;
   double min = 0;  // inclusive bounds of a value (of each entry of an array); unused for booleans
   double max = 0;
-  std::size_t length = 0;                 // arrays: the number of entries
+  std::size_t length = 0;                         // arrays: the number of entries
   std::span<const std::string_view> labels = {};  // arrays: a label per entry ("0-9", "1", ...)
 
   ParameterKind kind() const { return static_cast<ParameterKind>(member.index()); }
