@@ -97,6 +97,8 @@ TEST_P(WorkerTest, RunsAJobToSucceededWithEveryDayStoredOnce) {
   EXPECT_EQ(record.progress_day, 60);
   EXPECT_FALSE(record.error);
   expect_results(id, kShortJob);
+  // The engine reports most days' r_t after the day: the late values are stored.
+  EXPECT_NE(database_->query("SELECT COUNT(*) FROM simulation_days WHERE r_t IS NOT NULL"), "0");
   EXPECT_EQ(run_once(*worker), std::nullopt);
   const std::string log = log_stream_.str();
   EXPECT_NE(log.find(R"("event":"job_started")"), std::string::npos) << log;

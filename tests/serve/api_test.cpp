@@ -245,7 +245,7 @@ constexpr std::string_view kLineListHeader =
 
 TEST_P(ApiTest, TheLineListIsMadeOnceASimulationHasSucceeded) {
   start(0);
-  const std::string id = submit(scenario(800, 30, 2), "line list");
+  const std::string id = submit(scenario(20'000, 60, 2), "line list");
   auto early = client().Get("/api/v1/simulations/" + id + "/line-list");
   ASSERT_TRUE(early);
   EXPECT_EQ(early->status, 409);
@@ -262,6 +262,7 @@ TEST_P(ApiTest, TheLineListIsMadeOnceASimulationHasSucceeded) {
             "attachment; filename=\"line_list-" + id.substr(0, 8) + "-line-list.csv\"");
   EXPECT_EQ(list->body.substr(0, list->body.find('\n')), kLineListHeader);
   EXPECT_GT(std::count(list->body.begin(), list->body.end(), '\n'), 40) << "20 seeds x 2 runs";
+  EXPECT_GT(list->body.size(), 256u << 10) << "large enough to go out in several chunks";
   EXPECT_EQ(list->body.find("\n3,"), std::string::npos) << "replicates 1 and 2 only";
 
   // The same run as the command line makes from the stored scenario.
