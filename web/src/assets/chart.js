@@ -19,10 +19,12 @@ function chartHeight(width) {
 
 export class LineChart {
   // `root` is an empty element; `label` names the chart for screen readers.
-  constructor(root, { label, xLabel = 'Day', yLabel = 'People' }) {
+  // `format` writes a value in the legend (default: a whole count).
+  constructor(root, { label, xLabel = 'Day', yLabel = 'People', format = formatCount }) {
     this.root = root;
     this.xLabel = xLabel;
     this.yLabel = yLabel;
+    this.format = format;
     this.plotHost = el('div', { class: 'chart-plot', role: 'img', 'aria-label': label });
     this.legend = el('ul', { class: 'chart-legend', 'aria-label': `Legend: ${label}` });
     root.replaceChildren(this.plotHost, this.legend);
@@ -33,14 +35,15 @@ export class LineChart {
     this.observer.observe(root);
   }
 
-  // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?}],
+  // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?,
+  // constant? (a reference line: the legend shows its value without a day)}],
   // data: [xs, ys...] (null = no point), bands?: [{upper, lower, color}]
   // (series indexes, 1-based as in uPlot), xMax?: fixed right end of the
   // x axis, log?: logarithmic y axis}. Rebuilds the plot only when the
   // series change; new data alone is a cheap update.
   update(spec) {
     const data = spec.log ? spec.data.map((column, i) => (i === 0 ? column : column.map((v) => (v > 0 ? v : null)))) : spec.data;
-    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null]);
+    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel]);
     this.spec = { ...spec, data };
     if (!this.plot || signature !== this.signature) {
       this.signature = signature;
@@ -107,7 +110,11 @@ export class LineChart {
       this.legendValues.push([i + 1, value]);
       items.push(
         el('li', {},
-          el('span', { class: 'legend-swatch', style: `background:${s.color}`, 'aria-hidden': 'true' }),
+          el('span', {
+            class: `legend-swatch${s.dash ? ' legend-swatch-dashed' : ''}`,
+            style: s.dash ? `border-color:${s.color}` : `background:${s.color}`,
+            'aria-hidden': 'true',
+          }),
           el('span', { class: 'legend-label' }, s.legendLabel || s.label),
           value),
       );
@@ -121,13 +128,17 @@ export class LineChart {
     const data = this.spec.data;
     for (const [column, node] of this.legendValues) {
       const values = data[column];
+      if (this.spec.series[column - 1].constant) {
+        node.textContent = '';
+        continue;
+      }
       let at = index;
       if (at === null || at === undefined || at < 0) {
         at = values.length - 1;
         while (at >= 0 && (values[at] === null || values[at] === undefined)) at -= 1;
       }
       const value = at >= 0 ? values[at] : null;
-      node.textContent = value === null || value === undefined ? '' : `${formatCount(value)} (day ${data[0][at]})`;
+      node.textContent = value === null || value === undefined ? '' : `${this.format(value)} (day ${data[0][at]})`;
     }
   }
 
