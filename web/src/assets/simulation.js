@@ -322,21 +322,28 @@ function renderRt(length) {
     + `${below ? `; first below 1 on day ${below.day}` : '; not below 1 on any known day'}.`;
 }
 
-// GET .../{id} `age_totals`: per run, a list of {band, agents, infected,
-// hospitalized, critical, dead}. Several runs are shown as their mean.
+// GET .../{id} `age_totals`: {replicates: [{replicate, bands: [{band,
+// agents, infected, hospitalized, critical, dead}]}], sum}, or null until
+// the run has them. Several runs are shown as their mean. (A bare list of
+// runs, or of one run's bands, reads the same.)
 const AGE_COLUMNS = ['agents', 'infected', 'hospitalized', 'critical', 'dead'];
 
 function ageBands(value) {
-  if (!Array.isArray(value) || value.length === 0) return null;
-  // One run given as the list itself, or a list of runs.
-  const first = value[0];
-  const perRun = Array.isArray(first) || (first && typeof first === 'object' && !('infected' in first))
-    ? value : [value];
-  const lists = perRun.map((run) => (Array.isArray(run) ? run : run?.bands || run?.age_totals || run?.totals || []))
+  if (!value) return null;
+  let perRun;
+  if (Array.isArray(value)) {
+    const first = value[0];
+    perRun = Array.isArray(first) || (first && typeof first === 'object' && !('infected' in first)) ? value : [value];
+  } else if (Array.isArray(value.replicates)) {
+    perRun = value.replicates;
+  } else {
+    return null;
+  }
+  const lists = perRun.map((run) => (Array.isArray(run) ? run : run?.bands || []))
     .filter((list) => Array.isArray(list) && list.length);
   if (lists.length === 0) return null;
   const bands = lists[0].map((band, i) => {
-    const out = { band: band.band ?? band.label ?? band.age ?? String(i) };
+    const out = { band: band.band ?? band.label ?? String(i) };
     for (const key of AGE_COLUMNS) {
       out[key] = lists.reduce((sum, list) => sum + (Number(list[i]?.[key]) || 0), 0) / lists.length;
     }
