@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <oneapi/tbb/info.h>
@@ -15,6 +16,7 @@
 #include "mail_command.hpp"
 #include "results_command.hpp"
 #include "run_command.hpp"
+#include "scenario_input.hpp"
 #include "serve_command.hpp"
 #include "submit_command.hpp"
 #include "validate_command.hpp"
@@ -26,12 +28,20 @@ namespace {
 // All the threads this process may use (its CPU affinity, not the machine).
 int all_threads() { return std::max(1, tbb::info::default_concurrency()); }
 
+// --preset for every command that reads a scenario.
+void add_preset(CLI::App& command, std::optional<std::string>& preset) {
+  command.add_option("--preset", preset, preset_help())->type_name("NAME");
+}
+
 void add_run(CLI::App& app, RunOptions& options) {
   CLI::App* run = app.add_subcommand("run", "Simulate a scenario and print its results.");
   run->add_option("--scenario", options.scenario_path,
-                  "Scenario JSON file; keys it leaves out keep their defaults")
+                  "Scenario JSON file; keys it leaves out keep their defaults (or the preset's)")
       ->type_name("FILE");
-  run->add_option("--set", options.assignments, "Override one key, after the file")
+  add_preset(*run, options.preset);
+  run->add_option("--set", options.assignments,
+                  "Override one key, after the file; null unsets an optional key, an array is "
+                  "comma-separated (age_shares=0.1,0.2,...)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   run->add_option("--format", options.format, "table, csv or json")
@@ -39,15 +49,19 @@ void add_run(CLI::App& app, RunOptions& options) {
       ->capture_default_str();
   run->add_option("--output", options.output_path, "Write the results to FILE, not stdout")
       ->type_name("FILE");
+  run->add_option("--line-list", options.line_list_path,
+                  "Also write every infection of every replicate to FILE as CSV (slower)")
+      ->type_name("FILE");
   run->add_option("--threads", options.threads, "Threads to use (default: all available)")
       ->type_name("N")
       ->capture_default_str();
 }
 
-void add_validate(CLI::App& app, std::string& path) {
+void add_validate(CLI::App& app, std::string& path, std::optional<std::string>& preset) {
   CLI::App* validate = app.add_subcommand(
       "validate", "Check a scenario file and print it with every default filled in.");
   validate->add_option("file", path, "Scenario JSON file")->type_name("FILE")->required();
+  add_preset(*validate, preset);
 }
 
 void add_bench(CLI::App& app, BenchOptions& options) {
@@ -93,6 +107,7 @@ void add_submit(CLI::App& app, SubmitOptions& options) {
   CLI::App* submit =
       app.add_subcommand("submit", "Validate a scenario and queue it; prints the id.");
   submit->add_option("file", options.path, "Scenario JSON file")->type_name("FILE")->required();
+  add_preset(*submit, options.preset);
   submit->add_option("--name", options.name, "Name shown in lists (default: the file name)");
   submit->add_option("--email", options.email, "Where to send the started and done mails");
   submit->add_option("--max-attempts", options.max_attempts, "Tries before the job fails")
@@ -177,10 +192,11 @@ int parse_and_run(int argc, char** argv) {
   RunOptions run;
   run.threads = all_threads();
   std::string validate_path;
+  std::optional<std::string> validate_preset;
   BenchOptions bench;
   bench.threads = all_threads();
   add_run(app, run);
-  add_validate(app, validate_path);
+  add_validate(app, validate_path, validate_preset);
   add_bench(app, bench);
   WorkerCommandOptions worker;
   add_worker(app, worker);
@@ -204,7 +220,7 @@ int parse_and_run(int argc, char** argv) {
     return success ? kExitSuccess : kExitBadInput;
   }
   if (app.got_subcommand("run")) return run_command(run);
-  if (app.got_subcommand("validate")) return validate_command(validate_path);
+  if (app.got_subcommand("validate")) return validate_command(validate_path, validate_preset);
   if (app.got_subcommand("bench")) return bench_command(bench);
   if (app.got_subcommand("worker")) return worker_command(worker);
   if (app.got_subcommand("submit")) return submit_command(submit);

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <span>
 #include <stop_token>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -13,6 +16,7 @@
 #include "interrupt.hpp"
 #include "memory.hpp"
 #include "outbreak/engine/ensemble.hpp"
+#include "outbreak/io/line_list_csv.hpp"
 #include "outbreak/io/results_format.hpp"
 #include "progress_bar.hpp"
 #include "scenario_input.hpp"
@@ -26,13 +30,37 @@ struct Plan {
   io::Format format = io::Format::kTable;
 };
 
+// The files a run writes; each appears only once complete.
+struct Outputs {
+  std::optional<AtomicFile> results;    // --output; none: stdout
+  std::optional<AtomicFile> line_list;  // --line-list
+};
+
+// Whether two paths name the same file, existing or not: both would share
+// one temporary file, and one would overwrite the other.
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ignored;  // a path that cannot be resolved is compared as written
+  const std::filesystem::path resolved_a = std::filesystem::weakly_canonical(a, ignored);
+  const std::filesystem::path resolved_b = std::filesystem::weakly_canonical(b, ignored);
+  return resolved_a.empty() || resolved_b.empty() ? a == b : resolved_a == resolved_b;
+}
+
+Status check_paths(const RunOptions& options) {
+  if (options.line_list_path.empty() || options.output_path.empty()) return Ok{};
+  if (!same_file(options.line_list_path, options.output_path)) return Ok{};
+  return Error::invalid(fmt::format("--line-list and --output must name different files, got {}",
+                                    options.line_list_path));
+}
+
 Result<Plan> plan_run(const RunOptions& options) {
   if (options.threads < 1) {
     return Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads));
   }
   const Result<io::Format> format = io::parse_format(options.format);
   if (!format) return Error::invalid("--format: " + format.error().message);
-  Result<engine::Scenario> scenario = load_scenario(options.scenario_path, options.assignments);
+  if (Status paths = check_paths(options); !paths) return paths.error();
+  Result<engine::Scenario> scenario =
+      load_scenario(options.scenario_path, options.assignments, options.preset);
   if (!scenario) return scenario.error();
   // Before building anything: an impossible population would otherwise end
   // in the OOM killer minutes later, or in swapping.
@@ -42,8 +70,28 @@ Result<Plan> plan_run(const RunOptions& options) {
   return Plan{std::move(*scenario), *format};
 }
 
-// Runs the ensemble with the progress bar and the interrupt handling around it.
-Result<engine::EnsembleResult> simulate(const engine::Scenario& scenario, int threads) {
+// Opened before the run, so that an unwritable path fails in a second, not
+// after an hour of simulation.
+Result<Outputs> open_outputs(const RunOptions& options) {
+  Outputs outputs;
+  if (!options.output_path.empty()) {
+    Result<AtomicFile> created = AtomicFile::create(options.output_path);
+    if (!created) return created.error();
+    outputs.results.emplace(std::move(created).value());
+  }
+  if (!options.line_list_path.empty()) {
+    Result<AtomicFile> created = AtomicFile::create(options.line_list_path);
+    if (!created) return created.error();
+    outputs.line_list.emplace(std::move(created).value());
+    io::write_line_list_header(outputs.line_list->stream());
+  }
+  return outputs;
+}
+
+// Runs the ensemble with the progress bar and the interrupt handling around
+// it, streaming each day's infections to `line_list` if there is one.
+Result<engine::EnsembleResult> simulate(const engine::Scenario& scenario, int threads,
+                                        std::ostream* line_list) {
   const InterruptGuard interrupt;
   std::stop_source stop;
   std::optional<ProgressBar> bar;
@@ -57,6 +105,14 @@ Result<engine::EnsembleResult> simulate(const engine::Scenario& scenario, int th
     if (interrupt.interrupted()) stop.request_stop();
     if (bar) bar->update(progress, ProgressBar::Clock::now());
   };
+  if (line_list != nullptr) {
+    options.on_infections = [&](std::int64_t replicate,
+                                std::span<const engine::Infection> infections) {
+      io::write_line_list_rows(*line_list, replicate + 1, infections, scenario.days);
+      // A full disk will not get better: stop instead of simulating on.
+      if (!*line_list) stop.request_stop();
+    };
+  }
   Result<engine::EnsembleResult> result = engine::run_ensemble(scenario, options);
   if (bar) bar->clear();
   // Also after the last day: the user asked to stop, so print nothing.
@@ -64,19 +120,26 @@ Result<engine::EnsembleResult> simulate(const engine::Scenario& scenario, int th
   return result;
 }
 
-int write_stdout(const Plan& plan, const engine::EnsembleResult& result) {
+Status write_stdout(const Plan& plan, const engine::EnsembleResult& result) {
   io::write_results(std::cout, plan.format, plan.scenario, result);
   std::cout.flush();
-  if (!std::cout) {
-    return report(Error::make(ErrorCode::kIo, "cannot write to standard output"), kExitFailure);
-  }
-  return kExitSuccess;
+  if (!std::cout) return Error::make(ErrorCode::kIo, "cannot write to standard output");
+  return Ok{};
 }
 
-int write_file(AtomicFile& file, const Plan& plan, const engine::EnsembleResult& result) {
-  io::write_results(file.stream(), plan.format, plan.scenario, result);
-  if (Status committed = file.commit(); !committed) return report(committed.error(), kExitFailure);
-  return kExitSuccess;
+// Writes the results, then lets the files appear: the line list before the
+// results file, whose presence says that the run is complete.
+Status write_outputs(Outputs& outputs, const Plan& plan, const engine::EnsembleResult& result) {
+  if (outputs.results) {
+    io::write_results(outputs.results->stream(), plan.format, plan.scenario, result);
+  } else if (Status written = write_stdout(plan, result); !written) {
+    return written;
+  }
+  if (outputs.line_list) {
+    if (Status committed = outputs.line_list->commit(); !committed) return committed;
+  }
+  if (outputs.results) return outputs.results->commit();
+  return Ok{};
 }
 
 }  // namespace
@@ -84,17 +147,18 @@ int write_file(AtomicFile& file, const Plan& plan, const engine::EnsembleResult&
 int run_command(const RunOptions& options) {
   const Result<Plan> plan = plan_run(options);
   if (!plan) return report(plan.error(), kExitBadInput);
-  // Opened before the run, so that an unwritable path fails in a second, not
-  // after an hour of simulation.
-  std::optional<AtomicFile> file;
-  if (!options.output_path.empty()) {
-    Result<AtomicFile> created = AtomicFile::create(options.output_path);
-    if (!created) return report(created.error(), kExitFailure);
-    file.emplace(std::move(created).value());
-  }
-  const Result<engine::EnsembleResult> result = simulate(plan->scenario, options.threads);
+  Result<Outputs> outputs = open_outputs(options);
+  if (!outputs) return report(outputs.error(), kExitFailure);
+  std::optional<AtomicFile>& line_list = outputs->line_list;
+  const Result<engine::EnsembleResult> result =
+      simulate(plan->scenario, options.threads, line_list ? &line_list->stream() : nullptr);
+  // A failed line-list write stopped the run; commit() names the file and why.
+  if (line_list && !line_list->stream()) return report(line_list->commit().error(), kExitFailure);
   if (!result) return report(result.error());
-  return file ? write_file(*file, *plan, *result) : write_stdout(*plan, *result);
+  if (Status written = write_outputs(*outputs, *plan, *result); !written) {
+    return report(written.error(), kExitFailure);
+  }
+  return kExitSuccess;
 }
 
 }  // namespace outbreak::cli

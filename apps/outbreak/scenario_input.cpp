@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fmt/std.h>
 
 #include "files.hpp"
@@ -26,13 +28,25 @@ Error with_path(Error error, const std::string& path) {
 }  // namespace
 
 Result<engine::Scenario> load_scenario(const std::string& path,
-                                       std::span<const std::string> assignments) {
-  if (path.empty()) return io::resolve_scenario(nullptr, assignments);
+                                       std::span<const std::string> assignments,
+                                       const std::optional<std::string>& preset) {
+  std::optional<std::string_view> preset_name;
+  if (preset) preset_name = *preset;
+  if (path.empty()) return io::resolve_scenario(nullptr, assignments, preset_name);
   const Result<std::string> text = read_text_file(path);
   if (!text) return text.error();
-  Result<engine::Scenario> scenario = io::resolve_scenario(&*text, assignments);
+  Result<engine::Scenario> scenario = io::resolve_scenario(&*text, assignments, preset_name);
   if (!scenario) return with_path(scenario.error(), path);
   return scenario;
+}
+
+std::string preset_help() {
+  std::vector<std::string> names;
+  for (const engine::Preset& p : engine::presets()) {
+    names.push_back(fmt::format("{} ({})", p.name, p.title));
+  }
+  return fmt::format("Start from a preset's values; the file and --set apply on top. Presets: {}",
+                     fmt::join(names, ", "));
 }
 
 }  // namespace outbreak::cli

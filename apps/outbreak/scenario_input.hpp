@@ -1,6 +1,7 @@
 // The scenario a command works on, from a file and key=value flags.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -9,11 +10,15 @@
 
 namespace outbreak::cli {
 
-// Defaults, then the JSON file at `path` (none if empty), then the
-// `assignments` ("key=value", later ones win), validated once at the end
-// (io::resolve_scenario). Errors: kNotFound or kIo if the file cannot be
-// read; kInvalidInput with every bad field.
+// Defaults, then the preset (if named), then the JSON file at `path` (none
+// if empty), then the `assignments` ("key=value", later ones win), validated
+// once at the end (io::resolve_scenario). Errors: kNotFound or kIo if the
+// file cannot be read; kInvalidInput with every bad field.
 Result<engine::Scenario> load_scenario(const std::string& path,
-                                       std::span<const std::string> assignments);
+                                       std::span<const std::string> assignments,
+                                       const std::optional<std::string>& preset = std::nullopt);
+
+// The --preset option's help: what it does and every preset's name and title.
+std::string preset_help();
 
 }  // namespace outbreak::cli

@@ -12,7 +12,7 @@
 namespace outbreak::cli {
 
 int submit_command(const SubmitOptions& options) {
-  const Result<engine::Scenario> scenario = load_scenario(options.path, {});
+  const Result<engine::Scenario> scenario = load_scenario(options.path, {}, options.preset);
   if (!scenario) return report(scenario.error(), kExitBadInput);
   store::NewSimulation simulation;
   simulation.name =

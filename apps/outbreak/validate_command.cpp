@@ -8,8 +8,8 @@
 
 namespace outbreak::cli {
 
-int validate_command(const std::string& path) {
-  const Result<engine::Scenario> scenario = load_scenario(path, {});
+int validate_command(const std::string& path, const std::optional<std::string>& preset) {
+  const Result<engine::Scenario> scenario = load_scenario(path, {}, preset);
   if (!scenario) return report(scenario.error(), kExitBadInput);
   std::cout << io::scenario_to_json(*scenario).dump(2) << '\n' << std::flush;
   if (!std::cout) return report(Error::make(ErrorCode::kIo, "cannot write to standard output"));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,7 @@
 namespace outbreak::io {
 namespace {
 
+using engine::DayColumn;
 using engine::DayTotals;
 using engine::DayValues;
 using engine::EnsembleResult;
@@ -43,6 +45,36 @@ std::string format_summary_value(double value) {
   return fmt::format("{}", rounded);
 }
 
+// A real of one run (r_t): six significant digits are more than the model
+// resolves, and keep the files short. NaN (not known) is written as `unknown`.
+std::string format_real(double value, std::string_view unknown) {
+  if (!std::isfinite(value)) return std::string(unknown);
+  return fmt::format("{:.6g}", value);
+}
+
+// One cell of a run's day: counts as integers, reals as above.
+std::string format_cell(const DayColumn& column, const DayTotals& totals,
+                        std::string_view unknown) {
+  if (column.member != nullptr) return fmt::format("{}", totals.*column.member);
+  return format_real(totals.*column.real, unknown);
+}
+
+// A summary row of `day` whose real columns are NaN unless every replicate
+// knows the value that day: a mean over the replicates that happen to know
+// r_t would be biased towards the ones whose cases ended early.
+DayValues summary_row(const EnsembleResult& result, std::size_t day, DayValues values) {
+  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+    if (kDayColumns[c].real == nullptr) continue;
+    for (const auto& series : result.replicates) {
+      if (day >= series.size() || std::isnan(kDayColumns[c].value(series[day]))) {
+        values[c] = std::numeric_limits<double>::quiet_NaN();
+        break;
+      }
+    }
+  }
+  return values;
+}
+
 void write(std::ostream& out, const Buffer& buffer) {
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 }
@@ -62,7 +94,7 @@ void write_csv(std::ostream& out, const EnsembleResult& result) {
       row.clear();
       for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
         fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",",
-                       totals.*kDayColumns[c].member);
+                       format_cell(kDayColumns[c], totals, ""));
       }
       if (several) fmt::format_to(std::back_inserter(row), ",{}", r + 1);
       fmt::format_to(std::back_inserter(row), "\n");
@@ -71,10 +103,11 @@ void write_csv(std::ostream& out, const EnsembleResult& result) {
   }
   if (!several) return;
   for (const auto& [label, series] : summary_series(result)) {
-    for (const DayValues& values : *series) {
+    for (std::size_t day = 0; day < series->size(); ++day) {
       row.clear();
-      for (double value : values) {
-        fmt::format_to(std::back_inserter(row), "{},", format_summary_value(value));
+      for (double value : summary_row(result, day, (*series)[day])) {
+        fmt::format_to(std::back_inserter(row), "{},",
+                       std::isfinite(value) ? format_summary_value(value) : std::string());
       }
       fmt::format_to(std::back_inserter(row), "{}\n", label);
       write(out, row);
@@ -89,7 +122,7 @@ void write_csv(std::ostream& out, const EnsembleResult& result) {
 void append_json_row(Buffer& row, const DayTotals& totals) {
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     fmt::format_to(std::back_inserter(row), "{}\"{}\":{}", c == 0 ? "{" : ",", kDayColumns[c].name,
-                   totals.*kDayColumns[c].member);
+                   format_cell(kDayColumns[c], totals, "null"));
   }
   fmt::format_to(std::back_inserter(row), "}}");
 }
@@ -105,17 +138,40 @@ void append_json_row(Buffer& row, const DayValues& values) {
   fmt::format_to(std::back_inserter(row), "}}");
 }
 
-// One row per line, so that the file stays readable and diffable.
-template <typename Row>
-void write_json_rows(std::ostream& out, const std::vector<Row>& rows, std::string_view indent) {
+// One band of a run's totals by age, {"band": "0-9", "agents": ..., ...}.
+void append_age_row(Buffer& row, const engine::AgeTotals& totals, std::size_t band) {
+  fmt::format_to(std::back_inserter(row),
+                 "{{\"band\":\"{}\",\"agents\":{},\"infected\":{},\"hospitalized\":{},"
+                 "\"critical\":{},\"dead\":{}}}",
+                 engine::kAgeBandLabels[band], totals.agents[band], totals.infected[band],
+                 totals.hospitalized[band], totals.critical[band], totals.dead[band]);
+}
+
+// `count` rows, one per line, so that the file stays readable and diffable;
+// `append(line, i)` formats row i.
+template <typename Append>
+void write_json_rows(std::ostream& out, std::size_t count, std::string_view indent, Append append) {
   Buffer line;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     line.clear();
     fmt::format_to(std::back_inserter(line), "{}", indent);
-    append_json_row(line, rows[i]);
-    fmt::format_to(std::back_inserter(line), "{}\n", i + 1 < rows.size() ? "," : "");
+    append(line, i);
+    fmt::format_to(std::back_inserter(line), "{}\n", i + 1 < count ? "," : "");
     write(out, line);
   }
+}
+
+// `"days": [...]`, then `"age_totals": [...]` when the result has them (a
+// run does; results read back from a store do not).
+void write_json_replicate(std::ostream& out, const EnsembleResult& result, std::size_t r) {
+  const std::vector<DayTotals>& days = result.replicates[r];
+  write_json_rows(out, days.size(), "      ",
+                  [&](Buffer& line, std::size_t d) { append_json_row(line, days[d]); });
+  if (r >= result.age_totals.size()) return;
+  out << "    ], \"age_totals\": [\n";
+  write_json_rows(out, engine::kAgeBands, "      ", [&](Buffer& line, std::size_t band) {
+    append_age_row(line, result.age_totals[r], band);
+  });
 }
 
 void write_json_replicates(std::ostream& out, const engine::Scenario& scenario,
@@ -125,7 +181,7 @@ void write_json_replicates(std::ostream& out, const engine::Scenario& scenario,
     // Replicate r runs with seed + r (see engine/ensemble.hpp).
     out << fmt::format("    {{\"replicate\": {}, \"seed\": {}, \"days\": [\n", r + 1,
                        scenario.seed + static_cast<std::int64_t>(r));
-    write_json_rows(out, result.replicates[r], "      ");
+    write_json_replicate(out, result, r);
     out << (r + 1 < result.replicates.size() ? "    ]},\n" : "    ]}\n");
   }
   out << "  ]";
@@ -136,7 +192,10 @@ void write_json_summary(std::ostream& out, const EnsembleResult& result) {
   const auto series = summary_series(result);
   for (std::size_t s = 0; s < series.size(); ++s) {
     out << fmt::format("    \"{}\": [\n", series[s].first);
-    write_json_rows(out, *series[s].second, "      ");
+    const std::vector<DayValues>& rows = *series[s].second;
+    write_json_rows(out, rows.size(), "      ", [&](Buffer& line, std::size_t day) {
+      append_json_row(line, summary_row(result, day, rows[day]));
+    });
     out << (s + 1 < series.size() ? "    ],\n" : "    ]\n");
   }
   out << "  }";
@@ -159,23 +218,31 @@ void write_json(std::ostream& out, const engine::Scenario& scenario, const Ensem
 
 using TableRow = std::array<std::string, kDayColumns.size()>;
 
+// A real in the table (r_t): two decimals are what a reader compares.
+std::string table_real(double value) {
+  return std::isfinite(value) ? fmt::format("{:.2f}", value) : std::string("-");
+}
+
 // With several replicates, the mean rounded to whole agents: a terminal
 // table is for reading trends, the other formats carry the exact values.
 std::vector<TableRow> table_rows(const EnsembleResult& result) {
   std::vector<TableRow> rows;
   if (result.replicates.size() > 1) {
-    for (const DayValues& mean : result.summary.mean) {
+    for (std::size_t day = 0; day < result.summary.mean.size(); ++day) {
+      const DayValues mean = summary_row(result, day, result.summary.mean[day]);
       TableRow& row = rows.emplace_back();
       for (std::size_t c = 0; c < row.size(); ++c) {
-        row[c] = std::isfinite(mean[c]) ? fmt::format("{}", std::llround(mean[c]))
-                                        : fmt::format("{}", mean[c]);
+        const bool count = kDayColumns[c].member != nullptr && std::isfinite(mean[c]);
+        row[c] = count ? fmt::format("{}", std::llround(mean[c])) : table_real(mean[c]);
       }
     }
   } else if (result.replicates.size() == 1) {
     for (const DayTotals& totals : result.replicates.front()) {
       TableRow& row = rows.emplace_back();
       for (std::size_t c = 0; c < row.size(); ++c) {
-        row[c] = fmt::format("{}", totals.*kDayColumns[c].member);
+        const DayColumn& column = kDayColumns[c];
+        row[c] = column.member != nullptr ? fmt::format("{}", totals.*column.member)
+                                          : table_real(totals.*column.real);
       }
     }
   }
@@ -214,6 +281,12 @@ void write_table(std::ostream& out, const EnsembleResult& result) {
 }
 
 }  // namespace
+
+std::string json_day_row(const engine::DayTotals& totals) {
+  Buffer row;
+  append_json_row(row, totals);
+  return fmt::to_string(row);
+}
 
 Result<Format> parse_format(std::string_view name) {
   if (name == "table") return Format::kTable;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace outbreak::io {
 namespace {
@@ -145,10 +147,40 @@ Result<std::int64_t> whole_number(double value, std::string_view shown_value) {
   return static_cast<std::int64_t>(value);
 }
 
+// What a key of type T takes, for "must be ..., got ..." messages; an
+// optional key also takes null.
+template <typename T>
+constexpr std::string_view expected_value() {
+  if constexpr (std::is_same_v<T, bool>) return "true or false";
+  if constexpr (std::is_same_v<T, double>) return "a number";
+  if constexpr (std::is_same_v<T, std::int64_t>) return "an integer";
+  if constexpr (std::is_same_v<T, std::optional<double>>) return "a number or null";
+  if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) return "an integer or null";
+  return "";
+}
+
+// An array's `count` entries, entry i read by `read(i)`; a bad entry is
+// named `name[i]`, and every bad entry is reported.
+template <typename ReadEntry>
+Result<std::vector<double>> read_entries(const Parameter& p, std::size_t count, ReadEntry read) {
+  std::vector<FieldError> problems;
+  std::vector<double> entries;
+  for (std::size_t i = 0; i < count; ++i) {
+    Result<double> entry = read(i);
+    if (entry) {
+      entries.push_back(*entry);
+    } else {
+      problems.push_back({fmt::format("{}[{}]", p.name, i), entry.error().message});
+    }
+  }
+  if (!problems.empty()) return Error::invalid("", std::move(problems));
+  return entries;
+}
+
 // Integers as JSON integers or, because people write 1e6 for a population,
 // as numbers with an exactly integral value.
 template <typename Json>
-Result<std::int64_t> integer_from_json(const Json& value) {
+Result<std::int64_t> integer_from_json(const Json& value, std::string_view expected) {
   if (value.is_number_unsigned()) {
     const auto n = value.template get<std::uint64_t>();
     if (n <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
@@ -158,19 +190,52 @@ Result<std::int64_t> integer_from_json(const Json& value) {
   }
   if (value.is_number_integer()) return value.template get<std::int64_t>();
   if (value.is_number_float()) return whole_number(value.template get<double>(), shown(value));
-  return Error::invalid(fmt::format("must be an integer, got {}", shown(value)));
+  return Error::invalid(fmt::format("must be {}, got {}", expected, shown(value)));
+}
+
+template <typename Json>
+Result<double> real_from_json(const Json& value, std::string_view expected) {
+  if (value.is_number()) return value.template get<double>();
+  return Error::invalid(fmt::format("must be {}, got {}", expected, shown(value)));
+}
+
+// An array of numbers. Its length is left to engine::validate, like every
+// other range, so that a wrong length is reported together with the other
+// range problems.
+template <typename Json>
+Result<std::vector<double>> array_from_json(const Parameter& p, const Json& value) {
+  if (!value.is_array()) {
+    return Error::invalid(fmt::format("must be an array of {} numbers ({}), got {}", p.length,
+                                      fmt::join(p.labels, ", "), shown(value)));
+  }
+  return read_entries(p, value.size(),
+                      [&](std::size_t i) { return real_from_json(value[i], "a number"); });
+}
+
+template <typename V>
+Result<std::optional<V>> as_optional(Result<V> value) {
+  if (!value) return value.error();
+  return std::optional<V>(*value);
 }
 
 template <typename T, typename Json>
-Result<T> from_json(const Json& value) {
+Result<T> from_json(const Parameter& p, const Json& value) {
+  constexpr std::string_view kExpected = expected_value<T>();
   if constexpr (std::is_same_v<T, bool>) {
     if (value.is_boolean()) return value.template get<bool>();
-    return Error::invalid(fmt::format("must be true or false, got {}", shown(value)));
+    return Error::invalid(fmt::format("must be {}, got {}", kExpected, shown(value)));
   } else if constexpr (std::is_same_v<T, double>) {
-    if (value.is_number()) return value.template get<double>();
-    return Error::invalid(fmt::format("must be a number, got {}", shown(value)));
+    return real_from_json(value, kExpected);
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return integer_from_json(value, kExpected);
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    return array_from_json(p, value);
+  } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+    if (value.is_null()) return T{};  // null unsets the key
+    return as_optional(real_from_json(value, kExpected));
   } else {
-    return integer_from_json(value);
+    if (value.is_null()) return T{};
+    return as_optional(integer_from_json(value, kExpected));
   }
 }
 
@@ -180,7 +245,7 @@ std::string_view without_plus(std::string_view text) {
   return text;
 }
 
-Result<double> real_from_text(std::string_view text) {
+Result<double> real_from_text(std::string_view text, std::string_view expected = "a number") {
   const std::string_view digits = without_plus(text);
   double value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
@@ -188,7 +253,7 @@ Result<double> real_from_text(std::string_view text) {
     return Error::invalid(fmt::format("is out of range for a real number, got \"{}\"", text));
   }
   if (ec != std::errc{} || end != digits.data() + digits.size()) {
-    return Error::invalid(fmt::format("must be a number, got \"{}\"", text));
+    return Error::invalid(fmt::format("must be {}, got \"{}\"", expected, text));
   }
   if (!std::isfinite(value)) {
     return Error::invalid(fmt::format("must be a finite number, got \"{}\"", text));
@@ -196,7 +261,8 @@ Result<double> real_from_text(std::string_view text) {
   return value;
 }
 
-Result<std::int64_t> integer_from_text(std::string_view text) {
+Result<std::int64_t> integer_from_text(std::string_view text,
+                                       std::string_view expected = "an integer") {
   const std::string_view digits = without_plus(text);
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
@@ -208,25 +274,55 @@ Result<std::int64_t> integer_from_text(std::string_view text) {
   }
   // As in JSON files, 1e6 and 1000000.0 are whole numbers too.
   const Result<double> real = real_from_text(text);
-  if (!real) return Error::invalid(fmt::format("must be an integer, got \"{}\"", text));
+  if (!real) return Error::invalid(fmt::format("must be {}, got \"{}\"", expected, text));
   return whole_number(*real, text);
 }
 
+std::vector<std::string_view> split_at_commas(std::string_view text) {
+  std::vector<std::string_view> parts;
+  if (text.empty()) return parts;  // no entries, rather than one empty entry
+  std::size_t from = 0;
+  for (std::size_t comma = 0; (comma = text.find(',', from)) != std::string_view::npos;
+       from = comma + 1) {
+    parts.push_back(text.substr(from, comma - from));
+  }
+  parts.push_back(text.substr(from));
+  return parts;
+}
+
+// Comma-separated numbers, "0.1,0.2,..."; no spaces, as for every other
+// value. As in JSON, the length is left to engine::validate.
+Result<std::vector<double>> array_from_text(const Parameter& p, std::string_view text) {
+  const std::vector<std::string_view> parts = split_at_commas(text);
+  return read_entries(p, parts.size(), [&](std::size_t i) { return real_from_text(parts[i]); });
+}
+
 template <typename T>
-Result<T> from_text(std::string_view text) {
+Result<T> from_text(const Parameter& p, std::string_view text) {
+  constexpr std::string_view kExpected = expected_value<T>();
   if constexpr (std::is_same_v<T, bool>) {
     if (text == "true") return true;
     if (text == "false") return false;
-    return Error::invalid(fmt::format("must be true or false, got \"{}\"", text));
+    return Error::invalid(fmt::format("must be {}, got \"{}\"", kExpected, text));
   } else if constexpr (std::is_same_v<T, double>) {
-    return real_from_text(text);
+    return real_from_text(text, kExpected);
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return integer_from_text(text, kExpected);
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    return array_from_text(p, text);
+  } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+    if (text == "null") return T{};  // as in JSON, null unsets the key
+    return as_optional(real_from_text(text, kExpected));
   } else {
-    return integer_from_text(text);
+    if (text == "null") return T{};
+    return as_optional(integer_from_text(text, kExpected));
   }
 }
 
 // Stores what `read` makes of a value in the parameter's member, or records
-// why it cannot. `read` is called with a null pointer of the member's type.
+// why it cannot: under the parameter's name, or under the names the reader
+// gave (an array's entries). `read` is called with a null pointer of the
+// member's type.
 template <typename Read>
 void assign(const Parameter& p, Scenario& scenario, std::vector<FieldError>& errors, Read read) {
   std::visit(
@@ -234,9 +330,12 @@ void assign(const Parameter& p, Scenario& scenario, std::vector<FieldError>& err
         using T = std::remove_reference_t<decltype(scenario.*member)>;
         Result<T> value = read(static_cast<T*>(nullptr));
         if (value) {
-          scenario.*member = *value;
-        } else {
+          scenario.*member = std::move(*value);
+        } else if (value.error().fields.empty()) {
           errors.push_back({std::string(p.name), value.error().message});
+        } else {
+          const std::vector<FieldError>& fields = value.error().fields;
+          errors.insert(errors.end(), fields.begin(), fields.end());
         }
       },
       p.member);
@@ -258,7 +357,7 @@ Status read_object(const Json& value, Scenario& scenario, std::vector<FieldError
       continue;
     }
     assign(*p, updated, errors,
-           [&item](auto* type) { return from_json<std::remove_pointer_t<decltype(type)>>(item); });
+           [&](auto* type) { return from_json<std::remove_pointer_t<decltype(type)>>(*p, item); });
   }
   if (!errors.empty()) {
     return invalid_fields("invalid scenario JSON", std::move(errors));
@@ -282,7 +381,27 @@ void apply_assignment(std::string_view assignment, Scenario& scenario,
     return;
   }
   assign(*p, scenario, errors,
-         [text](auto* type) { return from_text<std::remove_pointer_t<decltype(type)>>(text); });
+         [&](auto* type) { return from_text<std::remove_pointer_t<decltype(type)>>(*p, text); });
+}
+
+void append(std::vector<FieldError>& to, const std::vector<FieldError>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
+std::string unknown_preset_message(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const engine::Preset& p : engine::presets()) names.push_back(p.name);
+  return fmt::format("unknown preset \"{}\"; valid presets: {}", name, fmt::join(names, ", "));
+}
+
+// A member as JSON: an unset optional is null, an array a JSON array.
+template <typename T>
+ordered_json json_value(const T& value) {
+  return value;
+}
+template <typename T>
+ordered_json json_value(const std::optional<T>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
 }
 
 }  // namespace
@@ -327,19 +446,42 @@ Status apply_assignments(std::span<const std::string> assignments, engine::Scena
   return Ok{};
 }
 
+Status apply_preset(std::string_view name, engine::Scenario& scenario) {
+  const engine::Preset* preset = engine::find_preset(name);
+  if (preset == nullptr) {
+    std::string message = unknown_preset_message(name);
+    return Error::invalid(message, {{"preset", message}});
+  }
+  const std::vector<std::string> assignments(preset->assignments.begin(),
+                                             preset->assignments.end());
+  if (Status applied = apply_assignments(assignments, scenario); !applied) {
+    // The presets are the engine's own constants: one that does not read is a bug.
+    return Error::make(ErrorCode::kInternal, fmt::format("preset \"{}\" does not apply: {}", name,
+                                                         describe(applied.error())));
+  }
+  return Ok{};
+}
+
 Result<engine::Scenario> resolve_scenario(const std::string* file_text,
-                                          std::span<const std::string> assignments) {
+                                          std::span<const std::string> assignments,
+                                          std::optional<std::string_view> preset) {
   Scenario scenario;
   std::vector<FieldError> problems;
+  if (preset) {
+    if (Status applied = apply_preset(*preset, scenario); !applied) {
+      if (applied.error().code != ErrorCode::kInvalidInput) return applied.error();
+      problems = applied.error().fields;
+    }
+  }
   std::string file_problem;  // malformed JSON or not an object: nothing to name a field after
   if (file_text != nullptr) {
     if (Status read = read_scenario_json(*file_text, scenario); !read) {
-      problems = read.error().fields;
-      if (problems.empty()) file_problem = read.error().message;
+      append(problems, read.error().fields);
+      if (read.error().fields.empty()) file_problem = read.error().message;
     }
   }
   if (Status set = apply_assignments(assignments, scenario); !set) {
-    problems.insert(problems.end(), set.error().fields.begin(), set.error().fields.end());
+    append(problems, set.error().fields);
   }
   if (!file_problem.empty()) return Error::invalid("scenario file: " + file_problem, problems);
   // Range checks only make sense once every value could be read; running them
@@ -354,7 +496,8 @@ Result<engine::Scenario> resolve_scenario(const std::string* file_text,
 nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario) {
   ordered_json out = ordered_json::object();
   for (const Parameter& p : engine::parameters()) {
-    std::visit([&](auto member) { out[std::string(p.name)] = scenario.*member; }, p.member);
+    std::visit([&](auto member) { out[std::string(p.name)] = json_value(scenario.*member); },
+               p.member);
   }
   return out;
 }

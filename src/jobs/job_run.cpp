@@ -26,35 +26,42 @@ void JobRun::request_stop(StopReason reason, std::string message) {
 }
 
 void JobRun::on_day(std::int64_t replicate, const engine::DayTotals& totals) {
-  if (replicate != buffer_replicate_) flush();
-  buffer_replicate_ = replicate;
-  buffer_.push_back(totals);
-  const bool due = static_cast<std::int64_t>(buffer_.size()) >= options_.flush_days ||
+  if (replicate != batch_.replicate()) {
+    flush();  // the previous replicate's last r_t values, if any came after its last day
+    batch_.start(replicate);
+  }
+  batch_.add(totals);
+  const bool due = static_cast<std::int64_t>(batch_.pending()) >= options_.flush_days ||
                    totals.day >= last_day_ ||
                    std::chrono::steady_clock::now() - last_flush_ >= options_.flush_interval;
   if (due) flush();
 }
 
+void JobRun::on_r_t(std::int64_t replicate, std::int64_t day, double r_t) {
+  // Written with the next batch; the replicate's last batch comes after its
+  // last r_t (the engine reports r_t before the day that settled it).
+  if (!batch_.set_r_t(replicate, day, r_t)) {
+    log_.warn(
+        "r_t_ignored",
+        {{"id", job_.id}, {"replicate", std::to_string(replicate)}, {"day", std::to_string(day)}});
+  }
+}
+
 void JobRun::flush() {
   last_flush_ = std::chrono::steady_clock::now();
+  DayBatch::Batch batch = batch_.take();
   const StopReason reason = reason_.load();
-  if (buffer_.empty() || reason == StopReason::kLeaseLost || reason == StopReason::kStoreError) {
-    buffer_.clear();
+  if (batch.rows.empty() || reason == StopReason::kLeaseLost || reason == StopReason::kStoreError) {
     return;
   }
-  auto written = store_.write_days(job_.id, *job_.worker_id, buffer_replicate_, buffer_,
+  auto written = store_.write_days(job_.id, *job_.worker_id, batch_.replicate(), batch.rows,
                                    options_.lease, options_.now());
-  // Every day counts the whole population (the totals' invariant).
-  const engine::DayTotals& first = buffer_.front();
-  const std::int64_t agent_days =
-      static_cast<std::int64_t>(buffer_.size()) *
-      (first.susceptible + first.currently_infected + first.recovered + first.dead);
-  buffer_.clear();
   if (!written) {
     if (store::is_lease_lost(written.error())) return request_stop(StopReason::kLeaseLost);
     return request_stop(StopReason::kStoreError, written.error().message);
   }
-  if (options_.on_days_stored) options_.on_days_stored(agent_days);
+  // Every day counts the whole population; rewritten days are not new work.
+  if (options_.on_days_stored) options_.on_days_stored(batch.new_days * population_);
   if (written->cancel_requested) request_stop(StopReason::kCancel);
 }
 
@@ -90,6 +97,7 @@ JobOutcome JobRun::end(JobStatus status, std::optional<std::string> error, JobOu
 JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdown,
                        std::string& error) {
   last_day_ = scenario.days;
+  population_ = scenario.population;
   last_flush_ = std::chrono::steady_clock::now();
   std::optional<std::stop_callback<std::function<void()>>> on_shutdown;
   if (!options_.drain) {
@@ -101,9 +109,12 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
   ensemble.on_day = [this](std::int64_t replicate, const engine::DayTotals& totals) {
     on_day(replicate, totals);
   };
+  ensemble.on_r_t = [this](std::int64_t replicate, std::int64_t day, double r_t) {
+    on_r_t(replicate, day, r_t);
+  };
   Result<engine::EnsembleResult> result = [&] {
     const std::jthread beat([this](std::stop_token stop) { heartbeat(stop); });
-    return engine::run_ensemble(scenario, ensemble);
+    return options_.run_ensemble(scenario, ensemble);
   }();
   on_shutdown.reset();
   if (result) flush();
@@ -138,15 +149,31 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
     error = result.error().message;
     return end(JobStatus::kFailed, error, JobOutcome::kFailed);
   }
-  if (scenario.replicates > 1) {
-    auto written = store_.write_summary(job_.id, *job_.worker_id, result->summary);
+  bool lost = false;
+  error = store_totals(*result, lost);
+  if (lost) return JobOutcome::kAbandoned;
+  if (!error.empty()) return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+  return end(JobStatus::kSucceeded, std::nullopt, JobOutcome::kSucceeded);
+}
+
+std::string JobRun::store_totals(const engine::EnsembleResult& result, bool& lost) {
+  // The engine hands age totals over only with the whole result, so each
+  // replicate's are written here rather than with its last batch.
+  for (std::size_t r = 0; r < result.age_totals.size(); ++r) {
+    auto written = store_.write_age_totals(job_.id, *job_.worker_id, static_cast<std::int64_t>(r),
+                                           result.age_totals[r]);
+    if (written) continue;
+    lost = store::is_lease_lost(written.error());
+    return "cannot store the age totals: " + written.error().message;
+  }
+  if (result.replicates.size() > 1) {
+    auto written = store_.write_summary(job_.id, *job_.worker_id, result.summary);
     if (!written) {
-      if (store::is_lease_lost(written.error())) return JobOutcome::kAbandoned;
-      error = "cannot store the summary: " + written.error().message;
-      return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+      lost = store::is_lease_lost(written.error());
+      return "cannot store the summary: " + written.error().message;
     }
   }
-  return end(JobStatus::kSucceeded, std::nullopt, JobOutcome::kSucceeded);
+  return {};
 }
 
 }  // namespace outbreak::jobs::detail

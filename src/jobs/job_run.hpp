@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "jobs/day_batch.hpp"
+#include "outbreak/engine/ensemble.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/jobs/worker.hpp"
 #include "outbreak/store/store.hpp"
@@ -34,7 +36,13 @@ class JobRun {
  private:
   void request_stop(StopReason reason, std::string message = {});
   void on_day(std::int64_t replicate, const engine::DayTotals& totals);
+  void on_r_t(std::int64_t replicate, std::int64_t day, double r_t);
+  // Writes the pending days (see DayBatch); a failure stops the run.
   void flush();
+  // After a complete run: each replicate's age totals and, with several
+  // replicates, the summary. Returns the error message, empty on success;
+  // sets `lost` when the lease was lost.
+  std::string store_totals(const engine::EnsembleResult& result, bool& lost);
   void heartbeat(std::stop_token stop);
   // finish() with logging of a failure to do so; returns `outcome`, or
   // kAbandoned when the lease was lost meanwhile.
@@ -49,8 +57,8 @@ class JobRun {
   std::mutex message_mu_;
   std::string reason_message_;  // set with the first reason
   std::int64_t last_day_ = 0;
-  std::int64_t buffer_replicate_ = 0;
-  std::vector<engine::DayTotals> buffer_;
+  std::int64_t population_ = 0;
+  DayBatch batch_;
   std::chrono::steady_clock::time_point last_flush_;
 };
 

@@ -157,6 +157,9 @@ std::optional<KeyFigures> key_figures(std::span<const engine::DayTotals> days) {
       static_cast<double>(last.susceptible + last.currently_infected + last.recovered + last.dead);
   figures.total_infected = static_cast<double>(last.total_infected);
   figures.deaths = static_cast<double>(last.dead);
+  for (const engine::DayTotals& totals : days) {
+    figures.hospitalizations += static_cast<double>(totals.new_hospitalizations);
+  }
   figures.last_day = last.day;
   const auto peak = std::max_element(days.begin(), days.end(), [](const auto& a, const auto& b) {
     return a.currently_infected < b.currently_infected;
@@ -178,6 +181,10 @@ std::optional<KeyFigures> key_figures(const engine::Summary& summary, std::int64
                        column(last, &DayTotals::recovered) + column(last, &DayTotals::dead);
   figures.total_infected = column(last, &DayTotals::total_infected);
   figures.deaths = column(last, &DayTotals::dead);
+  // The mean of the replicates' sums is the sum of the daily means.
+  for (const engine::DayValues& values : summary.mean) {
+    figures.hospitalizations += column(values, &DayTotals::new_hospitalizations);
+  }
   figures.last_day = std::llround(column(last, &DayTotals::day));
   const auto peak =
       std::max_element(summary.mean.begin(), summary.mean.end(), [](const auto& a, const auto& b) {
@@ -232,6 +239,8 @@ MailText finished_text(const SimulationRecord& record, const std::optional<KeyFi
         "Peak infected",
         fmt::format("{} on day {}", format_count(figures->peak_currently_infected, decimals),
                     figures->peak_day));
+    body.rows.emplace_back("Hospital admissions",
+                           format_count(figures->hospitalizations, decimals));
     body.rows.emplace_back("Deaths", format_count(figures->deaths, decimals));
     if (figures->replicates > 1) {
       body.rows.emplace_back("Figures", fmt::format("means over {} replicates, at day {}",

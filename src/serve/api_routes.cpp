@@ -84,12 +84,23 @@ void submit(Context& context, const Request& request, Response& response) {
   send_json(response, 201, body);
 }
 
+// 200 with the simulation document of `job`, its age totals read with `store`.
+void send_simulation(StorePool::Lease& store, const store::SimulationRecord& job,
+                     Response& response) {
+  auto age_totals = store->age_totals(job.id);
+  if (!age_totals) {
+    if (age_totals.error().code == ErrorCode::kIo) store.discard();
+    return send_store_error(response, age_totals.error());
+  }
+  send_json(response, 200, simulation_document(job, *age_totals));
+}
+
 void show(Context& context, const Request& request, Response& response) {
   auto store = borrow_store(context, response);
   if (!store) return;
   auto job = find_job(request, response, *store);
   if (!job) return;
-  send_json(response, 200, simulation_document(*job));
+  send_simulation(*store, *job, response);
 }
 
 void cancel(Context& context, const Request& request, Response& response) {
@@ -112,7 +123,7 @@ void cancel(Context& context, const Request& request, Response& response) {
     if (!reread) return send_store_error(response, reread.error());
     job = std::move(reread).value();
   }
-  send_json(response, 200, simulation_document(*job));
+  send_simulation(*store, *job, response);
 }
 
 }  // namespace

@@ -40,6 +40,8 @@ std::vector<IntegerSetting> integer_settings() {
        [](auto& c, auto v) { c.limits.days = v; }},
       {"OUTBREAK_MAX_REPLICATES", 1, std::numeric_limits<std::int64_t>::max(),
        [](auto& c, auto v) { c.limits.replicates = v; }},
+      {"OUTBREAK_MAX_LINE_LIST_AGENTS", 0, std::numeric_limits<std::int64_t>::max(),
+       [](auto& c, auto v) { c.limits.line_list_agents = v; }},
       {"OUTBREAK_SUBMISSIONS_PER_MINUTE", 0, kBig,
        [](auto& c, auto v) { c.submissions_per_minute = static_cast<int>(v); }},
       {"OUTBREAK_MAX_QUEUED", 0, std::numeric_limits<std::int64_t>::max(),

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <ctime>
 #include <optional>
+#include <type_traits>
 #include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,11 +33,15 @@ ordered_json full_scenario(const std::string& stored) {
 std::string_view type_name(engine::ParameterKind kind) {
   switch (kind) {
     case engine::ParameterKind::kInteger:
+    case engine::ParameterKind::kOptionalInteger:
       return "integer";
     case engine::ParameterKind::kReal:
+    case engine::ParameterKind::kOptionalReal:
       return "real";
     case engine::ParameterKind::kBoolean:
       return "boolean";
+    case engine::ParameterKind::kRealArray:
+      return "array";
   }
   return "unknown";
 }
@@ -48,15 +54,22 @@ std::optional<std::int64_t> limit_of(std::string_view name, const Limits& limits
   return std::nullopt;
 }
 
-ordered_json describe(const engine::Parameter& p, const Limits& limits) {
-  static const engine::Scenario defaults;
-  ordered_json out;
-  out["name"] = p.name;
-  out["group"] = p.group;
-  out["type"] = type_name(p.kind());
-  std::visit([&](auto member) { out["default"] = defaults.*member; }, p.member);
+// A scenario value as JSON: null for an unset optional key.
+template <typename T>
+ordered_json value_json(const T& value) {
+  if constexpr (std::is_same_v<T, std::optional<std::int64_t>> ||
+                std::is_same_v<T, std::optional<double>>) {
+    return value ? ordered_json(*value) : ordered_json(nullptr);
+  } else {
+    return ordered_json(value);
+  }
+}
+
+// "min" and "max" of a value (of each entry of an array); null for booleans.
+void add_bounds(const engine::Parameter& p, const Limits& limits, ordered_json& out) {
   switch (p.kind()) {
-    case engine::ParameterKind::kInteger: {
+    case engine::ParameterKind::kInteger:
+    case engine::ParameterKind::kOptionalInteger: {
       std::int64_t max = static_cast<std::int64_t>(p.max);
       if (const auto limit = limit_of(p.name, limits)) max = std::min(max, *limit);
       out["min"] = static_cast<std::int64_t>(p.min);
@@ -64,6 +77,8 @@ ordered_json describe(const engine::Parameter& p, const Limits& limits) {
       break;
     }
     case engine::ParameterKind::kReal:
+    case engine::ParameterKind::kOptionalReal:
+    case engine::ParameterKind::kRealArray:
       out["min"] = p.min;
       out["max"] = p.max;
       break;
@@ -72,9 +87,83 @@ ordered_json describe(const engine::Parameter& p, const Limits& limits) {
       out["max"] = nullptr;
       break;
   }
+}
+
+ordered_json describe(const engine::Parameter& p, const Limits& limits) {
+  static const engine::Scenario defaults;
+  const engine::ParameterKind kind = p.kind();
+  ordered_json out;
+  out["name"] = p.name;
+  out["group"] = p.group;
+  out["type"] = type_name(kind);
+  if (kind == engine::ParameterKind::kRealArray) {
+    out["items"] = "real";
+    out["length"] = p.length;
+    out["labels"] = std::vector<std::string_view>(p.labels.begin(), p.labels.end());
+  }
+  out["nullable"] = kind == engine::ParameterKind::kOptionalInteger ||
+                    kind == engine::ParameterKind::kOptionalReal;
+  std::visit([&](auto member) { out["default"] = value_json(defaults.*member); }, p.member);
+  add_bounds(p, limits, out);
   out["unit"] = p.unit;
   out["description"] = p.description;
   return out;
+}
+
+// The keys a preset changes, applied to the defaults, with their values;
+// nullopt if the preset does not apply (then it is left out of the list).
+std::optional<ordered_json> preset_changes(const engine::Preset& preset) {
+  engine::Scenario scenario;
+  if (!io::apply_preset(preset.name, scenario)) return std::nullopt;
+  const ordered_json defaults = io::scenario_to_json(engine::Scenario{});
+  ordered_json changed = ordered_json::object();
+  for (const auto& [key, value] : io::scenario_to_json(scenario).items()) {
+    if (!defaults.contains(key) || defaults[key] != value) changed[key] = value;
+  }
+  return changed;
+}
+
+// Every engine preset: {"name", "title", "description", "scenario": {key: value}}.
+ordered_json presets_document() {
+  ordered_json out = ordered_json::array();
+  for (const engine::Preset& preset : engine::presets()) {
+    auto changes = preset_changes(preset);
+    if (!changes) continue;
+    out.push_back({{"name", preset.name},
+                   {"title", preset.title},
+                   {"description", preset.description},
+                   {"scenario", std::move(*changes)}});
+  }
+  return out;
+}
+
+// One band of age totals: {"band": "0-9", "agents", "infected", ...}.
+ordered_json band_document(const engine::AgeTotals& totals, std::size_t band) {
+  return {{"band", engine::kAgeBandLabels[band]}, {"agents", totals.agents[band]},
+          {"infected", totals.infected[band]},    {"hospitalized", totals.hospitalized[band]},
+          {"critical", totals.critical[band]},    {"dead", totals.dead[band]}};
+}
+
+ordered_json bands_document(const engine::AgeTotals& totals) {
+  ordered_json bands = ordered_json::array();
+  for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+    bands.push_back(band_document(totals, band));
+  }
+  return bands;
+}
+
+engine::AgeTotals sum_of(const std::vector<store::AgeTotalsRow>& rows) {
+  engine::AgeTotals sum;
+  for (const store::AgeTotalsRow& row : rows) {
+    for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+      sum.agents[band] += row.totals.agents[band];
+      sum.infected[band] += row.totals.infected[band];
+      sum.hospitalized[band] += row.totals.hospitalized[band];
+      sum.critical[band] += row.totals.critical[band];
+      sum.dead[band] += row.totals.dead[band];
+    }
+  }
+  return sum;
 }
 
 }  // namespace
@@ -106,6 +195,7 @@ ordered_json links(std::string_view id) {
   return {{"self", self},
           {"results", self + "/results"},
           {"events", self + "/events"},
+          {"line_list", self + "/line-list"},
           {"page", fmt::format("/simulations/{}", id)}};
 }
 
@@ -128,7 +218,17 @@ ordered_json progress(const store::SimulationRecord& job) {
   return out;
 }
 
-ordered_json simulation_document(const store::SimulationRecord& job) {
+ordered_json age_totals_document(const std::vector<store::AgeTotalsRow>& rows) {
+  if (rows.empty()) return nullptr;
+  ordered_json replicates = ordered_json::array();
+  for (const store::AgeTotalsRow& row : rows) {
+    replicates.push_back({{"replicate", row.replicate + 1}, {"bands", bands_document(row.totals)}});
+  }
+  return {{"replicates", std::move(replicates)}, {"sum", bands_document(sum_of(rows))}};
+}
+
+ordered_json simulation_document(const store::SimulationRecord& job,
+                                 const std::vector<store::AgeTotalsRow>& age_totals) {
   ordered_json out;
   out["id"] = job.id;
   out["name"] = job.name;
@@ -141,6 +241,7 @@ ordered_json simulation_document(const store::SimulationRecord& job) {
   out["attempts"] = job.attempts;
   out["cancel_requested"] = job.cancel_requested;
   out["error"] = job.error ? ordered_json(*job.error) : nullptr;
+  out["age_totals"] = age_totals_document(age_totals);
   out["links"] = links(job.id);
   return out;
 }
@@ -150,8 +251,13 @@ ordered_json scenario_description(const Limits& limits) {
   for (const engine::Parameter& p : engine::parameters()) parameters.push_back(describe(p, limits));
   ordered_json out;
   out["parameters"] = std::move(parameters);
-  out["limits"] = {
-      {"population", limits.population}, {"days", limits.days}, {"replicates", limits.replicates}};
+  out["limits"] = {{"population", limits.population},
+                   {"days", limits.days},
+                   {"replicates", limits.replicates},
+                   {"line_list_agents", limits.line_list_agents}};
+  // Built once: the presets and the defaults are fixed for the process.
+  static const ordered_json presets = presets_document();
+  out["presets"] = presets;
   return out;
 }
 

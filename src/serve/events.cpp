@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "outbreak/io/results_format.hpp"
 #include "outbreak/serve/documents.hpp"
 
 namespace outbreak::serve {
@@ -44,13 +45,11 @@ std::optional<DayKey> parse_event_id(std::string_view text) {
 }
 
 std::string day_event(std::int64_t replicate, const engine::DayTotals& totals) {
-  std::string out = fmt::format("id: {}\nevent: day\ndata: {{\"replicate\":{}",
-                                event_id({replicate, totals.day}), replicate + 1);
-  for (const auto& column : engine::kDayColumns) {
-    fmt::format_to(std::back_inserter(out), ",\"{}\":{}", column.name, totals.*column.member);
-  }
-  out += "}\n\n";
-  return out;
+  // The row as the results write it, {"day":...}, with the replicate first.
+  const std::string row = io::json_day_row(totals);
+  return fmt::format("id: {}\nevent: day\ndata: {{\"replicate\":{},{}\n\n",
+                     event_id({replicate, totals.day}), replicate + 1,
+                     std::string_view(row).substr(1));
 }
 
 std::string status_event(const store::SimulationRecord& job) {

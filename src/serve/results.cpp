@@ -29,13 +29,8 @@ std::string partial_json(
     fmt::format_to(std::back_inserter(out), "    {{\"replicate\": {}, \"seed\": {}, \"days\": [\n",
                    number, scenario.seed + number - 1);
     for (std::size_t d = 0; d < days->size(); ++d) {
-      const engine::DayTotals& totals = (*days)[d];
-      out += "      ";
-      for (std::size_t c = 0; c < engine::kDayColumns.size(); ++c) {
-        fmt::format_to(std::back_inserter(out), "{}\"{}\":{}", c == 0 ? "{" : ",",
-                       engine::kDayColumns[c].name, totals.*engine::kDayColumns[c].member);
-      }
-      out += d + 1 < days->size() ? "},\n" : "}\n";
+      out += "      " + io::json_day_row((*days)[d]);
+      out += d + 1 < days->size() ? ",\n" : "\n";
     }
     out += s + 1 < series.size() ? "    ]},\n" : "    ]}\n";
   }

@@ -1,9 +1,17 @@
-// Results and event streams of one simulation.
+// Results, event streams and the line list of one simulation.
+#include <atomic>
 #include <charconv>
+#include <optional>
+#include <sstream>
+#include <stop_token>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "http.hpp"
+#include "outbreak/engine/ensemble.hpp"
+#include "outbreak/io/line_list_csv.hpp"
+#include "outbreak/io/scenario_json.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "results.hpp"
 
@@ -13,9 +21,13 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
+// Bytes of line-list rows collected before they are sent as one chunk.
+constexpr std::streamoff kLineListChunkBytes = 64 << 10;
+
 // A name safe inside a quoted header parameter: letters, digits, '.', '-'
-// and '_' kept, anything else '_'.
-std::string file_name(std::string_view name, std::string_view id) {
+// and '_' kept, anything else '_'; `suffix` ends it.
+std::string file_name(std::string_view name, std::string_view id,
+                      std::string_view suffix = ".csv") {
   std::string out;
   for (const char c : name.substr(0, 80)) {
     const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -23,7 +35,12 @@ std::string file_name(std::string_view name, std::string_view id) {
     out += safe ? c : '_';
   }
   if (out.empty()) out = "simulation";
-  return fmt::format("{}-{}.csv", out, id.substr(0, 8));
+  return fmt::format("{}-{}{}", out, id.substr(0, 8), suffix);
+}
+
+void set_csv_download(Response& response, const std::string& name) {
+  response.set_header("Content-Type", "text/csv; charset=utf-8");
+  response.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
 }
 
 void results(Context& context, const Request& request, Response& response) {
@@ -61,9 +78,7 @@ void results(Context& context, const Request& request, Response& response) {
   response.status = 200;
   response.body = **text;
   if (format == io::Format::kCsv) {
-    response.set_header("Content-Type", "text/csv; charset=utf-8");
-    response.set_header("Content-Disposition",
-                        fmt::format("attachment; filename=\"{}\"", file_name(job->name, job->id)));
+    set_csv_download(response, file_name(job->name, job->id));
   } else {
     response.set_header("Content-Type", "application/json");
   }
@@ -113,6 +128,105 @@ void events(Context& context, const Request& request, Response& response) {
                                         });
 }
 
+// The reason the line list of `job` (its scenario read) cannot be had from
+// this server, with the status to send; nullopt when it can.
+std::optional<std::pair<int, std::string>> line_list_refusal(const store::SimulationRecord& job,
+                                                             const engine::Scenario& scenario,
+                                                             const Limits& limits) {
+  // The size first: a job too large for this server will never do.
+  const std::int64_t agents = scenario.population * scenario.replicates;
+  if (agents <= limits.line_list_agents) {
+    if (job.status == store::JobStatus::kSucceeded) return std::nullopt;
+    return std::pair{409, fmt::format("simulation {} is {}: its line list is made by running it "
+                                      "again, which is possible once it has succeeded",
+                                      job.id, store::to_string(job.status))};
+  }
+  return std::pair{
+      413,
+      fmt::format("the line list of simulation {} covers {} agents ({} x {} replicates), more "
+                  "than this server makes (OUTBREAK_MAX_LINE_LIST_AGENTS = {}); make it with the "
+                  "command line instead: save the \"scenario\" of GET /api/v1/simulations/{} as "
+                  "scenario.json and run `outbreak run --scenario scenario.json --line-list "
+                  "line-list.csv`",
+                  job.id, agents, scenario.population, scenario.replicates, limits.line_list_agents,
+                  job.id)};
+}
+
+// Runs `scenario` again, writing each day's infections to `sink` as CSV rows
+// in chunks as they come; false if the client went away or the server is
+// shutting down (the run is then stopped).
+bool stream_line_list(Context& context, const engine::Scenario& scenario, httplib::DataSink& sink,
+                      std::atomic<std::uint64_t>& written) {
+  std::ostringstream chunk;
+  io::write_line_list_header(chunk);
+  std::stop_source stop;
+  const auto send = [&] {
+    const std::string text = std::move(chunk).str();
+    chunk = std::ostringstream();
+    if (text.empty()) return true;
+    if (context.events.shut_down() || !sink.write(text.data(), text.size())) return false;
+    written.fetch_add(text.size());
+    return true;
+  };
+  engine::EnsembleOptions options;
+  options.threads = context.config.worker_threads;
+  options.stop = stop.get_token();
+  options.on_infections = [&](std::int64_t replicate,
+                              std::span<const engine::Infection> infections) {
+    // Replicates from 1, as the results and `outbreak run --line-list` number them.
+    io::write_line_list_rows(chunk, replicate + 1, infections, scenario.days);
+    if (chunk.tellp() >= kLineListChunkBytes && !send()) stop.request_stop();
+    if (!sink.is_writable()) stop.request_stop();
+  };
+  auto ran = engine::run_ensemble(scenario, options);
+  if (!ran) {
+    if (ran.error().code != ErrorCode::kCancelled) {
+      context.log.error("line_list_failed", {{"error", ran.error().message}});
+    }
+    return false;
+  }
+  if (!send()) return false;
+  sink.done();
+  return true;
+}
+
+void line_list(Context& context, const Request& request, Response& response) {
+  std::optional<store::SimulationRecord> job;
+  {
+    // Back to the pool before the long run.
+    auto store = borrow_store(context, response);
+    if (!store) return;
+    job = find_job(request, response, *store);
+  }
+  if (!job) return;
+  engine::Scenario scenario;
+  if (Status read = io::read_scenario_json(job->scenario_json, scenario); !read) {
+    return send_error(response, 409, "conflict",
+                      "the stored scenario no longer reads: " + read.error().message);
+  }
+  if (auto refusal = line_list_refusal(*job, scenario, context.config.limits)) {
+    const auto& [status, message] = *refusal;
+    return send_error(response, status, status == 409 ? "conflict" : "line_list_too_large",
+                      message);
+  }
+  auto written = context.tracker.stream_counter(request);
+  response.status = 200;
+  response.set_header(
+      "Content-Disposition",
+      fmt::format("attachment; filename=\"{}\"", file_name(job->name, job->id, "-line-list.csv")));
+  response.set_chunked_content_provider(
+      "text/csv; charset=utf-8",
+      [&context, scenario, written](std::size_t, httplib::DataSink& sink) {
+        // Past the headers an error can only cut the response short.
+        try {
+          return stream_line_list(context, scenario, sink, *written);
+        } catch (const std::exception& e) {
+          context.log.error("line_list_failed", {{"error", e.what()}});
+          return false;
+        }
+      });
+}
+
 }  // namespace
 
 void add_stream_routes(httplib::Server& http, Context& context) {
@@ -124,6 +238,10 @@ void add_stream_routes(httplib::Server& http, Context& context) {
   add_route(http, context, "GET", simulation + "/events", "/api/v1/simulations/{id}/events",
             [&context](const Request& request, Response& response) {
               events(context, request, response);
+            });
+  add_route(http, context, "GET", simulation + "/line-list", "/api/v1/simulations/{id}/line-list",
+            [&context](const Request& request, Response& response) {
+              line_list(context, request, response);
             });
 }
 

@@ -12,6 +12,8 @@ namespace outbreak::store::detail {
 // The argument checks of enqueue() and write_summary() (kInvalidInput).
 Status validate(const NewSimulation& simulation);
 Status validate(const engine::Summary& summary);
+// replicate ≥ 0 (kInvalidInput otherwise).
+Status validate_replicate(std::int64_t replicate);
 // write_days(): replicate ≥ 0 and no day twice in one batch.
 Status validate_days(std::int64_t replicate, std::span<const engine::DayTotals> rows);
 

@@ -177,10 +177,71 @@ CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE status = 'pending'
 CREATE INDEX outbox_simulation ON outbox (simulation_id);
 )sql";
 
-constexpr std::array<Migration, 2> kSqlite = {
-    {{1, "simulations, days and summaries", kSqliteV1}, {2, "outbox of mails", kSqliteV2}}};
-constexpr std::array<Migration, 2> kPostgres = {
-    {{1, "simulations, days and summaries", kPostgresV1}, {2, "outbox of mails", kPostgresV2}}};
+// Version 3: the engine's new output columns (in kDayColumns order, so that
+// SELECT * lists them as documented) and totals by age band. Rows written
+// before it read back with 0 and an unknown (NULL) r_t.
+constexpr std::string_view kSqliteV3 = R"sql(
+ALTER TABLE simulation_days ADD COLUMN hospitalized INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN critical INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN new_hospitalizations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN new_deaths INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN r_t REAL;
+ALTER TABLE simulation_days ADD COLUMN infections_school INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN hospitalized REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN critical REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN new_hospitalizations REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN new_deaths REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN r_t REAL;
+ALTER TABLE simulation_summary ADD COLUMN infections_school REAL NOT NULL DEFAULT 0;
+CREATE TABLE simulation_age_totals (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate INTEGER NOT NULL,
+  band INTEGER NOT NULL CHECK (band BETWEEN 0 AND 8),
+  agents INTEGER NOT NULL,
+  infected INTEGER NOT NULL,
+  hospitalized INTEGER NOT NULL,
+  critical INTEGER NOT NULL,
+  dead INTEGER NOT NULL,
+  PRIMARY KEY (simulation_id, replicate, band)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kPostgresV3 = R"sql(
+ALTER TABLE simulation_days
+  ADD COLUMN hospitalized BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN critical BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN new_hospitalizations BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN new_deaths BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN r_t DOUBLE PRECISION,
+  ADD COLUMN infections_school BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary
+  ADD COLUMN hospitalized DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN critical DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN new_hospitalizations DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN new_deaths DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN r_t DOUBLE PRECISION,
+  ADD COLUMN infections_school DOUBLE PRECISION NOT NULL DEFAULT 0;
+CREATE TABLE simulation_age_totals (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate BIGINT NOT NULL,
+  band INTEGER NOT NULL CHECK (band BETWEEN 0 AND 8),
+  agents BIGINT NOT NULL,
+  infected BIGINT NOT NULL,
+  hospitalized BIGINT NOT NULL,
+  critical BIGINT NOT NULL,
+  dead BIGINT NOT NULL,
+  PRIMARY KEY (simulation_id, replicate, band)
+);
+)sql";
+
+constexpr std::array<Migration, 3> kSqlite = {
+    {{1, "simulations, days and summaries", kSqliteV1},
+     {2, "outbox of mails", kSqliteV2},
+     {3, "severity columns, r_t, age totals", kSqliteV3}}};
+constexpr std::array<Migration, 3> kPostgres = {
+    {{1, "simulations, days and summaries", kPostgresV1},
+     {2, "outbox of mails", kPostgresV2},
+     {3, "severity columns, r_t, age totals", kPostgresV3}}};
 
 }  // namespace
 

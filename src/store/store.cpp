@@ -124,8 +124,13 @@ Status validate(const engine::Summary& summary) {
   return Ok{};
 }
 
-Status validate_days(std::int64_t replicate, std::span<const engine::DayTotals> rows) {
+Status validate_replicate(std::int64_t replicate) {
   if (replicate < 0) return Error::invalid(fmt::format("replicate must be ≥ 0, got {}", replicate));
+  return Ok{};
+}
+
+Status validate_days(std::int64_t replicate, std::span<const engine::DayTotals> rows) {
+  if (auto valid = validate_replicate(replicate); !valid) return valid;
   std::vector<std::int64_t> days;
   days.reserve(rows.size());
   for (const auto& row : rows) days.push_back(row.day);

@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -24,6 +25,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "outbreak/engine/scenario.hpp"
+
 extern char** environ;
 
 namespace {
@@ -32,7 +35,13 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
-    "total_infected,new_infections,infections_home,infections_work,infections_community";
+    "total_infected,new_infections,infections_home,infections_work,infections_community,"
+    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school";
+constexpr std::size_t kColumns = 20;
+constexpr std::size_t kTotalInfected = 9;  // column index
+constexpr std::string_view kLineListHeader =
+    "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
+    "day_critical,day_resolved,outcome";
 constexpr int kBadInput = 2;
 constexpr int kFailure = 1;
 
@@ -166,10 +175,25 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::vector<std::int64_t> csv_numbers(const std::string& line) {
-  std::vector<std::int64_t> values;
-  std::istringstream in(line);
-  for (std::string cell; std::getline(in, cell, ',');) values.push_back(std::stoll(cell));
+// The cells of a CSV line, empty ones included.
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  for (char c : line) {
+    if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+// The cells of a results row as numbers; an empty cell (an unknown r_t) is NaN.
+std::vector<double> csv_numbers(const std::string& line) {
+  std::vector<double> values;
+  for (const std::string& cell : csv_cells(line)) {
+    values.push_back(cell.empty() ? std::nan("") : std::stod(cell));
+  }
   return values;
 }
 
@@ -182,9 +206,9 @@ std::string read_file(const fs::path& path) {
 // susceptible + currently_infected + recovered + dead == population.
 void expect_conserved(const std::vector<std::string>& rows, std::int64_t population) {
   for (const std::string& row : rows) {
-    const std::vector<std::int64_t> v = csv_numbers(row);
-    ASSERT_EQ(v.size(), 14u) << row;
-    EXPECT_EQ(v[1] + v[5] + v[7] + v[8], population) << row;
+    const std::vector<double> v = csv_numbers(row);
+    ASSERT_EQ(v.size(), kColumns) << row;
+    EXPECT_EQ(v[1] + v[5] + v[7] + v[8], static_cast<double>(population)) << row;
   }
 }
 
@@ -238,9 +262,10 @@ TEST_F(CliTest, CsvHasTheHeaderOneRowPerDayAndConservesThePopulation) {
   lines.erase(lines.begin());
   expect_conserved(lines, 2000);
   for (std::size_t day = 0; day < lines.size(); ++day) {
-    EXPECT_EQ(csv_numbers(lines[day])[0], static_cast<std::int64_t>(day));
+    EXPECT_EQ(csv_numbers(lines[day])[0], static_cast<double>(day));
   }
-  EXPECT_EQ(csv_numbers(lines[0])[9], 10) << "day 0 has the default 10 initial infections";
+  EXPECT_EQ(csv_numbers(lines[0])[kTotalInfected], 10)
+      << "day 0 has the default 10 initial infections";
 }
 
 TEST_F(CliTest, DefaultFormatIsAnAlignedTable) {
@@ -259,9 +284,10 @@ TEST_F(CliTest, JsonHasTheScenarioColumnsAndEveryDay) {
   const nlohmann::json doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc.at("scenario").at("population"), 2000);
   EXPECT_EQ(doc.at("scenario").at("days"), 20);
-  ASSERT_EQ(doc.at("columns").size(), 14u);
+  ASSERT_EQ(doc.at("columns").size(), kColumns);
   EXPECT_EQ(doc.at("columns")[0], "day");
   EXPECT_EQ(doc.at("columns")[13], "infections_community");
+  EXPECT_EQ(doc.at("columns")[18], "r_t");
   ASSERT_EQ(doc.at("replicates").size(), 1u);
   const nlohmann::json& replicate = doc.at("replicates")[0];
   EXPECT_EQ(replicate.at("seed"), 9);
@@ -271,6 +297,15 @@ TEST_F(CliTest, JsonHasTheScenarioColumnsAndEveryDay) {
                   day.at("currently_infected").get<std::int64_t>() +
                   day.at("recovered").get<std::int64_t>() + day.at("dead").get<std::int64_t>(),
               2000);
+    EXPECT_TRUE(day.at("r_t").is_null() || day.at("r_t").is_number()) << day;
+    EXPECT_TRUE(day.at("infections_school").is_number_integer()) << day;
+  }
+  const nlohmann::json& bands = replicate.at("age_totals");
+  ASSERT_EQ(bands.size(), 9u);
+  EXPECT_EQ(bands[0].at("band"), "0-9");
+  EXPECT_EQ(bands[8].at("band"), "80+");
+  for (const char* key : {"agents", "infected", "hospitalized", "critical", "dead"}) {
+    EXPECT_TRUE(bands[4].at(key).is_number_integer()) << key;
   }
 }
 
@@ -283,7 +318,8 @@ TEST_F(CliTest, SameSeedGivesIdenticalOutputForAnyThreadCount) {
   ASSERT_EQ(one.status, 0) << one.err;
   const std::vector<std::string> lines = lines_of(one.out);
   ASSERT_EQ(lines.size(), 42u);
-  EXPECT_GT(csv_numbers(lines.back())[9], 10) << "the epidemic must spread to compare anything";
+  EXPECT_GT(csv_numbers(lines.back())[kTotalInfected], 10)
+      << "the epidemic must spread to compare anything";
   for (const char* threads : {"2", "4"}) {
     const Outcome many = run_with(threads);
     ASSERT_EQ(many.status, 0) << many.err;
@@ -347,8 +383,9 @@ TEST_F(CliTest, OutputInAMissingDirectoryFailsAndLeavesNoFile) {
 TEST_F(CliTest, InterruptStopsTheRunWithNoOutputAndNoFile) {
   // Long enough (1000 replicates) that the signal lands mid-run.
   const fs::path file = dir_ / "results.csv";
-  const Child child = spawn({"run", "--set", "population=20000", "--set", "days=60", "--set",
-                             "replicates=1000", "--output", file.string()});
+  const Child child =
+      spawn({"run", "--set", "population=20000", "--set", "days=60", "--set", "replicates=1000",
+             "--output", file.string(), "--line-list", (dir_ / "cases.csv").string()});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!catches_signal(child.pid, SIGINT) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -360,6 +397,78 @@ TEST_F(CliTest, InterruptStopsTheRunWithNoOutputAndNoFile) {
   EXPECT_EQ(r.err, "error: interrupted\n");
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(fs::is_empty(dir_)) << "neither the file nor its temporary may remain";
+}
+
+// ---- run: --line-list ----------------------------------------------------------------
+
+TEST_F(CliTest, LineListHasTheHeaderAndWellFormedRows) {
+  const fs::path file = dir_ / "cases.csv";
+  const Outcome r = run_cli({"run", "--set", "population=3000", "--set", "days=30", "--set",
+                             "replicates=2", "--format", "csv", "--line-list", file.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::vector<std::string> lines = lines_of(read_file(file));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], kLineListHeader);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> cells = csv_cells(lines[i]);
+    ASSERT_EQ(cells.size(), 12u) << lines[i];
+    EXPECT_TRUE(cells[0] == "1" || cells[0] == "2") << "replicates are numbered from 1";
+    EXPECT_TRUE(cells[11] == "recovered" || cells[11] == "dead" || cells[11] == "active")
+        << lines[i];
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1)
+      << "no temporary file left behind";
+}
+
+// Needs the engine to report infections (EnsembleOptions::on_infections);
+// skipped while it does not.
+TEST_F(CliTest, LineListHasOneRowPerInfection) {
+  const fs::path file = dir_ / "cases.csv";
+  const Outcome r =
+      run_cli({"run", "--set", "population=3000", "--set", "days=30", "--set", "replicates=2",
+               "--set", "seed=4", "--format", "csv", "--line-list", file.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> results = lines_of(r.out);
+  ASSERT_EQ(results.size(), 1u + 2 * 31 + 3 * 31);
+  const double infected = csv_numbers(results[31])[kTotalInfected] +  // replicate 1, day 30
+                          csv_numbers(results[62])[kTotalInfected];   // replicate 2, day 30
+  const std::vector<std::string> lines = lines_of(read_file(file));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], kLineListHeader);
+  if (lines.size() == 1) GTEST_SKIP() << "the engine does not report infections yet";
+  EXPECT_EQ(static_cast<double>(lines.size() - 1), infected);
+}
+
+TEST_F(CliTest, LineListWithOutputWritesBothAndNothingToStdout) {
+  const fs::path results = dir_ / "results.json";
+  const fs::path cases = dir_ / "cases.csv";
+  const Outcome r = run_cli({"run", "--set", "population=2000", "--set", "days=10", "--format",
+                             "json", "--output", results.string(), "--line-list", cases.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(nlohmann::json::parse(read_file(results)).is_object());
+  EXPECT_EQ(lines_of(read_file(cases)).at(0), kLineListHeader);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+}
+
+TEST_F(CliTest, LineListInAMissingDirectoryFailsAndLeavesNoFile) {
+  const fs::path file = dir_ / "missing" / "cases.csv";
+  const fs::path results = dir_ / "results.csv";
+  const Outcome r = run_cli({"run", "--set", "population=2000", "--set", "days=5", "--output",
+                             results.string(), "--line-list", file.string()});
+  EXPECT_EQ(r.status, kFailure);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir_)) << "neither file nor a temporary one";
+}
+
+TEST_F(CliTest, LineListAndOutputMustDiffer) {
+  const fs::path file = dir_ / "out.csv";
+  expect_bad_input({"run", "--set", "population=2000", "--output", file.string(), "--line-list",
+                    (dir_ / "." / "out.csv").string()},
+                   {"--line-list and --output must name different files"});
+  EXPECT_TRUE(fs::is_empty(dir_));
 }
 
 // ---- run: bad input, always exit 2 with the field named ----------------------------
@@ -395,6 +504,53 @@ TEST_F(CliTest, InitialInfectedAbovePopulationNamesInitialInfected) {
 
 TEST_F(CliTest, SetWithoutEqualsSignIsRefused) {
   expect_bad_input({"run", "--set", "population"}, {"population", "key=value"});
+}
+
+TEST_F(CliTest, SetReadsArraysAndNull) {
+  const Outcome r =
+      run_cli({"run", "--set", "population=2000", "--set", "days=5", "--set",
+               "age_shares=0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.2", "--set", "household_size=2",
+               "--set", "household_size=null", "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json scenario = nlohmann::json::parse(r.out).at("scenario");
+  EXPECT_EQ(scenario.at("age_shares")[8], 0.2);
+  EXPECT_TRUE(scenario.at("household_size").is_null());
+}
+
+TEST_F(CliTest, SetArrayEntriesAreNamedByIndex) {
+  expect_bad_input({"run", "--set", "age_shares=0.1,x,0.1,0.1,0.1,0.1,0.1,0.1,0.2"},
+                   {"age_shares[1]: must be a number, got \"x\""});
+  expect_bad_input({"run", "--set", "age_shares=0.5,0.5"},
+                   {"age_shares: must have 9 entries (0-9, 10-19, 20-29, 30-39, 40-49, 50-59, "
+                    "60-69, 70-79, 80+), got 2"});
+}
+
+TEST_F(CliTest, NaNIsRefusedNamingTheField) {
+  expect_bad_input({"run", "--set", "latent_days=nan", "--set", "recovery_sd_days=NaN"},
+                   {"latent_days: must be a finite number", "recovery_sd_days:"});
+}
+
+TEST_F(CliTest, PresetAppliesBeforeTheFileAndSet) {
+  const std::string file = write("s.json", R"({"population": 2000, "days": 5})");
+  const Outcome r = run_cli({"run", "--preset", "original", "--scenario", file, "--set",
+                             "office_size=10", "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json scenario = nlohmann::json::parse(r.out).at("scenario");
+  EXPECT_EQ(scenario.at("household_size"), 3);
+  EXPECT_EQ(scenario.at("mortality_rate"), 0.01);
+  EXPECT_EQ(scenario.at("population"), 2000);
+  EXPECT_EQ(scenario.at("office_size"), 10);
+}
+
+TEST_F(CliTest, UnknownPresetListsTheValidOnes) {
+  expect_bad_input({"run", "--preset", "newest"},
+                   {"preset: unknown preset \"newest\"; valid presets: original"});
+  const std::string file = write("s.json", R"({"days": 5})");
+  expect_bad_input({"validate", file, "--preset", "newest"}, {"preset: unknown preset"});
+  expect_bad_input({"submit", file, "--preset", "newest", "--database",
+                    "sqlite://" + (dir_ / "jobs.db").string()},
+                   {"preset: unknown preset"});
+  EXPECT_FALSE(fs::exists(dir_ / "jobs.db")) << "refused before the database is opened";
 }
 
 TEST_F(CliTest, UnknownFormatNamesTheOption) {
@@ -443,14 +599,106 @@ TEST_F(CliTest, ValidatePrintsEveryKeyWithDefaultsFilledIn) {
   EXPECT_EQ(r.err, "");
   const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(r.out);
   ASSERT_TRUE(doc.is_object());
-  EXPECT_EQ(doc.size(), 23u);
-  EXPECT_EQ(doc.begin().key(), "population");
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : doc.items()) keys.push_back(key);
+  std::vector<std::string> expected;
+  for (const outbreak::engine::Parameter& p : outbreak::engine::parameters()) {
+    expected.emplace_back(p.name);
+  }
+  EXPECT_EQ(keys, expected) << "every key, in the table's order";
   EXPECT_EQ(doc.at("population"), 5000);
   EXPECT_EQ(doc.at("contact_tracing"), true);
   EXPECT_EQ(doc.at("days"), 180);
-  EXPECT_EQ(doc.at("household_size"), 3);
-  EXPECT_EQ(doc.at("home_infection_risk"), 0.02);
+  EXPECT_TRUE(doc.at("household_size").is_null()) << "unset optional keys are null";
+  EXPECT_EQ(doc.at("age_shares").size(), 9u);
+  EXPECT_EQ(doc.at("household_size_shares").size(), 6u);
   EXPECT_EQ(doc.at("symptomatic_isolation"), false);
+}
+
+TEST_F(CliTest, ValidateReportsEveryProblemOfTheNewKeysAtOnce) {
+  const std::string file = write("s.json", R"({
+    "age_shares": [0.2, 0.2, 0.2, 0.2, 0.2, 0.1, 0, 0, 0],
+    "hospital_days": -2,
+    "critical_sd_days": -1,
+    "latent_days": 4,
+    "incubation_days": 4,
+    "presymptomatic_sd_days": 1,
+    "symptomatic_by_age": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+    "hospital_by_age": [0, 0, 0, 0, 1.5, 0, 0, 0, 0],
+    "school_min_age": 12,
+    "school_max_age": 10
+  })");
+  expect_bad_input({"validate", file},
+                   {"age_shares: must sum to 1",
+                    "hospital_days:", "critical_sd_days:", "presymptomatic_sd_days:",
+                    "symptomatic_by_age: must have 9 entries (0-9, 10-19, 20-29, 30-39, 40-49, "
+                    "50-59, 60-69, 70-79, 80+), got 8",
+                    "hospital_by_age[4]:", "school_max_age:"});
+}
+
+TEST_F(CliTest, ValidateAcceptsSharesThatSumToOneUpToRounding) {
+  // 0.1 eight times plus 0.2 is 1 only up to rounding.
+  const std::string good =
+      write("good.json", R"({"age_shares": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2]})");
+  const Outcome r = run_cli({"validate", good});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string bad =
+      write("bad.json", R"({"age_shares": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.200001]})");
+  expect_bad_input({"validate", bad}, {"age_shares: must sum to 1"});
+}
+
+TEST_F(CliTest, ValidateNamesBadArrayEntriesByIndex) {
+  const std::string file = write(
+      "s.json",
+      R"({"age_shares": [0.1, 0.1, 0.1, "x", 0.1, 0.1, 0.1, 0.1, 0.2], "fatality_by_age": 1})");
+  expect_bad_input({"validate", file}, {"age_shares[3]: must be a number, got the string \"x\"",
+                                        "fatality_by_age: must be an array of 9 numbers"});
+}
+
+TEST_F(CliTest, ValidateReadsFilesOfTheFirstVersion) {
+  const std::string file = write(
+      "old.json",
+      R"({"population":100000,"household_size":3,"office_size":20,"employment_rate":0.6,)"
+      R"("initial_infected":10,"days":180,"seed":1,"replicates":1,"latent_days":3,)"
+      R"("incubation_days":5,"sick_days":13,"asymptomatic_fraction":0.3,)"
+      R"("asymptomatic_infectiousness":0.75,"mortality_rate":0.01,"home_infection_risk":0.02,)"
+      R"("work_infection_risk":0.01,"community_contacts":10,"community_infection_risk":0.01,)"
+      R"("symptomatic_isolation":false,"contact_tracing":false,"tracing_coverage":0.5,)"
+      R"("tracing_delay_days":2,"isolation_days":14})");
+  const Outcome r = run_cli({"validate", file});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc.at("household_size"), 3);
+  EXPECT_EQ(doc.at("mortality_rate"), 0.01);
+  EXPECT_EQ(doc.at("asymptomatic_fraction"), 0.3);
+  EXPECT_EQ(doc.at("latent_days"), 3.0);
+}
+
+TEST_F(CliTest, ValidateWithAPreset) {
+  const std::string file = write("s.json", R"({"population": 5000})");
+  const Outcome r = run_cli({"validate", "--preset", "original", file});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc.at("household_size"), 3);
+  EXPECT_EQ(doc.at("population"), 5000);
+}
+
+TEST_F(CliTest, SubmitWithAPresetStoresTheResolvedScenario) {
+  const std::string file = write("s.json", R"({"population": 3000, "days": 5})");
+  const std::string database = "sqlite://" + (dir_ / "jobs.db").string();
+  const Outcome submitted =
+      run_cli({"submit", file, "--preset", "original", "--database", database});
+  ASSERT_EQ(submitted.status, 0) << submitted.err;
+  const std::string id = lines_of(submitted.out).at(0);
+  const Outcome shown = run_cli({"jobs", "show", id, "--database", database});
+  ASSERT_EQ(shown.status, 0) << shown.err;
+  nlohmann::json scenario;
+  for (const std::string& line : lines_of(shown.out)) {
+    if (line.starts_with("scenario: ")) scenario = nlohmann::json::parse(line.substr(10));
+  }
+  ASSERT_TRUE(scenario.is_object()) << shown.out;
+  EXPECT_EQ(scenario.at("household_size"), 3);
+  EXPECT_EQ(scenario.at("population"), 3000);
 }
 
 TEST_F(CliTest, ValidateRefusesABadFile) {
@@ -476,6 +724,13 @@ TEST_F(CliTest, HelpSucceeds) {
   const Outcome run_help = run_cli({"run", "--help"});
   EXPECT_EQ(run_help.status, 0);
   EXPECT_NE(run_help.out.find("--scenario"), std::string::npos) << run_help.out;
+  EXPECT_NE(run_help.out.find("--line-list"), std::string::npos) << run_help.out;
+  for (const char* command : {"run", "validate", "submit"}) {
+    const Outcome help = run_cli({command, "--help"});
+    EXPECT_EQ(help.status, 0);
+    EXPECT_NE(help.out.find("--preset"), std::string::npos) << command << ": " << help.out;
+    EXPECT_NE(help.out.find("original"), std::string::npos) << command << ": " << help.out;
+  }
 }
 
 TEST_F(CliTest, VersionPrintsTheVersion) {

@@ -24,17 +24,33 @@ using ::testing::StartsWith;
 
 constexpr const char* kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
-    "total_infected,new_infections,infections_home,infections_work,infections_community";
+    "total_infected,new_infections,infections_home,infections_work,infections_community,"
+    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school";
+constexpr std::size_t kRt = 18;  // the r_t column
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Column c of replicate r (0-based) on `day` holds 1000 r + 100 day + c, so
-// every cell says where it came from.
+// Count column c of replicate r (0-based) on `day` holds 1000 r + 100 day + c,
+// so every cell says where it came from; r_t is (r + 1) / 3 + day, and not
+// known (NaN) from day 2 on.
 DayTotals totals(std::int64_t replicate, std::int64_t day) {
   DayTotals t;
   for (std::size_t c = 1; c < kDayColumns.size(); ++c) {
+    if (kDayColumns[c].member == nullptr) continue;
     t.*kDayColumns[c].member = 1000 * replicate + 100 * day + static_cast<std::int64_t>(c);
   }
   t.day = day;
+  t.r_t = day >= 2 ? kNaN : static_cast<double>(replicate + 1) / 3.0 + static_cast<double>(day);
   return t;
+}
+
+// "base+from,...,base+to": a run of count cells as the CSV writes them.
+std::string cells(std::int64_t base, std::size_t from, std::size_t to) {
+  std::ostringstream out;
+  for (std::size_t c = from; c <= to; ++c) {
+    if (c != from) out << ',';
+    out << base + static_cast<std::int64_t>(c);
+  }
+  return out.str();
 }
 
 // Built by hand so the io tests do not depend on engine::summarize. The
@@ -54,11 +70,12 @@ EnsembleResult make_result(std::int64_t replicates, std::int64_t days) {
       mean[c] = 500.0 * static_cast<double>(replicates - 1) + 100.0 * static_cast<double>(d) +
                 static_cast<double>(c);
     }
+    mean[kRt] = 2.0 / 3.0 + static_cast<double>(d);
     DayValues p5 = mean;
     DayValues p95 = mean;
     for (std::size_t c = 1; c < mean.size(); ++c) {
-      p5[c] -= 900;
-      p95[c] += 900;
+      p5[c] -= c == kRt ? 0.25 : 900;
+      p95[c] += c == kRt ? 0.25 : 900;
     }
     result.summary.mean.push_back(mean);
     result.summary.p5.push_back(p5);
@@ -74,6 +91,14 @@ std::string render(Format format, const EnsembleResult& result,
   std::ostringstream out;
   write_results(out, format, scenario, result);
   return out.str();
+}
+
+// The cells of a table row.
+std::vector<std::string> words_of(const std::string& line) {
+  std::vector<std::string> words;
+  std::istringstream in(line);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -105,22 +130,36 @@ TEST(CsvFormat, OneReplicateHasOneRowPerDayAndNoReplicateColumn) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(1, 3)));
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], kCsvHeader);
-  EXPECT_EQ(lines[1], "0,1,2,3,4,5,6,7,8,9,10,11,12,13");
-  EXPECT_EQ(lines[3], "2,201,202,203,204,205,206,207,208,209,210,211,212,213");
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333,19");
+  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333,119") << "six significant digits";
+  EXPECT_EQ(lines[3], "2," + cells(200, 1, 17) + ",,219") << "an unknown r_t is empty";
 }
 
 TEST(CsvFormat, SeveralReplicatesThenMeanAndPercentiles) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(3, 2)));
   ASSERT_EQ(lines.size(), 1u + 3 * 2 + 3 * 2);
   EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",replicate");
-  EXPECT_EQ(lines[1], "0,1,2,3,4,5,6,7,8,9,10,11,12,13,1");
-  EXPECT_EQ(lines[3], "0,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,2");
-  EXPECT_EQ(lines[6], "1,2101,2102,2103,2104,2105,2106,2107,2108,2109,2110,2111,2112,2113,3");
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333,19,1");
+  EXPECT_EQ(lines[3], "0," + cells(1000, 1, 17) + ",0.666667,1019,2");
+  EXPECT_EQ(lines[6], "1," + cells(2100, 1, 17) + ",2,2119,3");
   // Means and percentiles: whole values as integers, others to six decimals.
-  EXPECT_EQ(lines[7], "0,2.5,0.333333,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,mean");
-  EXPECT_EQ(lines[8], "1,1101,1102,1103,1104,1105,1106,1107,1108,1109,1110,1111,1112,1113,mean");
-  EXPECT_EQ(lines[9], "0,101,102,103,104,105,106,107,108,109,110,111,112,113,p5");
-  EXPECT_EQ(lines[12], "1,2001,2002,2003,2004,2005,2006,2007,2008,2009,2010,2011,2012,2013,p95");
+  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667,1019,mean");
+  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",1.666667,1119,mean");
+  EXPECT_EQ(lines[9], "0," + cells(100, 1, 17) + ",0.416667,119,p5");
+  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",1.916667,2019,p95");
+}
+
+TEST(CsvFormat, SummaryOfRtNeedsEveryReplicateToKnowIt) {
+  EnsembleResult result = make_result(3, 2);
+  result.replicates[1][1].r_t = kNaN;  // replicate 2 does not know day 1 yet
+  const std::vector<std::string> lines = lines_of(render(Format::kCsv, result));
+  ASSERT_EQ(lines.size(), 13u);
+  EXPECT_EQ(lines[4], "1," + cells(1100, 1, 17) + ",,1119,2");
+  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667,1019,mean");
+  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",,1119,mean")
+      << "not the mean of the replicates that know it";
+  EXPECT_EQ(lines[10], "1," + cells(200, 1, 17) + ",,219,p5");
+  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",,2019,p95");
 }
 
 TEST(CsvFormat, NoReplicatesGivesOnlyTheHeader) {
@@ -159,10 +198,80 @@ TEST(JsonFormat, DayRowsUseTheColumnNamesInOrder) {
   for (const auto& [key, value] : row.items()) {
     ASSERT_LT(c, kDayColumns.size());
     EXPECT_EQ(key, kDayColumns[c].name);
-    EXPECT_EQ(value, totals(0, 0).*kDayColumns[c].member);
+    if (kDayColumns[c].member != nullptr) {
+      EXPECT_TRUE(value.is_number_integer()) << key;
+      EXPECT_EQ(value, totals(0, 0).*kDayColumns[c].member);
+    } else {
+      EXPECT_NEAR(value.get<double>(), totals(0, 0).*kDayColumns[c].real, 1e-6) << key;
+    }
     ++c;
   }
   EXPECT_EQ(c, kDayColumns.size());
+}
+
+TEST(JsonFormat, UnknownRtIsNull) {
+  const auto json = nlohmann::json::parse(render(Format::kJson, make_result(1, 3)));
+  const auto& days = json["replicates"][0]["days"];
+  EXPECT_EQ(days[1]["r_t"], 1.33333);
+  EXPECT_TRUE(days[2]["r_t"].is_null());
+  EXPECT_EQ(days[2]["infections_school"], 219);
+}
+
+TEST(JsonFormat, SummaryOfRtIsNullUnlessEveryReplicateKnowsIt) {
+  EnsembleResult result = make_result(2, 2);
+  result.replicates[0][1].r_t = kNaN;
+  const auto json = nlohmann::json::parse(render(Format::kJson, result));
+  for (const char* series : {"mean", "p5", "p95"}) {
+    EXPECT_TRUE(json["summary"][series][0]["r_t"].is_number()) << series;
+    EXPECT_TRUE(json["summary"][series][1]["r_t"].is_null()) << series;
+    EXPECT_EQ(json["summary"][series][1]["hospitalized"].is_number(), true) << series;
+  }
+  EXPECT_EQ(json["summary"]["mean"][0]["r_t"], 0.666667);
+}
+
+TEST(JsonFormat, AgeTotalsPerReplicateByBand) {
+  EnsembleResult result = make_result(2, 2);
+  for (std::int64_t r = 0; r < 2; ++r) {
+    engine::AgeTotals& totals = result.age_totals.emplace_back();
+    for (std::size_t b = 0; b < engine::kAgeBands; ++b) {
+      const auto v = static_cast<std::int64_t>(100 * r + 10 * static_cast<std::int64_t>(b));
+      totals.agents[b] = v + 1;
+      totals.infected[b] = v + 2;
+      totals.hospitalized[b] = v + 3;
+      totals.critical[b] = v + 4;
+      totals.dead[b] = v + 5;
+    }
+  }
+  const auto json = nlohmann::ordered_json::parse(render(Format::kJson, result));
+  for (std::size_t r = 0; r < 2; ++r) {
+    const auto& bands = json["replicates"][r]["age_totals"];
+    ASSERT_EQ(bands.size(), engine::kAgeBands);
+    for (std::size_t b = 0; b < engine::kAgeBands; ++b) {
+      const auto v = static_cast<std::int64_t>(100 * r + 10 * b);
+      EXPECT_EQ(bands[b]["band"], engine::kAgeBandLabels[b]);
+      EXPECT_EQ(bands[b]["agents"], v + 1);
+      EXPECT_EQ(bands[b]["infected"], v + 2);
+      EXPECT_EQ(bands[b]["hospitalized"], v + 3);
+      EXPECT_EQ(bands[b]["critical"], v + 4);
+      EXPECT_EQ(bands[b]["dead"], v + 5);
+    }
+  }
+  EXPECT_EQ(json["replicates"][0]["age_totals"][0].begin().key(), "band");
+  EXPECT_EQ(json["replicates"][1]["age_totals"][8]["band"], "80+");
+}
+
+TEST(JsonFormat, NoAgeTotalsWhenTheResultHasNone) {
+  // Results read back from a store carry no totals by age.
+  const auto json = nlohmann::json::parse(render(Format::kJson, make_result(2, 2)));
+  EXPECT_FALSE(json["replicates"][0].contains("age_totals"));
+}
+
+TEST(JsonFormat, DayRowAloneMatchesTheDocument) {
+  const DayTotals day = totals(0, 2);
+  const auto row = nlohmann::json::parse(json_day_row(day));
+  const auto json = nlohmann::json::parse(render(Format::kJson, make_result(1, 3)));
+  EXPECT_EQ(row, json["replicates"][0]["days"][2]);
+  EXPECT_EQ(json_day_row(day).find('\n'), std::string::npos);
 }
 
 TEST(JsonFormat, SeveralReplicatesHaveSeedsAndSummary) {
@@ -217,6 +326,11 @@ TEST(TableFormat, HeaderNamesTheColumnsAndRowsAlign) {
   EXPECT_THAT(lines[1], StartsWith("  0"));
   EXPECT_THAT(lines[11], StartsWith(" 10"));
   EXPECT_THAT(lines[12], HasSubstr(" 1113"));
+  // r_t with two decimals, "-" while unknown.
+  EXPECT_EQ(words_of(lines[1])[kRt], "0.33");
+  EXPECT_EQ(words_of(lines[2])[kRt], "1.33");
+  EXPECT_EQ(words_of(lines[3])[kRt], "-");
+  EXPECT_EQ(words_of(lines[3])[kRt + 1], "219");
 }
 
 TEST(TableFormat, SeveralReplicatesShowTheRoundedMean) {
@@ -229,6 +343,17 @@ TEST(TableFormat, SeveralReplicatesShowTheRoundedMean) {
   // 2.5 and 1/3 round to 3 and 0.
   EXPECT_THAT(lines[2], StartsWith("  0            3        0"));
   EXPECT_THAT(lines[3], HasSubstr(" 1102 "));
+  EXPECT_EQ(words_of(lines[2])[kRt], "0.67");
+}
+
+TEST(TableFormat, MeanOfRtIsADashUnlessEveryReplicateKnowsIt) {
+  EnsembleResult result = make_result(3, 2);
+  result.replicates[2][1].r_t = kNaN;
+  const std::vector<std::string> lines = lines_of(render(Format::kTable, result));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(words_of(lines[2])[kRt], "0.67");
+  EXPECT_EQ(words_of(lines[3])[kRt], "-");
+  EXPECT_EQ(words_of(lines[3])[kRt + 1], "1119");
 }
 
 TEST(TableFormat, OutputIsDeterministic) {

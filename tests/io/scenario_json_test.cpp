@@ -1,5 +1,7 @@
 #include "outbreak/io/scenario_json.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,13 +171,20 @@ TEST(ReadScenarioJson, RealKeyAcceptsAnyNumber) {
   EXPECT_EQ(read_ok(R"({"employment_rate": 5e-1})").employment_rate, 0.5);
 }
 
+TEST(ReadScenarioJson, RealKeyAcceptsIntegralNumbers) {
+  // Files of the first version wrote durations as integers.
+  const Scenario scenario = read_ok(R"({"latent_days": 3, "sick_days": 13})");
+  EXPECT_EQ(scenario.latent_days, 3.0);
+  EXPECT_EQ(scenario.sick_days, 13.0);
+}
+
 TEST(ReadScenarioJson, RealKeyRejectsNonNumbers) {
-  EXPECT_THAT(only_error_of(R"({"mortality_rate": "0.5"})"),
-              Problem("mortality_rate", "must be a number, got the string \"0.5\""));
-  EXPECT_THAT(only_error_of(R"({"mortality_rate": null})"),
-              Problem("mortality_rate", "must be a number, got null"));
-  EXPECT_THAT(only_error_of(R"({"mortality_rate": false})"),
-              Problem("mortality_rate", "must be a number, got false"));
+  EXPECT_THAT(only_error_of(R"({"employment_rate": "0.5"})"),
+              Problem("employment_rate", "must be a number, got the string \"0.5\""));
+  EXPECT_THAT(only_error_of(R"({"employment_rate": null})"),
+              Problem("employment_rate", "must be a number, got null"));
+  EXPECT_THAT(only_error_of(R"({"employment_rate": false})"),
+              Problem("employment_rate", "must be a number, got false"));
 }
 
 TEST(ReadScenarioJson, BooleanKeyAcceptsOnlyTrueOrFalse) {
@@ -282,15 +291,19 @@ TEST(ApplyAssignments, IntegerValues) {
 
 TEST(ApplyAssignments, RealValues) {
   Scenario scenario;
-  ASSERT_TRUE(apply({"mortality_rate=1e-3"}, scenario));
-  EXPECT_EQ(scenario.mortality_rate, 0.001);
-  EXPECT_THAT(only_assignment_error("mortality_rate=high"),
-              Problem("mortality_rate", "must be a number, got \"high\""));
-  EXPECT_THAT(only_assignment_error("mortality_rate=nan"),
-              Problem("mortality_rate", "must be a finite number"));
-  EXPECT_THAT(only_assignment_error("mortality_rate=inf"),
-              Problem("mortality_rate", "must be a finite number"));
-  EXPECT_THAT(only_assignment_error("mortality_rate=0.5%"), Problem("mortality_rate", "number"));
+  ASSERT_TRUE(apply({"employment_rate=1e-3", "latent_days=3"}, scenario));
+  EXPECT_EQ(scenario.employment_rate, 0.001);
+  EXPECT_EQ(scenario.latent_days, 3.0);
+  EXPECT_THAT(only_assignment_error("employment_rate=high"),
+              Problem("employment_rate", "must be a number, got \"high\""));
+  EXPECT_THAT(only_assignment_error("employment_rate=nan"),
+              Problem("employment_rate", "must be a finite number"));
+  EXPECT_THAT(only_assignment_error("employment_rate=inf"),
+              Problem("employment_rate", "must be a finite number"));
+  EXPECT_THAT(only_assignment_error("employment_rate=0.5%"), Problem("employment_rate", "number"));
+  EXPECT_THAT(only_assignment_error("employment_rate=null"),
+              Problem("employment_rate", "must be a number, got \"null\""))
+      << "only optional keys can be unset";
 }
 
 TEST(ApplyAssignments, BooleanValuesAreExactlyTrueOrFalse) {
@@ -315,6 +328,155 @@ TEST(ApplyAssignments, ReportsEveryProblemAndChangesNothing) {
               ElementsAre(Problem("dayz", "unknown key"), Problem("seed", "must be an integer"),
                           Problem("contact_tracing", "key=value")));
   EXPECT_EQ(scenario, Scenario{});
+}
+
+// --- Optional keys: a value, or null for unset -----------------------------------
+
+TEST(OptionalKeys, JsonNullUnsetsAndANumberSets) {
+  Scenario scenario;
+  scenario.household_size = 3;
+  ASSERT_TRUE(read_scenario_json(R"({"household_size": null, "mortality_rate": 0.02})", scenario));
+  EXPECT_EQ(scenario.household_size, std::nullopt);
+  EXPECT_EQ(scenario.mortality_rate, 0.02);
+  EXPECT_EQ(read_ok(R"({"household_size": 1e1})").household_size, 10);
+  EXPECT_EQ(read_ok(R"({"asymptomatic_fraction": 0})").asymptomatic_fraction, 0.0)
+      << "0 is a value, not unset";
+}
+
+TEST(OptionalKeys, JsonWrongTypesSayNullIsAllowed) {
+  EXPECT_THAT(only_error_of(R"({"household_size": "3"})"),
+              Problem("household_size", "must be an integer or null, got the string \"3\""));
+  EXPECT_THAT(only_error_of(R"({"household_size": 2.5})"),
+              Problem("household_size", "must be a whole number, got 2.5"));
+  EXPECT_THAT(only_error_of(R"({"mortality_rate": false})"),
+              Problem("mortality_rate", "must be a number or null, got false"));
+  EXPECT_THAT(only_error_of(R"({"mortality_rate": [0.1]})"),
+              Problem("mortality_rate", "must be a number or null, got an array"));
+}
+
+TEST(OptionalKeys, SetNullUnsetsAndANumberSets) {
+  Scenario scenario;
+  scenario.mortality_rate = 0.5;
+  ASSERT_TRUE(apply({"mortality_rate=null", "household_size=3"}, scenario));
+  EXPECT_EQ(scenario.mortality_rate, std::nullopt);
+  EXPECT_EQ(scenario.household_size, 3);
+  ASSERT_TRUE(apply({"household_size=null"}, scenario));
+  EXPECT_EQ(scenario.household_size, std::nullopt);
+  EXPECT_THAT(only_assignment_error("household_size=three"),
+              Problem("household_size", "must be an integer or null, got \"three\""));
+  EXPECT_THAT(only_assignment_error("mortality_rate=NULL"),
+              Problem("mortality_rate", "must be a number or null, got \"NULL\""));
+  EXPECT_THAT(only_assignment_error("mortality_rate=nan"),
+              Problem("mortality_rate", "must be a finite number"));
+}
+
+TEST(OptionalKeys, RoundTripKeepsSetAndUnset) {
+  for (const std::optional<double> rate :
+       {std::optional<double>(), std::optional<double>(0.0), std::optional<double>(0.125)}) {
+    Scenario original;
+    original.mortality_rate = rate;
+    original.household_size = rate ? std::optional<std::int64_t>(2) : std::nullopt;
+    Scenario read_back;
+    read_back.mortality_rate = 0.9;
+    read_back.household_size = 9;
+    ASSERT_TRUE(read_scenario_json(scenario_to_json(original).dump(), read_back));
+    EXPECT_EQ(read_back.mortality_rate, original.mortality_rate);
+    EXPECT_EQ(read_back.household_size, original.household_size);
+  }
+}
+
+// --- Arrays: one number per band ----------------------------------------------------
+
+const std::string kShares = "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2]";
+
+TEST(ArrayKeys, JsonArrayOfNumbers) {
+  const Scenario scenario = read_ok(R"({"age_shares": )" + kShares +
+                                    R"(, "hospital_by_age": [0, 0, 0, 0, 0, 0, 0, 0, 1]})");
+  EXPECT_EQ(scenario.age_shares,
+            (std::vector<double>{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2}));
+  EXPECT_EQ(scenario.hospital_by_age, (std::vector<double>{0, 0, 0, 0, 0, 0, 0, 0, 1}));
+}
+
+TEST(ArrayKeys, JsonBadEntriesAreNamedByIndexAllAtOnce) {
+  Scenario scenario;
+  const Status status = read_scenario_json(
+      R"({"age_shares": [0.1, 0.1, 0.1, "x", 0.1, null, 0.1, 0.1, 0.2], "days": 2.5})", scenario);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.error().fields,
+              ElementsAre(Problem("age_shares[3]", "must be a number, got the string \"x\""),
+                          Problem("age_shares[5]", "must be a number, got null"),
+                          Problem("days", "whole number")));
+  EXPECT_EQ(scenario, Scenario{});
+}
+
+TEST(ArrayKeys, JsonNonArrayNamesTheLengthAndLabels) {
+  EXPECT_THAT(only_error_of(R"({"age_shares": 0.5})"),
+              Problem("age_shares",
+                      "must be an array of 9 numbers (0-9, 10-19, 20-29, 30-39, 40-49, "
+                      "50-59, 60-69, 70-79, 80+), got 0.5"));
+  EXPECT_THAT(only_error_of(R"({"household_size_shares": {"1": 0.5}})"),
+              Problem("household_size_shares", "(1, 2, 3, 4, 5, 6+), got an object"));
+}
+
+TEST(ArrayKeys, WrongLengthIsReportedByValidateWithLengthAndLabels) {
+  // Read as given, so that the length is reported with the other range
+  // problems (see resolve_scenario).
+  EXPECT_EQ(read_ok(R"({"age_shares": [0.5, 0.5]})").age_shares, (std::vector<double>{0.5, 0.5}));
+  const std::string file = R"({"age_shares": [0.5, 0.5], "days": 0})";
+  const Result<Scenario> scenario = resolve_scenario(&file, {});
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_THAT(scenario.error().fields,
+              ::testing::Contains(Problem("age_shares",
+                                          "must have 9 entries (0-9, 10-19, 20-29, "
+                                          "30-39, 40-49, 50-59, 60-69, 70-79, 80+), "
+                                          "got 2")));
+  EXPECT_THAT(scenario.error().fields, ::testing::Contains(Problem("days", "got 0")));
+}
+
+TEST(ArrayKeys, SetReadsCommaSeparatedNumbers) {
+  Scenario scenario;
+  ASSERT_TRUE(apply(
+      {"age_shares=0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.2", "household_size_shares=1,0,0,0,0,+0"},
+      scenario));
+  EXPECT_EQ(scenario.age_shares,
+            (std::vector<double>{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2}));
+  EXPECT_EQ(scenario.household_size_shares, (std::vector<double>{1, 0, 0, 0, 0, 0}));
+}
+
+TEST(ArrayKeys, SetBadEntriesAreNamedByIndex) {
+  Scenario scenario;
+  const Status status = apply({"age_shares=0.1,0.1,x,0.1,,0.1,0.1,0.1,inf"}, scenario);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.error().fields,
+              ElementsAre(Problem("age_shares[2]", "must be a number, got \"x\""),
+                          Problem("age_shares[4]", "must be a number, got \"\""),
+                          Problem("age_shares[8]", "must be a finite number, got \"inf\"")));
+  EXPECT_EQ(scenario, Scenario{});
+  EXPECT_THAT(only_assignment_error("age_shares=0.5, 0.5"),
+              Problem("age_shares[1]", "must be a number, got \" 0.5\""));
+}
+
+TEST(ArrayKeys, SetWrongLengthIsLeftToValidate) {
+  Scenario scenario;
+  ASSERT_TRUE(apply({"age_shares=1"}, scenario));
+  EXPECT_EQ(scenario.age_shares, std::vector<double>{1});
+  ASSERT_TRUE(apply({"age_shares="}, scenario));
+  EXPECT_TRUE(scenario.age_shares.empty()) << "an empty value is no entries, not one empty entry";
+  const std::vector<std::string> assignments = {"symptomatic_by_age=0.5,0.5,0.5"};
+  const Result<Scenario> resolved = resolve_scenario(nullptr, assignments);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_THAT(resolved.error().fields,
+              ElementsAre(Problem("symptomatic_by_age", "must have 9 entries (0-9, 10-19")));
+}
+
+TEST(ArrayKeys, EntryRangesAreNamedByIndexByValidate) {
+  const std::vector<std::string> assignments = {"hospital_by_age=0,0,0,0,1.5,0,0,0,-1"};
+  const Result<Scenario> scenario = resolve_scenario(nullptr, assignments);
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_THAT(scenario.error().fields,
+              ::testing::Contains(Problem("hospital_by_age[4]", "got 1.5")));
+  EXPECT_THAT(scenario.error().fields,
+              ::testing::Contains(Problem("hospital_by_age[8]", "got -1")));
 }
 
 // --- resolve_scenario ---------------------------------------------------------
@@ -374,6 +536,116 @@ TEST(ResolveScenario, MalformedFileIsNamedAlongsideAssignmentErrors) {
   EXPECT_THAT(scenario.error().fields, ElementsAre(Problem("seed", "must be an integer")));
 }
 
+// --- Presets ----------------------------------------------------------------------
+
+TEST(Presets, OriginalAppliesTheFirstModel) {
+  const Result<Scenario> scenario = resolve_scenario(nullptr, {}, "original");
+  ASSERT_TRUE(scenario.ok()) << describe(scenario.error());
+  EXPECT_EQ(scenario->household_size, 3);
+  EXPECT_EQ(scenario->office_size, 20);
+  EXPECT_EQ(scenario->office_size_sd, 0.0);
+  EXPECT_EQ(scenario->employment_rate, 0.6);
+  EXPECT_EQ(scenario->latent_days, 3.0);
+  EXPECT_EQ(scenario->sick_days, 13.0);
+  EXPECT_EQ(scenario->asymptomatic_fraction, 0.3);
+  EXPECT_EQ(scenario->mortality_rate, 0.01);
+  EXPECT_EQ(scenario->home_infection_risk, 0.02);
+  EXPECT_EQ(scenario->age_shares, (std::vector<double>{0, 0, 0, 1, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(scenario->population, Scenario{}.population) << "keys it leaves out keep defaults";
+}
+
+TEST(Presets, EveryPresetResolves) {
+  for (const engine::Preset& preset : engine::presets()) {
+    const Result<Scenario> scenario = resolve_scenario(nullptr, {}, preset.name);
+    EXPECT_TRUE(scenario.ok()) << preset.name << ": " << describe(scenario.error());
+  }
+}
+
+TEST(Presets, FileThenSetApplyOnTop) {
+  const std::string file = R"({"household_size": 5, "mortality_rate": null, "days": 30})";
+  const std::vector<std::string> assignments = {"household_size=4"};
+  const Result<Scenario> scenario = resolve_scenario(&file, assignments, "original");
+  ASSERT_TRUE(scenario.ok()) << describe(scenario.error());
+  EXPECT_EQ(scenario->household_size, 4) << "--set wins over the file";
+  EXPECT_EQ(scenario->mortality_rate, std::nullopt) << "the file wins over the preset";
+  EXPECT_EQ(scenario->days, 30);
+  EXPECT_EQ(scenario->asymptomatic_fraction, 0.3) << "from the preset";
+}
+
+TEST(Presets, UnknownPresetListsTheValidNames) {
+  const Result<Scenario> scenario = resolve_scenario(nullptr, {}, "orignal");
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_EQ(scenario.error().code, ErrorCode::kInvalidInput);
+  EXPECT_THAT(
+      scenario.error().fields,
+      ElementsAre(Problem("preset", "unknown preset \"orignal\"; valid presets: original")));
+}
+
+TEST(Presets, UnknownPresetComesWithTheOtherProblems) {
+  const std::string file = R"({"dayz": 5})";
+  const std::vector<std::string> assignments = {"seed=x"};
+  const Result<Scenario> scenario = resolve_scenario(&file, assignments, "");
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_THAT(scenario.error().fields,
+              ElementsAre(Problem("preset", "unknown preset \"\""), Problem("dayz", "unknown key"),
+                          Problem("seed", "must be an integer")));
+}
+
+TEST(Presets, ApplyPresetLeavesTheScenarioAloneWhenUnknown) {
+  Scenario scenario;
+  EXPECT_FALSE(apply_preset("nope", scenario).ok());
+  EXPECT_EQ(scenario, Scenario{});
+  ASSERT_TRUE(apply_preset("original", scenario).ok());
+  EXPECT_EQ(scenario.household_size, 3);
+}
+
+// --- Files of the first version -------------------------------------------------------
+
+// Exactly what the first version wrote (every key it knew, in its order).
+constexpr const char* kFirstVersionScenario =
+    R"({"population":100000,"household_size":3,"office_size":20,"employment_rate":0.6,)"
+    R"("initial_infected":10,"days":180,"seed":1,"replicates":1,"latent_days":3,)"
+    R"("incubation_days":5,"sick_days":13,"asymptomatic_fraction":0.3,)"
+    R"("asymptomatic_infectiousness":0.75,"mortality_rate":0.01,"home_infection_risk":0.02,)"
+    R"("work_infection_risk":0.01,"community_contacts":10,"community_infection_risk":0.01,)"
+    R"("symptomatic_isolation":false,"contact_tracing":false,"tracing_coverage":0.5,)"
+    R"("tracing_delay_days":2,"isolation_days":14})";
+
+TEST(FirstVersionFiles, ReadAndValidateWithTheOriginalMapping) {
+  const std::string file = kFirstVersionScenario;
+  const Result<Scenario> scenario = resolve_scenario(&file, {});
+  ASSERT_TRUE(scenario.ok()) << describe(scenario.error());
+  EXPECT_EQ(scenario->household_size, 3);
+  EXPECT_EQ(scenario->mortality_rate, 0.01);
+  EXPECT_EQ(scenario->asymptomatic_fraction, 0.3);
+  EXPECT_EQ(scenario->latent_days, 3.0);
+  EXPECT_EQ(scenario->incubation_days, 5.0);
+  EXPECT_EQ(scenario->sick_days, 13.0);
+  EXPECT_EQ(scenario->employment_rate, 0.6);
+  // Keys the first version did not have keep their defaults.
+  const Scenario defaults;
+  EXPECT_EQ(scenario->age_shares, defaults.age_shares);
+  EXPECT_EQ(scenario->household_size_shares, defaults.household_size_shares);
+  EXPECT_EQ(scenario->school_min_age, defaults.school_min_age);
+  EXPECT_EQ(scenario->office_size_sd, defaults.office_size_sd);
+  EXPECT_EQ(scenario->incubation_sd_days, defaults.incubation_sd_days);
+  EXPECT_EQ(scenario->symptomatic_by_age, defaults.symptomatic_by_age);
+  EXPECT_EQ(scenario->fatality_by_age, defaults.fatality_by_age);
+  EXPECT_EQ(scenario->hospital_days, defaults.hospital_days);
+  EXPECT_EQ(scenario->school_infection_risk, defaults.school_infection_risk);
+}
+
+TEST(FirstVersionFiles, StoredJobsReadOntoDefaultsAndValidate) {
+  // How a worker reads a job queued by the first version.
+  Scenario scenario;
+  ASSERT_TRUE(read_scenario_json(std::string(kFirstVersionScenario), scenario).ok());
+  EXPECT_TRUE(engine::validate(scenario).empty());
+  const nlohmann::json parsed = nlohmann::json::parse(kFirstVersionScenario);
+  Scenario from_value;
+  ASSERT_TRUE(read_scenario_json(parsed, from_value).ok());
+  EXPECT_EQ(from_value, scenario);
+}
+
 // --- scenario_to_json ---------------------------------------------------------
 
 TEST(ScenarioToJson, EveryParameterInTableOrderWithItsType) {
@@ -387,8 +659,24 @@ TEST(ScenarioToJson, EveryParameterInTableOrderWithItsType) {
   EXPECT_TRUE(json["population"].is_number_integer());
   EXPECT_EQ(json["population"], 100'000);
   EXPECT_TRUE(json["employment_rate"].is_number_float());
-  EXPECT_EQ(json["employment_rate"], 0.6);
+  EXPECT_EQ(json["employment_rate"], Scenario{}.employment_rate);
   EXPECT_TRUE(json["contact_tracing"].is_boolean());
+  EXPECT_TRUE(json["household_size"].is_null()) << "unset by default";
+  EXPECT_TRUE(json["mortality_rate"].is_null());
+  ASSERT_TRUE(json["age_shares"].is_array());
+  EXPECT_EQ(json["age_shares"].get<std::vector<double>>(), Scenario{}.age_shares);
+  EXPECT_EQ(json["household_size_shares"].size(), engine::kHouseholdSizes);
+}
+
+TEST(ScenarioToJson, SetOptionalsAreNumbers) {
+  Scenario scenario;
+  scenario.household_size = 3;
+  scenario.asymptomatic_fraction = 0.25;
+  const nlohmann::ordered_json json = scenario_to_json(scenario);
+  EXPECT_TRUE(json["household_size"].is_number_integer());
+  EXPECT_EQ(json["household_size"], 3);
+  EXPECT_EQ(json["asymptomatic_fraction"], 0.25);
+  EXPECT_TRUE(json["mortality_rate"].is_null());
 }
 
 TEST(ScenarioToJson, RoundTripsThroughTheReader) {
@@ -400,9 +688,13 @@ TEST(ScenarioToJson, RoundTripsThroughTheReader) {
   original.symptomatic_isolation = true;
   original.contact_tracing = true;
   original.isolation_days = 0;
+  original.household_size = 4;
+  original.age_shares = {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1 + 1e-17, 0.2 / 3};
+  original.hospital_by_age.back() = 1.0 / 3.0;
 
   Scenario read_back;
-  read_back.days = 1;  // every key must be overwritten
+  read_back.days = 1;                     // every key must be overwritten
+  read_back.asymptomatic_fraction = 0.5;  // ... unset ones too
   ASSERT_TRUE(read_scenario_json(scenario_to_json(original).dump(), read_back));
   EXPECT_EQ(read_back, original);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,6 +54,20 @@ inline std::vector<std::vector<engine::DayTotals>> stored_replicates(store::Stor
     replicates[static_cast<std::size_t>(row.replicate)].push_back(row.totals);
   }
   return replicates;
+}
+
+// Equal day by day and column by column, NaN equal to NaN (an unknown r_t).
+inline bool same_values(const std::vector<engine::DayValues>& a,
+                        const std::vector<engine::DayValues>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t day = 0; day < a.size(); ++day) {
+    for (std::size_t c = 0; c < a[day].size(); ++c) {
+      const double x = a[day][c];
+      const double y = b[day][c];
+      if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
+    }
+  }
+  return true;
 }
 
 inline std::unique_ptr<store::Store> open_migrated(const std::string& url) {

@@ -26,13 +26,21 @@ class WorkerTest : public ::testing::TestWithParam<std::string> {
     ASSERT_NE(store_, nullptr);
   }
 
-  std::unique_ptr<Worker> make_worker(const std::string& id, bool drain = false) {
+  WorkerOptions worker_options(const std::string& id, bool drain = false) {
     WorkerOptions options;
     options.worker_id = id;
     options.lease = store::Duration(3'000);
     options.poll = store::Duration(50);
     options.drain = drain;
-    return std::make_unique<Worker>(open_migrated(database_->url()), options, log_);
+    return options;
+  }
+
+  std::unique_ptr<Worker> make_worker(const std::string& id, bool drain = false) {
+    return make_worker(worker_options(id, drain));
+  }
+
+  std::unique_ptr<Worker> make_worker(WorkerOptions options) {
+    return std::make_unique<Worker>(open_migrated(database_->url()), std::move(options), log_);
   }
 
   std::optional<JobOutcome> run_once(Worker& worker, std::stop_token stop = {}) {
@@ -50,14 +58,25 @@ class WorkerTest : public ::testing::TestWithParam<std::string> {
   bool has_progress(const std::string& id) { return get(id).progress_day.has_value(); }
 
   void expect_results(const std::string& id, const std::string& json) {
-    const engine::EnsembleResult expected = expected_results(json);
+    expect_stored(id, expected_results(json));
+  }
+
+  // Every day (r_t included), the age totals and the summary of `expected`.
+  void expect_stored(const std::string& id, const engine::EnsembleResult& expected) {
     EXPECT_EQ(stored_replicates(*store_, id), expected.replicates);
+    auto ages = store_->age_totals(id);
+    ASSERT_TRUE(ages.ok()) << ages.error().message;
+    ASSERT_EQ(ages->size(), expected.age_totals.size());
+    for (std::size_t r = 0; r < ages->size(); ++r) {
+      EXPECT_EQ((*ages)[r],
+                (store::AgeTotalsRow{static_cast<std::int64_t>(r), expected.age_totals[r]}));
+    }
     if (expected.replicates.size() > 1) {
       auto summary = store_->summary(id);
       ASSERT_TRUE(summary.ok()) << summary.error().message;
-      EXPECT_EQ(summary->mean, expected.summary.mean);
-      EXPECT_EQ(summary->p5, expected.summary.p5);
-      EXPECT_EQ(summary->p95, expected.summary.p95);
+      EXPECT_TRUE(same_values(summary->mean, expected.summary.mean));
+      EXPECT_TRUE(same_values(summary->p5, expected.summary.p5));
+      EXPECT_TRUE(same_values(summary->p95, expected.summary.p95));
     }
   }
 
@@ -204,6 +223,80 @@ TEST_P(WorkerTest, AWorkerThatLostItsLeaseStopsAndWritesNothingMore) {
   EXPECT_EQ(record.status, JobStatus::kQueued);
   EXPECT_EQ(record.attempts, 1);
   EXPECT_EQ(record.progress_day, progress_after_reap);
+}
+
+// A stand-in for the engine that reports each day's r_t kLag days late, as
+// the engine does once a day's cases have stopped being infectious: the
+// last days' values come at the end of the run, one of them only after the
+// replicate's last day, and the very last day's never (unknown).
+constexpr std::int64_t kLag = 5;
+
+double late_r_t(std::int64_t replicate, std::int64_t day) {
+  return 0.5 + static_cast<double>(day) / 8 + static_cast<double>(replicate);
+}
+
+engine::DayTotals fake_day(std::int64_t replicate, std::int64_t day) {
+  engine::DayTotals totals;
+  totals.day = day;
+  totals.susceptible = 1000 - day;
+  totals.recovered = day;
+  totals.hospitalized = replicate + day % 3;
+  totals.new_deaths = day % 2;
+  totals.infections_school = replicate * day;
+  return totals;
+}
+
+Result<engine::EnsembleResult> late_r_t_engine(const engine::Scenario& scenario,
+                                               const engine::EnsembleOptions& options) {
+  engine::EnsembleResult result;
+  for (std::int64_t r = 0; r < scenario.replicates; ++r) {
+    auto& rows = result.replicates.emplace_back();
+    const auto report = [&](std::int64_t day) {
+      rows[static_cast<std::size_t>(day)].r_t = late_r_t(r, day);
+      if (options.on_r_t) options.on_r_t(r, day, late_r_t(r, day));
+    };
+    for (std::int64_t day = 0; day <= scenario.days; ++day) {
+      if (day >= kLag) report(day - kLag);
+      if (day == scenario.days) {
+        for (std::int64_t d = day - kLag + 1; d < day - 1; ++d) report(d);
+      }
+      rows.push_back(fake_day(r, day));
+      if (options.on_day) options.on_day(r, rows.back());
+    }
+    report(scenario.days - 1);  // a straggler after the last day
+    engine::AgeTotals ages;
+    for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+      ages.agents[band] = 100 + static_cast<std::int64_t>(band);
+      ages.dead[band] = r;
+    }
+    result.age_totals.push_back(ages);
+  }
+  result.summary = engine::summarize(result.replicates);
+  return result;
+}
+
+TEST_P(WorkerTest, AnRtReportedAfterItsDayWasStoredIsStoredToo) {
+  const std::string json = scenario_json(1'000, 40, 3);
+  const std::string id = enqueue(*store_, json);
+  WorkerOptions options = worker_options("w1");
+  options.run_ensemble = late_r_t_engine;
+  options.flush_days = 4;  // batches of about 4 days: most r_t come after their day was written
+  options.flush_interval = std::chrono::hours(1);
+  auto worker = make_worker(std::move(options));
+  EXPECT_EQ(run_once(*worker), JobOutcome::kSucceeded);
+
+  engine::Scenario scenario;
+  ASSERT_TRUE(io::read_scenario_json(json, scenario).ok());
+  const auto expected = late_r_t_engine(scenario, {});
+  ASSERT_TRUE(expected.ok());
+  expect_stored(id, *expected);
+  // Only the last day of each replicate never got its r_t.
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE r_t IS NULL"), "3");
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_summary WHERE r_t IS NULL"), "3");
+  // The straggler rewrote an earlier day, yet progress stays at the end.
+  const store::SimulationRecord record = get(id);
+  EXPECT_EQ(record.progress_replicate, 2);
+  EXPECT_EQ(record.progress_day, 40);
 }
 
 INSTANTIATE_TEST_SUITE_P(jobs, WorkerTest, ::testing::Values("sqlite", "postgresql"),

@@ -370,6 +370,9 @@ TEST_P(MailProcessTest, ASubmissionGetsAnAcceptedThenAFinishedMailWithWorkingLin
             fmt::format("{} on day {}", grouped(peak), peak_day))
       << finished;
   EXPECT_EQ(line_value(finished, "Deaths"), grouped(value(last, "dead"))) << finished;
+  std::int64_t admissions = 0;
+  for (const json& day : days) admissions += value(day, "new_hospitalizations");
+  EXPECT_EQ(line_value(finished, "Hospital admissions"), grouped(admissions)) << finished;
   EXPECT_EQ(line_value(finished, "Figures"), fmt::format("at day {}", kDays)) << finished;
   EXPECT_EQ(line_value(finished, "Results page"), page) << finished;
   EXPECT_EQ(line_value(finished, "CSV"), csv) << finished;

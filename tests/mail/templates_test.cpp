@@ -47,9 +47,11 @@ TEST(MailLinks, AreBuiltFromThePublicUrl) {
 
 TEST(MailKeyFigures, FromOneReplicate) {
   // population 1000 throughout
-  const std::vector<DayTotals> days = {day(0, 990, 10, 0, 0, 10), day(1, 900, 80, 20, 0, 100),
-                                       day(2, 700, 150, 148, 2, 300), day(3, 600, 150, 245, 5, 400),
-                                       day(4, 580, 20, 392, 8, 420)};
+  std::vector<DayTotals> days = {day(0, 990, 10, 0, 0, 10), day(1, 900, 80, 20, 0, 100),
+                                 day(2, 700, 150, 148, 2, 300), day(3, 600, 150, 245, 5, 400),
+                                 day(4, 580, 20, 392, 8, 420)};
+  days[2].new_hospitalizations = 7;
+  days[3].new_hospitalizations = 5;
   const auto figures = key_figures(days);
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->population, 1000);
@@ -58,6 +60,7 @@ TEST(MailKeyFigures, FromOneReplicate) {
   EXPECT_EQ(figures->peak_currently_infected, 150);
   EXPECT_EQ(figures->peak_day, 2);  // the first day of the peak
   EXPECT_EQ(figures->deaths, 8);
+  EXPECT_EQ(figures->hospitalizations, 12);
   EXPECT_EQ(figures->last_day, 4);
   EXPECT_EQ(figures->replicates, 1);
   EXPECT_FALSE(key_figures(std::vector<DayTotals>{}));
@@ -68,7 +71,7 @@ TEST(MailKeyFigures, FromTheMeanOfASummary) {
   const auto values = [](const DayTotals& totals) {
     engine::DayValues v{};
     for (std::size_t i = 0; i < engine::kDayColumns.size(); ++i) {
-      v[i] = static_cast<double>(totals.*(engine::kDayColumns[i].member));
+      v[i] = engine::kDayColumns[i].value(totals);
     }
     return v;
   };
@@ -76,6 +79,8 @@ TEST(MailKeyFigures, FromTheMeanOfASummary) {
                   values(day(2, 750, 60, 188, 2, 250))};
   summary.mean[1][5] = 120.5;  // currently_infected may have a fraction
   summary.mean[2][9] = 250.5;  // total_infected
+  summary.mean[1][16] = 3.25;  // new_hospitalizations
+  summary.mean[2][16] = 1.5;
   summary.p5 = summary.mean;
   summary.p95 = summary.mean;
   const auto figures = key_figures(summary, 4);
@@ -85,6 +90,7 @@ TEST(MailKeyFigures, FromTheMeanOfASummary) {
   EXPECT_EQ(figures->peak_currently_infected, 120.5);
   EXPECT_EQ(figures->peak_day, 1);
   EXPECT_EQ(figures->deaths, 2);
+  EXPECT_EQ(figures->hospitalizations, 4.75);
   EXPECT_EQ(figures->last_day, 2);
   EXPECT_DOUBLE_EQ(figures->attack_rate, 250.5 / 1000.0);
   EXPECT_FALSE(key_figures(engine::Summary{}, 4));
@@ -129,6 +135,7 @@ TEST(MailTemplates, FinishedMailHasTheLinksAndTheKeyFigures) {
   figures.peak_currently_infected = 34'567.3;
   figures.peak_day = 42;
   figures.deaths = 1'234.5;
+  figures.hospitalizations = 4'321.6;
   figures.last_day = 120;
   figures.replicates = 3;
   const MailText mail = finished_text(record(), figures, "https://sim.example.org");
@@ -142,6 +149,7 @@ TEST(MailTemplates, FinishedMailHasTheLinksAndTheKeyFigures) {
     EXPECT_TRUE(contains(body, "49.4% of 250,000")) << body;
     EXPECT_TRUE(contains(body, "34,567.3 on day 42")) << body;
     EXPECT_TRUE(contains(body, "1,234.5")) << body;
+    EXPECT_TRUE(contains(body, "4,321.6")) << body;
     EXPECT_TRUE(contains(body, "means over 3 replicates")) << body;
   }
   const MailText single = finished_text(record(), std::nullopt, kDefaultPublicUrl);

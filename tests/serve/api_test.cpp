@@ -1,5 +1,7 @@
 // The JSON API of a real `outbreak serve` process, on each backend: every
 // route, and every error status.
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "outbreak/engine/scenario.hpp"
@@ -33,12 +35,30 @@ TEST_P(ApiTest, HealthReadinessAndScenarioDescription) {
   EXPECT_EQ(description["limits"]["population"], 5000);
   EXPECT_EQ(description["limits"]["days"], 3650);
   EXPECT_EQ(description["limits"]["replicates"], 100);
+  EXPECT_EQ(description["limits"]["line_list_agents"], 1'000'000);
   std::set<std::string> types;
+  std::set<std::string> nullable;
   for (const json& parameter : description["parameters"]) {
     types.insert(parameter["type"].get<std::string>());
     EXPECT_FALSE(parameter["description"].get<std::string>().empty()) << parameter;
+    if (parameter["nullable"]) nullable.insert(parameter["name"].get<std::string>());
+    if (parameter["type"] == "array") {
+      EXPECT_EQ(parameter["items"], "real") << parameter;
+      EXPECT_EQ(parameter["labels"].size(), parameter["length"].get<std::size_t>()) << parameter;
+      EXPECT_EQ(parameter["default"].size(), parameter["length"].get<std::size_t>()) << parameter;
+    }
   }
-  EXPECT_EQ(types, (std::set<std::string>{"integer", "real", "boolean"}));
+  EXPECT_EQ(types, (std::set<std::string>{"integer", "real", "boolean", "array"}));
+  EXPECT_TRUE(nullable.contains("household_size"));
+  EXPECT_TRUE(nullable.contains("mortality_rate"));
+  ASSERT_FALSE(description["presets"].empty());
+  for (const json& preset : description["presets"]) {
+    EXPECT_TRUE(preset["name"].is_string()) << preset;
+    EXPECT_TRUE(preset["title"].is_string()) << preset;
+    EXPECT_TRUE(preset["scenario"].is_object()) << preset;
+    // A preset's keys, submitted as they are, make a valid scenario.
+    EXPECT_TRUE(engine::find_preset(preset["name"].get<std::string>())) << preset;
+  }
 }
 
 TEST_P(ApiTest, ClientsThatAcceptBrotliGetGzip) {
@@ -53,7 +73,7 @@ TEST_P(ApiTest, ClientsThatAcceptBrotliGetGzip) {
   auto plain = client().Get("/api/v1/scenario", httplib::Headers{{"Accept-Encoding", "br"}});
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
-  EXPECT_EQ(json::parse(plain->body).size(), 2u) << "parameters and limits";
+  EXPECT_EQ(json::parse(plain->body).size(), 3u) << "parameters, limits and presets";
 }
 
 TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
@@ -84,8 +104,18 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
   EXPECT_EQ(document["attempts"], 1);
   EXPECT_TRUE(document["error"].is_null());
   EXPECT_EQ(document["scenario"]["population"], 2000);
-  EXPECT_EQ(document["scenario"]["household_size"], engine::Scenario{}.household_size)
+  EXPECT_EQ(document["scenario"]["office_size"], engine::Scenario{}.office_size)
       << "defaults filled in";
+  EXPECT_TRUE(document["scenario"]["household_size"].is_null()) << "unset by default";
+  // Totals by age band of the one replicate, and their sum.
+  const json& ages = document["age_totals"];
+  ASSERT_TRUE(ages.is_object()) << document;
+  ASSERT_EQ(ages["replicates"].size(), 1u);
+  ASSERT_EQ(ages["sum"].size(), engine::kAgeBands);
+  std::int64_t agents = 0;
+  for (const json& band : ages["sum"]) agents += band["agents"].get<std::int64_t>();
+  EXPECT_EQ(agents, 2000);
+  EXPECT_EQ(ages["replicates"][0]["bands"], ages["sum"]);
   for (const char* time : {"created_at", "started_at", "finished_at"}) {
     const std::string text = document[time];
     EXPECT_EQ(text.size(), 24u) << time << ": " << text;
@@ -96,6 +126,13 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
   ASSERT_TRUE(results);
   EXPECT_EQ(results->status, 200);
   EXPECT_EQ(results->get_header_value("Content-Type"), "application/json");
+  const json parsed = json::parse(results->body);
+  EXPECT_EQ(parsed["columns"].size(), engine::kDayColumns.size());
+  const json& last_day = parsed["replicates"][0]["days"].back();
+  for (const auto& column : engine::kDayColumns) {
+    EXPECT_TRUE(last_day.contains(std::string(column.name))) << column.name;
+  }
+  EXPECT_TRUE(last_day["r_t"].is_null() || last_day["r_t"].is_number()) << last_day;
   const Finished cli = run_outbreak(
       {"results", id, "--format", "json", "--database", database_->url()}, path("results.json"));
   ASSERT_EQ(cli.status, 0);
@@ -109,6 +146,11 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
   const Finished cli_csv = run_outbreak(
       {"results", id, "--format", "csv", "--database", database_->url()}, path("results.csv"));
   EXPECT_EQ(csv->body, cli_csv.output);
+  EXPECT_EQ(csv->body.substr(0, csv->body.find('\n')),
+            "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,"
+            "dead,total_infected,new_infections,infections_home,infections_work,infections_"
+            "community,hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_"
+            "school");
 }
 
 TEST_P(ApiTest, OneReplicateOfSeveralAndBadParameters) {
@@ -177,6 +219,81 @@ TEST_P(ApiTest, EveryBadFieldIsListedWith422) {
   ASSERT_TRUE(long_name);
   EXPECT_EQ(long_name->status, 422);
   EXPECT_EQ(fields_of(long_name), (std::set<std::string>{"name", "email"})) << long_name->body;
+}
+
+TEST_P(ApiTest, ArrayEntriesAreNamedInA422) {
+  start(0);
+  auto response = post("/api/v1/simulations", R"({"scenario": {
+      "age_shares": [0.1, 0.1, 0.1, 1.5, 0.1, 0.1, 0.1, 0.1, 0.1],
+      "symptomatic_by_age": [0.5, 0.5, "half", 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}})");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 422);
+  const auto fields = fields_of(response);
+  EXPECT_TRUE(fields.contains("scenario.symptomatic_by_age[2]")) << response->body;
+  auto ranges = post("/api/v1/simulations", R"({"scenario": {
+      "age_shares": [0.1, 0.1, 0.1, 1.5, 0.1, 0.1, 0.1, 0.1, 0.1]}})");
+  ASSERT_TRUE(ranges);
+  EXPECT_EQ(ranges->status, 422);
+  EXPECT_EQ(fields_of(ranges), (std::set<std::string>{"scenario.age_shares[3]"})) << ranges->body;
+}
+
+// The first line of a line list: its exact columns.
+constexpr std::string_view kLineListHeader =
+    "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
+    "day_critical,day_resolved,outcome";
+
+TEST_P(ApiTest, TheLineListIsMadeOnceASimulationHasSucceeded) {
+  start(0);
+  const std::string id = submit(scenario(800, 30, 2), "line list");
+  auto early = client().Get("/api/v1/simulations/" + id + "/line-list");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 409);
+  EXPECT_EQ(error_code(early), "conflict");
+  EXPECT_NE(early->body.find("once it has succeeded"), std::string::npos) << early->body;
+
+  start(1);
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  auto list = client().Get("/api/v1/simulations/" + id + "/line-list");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  EXPECT_EQ(list->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(list->get_header_value("Content-Disposition"),
+            "attachment; filename=\"line_list-" + id.substr(0, 8) + "-line-list.csv\"");
+  EXPECT_EQ(list->body.substr(0, list->body.find('\n')), kLineListHeader);
+  EXPECT_GT(std::count(list->body.begin(), list->body.end(), '\n'), 40) << "20 seeds x 2 runs";
+  EXPECT_EQ(list->body.find("\n3,"), std::string::npos) << "replicates 1 and 2 only";
+
+  // The same run as the command line makes from the stored scenario.
+  const std::string scenario_file = path("scenario.json");
+  {
+    std::ofstream out(scenario_file);
+    out << simulation(id)["scenario"].dump();
+  }
+  const std::string cli_list = path("line-list.csv");
+  const Finished cli =
+      run_outbreak({"run", "--scenario", scenario_file, "--format", "csv", "--line-list", cli_list},
+                   path("run.csv"));
+  ASSERT_EQ(cli.status, 0);
+  std::ifstream in(cli_list);
+  const std::string expected((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  EXPECT_EQ(list->body, expected);
+}
+
+TEST_P(ApiTest, ALineListAboveTheLimitIsRefusedWithTheWayToMakeIt) {
+  start(0, {{"OUTBREAK_MAX_LINE_LIST_AGENTS", "1000"}});
+  const std::string id = submit(scenario(600, 10, 2));
+  auto refused = client().Get("/api/v1/simulations/" + id + "/line-list");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_EQ(error_code(refused), "line_list_too_large");
+  const std::string message = json::parse(refused->body)["error"]["message"];
+  EXPECT_NE(message.find("OUTBREAK_MAX_LINE_LIST_AGENTS = 1000"), std::string::npos) << message;
+  EXPECT_NE(message.find("1200 agents"), std::string::npos) << message;
+  EXPECT_NE(message.find("--line-list"), std::string::npos) << message;
+  auto unknown = client().Get("/api/v1/simulations/00000000-0000-4000-8000-000000000000/line-list");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
 }
 
 TEST_P(ApiTest, UnknownIdsAndRoutesAre404) {

@@ -36,6 +36,8 @@ std::vector<Key> days_in(const std::vector<SseEvent>& events, const std::string&
     EXPECT_EQ(events[i].id, fmt::format("{}:{}", key.first, key.second));
     EXPECT_TRUE(data.contains("currently_infected")) << events[i].data;
     EXPECT_TRUE(data.contains("infections_community")) << events[i].data;
+    EXPECT_TRUE(data.contains("infections_school")) << events[i].data;
+    EXPECT_TRUE(data["r_t"].is_null() || data["r_t"].is_number()) << events[i].data;
     if (!days.empty()) {
       EXPECT_LT(days.back(), key) << "in order, each once";
     }

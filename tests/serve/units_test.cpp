@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "outbreak/engine/scenario.hpp"
 #include "outbreak/serve/config.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/serve/events.hpp"
@@ -40,12 +41,14 @@ TEST(ServeConfig, DefaultsAndEnvironment) {
   EXPECT_EQ(defaults->workers, 1);
   EXPECT_EQ(defaults->max_body_bytes, 1u << 20);
   EXPECT_EQ(defaults->limits.population, 10'000'000);
+  EXPECT_EQ(defaults->limits.line_list_agents, 1'000'000);
   EXPECT_EQ(defaults->effective_http_threads(), 256 + 16);
 
   auto set = config_from_environment(fake({{"OUTBREAK_LISTEN", "[::1]:0"},
                                            {"OUTBREAK_WORKERS", "0"},
                                            {"OUTBREAK_MAX_STREAMS", "8"},
                                            {"OUTBREAK_MAX_QUEUED", "5"},
+                                           {"OUTBREAK_MAX_LINE_LIST_AGENTS", "0"},
                                            {"OUTBREAK_DATABASE_URL", "sqlite:///tmp/x.db"}}));
   ASSERT_TRUE(set.ok()) << set.error().message;
   EXPECT_EQ(set->host, "::1");
@@ -53,15 +56,19 @@ TEST(ServeConfig, DefaultsAndEnvironment) {
   EXPECT_EQ(set->workers, 0);
   EXPECT_EQ(set->effective_http_threads(), 24);
   EXPECT_EQ(set->max_queued, 5);
+  EXPECT_EQ(set->limits.line_list_agents, 0) << "0 turns line lists off";
   EXPECT_EQ(set->database_url, "sqlite:///tmp/x.db");
 }
 
 TEST(ServeConfig, EveryBadVariableIsNamed) {
-  auto bad = config_from_environment(fake(
-      {{"OUTBREAK_LISTEN", "8080"}, {"OUTBREAK_WORKERS", "-1"}, {"OUTBREAK_MAX_DAYS", "ten"}}));
+  auto bad = config_from_environment(fake({{"OUTBREAK_LISTEN", "8080"},
+                                           {"OUTBREAK_WORKERS", "-1"},
+                                           {"OUTBREAK_MAX_DAYS", "ten"},
+                                           {"OUTBREAK_MAX_LINE_LIST_AGENTS", "-1"}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(field_names(bad.error()),
-            (std::vector<std::string>{"OUTBREAK_LISTEN", "OUTBREAK_WORKERS", "OUTBREAK_MAX_DAYS"}));
+            (std::vector<std::string>{"OUTBREAK_LISTEN", "OUTBREAK_WORKERS", "OUTBREAK_MAX_DAYS",
+                                      "OUTBREAK_MAX_LINE_LIST_AGENTS"}));
   ServerConfig config;
   config.database_url = "sqlite://x.db";
   config.http_threads = 10;
@@ -81,7 +88,8 @@ TEST(ServeSubmission, ReadsAndCompletesTheScenario) {
   EXPECT_EQ(job->days, 180);
   const auto stored = nlohmann::json::parse(job->scenario_json);
   EXPECT_EQ(stored["population"], 5000);
-  EXPECT_EQ(stored["household_size"], 3) << "defaults stored with the job";
+  EXPECT_TRUE(stored["household_size"].is_null()) << "defaults stored with the job";
+  EXPECT_EQ(stored["age_shares"].size(), engine::kAgeBands);
 
   auto unnamed = parse_submission(R"({"name": "", "email": null, "scenario": {}})", Limits{});
   ASSERT_TRUE(unnamed.ok());
@@ -114,6 +122,19 @@ TEST(ServeSubmission, LimitsAndFieldsAreAllReported) {
   EXPECT_EQ(field_names(missing.error()), (std::vector<std::string>{"scenario"}));
 }
 
+TEST(ServeSubmission, ArrayEntriesAreNamedWithTheirIndex) {
+  auto bad = parse_submission(
+      R"({"scenario": {"age_shares": [0.1, 0.1, 0.1, 1.5, 0.1, 0.1, 0.1, 0.1, 0.1],
+                       "hospital_by_age": [0, 0, 0, 0, 0, 0, 0, 0]}})",
+      Limits{});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(field_names(bad.error()),
+            (std::vector<std::string>{"scenario.age_shares[3]", "scenario.hospital_by_age"}))
+      << bad.error().message;
+  auto unset = parse_submission(R"({"scenario": {"household_size": null}})", Limits{});
+  EXPECT_TRUE(unset.ok()) << unset.error().message;
+}
+
 TEST(ServeSubmission, NamesAndAddressesAreSafeForHeadersAndPages) {
   EXPECT_TRUE(valid_email("someone@example.org").ok());
   EXPECT_TRUE(valid_email("first.last+tag@sub.example.co.uk").ok());
@@ -130,6 +151,80 @@ TEST(ServeSubmission, NamesAndAddressesAreSafeForHeadersAndPages) {
                           "b")
                    .ok())
       << "C1 control (NEL)";
+}
+
+// The description of one parameter in GET /api/v1/scenario.
+nlohmann::ordered_json parameter(const nlohmann::ordered_json& description, std::string_view name) {
+  for (const auto& p : description["parameters"]) {
+    if (p["name"] == name) return p;
+  }
+  ADD_FAILURE() << "no parameter " << name;
+  return nullptr;
+}
+
+TEST(ServeDocuments, TheScenarioDescriptionHasArraysOptionalKeysAndPresets) {
+  Limits limits;
+  limits.line_list_agents = 5000;
+  const auto description = scenario_description(limits);
+  ASSERT_EQ(description["parameters"].size(), engine::parameters().size());
+  EXPECT_EQ(description["limits"]["line_list_agents"], 5000);
+
+  const auto ages = parameter(description, "age_shares");
+  EXPECT_EQ(ages["type"], "array");
+  EXPECT_EQ(ages["items"], "real");
+  EXPECT_EQ(ages["length"], engine::kAgeBands);
+  EXPECT_EQ(ages["labels"].size(), engine::kAgeBands);
+  EXPECT_EQ(ages["labels"][0], "0-9");
+  EXPECT_EQ(ages["labels"][8], "80+");
+  EXPECT_EQ(ages["min"], 0.0);
+  EXPECT_EQ(ages["max"], 1.0);
+  EXPECT_EQ(ages["default"].get<std::vector<double>>(), engine::Scenario{}.age_shares);
+  EXPECT_FALSE(ages["nullable"]);
+
+  const auto household = parameter(description, "household_size");
+  EXPECT_EQ(household["type"], "integer");
+  EXPECT_TRUE(household["nullable"]);
+  EXPECT_TRUE(household["default"].is_null()) << "unset by default";
+  EXPECT_EQ(household["min"], 1);
+  const auto mortality = parameter(description, "mortality_rate");
+  EXPECT_EQ(mortality["type"], "real");
+  EXPECT_TRUE(mortality["nullable"]);
+  EXPECT_TRUE(mortality["default"].is_null());
+  EXPECT_FALSE(parameter(description, "population")["nullable"]);
+
+  ASSERT_EQ(description["presets"].size(), engine::presets().size());
+  const auto& original = description["presets"][0];
+  EXPECT_EQ(original["name"], "original");
+  EXPECT_EQ(original["title"], "Original model");
+  EXPECT_FALSE(original["description"].get<std::string>().empty());
+  const auto& changes = original["scenario"];
+  EXPECT_EQ(changes["household_size"], 3);
+  EXPECT_EQ(changes["mortality_rate"], 0.01);
+  EXPECT_EQ(changes["age_shares"], nlohmann::json::parse("[0, 0, 0, 1, 0, 0, 0, 0, 0]"));
+  EXPECT_FALSE(changes.contains("community_contacts")) << "the same as the default";
+  EXPECT_FALSE(changes.contains("population"));
+}
+
+TEST(ServeDocuments, AgeTotalsPerReplicateAndTheirSum) {
+  EXPECT_TRUE(age_totals_document({}).is_null()) << "none stored (yet)";
+  store::AgeTotalsRow first{0, {}};
+  store::AgeTotalsRow second{1, {}};
+  for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+    first.totals.agents[band] = 100;
+    second.totals.agents[band] = 110;
+    first.totals.dead[band] = static_cast<std::int64_t>(band);
+  }
+  second.totals.infected[8] = 7;
+  const auto document = age_totals_document({first, second});
+  ASSERT_EQ(document["replicates"].size(), 2u);
+  EXPECT_EQ(document["replicates"][1]["replicate"], 2);
+  const auto& band = document["replicates"][0]["bands"][3];
+  EXPECT_EQ(band, nlohmann::json::parse(R"({"band": "30-39", "agents": 100, "infected": 0,
+                                            "hospitalized": 0, "critical": 0, "dead": 3})"));
+  ASSERT_EQ(document["sum"].size(), engine::kAgeBands);
+  EXPECT_EQ(document["sum"][8]["agents"], 210);
+  EXPECT_EQ(document["sum"][8]["infected"], 7);
+  EXPECT_EQ(document["sum"][8]["dead"], 8);
 }
 
 TEST(ServeRateLimit, ABurstThenASteadyRatePerAddress) {
@@ -173,6 +268,11 @@ TEST(ServeEvents, IdsRoundTrip) {
   EXPECT_EQ(data["day"], 4);
   EXPECT_EQ(data["susceptible"], 99);
   EXPECT_EQ(data.size(), 1 + engine::kDayColumns.size());
+  EXPECT_TRUE(data["r_t"].is_null()) << "not known yet";
+  EXPECT_EQ(data["infections_school"], 0);
+  totals.r_t = 1.25;
+  EXPECT_EQ(nlohmann::json::parse(day_event(1, totals).substr(text.find("data: ") + 6))["r_t"],
+            1.25);
 }
 
 TEST(ServeMetrics, ExpositionFormat) {

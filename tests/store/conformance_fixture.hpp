@@ -34,11 +34,18 @@ inline NewSimulation new_simulation(std::string name, int max_attempts = 3) {
 }
 
 // Day totals whose every column is derived from (day, salt), so a rewrite
-// with another salt is visible.
+// with another salt is visible. Reals get a fraction that doubles store
+// exactly (so equality holds after a round trip).
 inline engine::DayTotals day_totals(std::int64_t day, std::int64_t salt = 0) {
   engine::DayTotals totals;
   std::int64_t value = 1000 + salt;
-  for (const auto& column : engine::kDayColumns) totals.*column.member = value++ * (day + 1);
+  for (const auto& column : engine::kDayColumns) {
+    if (column.member != nullptr) {
+      totals.*column.member = value++ * (day + 1);
+    } else {
+      totals.*column.real = static_cast<double>(value++ * (day + 1)) / 1024.0;
+    }
+  }
   totals.day = day;
   return totals;
 }

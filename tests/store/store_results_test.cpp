@@ -1,6 +1,9 @@
 // The storage conformance suite, part 2: results, progress and summaries.
 // Instantiated for every backend in store_conformance_test.cpp.
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <span>
 
 #include "store/conformance_fixture.hpp"
 
@@ -132,6 +135,90 @@ TEST_P(StoreConformance, SummaryRoundTripsExactly) {
   EXPECT_EQ(store_->write_summary(id, "w1", ragged).error().code, ErrorCode::kInvalidInput);
   EXPECT_TRUE(is_lease_lost(store_->write_summary(id, "w2", expected).error()));
   EXPECT_EQ(store_->summary("missing").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformance, AnUnknownRtIsStoredAsNullAndARewriteFillsItIn) {
+  const auto id = enqueue("job");
+  claim("w1");
+  std::vector<engine::DayTotals> batch = days(0, 2, 0);
+  for (auto& row : batch) row.r_t = std::numeric_limits<double>::quiet_NaN();
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, batch, kLease, kT0).ok());
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE r_t IS NULL"), "3");
+  auto read = store_->results(id, 0);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->size(), 3u);
+  for (std::size_t day = 0; day < 3; ++day) {
+    EXPECT_TRUE(std::isnan((*read)[day].totals.r_t));
+    EXPECT_EQ((*read)[day].totals, batch[day]);  // NaN equals NaN
+  }
+
+  // r_t of day 1 becomes known later: the upsert writes it with every other
+  // column of that day.
+  batch[1].r_t = 1.375;
+  batch[1].new_deaths = 42;
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, std::span(batch).subspan(1, 1), kLease, kT0).ok());
+  read = store_->results(id, 0);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ((*read)[1].totals, batch[1]);
+  EXPECT_DOUBLE_EQ((*read)[1].totals.r_t, 1.375);
+  EXPECT_TRUE(std::isnan((*read)[2].totals.r_t));
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE r_t IS NULL"), "2");
+}
+
+TEST_P(StoreConformance, ASummaryWithAnUnknownRtStoresNull) {
+  const auto id = enqueue("job");
+  claim("w1");
+  engine::Summary summary = make_summary(3);
+  std::size_t r_t = 0;
+  while (engine::kDayColumns[r_t].name != "r_t") ++r_t;
+  summary.mean[2][r_t] = std::numeric_limits<double>::quiet_NaN();
+  summary.p5[2][r_t] = std::numeric_limits<double>::quiet_NaN();
+  summary.p95[2][r_t] = std::numeric_limits<double>::quiet_NaN();
+  auto written = store_->write_summary(id, "w1", summary);
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_summary WHERE r_t IS NULL"), "3");
+  auto read = store_->summary(id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->mean.size(), 3u);
+  EXPECT_TRUE(std::isnan(read->mean[2][r_t]));
+  EXPECT_TRUE(std::isnan(read->p95[2][r_t]));
+  EXPECT_EQ(read->mean[1], summary.mean[1]);
+}
+
+engine::AgeTotals age_totals(std::int64_t salt) {
+  engine::AgeTotals totals;
+  for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+    const auto b = static_cast<std::int64_t>(band);
+    totals.agents[band] = 10'000 + 100 * b + salt;
+    totals.infected[band] = 5'000 + 10 * b + salt;
+    totals.hospitalized[band] = 300 + b + salt;
+    totals.critical[band] = 30 + b + salt;
+    totals.dead[band] = 3 + b + salt;
+  }
+  return totals;
+}
+
+TEST_P(StoreConformance, AgeTotalsRoundTripAndAreUpsertedPerReplicate) {
+  const auto id = enqueue("job");
+  auto none = store_->age_totals(id);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  claim("w1");
+  ASSERT_TRUE(store_->write_age_totals(id, "w1", 1, age_totals(1)).ok());
+  ASSERT_TRUE(store_->write_age_totals(id, "w1", 0, age_totals(5)).ok());
+  auto rewritten = store_->write_age_totals(id, "w1", 0, age_totals(0));  // a rerun
+  ASSERT_TRUE(rewritten.ok()) << rewritten.error().message;
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_age_totals"), "18");
+
+  auto read = store_->age_totals(id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  const std::vector<AgeTotalsRow> expected = {{0, age_totals(0)}, {1, age_totals(1)}};
+  EXPECT_EQ(*read, expected);
+
+  EXPECT_EQ(store_->write_age_totals(id, "w1", -1, age_totals(0)).error().code,
+            ErrorCode::kInvalidInput);
+  EXPECT_TRUE(is_lease_lost(store_->write_age_totals(id, "w2", 0, age_totals(0)).error()));
+  EXPECT_EQ(store_->age_totals("missing").error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {

@@ -51,6 +51,26 @@ std::string postgres_query(const std::string& url, const std::string& sql) {
   return result[0][0].as<std::string>();
 }
 
+void sqlite_exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("sqlite open");
+  sqlite3_busy_timeout(db, 10000);
+  char* error = nullptr;
+  const std::string script = "BEGIN; " + sql + "; COMMIT;";
+  const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) throw std::runtime_error("sqlite exec: " + message);
+}
+
+void postgres_exec(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(conninfo(url));
+  pqxx::work txn(conn);
+  txn.exec(sql);
+  txn.commit();
+}
+
 }  // namespace
 
 std::string postgres_server_url() {
@@ -104,6 +124,11 @@ TestDatabase::~TestDatabase() {
 std::string TestDatabase::query(const std::string& sql) const {
   if (backend_ == "sqlite") return sqlite_query(path_ + "/test.db", sql);
   return postgres_query(url_, sql);
+}
+
+void TestDatabase::exec(const std::string& sql) const {
+  if (backend_ == "sqlite") return sqlite_exec(path_ + "/test.db", sql);
+  postgres_exec(url_, sql);
 }
 
 }  // namespace outbreak::store::testing

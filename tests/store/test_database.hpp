@@ -23,6 +23,9 @@ class TestDatabase {
   // Runs SQL outside the Store (to set up states the Store cannot make) and
   // returns the first column of the first row, "" if none or NULL.
   std::string query(const std::string& sql) const;
+  // Runs one or more statements separated by ';' in one transaction (to
+  // build an old schema by hand).
+  void exec(const std::string& sql) const;
 
  private:
   std::string backend_;

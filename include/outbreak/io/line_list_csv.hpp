@@ -14,8 +14,10 @@ namespace outbreak::io {
 // Writes the header line (ending in '\n').
 void write_line_list_header(std::ostream& out);
 
-// Writes one row per infection. A day that never comes (engine::kNoDay) or
-// comes after `last_day` (the run's last simulated day) is written empty;
+// Writes one row per infection, in the order given, with `replicate` as its
+// first cell (the CLI passes the 1-based number the results use). A day that
+// never comes (engine::kNoDay) or comes after `last_day` (the run's last
+// simulated day) is written empty;
 // `infector` is empty for the initial infections; `outcome` is "active" when
 // the case resolves after `last_day`, else "recovered" or "dead".
 void write_line_list_rows(std::ostream& out, std::int64_t replicate,

@@ -5,6 +5,7 @@
 // key names and types; engine::validate checks ranges and combinations.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,9 +21,13 @@ namespace outbreak::io {
 // all collected: malformed JSON (message with line and column, no fields), a
 // top-level value that is not an object (no fields), unknown keys (with the
 // nearest valid key as a suggestion), keys given twice, wrong types (an
-// integer key given 2.5 or "10", a boolean given 1). Integer keys accept
-// numbers with an exactly integral value, such as 1e6. Ranges are not checked
-// here. Keys not present keep their value; on error `scenario` is unchanged.
+// integer key given 2.5 or "10", a boolean given 1, an array key given
+// anything but an array) and array entries that are not numbers (naming the
+// entry as `key[i]`). Integer keys accept numbers with an exactly integral
+// value, such as 1e6; real keys any number, 3 included; optional keys also
+// null, which unsets them. Ranges, an array's length included, are not
+// checked here but by engine::validate. Keys not present keep their value;
+// on error `scenario` is unchanged.
 Status read_scenario_json(std::string_view text, engine::Scenario& scenario);
 
 // Same for an already parsed JSON value.
@@ -35,19 +40,28 @@ Status read_scenario_json(const char* text, engine::Scenario& scenario);
 
 // Applies "key=value" assignments in order (later ones win). Values are read
 // by the key's type: integers (also 1e6), finite real numbers, booleans
-// (exactly true or false). Errors collected as above, naming the key and the
-// value; on error `scenario` is unchanged.
+// (exactly true or false), "null" for an optional key (unsets it), and
+// comma-separated numbers for an array ("age_shares=0.1,0.2,..."). Errors
+// collected as above, naming the key and the value (an array entry as
+// `key[i]`); on error `scenario` is unchanged.
 Status apply_assignments(std::span<const std::string> assignments, engine::Scenario& scenario);
 
-// Defaults, then an optional scenario file's text, then the assignments, then
-// engine::validate: the one entry point for the CLI. Every problem is
-// reported at once in Error::fields; validate runs only if everything could
-// be read. A malformed file is named in Error::message.
+// Applies the assignments of the engine preset `name` (engine::presets()).
+// Errors: kInvalidInput with the field "preset" and the valid names if there
+// is no such preset; `scenario` is then unchanged.
+Status apply_preset(std::string_view name, engine::Scenario& scenario);
+
+// Defaults, then the preset if one is named, then an optional scenario
+// file's text, then the assignments, then engine::validate: the one entry
+// point for the CLI. Every problem is reported at once in Error::fields (an
+// unknown preset as the field "preset"); validate runs only if everything
+// could be read. A malformed file is named in Error::message.
 Result<engine::Scenario> resolve_scenario(const std::string* file_text,
-                                          std::span<const std::string> assignments);
+                                          std::span<const std::string> assignments,
+                                          std::optional<std::string_view> preset = std::nullopt);
 
 // The complete scenario (every key, defaults filled in) as a JSON object in
-// the documented key order.
+// the documented key order: unset optional keys as null, arrays as arrays.
 nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario);
 
 // The error's message, then one indented "field: message" line per field,

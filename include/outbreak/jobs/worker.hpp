@@ -17,6 +17,7 @@
 #include <stop_token>
 #include <string>
 
+#include "outbreak/engine/ensemble.hpp"
 #include "outbreak/jobs/log.hpp"
 #include "outbreak/store/store.hpp"
 #include "outbreak/util/result.hpp"
@@ -41,6 +42,11 @@ struct WorkerOptions {
   // its agent-days (population times days). Must be thread-safe: every
   // worker of run_workers() calls the same copy.
   std::function<void(std::int64_t agent_days)> on_days_stored;
+  // Runs a job's scenario; tests inject a stand-in that reports days and
+  // r_t as the engine does.
+  std::function<Result<engine::EnsembleResult>(const engine::Scenario&,
+                                               const engine::EnsembleOptions&)>
+      run_ensemble = engine::run_ensemble;
 };
 
 // What happened to one claimed job.

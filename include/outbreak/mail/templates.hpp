@@ -37,8 +37,9 @@ struct KeyFigures {
   double total_infected = 0;  // on the last day, the initial cases included
   double attack_rate = 0;     // total_infected / population, 0..1
   double peak_currently_infected = 0;
-  std::int64_t peak_day = 0;  // the first day with that peak
-  double deaths = 0;          // on the last day
+  std::int64_t peak_day = 0;    // the first day with that peak
+  double deaths = 0;            // on the last day
+  double hospitalizations = 0;  // admissions to hospital up to the last day
   std::int64_t last_day = 0;
   std::int64_t replicates = 1;  // > 1: the figures are means over this many
 };

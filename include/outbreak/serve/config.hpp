@@ -20,6 +20,9 @@ struct Limits {
   std::int64_t population = 10'000'000;
   std::int64_t days = 3650;
   std::int64_t replicates = 100;
+  // Largest population x replicates whose line list the server re-runs for
+  // GET .../line-list (the CLI has no limit); 0: never.
+  std::int64_t line_list_agents = 1'000'000;
 };
 
 struct ServerConfig {
@@ -53,7 +56,8 @@ Environment process_environment();
 // OUTBREAK_WORKERS, OUTBREAK_WORKER_THREADS, OUTBREAK_HTTP_THREADS,
 // OUTBREAK_MAX_STREAMS, OUTBREAK_STORE_CONNECTIONS, OUTBREAK_MAX_BODY_BYTES,
 // OUTBREAK_MAX_POPULATION, OUTBREAK_MAX_DAYS, OUTBREAK_MAX_REPLICATES,
-// OUTBREAK_SUBMISSIONS_PER_MINUTE and OUTBREAK_MAX_QUEUED where set and not
+// OUTBREAK_MAX_LINE_LIST_AGENTS, OUTBREAK_SUBMISSIONS_PER_MINUTE and
+// OUTBREAK_MAX_QUEUED where set and not
 // empty. The database URL defaults to store::kDefaultDatabaseUrl. Errors
 // (kInvalidInput): every bad variable at once, each a FieldError naming it.
 Result<ServerConfig> config_from_environment(const Environment& env);

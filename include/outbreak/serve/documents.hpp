@@ -21,20 +21,30 @@ std::string rfc3339(store::TimePoint time);
 // that anything else is "not found" without asking the database.
 bool is_simulation_id(std::string_view id);
 
-// {"self", "results", "events", "page"} of simulation `id`.
+// {"self", "results", "events", "line_list", "page"} of simulation `id`.
 nlohmann::ordered_json links(std::string_view id);
 
 // {"replicate" (1-based) or null, "day" or null, "days", "replicates",
 // "fraction" (0..1; 1 once succeeded)}.
 nlohmann::ordered_json progress(const store::SimulationRecord& job);
 
+// The stored age totals: null when none are stored, else {"replicates":
+// [{"replicate" (from 1), "bands": [band, ...]}], "sum": [band, ...]}, each
+// band {"band": "0-9", "agents", "infected", "hospitalized", "critical",
+// "dead"}, "sum" adding up the replicates listed.
+nlohmann::ordered_json age_totals_document(const std::vector<store::AgeTotalsRow>& rows);
+
 // Everything about a job a shareable page may show: never the e-mail
 // address, the worker or the lease. The scenario is complete (defaults
-// filled in) as long as the stored one reads as a scenario.
-nlohmann::ordered_json simulation_document(const store::SimulationRecord& job);
+// filled in) as long as the stored one reads as a scenario; `age_totals`
+// as age_totals_document() makes it.
+nlohmann::ordered_json simulation_document(const store::SimulationRecord& job,
+                                           const std::vector<store::AgeTotalsRow>& age_totals);
 
-// GET /api/v1/scenario: every parameter (name, group, type, default, min,
-// max, unit, description), with max capped by `limits`, and the limits.
+// GET /api/v1/scenario: every parameter (name, group, type, nullable,
+// default, min, max, unit, description; arrays also items, length and
+// labels, with min and max for each entry), with max capped by `limits`;
+// the limits; and the engine's presets as the keys each changes.
 nlohmann::ordered_json scenario_description(const Limits& limits);
 
 // {"error": {"code", "message", "fields": [{"field", "message"}]}}; fields

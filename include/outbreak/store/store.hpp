@@ -100,6 +100,13 @@ struct DayRow {
   bool operator==(const DayRow&) const = default;
 };
 
+// One replicate's totals by age band (rows of `simulation_age_totals`).
+struct AgeTotalsRow {
+  std::int64_t replicate = 0;
+  engine::AgeTotals totals;
+  bool operator==(const AgeTotalsRow&) const = default;
+};
+
 // Returned by calls that need the lease: whether cancel() was requested, so
 // the worker can stop at the next day without another round trip.
 struct LeaseState {
@@ -223,8 +230,15 @@ class Store {
                                         std::span<const engine::DayTotals> rows, Duration lease,
                                         TimePoint now) = 0;
 
+  // Upserts the totals by age band of `replicate` (written once it has
+  // ended; writing again replaces them). Errors: lease lost, kInvalidInput
+  // (replicate < 0), kIo.
+  virtual Status write_age_totals(std::string_view id, std::string_view worker_id,
+                                  std::int64_t replicate, const engine::AgeTotals& totals) = 0;
+
   // Replaces the job's per-day summary (all three statistics must have the
-  // same length). Errors: lease lost, kInvalidInput, kIo.
+  // same length; a NaN r_t is stored as NULL). Errors: lease lost,
+  // kInvalidInput, kIo.
   virtual Status write_summary(std::string_view id, std::string_view worker_id,
                                const engine::Summary& summary) = 0;
 
@@ -280,12 +294,16 @@ class Store {
   virtual Result<std::vector<SimulationRecord>> list(std::optional<JobStatus> status,
                                                      int limit) = 0;
   // Stored days ordered by replicate, then day; optionally one replicate.
-  // Errors: kNotFound (no such simulation), kIo.
+  // An unknown r_t (NULL, also in rows written before schema version 3)
+  // reads as NaN. Errors: kNotFound (no such simulation), kIo.
   virtual Result<std::vector<DayRow>> results(std::string_view id,
                                               std::optional<std::int64_t> replicate) = 0;
   // The stored summary, empty vectors if none was written. DayValues[0] of
-  // each entry is the day. Errors: kNotFound, kIo.
+  // each entry is the day; an unknown r_t is NaN. Errors: kNotFound, kIo.
   virtual Result<engine::Summary> summary(std::string_view id) = 0;
+  // The stored age totals ordered by replicate (replicates not written yet
+  // are absent). Errors: kNotFound, kIo.
+  virtual Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) = 0;
   // How many simulations have each status (one query). Errors: kIo.
   virtual Result<StatusCounts> count_by_status() = 0;
 

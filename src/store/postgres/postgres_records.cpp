@@ -28,6 +28,13 @@ std::optional<std::int64_t> optional_int64(const pqxx::field& field) {
   return field.as<std::int64_t>();
 }
 
+// A double as an array element, exactly (shortest round-trip form).
+std::string double_literal(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return fmt::format("{}", v);
+}
+
 }  // namespace
 
 std::int64_t micros(TimePoint time) {
@@ -100,14 +107,16 @@ std::string double_array(const std::vector<double>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
-    const double v = values[i];
-    if (std::isnan(v)) {
-      out += "NaN";
-    } else if (std::isinf(v)) {
-      out += v > 0 ? "Infinity" : "-Infinity";
-    } else {
-      out += fmt::format("{}", v);
-    }
+    out += double_literal(values[i]);
+  }
+  return out + "}";
+}
+
+std::string nullable_double_array(const std::vector<double>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::isnan(values[i]) ? std::string("NULL") : double_literal(values[i]);
   }
   return out + "}";
 }

@@ -26,6 +26,8 @@ SimulationRecord read_record(const pqxx::row& row);
 // Array literals for unnest(): "{1,2,3}".
 std::string int_array(const std::vector<std::int64_t>& values);
 std::string double_array(const std::vector<double>& values);
+// The same with NULL for NaN: for the columns where NULL means unknown.
+std::string nullable_double_array(const std::vector<double>& values);
 
 // The columns of MailRecord (times as microseconds) and a row of them.
 const std::string& mail_columns();

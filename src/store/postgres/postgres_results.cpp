@@ -3,6 +3,7 @@
 // statement per batch whatever its size.
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,17 @@ std::string array_params(int first, std::size_t count, std::string_view type) {
   return out;
 }
 
+// The array parameters of the day columns, from $first: BIGINT[] for the
+// counts, DOUBLE PRECISION[] for the reals.
+std::string day_array_params(int first) {
+  std::string out;
+  for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+    out += fmt::format("{}${}::{}[]", c == 0 ? "" : ", ", first + static_cast<int>(c),
+                       detail::is_real_column(c) ? "DOUBLE PRECISION" : "BIGINT");
+  }
+  return out;
+}
+
 std::string insert_summary_sql() {
   return fmt::format(
       "INSERT INTO simulation_summary (simulation_id, statistic, {}) SELECT $1, $2, * FROM "
@@ -31,13 +43,28 @@ std::string insert_summary_sql() {
       array_params(4, detail::kDayColumnCount - 1, "DOUBLE PRECISION"));
 }
 
+std::string upsert_age_totals_sql() {
+  return fmt::format(
+      "INSERT INTO simulation_age_totals (simulation_id, replicate, band, {}) SELECT $1, $2, * "
+      "FROM unnest({}, {}) ON CONFLICT (simulation_id, replicate, band) DO UPDATE SET {}",
+      detail::age_column_list(), array_params(3, 1, "INTEGER"),
+      array_params(4, detail::kAgeColumns.size(), "BIGINT"), detail::excluded_age_assignments());
+}
+
 std::vector<std::string> day_arrays(std::span<const engine::DayTotals> rows) {
   std::vector<std::string> arrays;
   for (const auto& column : engine::kDayColumns) {
-    std::vector<std::int64_t> values;
-    values.reserve(rows.size());
-    for (const auto& row : rows) values.push_back(row.*column.member);
-    arrays.push_back(int_array(values));
+    if (column.member != nullptr) {
+      std::vector<std::int64_t> values;
+      values.reserve(rows.size());
+      for (const auto& row : rows) values.push_back(row.*column.member);
+      arrays.push_back(int_array(values));
+    } else {
+      std::vector<double> values;
+      values.reserve(rows.size());
+      for (const auto& row : rows) values.push_back(row.*column.real);
+      arrays.push_back(nullable_double_array(values));
+    }
   }
   return arrays;
 }
@@ -50,9 +77,49 @@ std::vector<std::string> summary_arrays(const std::vector<engine::DayValues>& se
     std::vector<double> values;
     values.reserve(series.size());
     for (const auto& day : series) values.push_back(day[c]);
-    arrays.push_back(double_array(values));
+    arrays.push_back(detail::is_real_column(c) ? nullable_double_array(values)
+                                               : double_array(values));
   }
   return arrays;
+}
+
+std::vector<std::string> age_arrays(const engine::AgeTotals& totals) {
+  std::vector<std::int64_t> bands(engine::kAgeBands);
+  for (std::size_t b = 0; b < bands.size(); ++b) bands[b] = static_cast<std::int64_t>(b);
+  std::vector<std::string> arrays{int_array(bands)};
+  for (const auto& [name, series] : detail::kAgeColumns) {
+    const auto& values = totals.*series;
+    arrays.push_back(int_array(std::vector<std::int64_t>(values.begin(), values.end())));
+  }
+  return arrays;
+}
+
+double real_or_nan(const pqxx::field& field) {
+  return field.is_null() ? std::numeric_limits<double>::quiet_NaN() : field.as<double>();
+}
+
+// The day columns of a row that selected them from column 1 on.
+engine::DayTotals read_day(const pqxx::row& row) {
+  engine::DayTotals totals;
+  for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+    const engine::DayColumn& column = engine::kDayColumns[c];
+    const pqxx::field field = row[static_cast<int>(c) + 1];
+    if (column.member != nullptr) {
+      totals.*column.member = field.as<std::int64_t>();
+    } else {
+      totals.*column.real = real_or_nan(field);
+    }
+  }
+  return totals;
+}
+
+// Takes the row lock of a held job for the rest of `txn`; false if not held.
+bool lock_held(pqxx::work& txn, std::string_view id, std::string_view worker_id) {
+  return !txn.exec_params(
+                 "SELECT 1 FROM simulations WHERE id = $1 AND worker_id = $2 AND status = "
+                 "'running' FOR UPDATE",
+                 std::string(id), std::string(worker_id))
+              .empty();
 }
 
 bool exists(pqxx::work& txn, std::string_view id) {
@@ -84,8 +151,7 @@ Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_vi
       "WITH held AS ({}), rows AS (INSERT INTO simulation_days (simulation_id, replicate, {}) "
       "SELECT $1, $6, * FROM unnest({}) WHERE EXISTS (SELECT 1 FROM held) ON CONFLICT "
       "(simulation_id, replicate, day) DO UPDATE SET {}) SELECT cancel_requested FROM held",
-      renew_sql, detail::day_column_list(0), array_params(7, detail::kDayColumnCount, "BIGINT"),
-      detail::excluded_assignments(1));
+      renew_sql, detail::day_column_list(0), day_array_params(7), detail::excluded_assignments(1));
   return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
     pqxx::nontransaction txn(*conn_);
     const pqxx::result held =
@@ -99,16 +165,26 @@ Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_vi
   });
 }
 
+Status PostgresStore::write_age_totals(std::string_view id, std::string_view worker_id,
+                                       std::int64_t replicate, const engine::AgeTotals& totals) {
+  if (auto valid = detail::validate_replicate(replicate); !valid) return valid;
+  static const std::string sql = upsert_age_totals_sql();
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::work txn(*conn_);
+    if (!lock_held(txn, id, worker_id)) return lease_lost_error(id, worker_id);
+    txn.exec_params(sql, std::string(id), replicate,
+                    pqxx::prepare::make_dynamic_params(age_arrays(totals)));
+    txn.commit();
+    return Ok{};
+  });
+}
+
 Status PostgresStore::write_summary(std::string_view id, std::string_view worker_id,
                                     const engine::Summary& summary) {
   if (auto valid = detail::validate(summary); !valid) return valid;
   return guarded<Ok>(mu_, [&]() -> Status {
     pqxx::work txn(*conn_);
-    const auto held = txn.exec_params(
-        "SELECT 1 FROM simulations WHERE id = $1 AND worker_id = $2 AND status = 'running' FOR "
-        "UPDATE",
-        std::string(id), std::string(worker_id));
-    if (held.empty()) return lease_lost_error(id, worker_id);
+    if (!lock_held(txn, id, worker_id)) return lease_lost_error(id, worker_id);
     txn.exec_params("DELETE FROM simulation_summary WHERE simulation_id = $1", std::string(id));
     for (const auto& [name, series] : detail::kStatistics) {
       if ((summary.*series).empty()) continue;
@@ -134,14 +210,7 @@ Result<std::vector<DayRow>> PostgresStore::results(std::string_view id,
         std::string(id), replicate);
     Rows rows;
     rows.reserve(result.size());
-    for (const auto& r : result) {
-      DayRow row;
-      row.replicate = r[0].as<std::int64_t>();
-      for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
-        row.totals.*engine::kDayColumns[c].member = r[static_cast<int>(c) + 1].as<std::int64_t>();
-      }
-      rows.push_back(row);
-    }
+    for (const auto& r : result) rows.push_back(DayRow{r[0].as<std::int64_t>(), read_day(r)});
     return rows;
   });
 }
@@ -160,7 +229,7 @@ Result<engine::Summary> PostgresStore::summary(std::string_view id) {
       engine::DayValues values{};
       values[0] = static_cast<double>(r[0].as<std::int64_t>());
       for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
-        values[c] = r[static_cast<int>(c) + 1].as<double>();
+        values[c] = real_or_nan(r[static_cast<int>(c) + 1]);
       }
       const auto statistic = r[1].as<std::string>();
       for (const auto& [name, series] : detail::kStatistics) {
@@ -168,6 +237,31 @@ Result<engine::Summary> PostgresStore::summary(std::string_view id) {
       }
     }
     return summary;
+  });
+}
+
+Result<std::vector<AgeTotalsRow>> PostgresStore::age_totals(std::string_view id) {
+  using Rows = std::vector<AgeTotalsRow>;
+  return guarded<Rows>(mu_, [&]() -> Result<Rows> {
+    pqxx::work txn(*conn_);
+    if (!exists(txn, id)) return detail::not_found(id);
+    const auto result = txn.exec_params(
+        fmt::format("SELECT replicate, band, {} FROM simulation_age_totals WHERE simulation_id = "
+                    "$1 ORDER BY replicate, band",
+                    detail::age_column_list()),
+        std::string(id));
+    Rows rows;
+    for (const auto& r : result) {
+      const auto replicate = r[0].as<std::int64_t>();
+      const auto band = r[1].as<std::size_t>();
+      if (band >= engine::kAgeBands) continue;  // the CHECK constraint makes this impossible
+      if (rows.empty() || rows.back().replicate != replicate) rows.push_back({replicate, {}});
+      for (std::size_t c = 0; c < detail::kAgeColumns.size(); ++c) {
+        (rows.back().totals.*detail::kAgeColumns[c].second)[band] =
+            r[static_cast<int>(c) + 2].as<std::int64_t>();
+      }
+    }
+    return rows;
   });
 }
 

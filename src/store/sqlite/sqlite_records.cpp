@@ -57,4 +57,19 @@ std::string select_days_sql() {
       detail::day_column_list(0));
 }
 
+std::string upsert_age_totals_sql() {
+  return fmt::format(
+      "INSERT INTO simulation_age_totals (simulation_id, replicate, band, {}) VALUES (?, ?, ?, {}) "
+      "ON CONFLICT (simulation_id, replicate, band) DO UPDATE SET {}",
+      detail::age_column_list(), detail::placeholders(detail::kAgeColumns.size()),
+      detail::excluded_age_assignments());
+}
+
+std::string select_age_totals_sql() {
+  return fmt::format(
+      "SELECT replicate, band, {} FROM simulation_age_totals WHERE simulation_id = ? ORDER BY "
+      "replicate, band",
+      detail::age_column_list());
+}
+
 }  // namespace outbreak::store::sqlite

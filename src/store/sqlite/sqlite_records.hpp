@@ -29,9 +29,14 @@ RETURNING id, status)sql";
 std::string upsert_day_sql();
 // "INSERT INTO simulation_summary (...) VALUES (?, ...)".
 std::string insert_summary_sql();
-// "SELECT day, statistic, <13 columns> FROM simulation_summary ...".
+// "SELECT day, statistic, <day columns but day> FROM simulation_summary ...".
 std::string select_summary_sql();
-// "SELECT replicate, <14 columns> FROM simulation_days ...".
+// "SELECT replicate, <day columns> FROM simulation_days ...".
 std::string select_days_sql();
+// "INSERT INTO simulation_age_totals (...) VALUES (?, ...) ON CONFLICT DO UPDATE":
+// one band per execution.
+std::string upsert_age_totals_sql();
+// "SELECT replicate, band, <age columns> FROM simulation_age_totals ...".
+std::string select_age_totals_sql();
 
 }  // namespace outbreak::store::sqlite

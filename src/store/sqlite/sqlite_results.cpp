@@ -1,6 +1,8 @@
 // SqliteStore: writing and reading results.
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -17,17 +19,52 @@ constexpr std::string_view kRenewSql =
     "progress_replicate), progress_day = COALESCE(?3, progress_day) WHERE id = ?4 AND "
     "worker_id = ?5 AND status = 'running' RETURNING cancel_requested";
 
+// A real column's value, NULL when unknown (NaN).
+void bind_real(Statement& statement, int index, double value) {
+  if (std::isnan(value)) {
+    statement.bind_null(index);
+  } else {
+    statement.bind(index, value);
+  }
+}
+
 void upsert_days(Database& db, std::string_view id, std::int64_t replicate,
                  std::span<const engine::DayTotals> rows) {
   Statement upsert(db, upsert_day_sql());
   for (const auto& row : rows) {
     upsert.bind(1, id).bind(2, replicate);
     for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
-      upsert.bind(static_cast<int>(c) + 3, row.*engine::kDayColumns[c].member);
+      const engine::DayColumn& column = engine::kDayColumns[c];
+      const int index = static_cast<int>(c) + 3;
+      if (column.member != nullptr) {
+        upsert.bind(index, row.*column.member);
+      } else {
+        bind_real(upsert, index, row.*column.real);
+      }
     }
     upsert.run();
     upsert.reset();
   }
+}
+
+// Column `column` of the current row as a real, NaN for NULL.
+double real_or_nan(const Statement& row, int column) {
+  return row.is_null(column) ? std::numeric_limits<double>::quiet_NaN() : row.real(column);
+}
+
+// The day columns of the current row of select_days_sql().
+engine::DayTotals read_day(const Statement& row) {
+  engine::DayTotals totals;
+  for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
+    const engine::DayColumn& column = engine::kDayColumns[c];
+    const int index = static_cast<int>(c) + 1;
+    if (column.member != nullptr) {
+      totals.*column.member = row.int64(index);
+    } else {
+      totals.*column.real = real_or_nan(row, index);
+    }
+  }
+  return totals;
 }
 
 bool exists(Database& db, std::string_view id) {
@@ -63,6 +100,26 @@ Result<LeaseState> SqliteStore::write_days(std::string_view id, std::string_view
   });
 }
 
+Status SqliteStore::write_age_totals(std::string_view id, std::string_view worker_id,
+                                     std::int64_t replicate, const engine::AgeTotals& totals) {
+  if (auto valid = detail::validate_replicate(replicate); !valid) return valid;
+  return locked<Ok>([&]() -> Status {
+    Transaction txn(*db_);
+    if (!holds(id, worker_id)) return lease_lost_error(id, worker_id);
+    Statement upsert(*db_, upsert_age_totals_sql());
+    for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+      upsert.bind(1, id).bind(2, replicate).bind(3, static_cast<std::int64_t>(band));
+      for (std::size_t c = 0; c < detail::kAgeColumns.size(); ++c) {
+        upsert.bind(static_cast<int>(c) + 4, (totals.*detail::kAgeColumns[c].second)[band]);
+      }
+      upsert.run();
+      upsert.reset();
+    }
+    txn.commit();
+    return Ok{};
+  });
+}
+
 Status SqliteStore::write_summary(std::string_view id, std::string_view worker_id,
                                   const engine::Summary& summary) {
   if (auto valid = detail::validate(summary); !valid) return valid;
@@ -77,7 +134,11 @@ Status SqliteStore::write_summary(std::string_view id, std::string_view worker_i
       for (std::size_t day = 0; day < values.size(); ++day) {
         insert.bind(1, id).bind(2, static_cast<std::int64_t>(day)).bind(3, name);
         for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
-          insert.bind(static_cast<int>(c) + 3, values[day][c]);
+          if (detail::is_real_column(c)) {
+            bind_real(insert, static_cast<int>(c) + 3, values[day][c]);
+          } else {
+            insert.bind(static_cast<int>(c) + 3, values[day][c]);
+          }
         }
         insert.run();
         insert.reset();
@@ -98,12 +159,7 @@ Result<std::vector<DayRow>> SqliteStore::results(std::string_view id,
     if (replicate) select.bind(2, *replicate);
     Rows rows;
     while (select.step()) {
-      DayRow row;
-      row.replicate = select.int64(0);
-      for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
-        row.totals.*engine::kDayColumns[c].member = select.int64(static_cast<int>(c) + 1);
-      }
-      rows.push_back(row);
+      rows.push_back(DayRow{select.int64(0), read_day(select)});
     }
     return rows;
   });
@@ -119,7 +175,7 @@ Result<engine::Summary> SqliteStore::summary(std::string_view id) {
       engine::DayValues values{};
       values[0] = static_cast<double>(select.int64(0));
       for (std::size_t c = 1; c < detail::kDayColumnCount; ++c) {
-        values[c] = select.real(static_cast<int>(c) + 1);
+        values[c] = real_or_nan(select, static_cast<int>(c) + 1);
       }
       const auto statistic = select.text(1);
       for (const auto& [name, series] : detail::kStatistics) {
@@ -127,6 +183,27 @@ Result<engine::Summary> SqliteStore::summary(std::string_view id) {
       }
     }
     return summary;
+  });
+}
+
+Result<std::vector<AgeTotalsRow>> SqliteStore::age_totals(std::string_view id) {
+  using Rows = std::vector<AgeTotalsRow>;
+  return locked<Rows>([&]() -> Result<Rows> {
+    if (!exists(*db_, id)) return detail::not_found(id);
+    Statement select(*db_, select_age_totals_sql());
+    select.bind(1, id);
+    Rows rows;
+    while (select.step()) {
+      const std::int64_t replicate = select.int64(0);
+      const auto band = static_cast<std::size_t>(select.int64(1));
+      if (band >= engine::kAgeBands) continue;  // the CHECK constraint makes this impossible
+      if (rows.empty() || rows.back().replicate != replicate) rows.push_back({replicate, {}});
+      for (std::size_t c = 0; c < detail::kAgeColumns.size(); ++c) {
+        (rows.back().totals.*detail::kAgeColumns[c].second)[band] =
+            select.int64(static_cast<int>(c) + 2);
+      }
+    }
+    return rows;
   });
 }
 

@@ -37,6 +37,8 @@ class SqliteStore final : public Store {
   Result<LeaseState> write_days(std::string_view id, std::string_view worker_id,
                                 std::int64_t replicate, std::span<const engine::DayTotals> rows,
                                 Duration lease, TimePoint now) override;
+  Status write_age_totals(std::string_view id, std::string_view worker_id, std::int64_t replicate,
+                          const engine::AgeTotals& totals) override;
   Status write_summary(std::string_view id, std::string_view worker_id,
                        const engine::Summary& summary) override;
   Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
@@ -51,6 +53,7 @@ class SqliteStore final : public Store {
   Result<std::vector<DayRow>> results(std::string_view id,
                                       std::optional<std::int64_t> replicate) override;
   Result<engine::Summary> summary(std::string_view id) override;
+  Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) override;
   Result<StatusCounts> count_by_status() override;
   Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
   Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) override;
