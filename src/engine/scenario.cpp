@@ -281,8 +281,8 @@ void check_shares(std::string_view name, const std::vector<double>& shares, std:
 // distribution of days any more.
 void check_spread(std::string_view mean_name, double mean, std::string_view sd_name, double sd,
                   std::vector<FieldError>& errors) {
-  if (!std::isfinite(mean) || !std::isfinite(sd) || sd <= 0) return;
-  if (mean <= 0) {
+  if (!std::isfinite(mean) || !std::isfinite(sd) || sd <= 0 || mean < 0) return;
+  if (mean == 0) {
     errors.push_back({std::string(sd_name),
                       fmt::format("must be 0 when the mean ({}) is 0, got {}", mean_name, sd)});
   } else if (sd > 10 * mean) {

@@ -1,6 +1,9 @@
-// The day loop, the disease course and the community counts; see
+// The day loop, the events of each case's course, and the counts; see
 // simulation_impl.hpp for how the engine works.
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 
@@ -8,54 +11,74 @@
 
 namespace outbreak::engine {
 
+Counts& Counts::operator+=(const Counts& o) {
+  new_home += o.new_home;
+  new_work += o.new_work;
+  new_school += o.new_school;
+  new_community += o.new_community;
+  away += o.away;
+  quarantine_new += o.quarantine_new;
+  quarantine_lost += o.quarantine_lost;
+  return *this;
+}
+
+namespace {
+
+// log(1 - p), -inf for p = 1.
+double log_escape(double p) {
+  if (p >= 1) return -std::numeric_limits<double>::infinity();
+  return p > 0 ? det_log1p(-p) : 0.0;
+}
+
+Tally exemplar_tally(const Scenario& s, std::size_t ring) {
+  Tally exemplar;
+  exemplar.end_delta.assign(static_cast<std::size_t>(s.isolation_days) + 2, 0);
+  for (auto& walks : exemplar.walks) walks.resize(ring);
+  for (auto& d : exemplar.deltas) d.assign(NaturalHistory::kMaxCourseDays + 2, 0);
+  exemplar.secondary.assign(ring, 0);
+  exemplar.pending.assign(ring, 0);
+  exemplar.weight_delta.assign(ring * NaturalHistory::kBuckets, 0);
+  return exemplar;
+}
+
+}  // namespace
+
 Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uint64_t seed,
                        int threads)
     : s_(scenario),
       pop_(std::move(population)),
       seed_(seed),
       arena_(threads > 0 ? threads : tbb::task_arena::automatic),
-      latent_days_(static_cast<int>(std::lround(scenario.latent_days))),
-      incubation_days_(static_cast<int>(std::lround(scenario.incubation_days))),
-      sick_days_(static_cast<int>(std::lround(scenario.sick_days))),
-      asymptomatic_fraction_(scenario.asymptomatic_fraction.value_or(0.3)),
-      mortality_rate_(scenario.mortality_rate.value_or(0.01)),
+      history_(scenario),
       n_(pop_.size()),
-      tallies_([&] {
-        Tally exemplar;
-        exemplar.end_delta.assign(static_cast<std::size_t>(scenario.isolation_days) + 2, 0);
-        for (auto& ring : exemplar.walks)
-          ring.resize(static_cast<std::size_t>(std::lround(scenario.sick_days)) + 1);
-        return exemplar;
-      }()) {
+      tracing_(scenario.contact_tracing && scenario.isolation_days > 0),
+      after_onset_max_(NaturalHistory::kMaxStageDays),
+      tallies_(exemplar_tally(scenario, kRing)) {
   if (!validate(s_).empty()) throw std::invalid_argument("Simulation: invalid scenario");
   if (static_cast<std::int64_t>(n_) != s_.population) {
     throw std::invalid_argument("Simulation: the population was built for another scenario");
   }
-  infected_day_ = BigArray<std::int16_t>(n_);
-  flags_ = BigArray<std::uint8_t>(n_);
-  quarantine_until_ = BigArray<std::int16_t>(n_);
+  agents_ = BigArray<AgentState>(n_);
   arena_.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n_, 1 << 16), [&](const auto& r) {
-      std::fill(infected_day_.data() + r.begin(), infected_day_.data() + r.end(), kNever);
-      std::fill(flags_.data() + r.begin(), flags_.data() + r.end(), std::uint8_t{0});
-      std::fill(quarantine_until_.data() + r.begin(), quarantine_until_.data() + r.end(),
-                std::int16_t{0});
+      std::fill(agents_.data() + r.begin(), agents_.data() + r.end(),
+                AgentState{kNever, 0, 0, 0, 0, 0, 0});
     });
   });
-  const double base[2] = {s_.home_infection_risk, s_.work_infection_risk};
-  for (int route = 0; route < 2; ++route) {
-    risk_[route][0] = base[route];
-    risk_[route][1] = base[route] * s_.asymptomatic_infectiousness;
-    for (int weight = 0; weight < 2; ++weight) {
-      const double p = risk_[route][weight];
-      inv_log_escape_[route][weight] = (p > 0 && p < 1) ? 1 / det_log1p(-p) : 0;
-    }
-  }
-  const auto days = static_cast<std::size_t>(sick_days_) + 1;
-  cohorts_.resize(days);
+  log_escape_[0] = log_escape(s_.home_infection_risk);
+  log_escape_[1] = log_escape(s_.work_infection_risk);
+  log_escape_[2] = log_escape(s_.school_infection_risk);
+  events_.resize(kRing);
   trace_queue_.resize(static_cast<std::size_t>(s_.tracing_delay_days) + 1);
   releases_.resize(static_cast<std::size_t>(s_.isolation_days) + 2);
   quarantine_ends_.assign(static_cast<std::size_t>(s_.days + s_.isolation_days) + 3, 0);
+  for (auto& d : deltas_) d.assign(kRing, 0);
+  weights_.assign(kRing * NaturalHistory::kBuckets, 0);
+  by_onset_.resize(kRing * NaturalHistory::kBuckets);
+  infected_on_.assign(kRing, 0);
+  secondary_.assign(kRing, 0);
+  still_infectious_.assign(kRing, 0);
+  age_totals_.agents = pop_.agents_by_band();
   seed_initial_infections();
 }
 
@@ -66,35 +89,43 @@ void Simulation::Impl::seed_initial_infections() {
   for (std::uint64_t j = n_ - k; j < n_; ++j) {
     const Draw d = philox(seed_, static_cast<std::uint32_t>(j), 0, Purpose::kInitialInfection, 0);
     auto pick = static_cast<AgentId>(uniform_below(d, j + 1));
-    if (infected_day_[pick] != kNever) pick = static_cast<AgentId>(j);
-    infect(pick, 0, tally);
+    if (agents_[pick].infected != kNever) pick = static_cast<AgentId>(j);
+    infect(pick, 0, kNoInfector, InfectionRoute::kSeed, tally);
   }
   fold(0);
-  today_ = DayTotals{};
-  today_.susceptible = s_.population - k;
-  today_.exposed = k;
-  today_.currently_infected = k;
-  today_.total_infected = k;
-  today_.new_infections = k;
+  count(0);
+  settle_reproduction(0);
 }
 
 const DayTotals& Simulation::Impl::step() {
   if (finished()) throw std::logic_error("Simulation::step: the run is finished");
   const auto t = static_cast<std::int16_t>(today_.day + 1);
   day_ = Counts{};
+  settled_.clear();
+  infections_.clear();
+  // Nobody with this onset day can still be infectious.
+  const std::int64_t expired = t - after_onset_max_ - 1;
+  if (expired >= 0) {
+    for (int b = 0; b < NaturalHistory::kBuckets; ++b) {
+      std::vector<AgentId>().swap(by_onset_[weight_index(expired, NaturalHistory::bucket_begin(b))]);
+    }
+  }
   end_quarantines(t);
-  advance_cohorts(t);
+  run_events(t);
   fold(t);
   // One route after the other, so that an agent reached by two routes on
   // the same day is counted where the earlier one found it.
   transmit_at_home(t);
-  transmit_at_work(t);
+  settle_hits(Route::kHome, t);
+  transmit_at_places(t);
+  settle_hits(Route::kDay, t);
   transmit_in_community(t);
   fold(t);
   quarantined_ -= quarantine_ends_[static_cast<std::size_t>(t) + 1];
   trace(t);
   fold(t);
   count(t);
+  settle_reproduction(t);
   return today_;
 }
 
@@ -102,164 +133,332 @@ void Simulation::Impl::end_quarantines(std::int16_t t) {
   std::vector<AgentId>& due = releases_[ring_slot(t, releases_.size())];
   sort_unique(due);
   each_agent(due, [&](AgentId a, Tally& tally) {
-    if (quarantine_until_[a] == t) sync(a, t, tally);  // else extended: a later entry exists
+    if (agents_[a].quarantine_until == t) sync(a, t, tally);  // else extended: a later entry exists
   });
   due.clear();
 }
 
-void Simulation::Impl::advance_cohorts(std::int16_t t) {
-  if (Cohort* ending = cohort(t - sick_days_)) {
-    each_agent(ending->agents, [&](AgentId a, Tally& tally) { resolve(a, t, tally); });
-    std::vector<AgentId>().swap(ending->agents);  // as for the walks: no peak-sized slots
-    ending->symptomatic_course = 0;
+void Simulation::Impl::run_events(std::int16_t t) {
+  std::vector<AgentId>& due = events_[ring_slot(t, kRing)];
+  each_agent(due, [&](AgentId a, Tally& tally) { event(a, t, tally); });
+  std::vector<AgentId>().swap(due);  // as for the walks: no peak-sized slots
+}
+
+Course Simulation::Impl::course_of(AgentId a) const {
+  Course c = history_.draw(seed_, a, pop_.band(a));
+  history_.complete(seed_, a, pop_.band(a), c);
+  return c;
+}
+
+std::int64_t Simulation::Impl::weight_of(AgentId a) const {
+  const AgentState& s = agents_[a];
+  double m = history_.multiplier(s.slice);
+  if (s.flags & kAsymptomatic) m *= s_.asymptomatic_infectiousness;
+  return static_cast<std::int64_t>(m * kWeightUnit + 0.5);
+}
+
+// What happens to agent a today, then when its next event is.
+void Simulation::Impl::event(AgentId a, std::int16_t t, Tally& tally) {
+  tally.touched = true;
+  AgentState& s = agents_[a];
+  const int e = t - s.infected;
+  const bool hospital = (s.flags & kHospitalCase) != 0;
+  Course c;  // only hospital cases need more of their course than the state holds
+  if (hospital) c = course_of(a);
+  if (e == s.latent) {
+    sync(a, t, tally);
+    if (s.quarantine_until > t) tally.released.push_back(a);
+    start_walks(a, t, tally);
   }
-  if (Cohort* infectious = cohort(t - latent_days_)) {
-    each_agent(infectious->agents, [&](AgentId a, Tally& tally) {
-      sync(a, t, tally);
-      if (quarantine_until_[a] > t) tally.released.push_back(a);
-      start_walks(a, tally);
-    });
-  }
-  // Symptom onset changes nothing unless it triggers tracing or isolation.
-  const bool tracing = s_.contact_tracing && s_.isolation_days > 0;
-  Cohort* onset = cohort(t - incubation_days_);
-  if (onset == nullptr || (!tracing && !s_.symptomatic_isolation)) return;
-  each_agent(onset->agents, [&](AgentId a, Tally& tally) {
-    if (flags_[a] & kAsymptomatic) return;
-    if (tracing && bernoulli(philox(seed_, a, 0, Purpose::kDetection, 0), s_.tracing_coverage)) {
+  if (e == s.incubation && (s.flags & kAsymptomatic) == 0) {
+    if (tracing_ &&
+        bernoulli(philox(seed_, a, 0, Purpose::kDetection, 0), s_.tracing_coverage)) {
       tally.detected.push_back(a);
     }
-    if (s_.symptomatic_isolation) sync(a, t, tally);
-  });
+    sync(a, t, tally);
+  }
+  if (hospital && e == c.hospital) {
+    s.flags |= kInHospital;
+    ++tally.hospitalized_by_band[pop_.band(a)];
+    if (c.critical != Course::kNoEvent && s.infected + c.critical <= s_.days) {
+      ++tally.critical_by_band[pop_.band(a)];
+    }
+    sync(a, t, tally);
+  }
+  if (e == s.end) {
+    sync(a, t, tally);
+    ++tally.pending[ring_slot(s.infected, kRing)];
+  }
+  if (hospital && e == c.discharge) {
+    s.flags &= static_cast<std::uint8_t>(~kInHospital);
+    sync(a, t, tally);
+  }
+  const int resolved = hospital ? c.resolved : s.end;
+  if (e == resolved && (s.flags & kDies)) die(a, t, tally);
+  const int next = next_event(s, c, e);
+  if (next > e) tally.events.emplace_back(s.infected + next, a);
+}
+
+// The first day after `e` on which something happens that changes what the
+// case does: onset matters only under isolation or tracing.
+int Simulation::Impl::next_event(const AgentState& s, const Course& c, int e) const {
+  int next = std::numeric_limits<int>::max();
+  const auto consider = [&](int day) {
+    if (day > e && day < next) next = day;
+  };
+  consider(s.latent);
+  if ((s.flags & kAsymptomatic) == 0 && (tracing_ || s_.symptomatic_isolation)) {
+    consider(s.incubation);
+  }
+  consider(s.end);
+  if (s.flags & kHospitalCase) {
+    consider(c.hospital);
+    consider(c.discharge);
+  }
+  return next == std::numeric_limits<int>::max() ? e : next;
+}
+
+void Simulation::Impl::die(AgentId a, std::int16_t t, Tally& tally) {
+  tally.touched = true;
+  AgentState& s = agents_[a];
+  s.flags |= kDead;
+  ++tally.dead_by_band[pop_.band(a)];
+  if (s.quarantine_until > t) {
+    ++tally.counts.quarantine_lost;
+    --tally.end_delta[static_cast<std::size_t>(s.quarantine_until - t)];
+  }
+  sync(a, t, tally);
 }
 
 // Brings agent a's share of the community counts in line with its state on
 // `day`.
 void Simulation::Impl::sync(AgentId a, std::int16_t day, Tally& tally) {
-  const std::uint8_t flags = flags_[a];
-  const int elapsed = day - infected_day_[a];
-  const bool infectious = infected_day_[a] != kNever && elapsed >= latent_days_ &&
-                          elapsed < sick_days_ && (flags & kDead) == 0;
-  const bool reduced = (flags & kAsymptomatic) != 0;
-  const bool symptomatic = infectious && !reduced && elapsed >= incubation_days_;
-  const bool quarantined = quarantine_until_[a] > day;
-  const bool isolating = symptomatic && s_.symptomatic_isolation;
+  AgentState& s = agents_[a];
+  const std::uint8_t flags = s.flags;
+  const bool dead = (flags & kDead) != 0;
+  const bool in_hospital = (flags & kInHospital) != 0;
+  const int e = day - s.infected;
+  const bool infected = s.infected != kNever && s.latent > 0;
+  const bool infectious = infected && e >= s.latent && e < s.end && !dead && !in_hospital;
+  const bool symptomatic =
+      infected && (flags & kAsymptomatic) == 0 && e >= s.incubation && e < s.end;
+  const bool quarantined = s.quarantine_until > day;
+  const bool isolating = symptomatic && s_.symptomatic_isolation && !in_hospital;
   std::uint8_t want = 0;
   if (infectious && !quarantined && !isolating) want |= kCountedOut;
-  if (isolating && !quarantined) want |= kCountedSelfIsolating;
+  if (!dead && !quarantined && (isolating || in_hospital)) want |= kCountedAway;
   const std::uint8_t have = flags & kCountedMask;
   if (want == have) return;
-  Counts& c = tally.counts;
   if ((want ^ have) & kCountedOut) {
-    (reduced ? c.circulating_reduced : c.circulating_full) += (want & kCountedOut) ? 1 : -1;
+    tally.touched = true;
+    const std::int64_t w = weight_of(a);
+    tally.weight_delta[weight_index(s.infected + s.incubation, s.slice)] +=
+        (want & kCountedOut) ? w : -w;
   }
-  if ((want ^ have) & kCountedSelfIsolating) {
-    c.self_isolating += (want & kCountedSelfIsolating) ? 1 : -1;
-  }
-  flags_[a] = static_cast<std::uint8_t>((flags & ~kCountedMask) | want);
+  if ((want ^ have) & kCountedAway) tally.counts.away += (want & kCountedAway) ? 1 : -1;
+  s.flags = static_cast<std::uint8_t>((flags & ~kCountedMask) | want);
 }
 
-void Simulation::Impl::resolve(AgentId a, std::int16_t t, Tally& tally) {
-  const bool dies = (flags_[a] & kAsymptomatic) == 0 &&
-                    bernoulli(philox(seed_, a, 0, Purpose::kDeath, 0), mortality_rate_);
-  if (dies) {
-    flags_[a] |= kDead;
-    ++tally.counts.died;
-    const std::int16_t until = quarantine_until_[a];
-    if (until > t) {
-      ++tally.counts.quarantine_lost;
-      --tally.end_delta[static_cast<std::size_t>(until - t)];
+// Infects susceptible agent a on day t: draws its course, registers the
+// changes of the counts it will cause, and schedules its first event.
+void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, InfectionRoute route,
+                              Tally& tally) {
+  tally.touched = true;
+  const std::size_t band = pop_.band(a);
+  Course c = history_.draw(seed_, a, band);
+  history_.complete(seed_, a, band, c);
+  AgentState& s = agents_[a];
+  s.infected = t;
+  s.latent = static_cast<std::uint8_t>(c.latent);
+  s.incubation = static_cast<std::uint8_t>(c.incubation);
+  s.end = static_cast<std::uint8_t>(c.end);
+  s.slice = static_cast<std::uint16_t>(c.slice);
+  s.flags = static_cast<std::uint8_t>((c.symptomatic ? 0 : kAsymptomatic) |
+                                      (c.hospital != Course::kNoEvent ? kHospitalCase : 0) |
+                                      (c.dies ? kDies : 0));
+  auto& d = tally.deltas;
+  const auto at = [](int offset) { return static_cast<std::size_t>(offset); };
+  ++d[kExposed][0];
+  --d[kExposed][at(c.latent)];
+  ++d[kInfectious][at(c.latent)];
+  --d[kInfectious][at(c.resolved)];
+  if (c.symptomatic) {
+    ++d[kSymptomatic][at(c.incubation)];
+    --d[kSymptomatic][at(c.resolved)];
+  }
+  if (c.hospital != Course::kNoEvent) {
+    ++d[kHospitalized][at(c.hospital)];
+    --d[kHospitalized][at(c.discharge)];
+    ++d[kNewHospital][at(c.hospital)];
+    if (c.critical != Course::kNoEvent) {
+      ++d[kCritical][at(c.critical)];
+      --d[kCritical][at(c.discharge)];
     }
-  } else {
-    ++tally.counts.recovered;
   }
-  sync(a, t, tally);
-}
-
-// Infects a on day t if it is still susceptible; the atomic claim makes two
-// transmissions to the same agent on the same day count once.
-bool Simulation::Impl::infect(AgentId a, std::int16_t t, Tally& tally) {
-  std::int16_t expected = kNever;
-  if (!std::atomic_ref<std::int16_t>(infected_day_[a])
-           .compare_exchange_strong(expected, t, std::memory_order_relaxed)) {
-    return false;
+  ++d[c.dies ? kDeadDelta : kRecovered][at(c.resolved)];
+  tally.events.emplace_back(t + c.latent, a);
+  tally.infected.push_back(std::uint64_t{a} << 32 | weight_index(t + c.incubation, c.slice));
+  ++tally.infected_by_band[band];
+  if (infector != kNoInfector) {
+    ++tally.secondary[ring_slot(agents_[infector].infected, kRing)];
   }
-  const Draw d = philox(seed_, a, 0, Purpose::kAsymptomatic, 0);
-  if (bernoulli(d, asymptomatic_fraction_)) {
-    flags_[a] = kAsymptomatic;
-  } else {
-    flags_[a] = 0;
-    ++tally.counts.new_symptomatic_course;
+  switch (route) {
+    case InfectionRoute::kHome: ++tally.counts.new_home; break;
+    case InfectionRoute::kWork: ++tally.counts.new_work; break;
+    case InfectionRoute::kSchool: ++tally.counts.new_school; break;
+    case InfectionRoute::kCommunity: ++tally.counts.new_community; break;
+    case InfectionRoute::kSeed: break;
   }
-  tally.infected.push_back(a);
-  return true;
+  if (collect_ || t == 0) {
+    const auto day = [t](int offset) {
+      return offset == Course::kNoEvent ? kNoDay : static_cast<std::int32_t>(t + offset);
+    };
+    tally.infections.push_back(Infection{a, pop_.age(a), t, infector, route, day(c.latent),
+                                         c.symptomatic ? day(c.incubation) : kNoDay,
+                                         day(c.hospital), day(c.critical), day(c.resolved),
+                                         c.dies ? Outcome::kDead : Outcome::kRecovered});
+  }
 }
 
 // Moves what the threads produced in the last phase into the simulation.
 void Simulation::Impl::fold(std::int16_t t) {
-  Cohort& today = *cohort(t);
   std::vector<AgentId>& detected =  // due at t + delay: the ring's previous slot
       trace_queue_[ring_slot(t + static_cast<std::int64_t>(trace_queue_.size()) - 1,
                              trace_queue_.size())];
   for (Tally& x : tallies_) {
     day_ += x.counts;
-    today.symptomatic_course += x.counts.new_symptomatic_course;
-    circulating_full_ += x.counts.circulating_full;
-    circulating_reduced_ += x.counts.circulating_reduced;
-    self_isolating_ += x.counts.self_isolating;
+    away_ += x.counts.away;
     quarantined_ += x.counts.quarantine_new - x.counts.quarantine_lost;
     x.counts = Counts{};
     for (std::size_t i = 0; i < x.end_delta.size(); ++i) {
       quarantine_ends_[static_cast<std::size_t>(t) + i] += x.end_delta[i];
       x.end_delta[i] = 0;
     }
-    append(today.agents, x.infected);
+    append(day_infected_, x.infected);
     append(detected, x.detected);
+    append(infections_, x.infections);
     for (AgentId a : x.released) {
-      releases_[ring_slot(quarantine_until_[a], releases_.size())].push_back(a);
+      releases_[ring_slot(agents_[a].quarantine_until, releases_.size())].push_back(a);
     }
     reset_buffer(x.released);
+    for (const auto& [day, a] : x.events) events_[ring_slot(day, kRing)].push_back(a);
+    reset_buffer(x.events);
+    if (!x.touched) continue;
+    x.touched = false;
+    for (std::size_t k = 0; k < kDeltaKinds; ++k) {
+      for (std::size_t off = 0; off < x.deltas[k].size(); ++off) {
+        deltas_[k][ring_slot(t + static_cast<std::int64_t>(off), kRing)] += x.deltas[k][off];
+        x.deltas[k][off] = 0;
+      }
+    }
+    for (std::size_t i = 0; i < kRing; ++i) {
+      secondary_[i] += x.secondary[i];
+      still_infectious_[i] -= x.pending[i];
+      x.secondary[i] = x.pending[i] = 0;
+    }
+    for (std::size_t i = 0; i < weights_.size(); ++i) {
+      weights_[i] += x.weight_delta[i];
+      x.weight_delta[i] = 0;
+    }
+    for (std::size_t b = 0; b < kAgeBands; ++b) {
+      age_totals_.infected[b] += std::exchange(x.infected_by_band[b], 0);
+      age_totals_.hospitalized[b] += std::exchange(x.hospitalized_by_band[b], 0);
+      age_totals_.critical[b] += std::exchange(x.critical_by_band[b], 0);
+      age_totals_.dead[b] += std::exchange(x.dead_by_band[b], 0);
+    }
   }
 }
 
-// Today's totals from the cohorts and the running counts.
+// Today's totals from the running counts and the changes due today.
 void Simulation::Impl::count(std::int16_t t) {
-  DayTotals& d = today_;
-  d.day = t;
-  d.exposed = d.infectious = d.symptomatic = 0;
-  for (std::int64_t elapsed = 0; elapsed < sick_days_ && elapsed <= t; ++elapsed) {
-    const Cohort& c = *cohort(t - elapsed);
-    const auto size = static_cast<std::int64_t>(c.agents.size());
-    (elapsed < latent_days_ ? d.exposed : d.infectious) += size;
-    if (elapsed >= incubation_days_) d.symptomatic += c.symptomatic_course;
+  const std::size_t slot = ring_slot(t, kRing);
+  std::array<std::int64_t, kDeltaKinds> due{};
+  for (std::size_t k = 0; k < kDeltaKinds; ++k) {
+    due[k] = std::exchange(deltas_[k][slot], 0);
+    state_[k] += due[k];
   }
-  const std::int64_t new_infections = day_.new_home + day_.new_work + day_.new_community;
+  DayTotals& d = today_;
+  const std::int64_t new_infections = t == 0 ? s_.initial_infected
+                                             : day_.new_home + day_.new_work + day_.new_school +
+                                                   day_.new_community;
+  d.day = t;
+  d.exposed = state_[kExposed];
+  d.infectious = state_[kInfectious];
+  d.symptomatic = state_[kSymptomatic];
+  d.hospitalized = state_[kHospitalized];
+  d.critical = state_[kCritical];
+  d.recovered = state_[kRecovered];
+  d.dead = state_[kDeadDelta];
+  d.new_hospitalizations = due[kNewHospital];
+  d.new_deaths = due[kDeadDelta];
   d.currently_infected = d.exposed + d.infectious;
   d.isolated = quarantined_;
-  d.recovered += day_.recovered;
-  d.dead += day_.died;
   d.total_infected += new_infections;
   d.susceptible = s_.population - d.total_infected;
   d.new_infections = new_infections;
   d.infections_home = day_.new_home;
   d.infections_work = day_.new_work;
+  d.infections_school = day_.new_school;
   d.infections_community = day_.new_community;
+  d.r_t = std::numeric_limits<double>::quiet_NaN();
+  // Today's cases join the community's lists in agent order, so that
+  // drawing an infector from a list does not depend on the thread count.
+  if (s_.community_contacts > 0) {
+    tbb::parallel_sort(day_infected_.begin(), day_infected_.end());
+    for (std::uint64_t x : day_infected_) {
+      by_onset_[static_cast<std::uint32_t>(x)].push_back(static_cast<AgentId>(x >> 32));
+    }
+  }
+  reset_buffer(day_infected_);
+  if (!infections_.empty()) {
+    std::sort(infections_.begin(), infections_.end(),
+              [](const Infection& x, const Infection& y) { return x.agent < y.agent; });
+  }
+  infected_on_[slot] = new_infections;
+  still_infectious_[slot] += new_infections;
+}
+
+// R_t of the days whose cases have all stopped being infectious.
+void Simulation::Impl::settle_reproduction(std::int16_t t) {
+  for (std::int64_t d = first_unsettled_; d <= t; ++d) {
+    const std::size_t slot = ring_slot(d, kRing);
+    if (still_infectious_[slot] != 0 || infected_on_[slot] < 0) continue;
+    if (infected_on_[slot] > 0) {
+      settled_.emplace_back(d, static_cast<double>(secondary_[slot]) /
+                                   static_cast<double>(infected_on_[slot]));
+    }
+    infected_on_[slot] = -1;  // settled
+    secondary_[slot] = 0;
+  }
+  while (first_unsettled_ <= t && infected_on_[ring_slot(first_unsettled_, kRing)] < 0) {
+    infected_on_[ring_slot(first_unsettled_, kRing)] = 0;
+    ++first_unsettled_;
+  }
 }
 
 std::size_t Simulation::Impl::memory_bytes() const {
-  std::size_t bytes = sizeof(*this) + pop_.memory_bytes();
-  bytes += std::size_t{n_} * (2 * sizeof(std::int16_t) + sizeof(std::uint8_t));
-  for (const Cohort& c : cohorts_) bytes += c.agents.capacity() * sizeof(AgentId);
-  for (const auto& v : trace_queue_) bytes += v.capacity() * sizeof(AgentId);
-  for (const auto& v : releases_) bytes += v.capacity() * sizeof(AgentId);
+  const auto lists = [](const auto& rings) {
+    std::size_t bytes = 0;
+    for (const auto& v : rings) bytes += v.capacity() * sizeof(v[0]);
+    return bytes;
+  };
+  std::size_t bytes = sizeof(*this) + pop_.memory_bytes() + std::size_t{n_} * sizeof(AgentState);
+  bytes += lists(events_) + lists(trace_queue_) + lists(releases_) + lists(by_onset_);
   bytes += quarantine_ends_.capacity() * sizeof(std::int64_t);
+  bytes += (weights_.size() + kDeltaKinds * kRing + 3 * kRing) * sizeof(std::int64_t);
+  bytes += day_infected_.capacity() * sizeof(std::uint64_t) +
+           infections_.capacity() * sizeof(Infection);
   for (const Tally& x : tallies_) {
-    bytes +=
-        sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
-        (x.infected.capacity() + x.detected.capacity() + x.released.capacity()) * sizeof(AgentId);
-    for (const auto& ring : x.walks) {
-      for (const auto& v : ring) bytes += v.capacity() * sizeof(Walk);
-    }
+    bytes += sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
+             x.infected.capacity() * sizeof(std::uint64_t) +
+             (x.detected.capacity() + x.released.capacity()) * sizeof(AgentId) +
+             x.hits.capacity() * sizeof(Hit) +
+             x.events.capacity() * sizeof(std::pair<std::int64_t, AgentId>) +
+             x.infections.capacity() * sizeof(Infection);
+    bytes += (kDeltaKinds * (NaturalHistory::kMaxCourseDays + 2) + 2 * kRing +
+              x.weight_delta.size()) *
+             sizeof(std::int64_t);
+    for (const auto& ring : x.walks) bytes += lists(ring);
   }
   return bytes;
 }
@@ -279,27 +478,32 @@ const AgeTotals& Simulation::age_totals() const { return impl_->age_totals(); }
 std::size_t Simulation::memory_bytes() const { return impl_->memory_bytes(); }
 
 Status Simulation::run(DayObserver& observer, std::stop_token stop) {
-  observer.on_day(today());
+  const bool infections = observer.wants_infections();
+  impl_->collect_infections(infections);
+  const auto report = [&] {
+    for (const auto& [day, r_t] : impl_->settled()) observer.on_r_t(day, r_t);
+    if (infections) observer.on_infections(impl_->infections());
+    observer.on_day(today());
+  };
+  report();
   while (!finished()) {
     if (stop.stop_requested()) return Error::make(ErrorCode::kCancelled, "the run was cancelled");
-    observer.on_day(step());
+    step();
+    report();
   }
   return Ok{};
 }
 
 std::uint64_t estimate_memory_bytes(const Scenario& s) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(s.population, 0));
-  const auto employed = static_cast<std::uint64_t>(
-      std::llround(std::clamp(s.employment_rate, 0.0, 1.0) * static_cast<double>(n)));
-  // An upper bound, for the worst case of every agent infectious at once:
-  // agent state 5 B and office of each agent 4 B; office seats 4 B per
-  // employed agent; each infected agent in one cohort list (4 B); a pending
-  // home walk per agent and a work walk per employed agent (16 B each); lists
-  // grow by a quarter at a time, so up to 25% more. The 64 MiB cover the
-  // per-thread buffers, tables and the day's small lists.
-  const std::uint64_t walks = n + employed;
-  const std::uint64_t lists = n * 4 + walks * sizeof(Walk);
-  return n * (5 + 4) + employed * 4 + lists + lists / 4 + (std::uint64_t{64} << 20);
+  // The population holds 11 bytes per agent (age, home, daytime place and
+  // seat) and 4 per place; the simulation 10 per agent. The lists of cases
+  // (events, the community's lists by onset, pending walks) hold about 4 + 4
+  // + 24 bytes per case in flight; 16 bytes per agent covers half the
+  // population in flight at once, which no wave of an epidemic reaches. The
+  // 64 MiB cover the per-thread buffers, tables and the day's small lists.
+  const std::uint64_t places = n / std::max<std::int64_t>(1, std::min(s.class_size, s.office_size));
+  return n * (11 + 10 + 16) + places * 4 + (std::uint64_t{64} << 20);
 }
 
 }  // namespace outbreak::engine

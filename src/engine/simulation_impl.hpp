@@ -1,33 +1,35 @@
 // Internal to the engine: the simulation's state and the helpers its
-// parts share. simulation.cpp holds the day loop and the disease course,
-// transmission.cpp the transmission walks and the community term,
-// tracing.cpp contact tracing and quarantine.
+// parts share. simulation.cpp holds the day loop, the events of each case's
+// course and the counts; transmission.cpp the transmission walks and the
+// community term; tracing.cpp contact tracing and quarantine.
 //
-// docs/model.md describes the model; docs/architecture.md the data layout. In short: disease
-// progress is a pure function of the days since infection, so agents infected on the same day form
-// a cohort that changes state together, and a day only touches
-//   - the cohorts that change state today (become infectious, show symptoms,
-//     recover or die) and the agents whose quarantine starts or ends;
-//   - the transmissions that happen today at home or at work, found by
-//     walks (below) and kept in a queue by day;
+// docs/model.md describes the model; docs/architecture.md the data layout. In short: each case
+// draws its whole course when it is infected (natural_history.hpp), so the engine knows on that
+// day when it will become infectious, show symptoms, go to hospital and resolve. The counts of
+// each state change by amounts registered at infection (a ring of deltas by day), and a day only
+// touches
+//   - the cases with an event today that changes what they do (become infectious, show symptoms
+//     under isolation or tracing, enter or leave hospital, stop being infectious, die) and the
+//     agents whose quarantine starts or ends;
+//   - the transmissions that happen today at home or at the daytime place, found by walks (below)
+//     and kept in a queue by day;
 //   - the agents hit by a community contact, found by geometric skips.
 //
 // Transmission walks. Each infectious agent independently infects each
-// housemate (and each office mate, when both are at work) with a fixed daily
-// probability, so the successful (day, housemate) pairs of one infectious
-// agent are the successes of independent Bernoulli trials over a grid of
-// infectious days x members. When an agent becomes infectious, the engine
-// draws the gap to its first success on that grid; on that day the success
-// infects the housemate if still susceptible (at work: if both are present),
-// and the walk draws the gap to the next success. This is exactly the
-// per-day model (a susceptible with k infectious housemates escapes with
-// probability (1 - risk)^k), but the work is proportional to infections, not
-// to infectious agent-days: most walks have no success at all.
+// member of its home (and of its school class or workplace, when both are
+// there) with a daily probability that follows its infectiousness, so the
+// successful (day, member) pairs of one infectious agent are the successes
+// of independent Bernoulli trials over a grid of infectious days x members.
+// The walk draws the geometric gap to the next success with the agent's
+// largest daily probability and keeps a success with the ratio of that day's
+// probability to the largest (thinning), which is exactly the per-day model
+// but costs per successful contact rather than per infectious agent-day.
 //
-// sync() keeps the community's running counts in line with an agent's state;
-// it is idempotent, so events may be applied in any order. Every draw is
-// keyed by (seed, agent or place, day, purpose) and every shared count is an
-// integer sum, so the result does not depend on the thread count.
+// sync() keeps the community's running weights in line with an agent's
+// state; it is idempotent, so events may be applied in any order. Every draw
+// is keyed by (seed, agent or place, day, purpose), every shared count is an
+// integer sum, and every list whose order matters is sorted, so the result
+// does not depend on the thread count.
 #pragma once
 
 #include <tbb/blocked_range.h>
@@ -36,10 +38,12 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "natural_history.hpp"
 #include "outbreak/engine/big_array.hpp"
 #include "outbreak/engine/random.hpp"
 #include "outbreak/engine/simulation.hpp"
@@ -50,71 +54,102 @@ constexpr std::int16_t kNever = std::numeric_limits<std::int16_t>::max();
 // Agent flags. The kCounted* bits record what sync() has added for the agent.
 constexpr std::uint8_t kAsymptomatic = 1;
 constexpr std::uint8_t kDead = 2;
-constexpr std::uint8_t kCountedOut = 4;  // infectious and out and about
-constexpr std::uint8_t kCountedSelfIsolating = 8;
-constexpr std::uint8_t kCountedMask = kCountedOut | kCountedSelfIsolating;
+constexpr std::uint8_t kCountedOut = 4;   // infectious and out and about
+constexpr std::uint8_t kCountedAway = 8;  // alive, not quarantined, at home with symptoms or in hospital
+constexpr std::uint8_t kCountedMask = kCountedOut | kCountedAway;
+constexpr std::uint8_t kInHospital = 16;
+constexpr std::uint8_t kHospitalCase = 32;  // will be admitted (its stay is drawn again when needed)
+constexpr std::uint8_t kDies = 64;          // the case will die when it resolves
 constexpr std::uint32_t kCommunityBlock = 1u << 16;
+// Community weights are sums of multipliers in units of 2^-16, as integers,
+// so that their sum does not depend on the order of the additions.
+constexpr double kWeightUnit = 65536.0;
 
-// The next success of one infectious agent's transmission walk. Cells number
-// (infectious day, member) pairs day by day: cell = day_offset * members + i.
-// The walk carries what it needs so that following it does not look up the
-// source agent again (each look-up would be a cache miss).
-struct Walk {
-  AgentId source;
-  std::uint32_t first;   // first agent of the home, or first seat of the office
-  std::uint32_t cell;    // the successful cell
-  std::int16_t start;    // first infectious day
-  std::uint16_t size;    // members of the place
-  std::uint8_t reduced;  // 1 if the source is asymptomatic
+// Everything the engine keeps per agent: 10 bytes. Course days count from
+// the infection day; `latent` is 0 until the infection is settled.
+struct AgentState {
+  std::int16_t infected;          // kNever if never infected
+  std::int16_t quarantine_until;  // quarantined on day d iff d < value
+  std::uint16_t slice;            // infectiousness multiplier slice
+  std::uint8_t flags;
+  std::uint8_t latent;
+  std::uint8_t incubation;
+  std::uint8_t end;  // first day no longer infectious
 };
 
-enum class Route { kHome, kWork };
+// The next success of one infectious agent's transmission walk. Cells number
+// (infectious day, member) pairs day by day: cell = day_offset * size + i.
+// The walk carries what it needs so that following it rarely looks up the
+// source agent (each look-up is a cache miss).
+struct Walk {
+  AgentId source;
+  std::uint32_t first;  // first agent of the home, or first seat of the place
+  std::uint32_t cell;   // the successful cell
+  float log_q;          // log(1 - largest daily probability); -inf if it is 1
+  std::int16_t start;   // first infectious day
+  std::int16_t onset;   // symptom onset (the profile's reference day)
+  std::uint16_t size;   // members of the place
+  std::uint8_t days;    // infectious days
+  std::uint8_t school;  // 1 if the place is a school class
+};
+
+enum class Route { kHome, kDay };
 
 // Counts one thread produced in one phase; summed into the day after it.
 struct Counts {
-  std::int64_t recovered = 0;
-  std::int64_t died = 0;
   std::int64_t new_home = 0;
   std::int64_t new_work = 0;
+  std::int64_t new_school = 0;
   std::int64_t new_community = 0;
-  std::int64_t new_symptomatic_course = 0;  // new infections that will show symptoms
-  std::int64_t circulating_full = 0;        // changes of the running counts
-  std::int64_t circulating_reduced = 0;
-  std::int64_t self_isolating = 0;
+  std::int64_t away = 0;  // changes of the number of agents counted away
   std::int64_t quarantine_new = 0;
   std::int64_t quarantine_lost = 0;  // quarantined agents who died
 
-  Counts& operator+=(const Counts& o) {
-    recovered += o.recovered;
-    died += o.died;
-    new_home += o.new_home;
-    new_work += o.new_work;
-    new_community += o.new_community;
-    new_symptomatic_course += o.new_symptomatic_course;
-    circulating_full += o.circulating_full;
-    circulating_reduced += o.circulating_reduced;
-    self_isolating += o.self_isolating;
-    quarantine_new += o.quarantine_new;
-    quarantine_lost += o.quarantine_lost;
-    return *this;
-  }
+  Counts& operator+=(const Counts& o);
 };
+
+// Day-indexed changes of the state counts, registered when a case is
+// infected (its whole course is known then).
+enum Delta : std::size_t {
+  kExposed,
+  kInfectious,
+  kSymptomatic,
+  kHospitalized,
+  kCritical,
+  kRecovered,
+  kDeadDelta,
+  kNewHospital,
+  kDeltaKinds
+};
+
+// A same-route hit on a susceptible agent: target in the high word, so that
+// sorting puts the hits of one target together, the smallest source first.
+using Hit = std::uint64_t;
 
 // What one thread produced in one phase; folded into the simulation after it.
 struct Tally {
   Counts counts;
+  bool touched = false;  // the arrays below hold something to fold
   std::vector<std::int64_t> end_delta;  // [until - today]: quarantines ending then
-  std::vector<AgentId> infected;        // today's new infections
+  std::vector<std::uint64_t> infected;  // today's infections: agent << 32 | community list
+  std::vector<Hit> hits;                // today's walk hits of the current route
   std::vector<AgentId> detected;        // index cases found today
   std::vector<AgentId> released;        // look at again when their quarantine ends
+  std::vector<std::pair<std::int64_t, AgentId>> events;  // (day, agent) of the next events
+  std::vector<Infection> infections;    // line-list records (when collected)
+  // [kind][offset from today]: changes of the state counts on later days.
+  std::array<std::vector<std::int64_t>, kDeltaKinds> deltas;
+  std::vector<std::int64_t> secondary;  // [day infected % ring]: infections caused
+  std::vector<std::int64_t> pending;    // [day infected % ring]: cases that stopped being infectious
+  std::array<std::int64_t, kAgeBands> infected_by_band{};
+  std::array<std::int64_t, kAgeBands> hospitalized_by_band{};
+  std::array<std::int64_t, kAgeBands> critical_by_band{};
+  std::array<std::int64_t, kAgeBands> dead_by_band{};
+  // Community weights by (onset slot, bucket), changes.
+  std::vector<std::int64_t> weight_delta;
   // Pending walks by route and by the day of their next success (a ring),
   // kept per thread so that no pass has to gather them serially.
   std::vector<std::vector<Walk>> walks[2];
-};
-
-struct Cohort {
-  std::vector<AgentId> agents;  // infected on the same day, still unresolved
-  std::int64_t symptomatic_course = 0;
 };
 
 // Makes room for `extra` more elements, growing by a quarter at a time
@@ -160,43 +195,56 @@ class Simulation::Impl {
   const Population& population() const { return pop_; }
   const AgeTotals& age_totals() const { return age_totals_; }
   std::size_t memory_bytes() const;
+  // Collect line-list records from the next day on (day 0's are always kept).
+  void collect_infections(bool on) { collect_ = on; }
+  // The infections of the last day (sorted by agent), when collected.
+  const std::vector<Infection>& infections() const { return infections_; }
+  // (day, r_t) of the days settled by the last step.
+  const std::vector<std::pair<std::int64_t, double>>& settled() const { return settled_; }
 
  private:
+  // Ring sizes: every offset a course can reach fits.
+  static constexpr std::size_t kRing = 1024;
+
   // Phases of a day.
   void end_quarantines(std::int16_t t);
-  void advance_cohorts(std::int16_t t);
+  void run_events(std::int16_t t);
   void transmit_at_home(std::int16_t t);
-  void transmit_at_work(std::int16_t t);
+  void transmit_at_places(std::int16_t t);
   void transmit_in_community(std::int16_t t);
+  void settle_hits(Route route, std::int16_t t);
   void trace(std::int16_t t);
   void fold(std::int16_t t);
   void count(std::int16_t t);
+  void settle_reproduction(std::int16_t t);
 
   // Per agent.
   void sync(AgentId a, std::int16_t day, Tally& tally);
-  void start_walks(AgentId a, Tally& tally);
-  void resolve(AgentId a, std::int16_t t, Tally& tally);
-  bool infect(AgentId a, std::int16_t t, Tally& tally);
+  void event(AgentId a, std::int16_t t, Tally& tally);
+  void die(AgentId a, std::int16_t t, Tally& tally);
+  int next_event(const AgentState& s, const Course& c, int e) const;
+  void start_walks(AgentId a, std::int16_t t, Tally& tally);
+  void infect(AgentId a, std::int16_t t, AgentId infector, InfectionRoute route, Tally& tally);
   void quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally);
-  bool at_work(AgentId a, std::int16_t t) const;
+  bool at_place(AgentId a, std::int16_t t) const;
+  Course course_of(AgentId a) const;  // the full course, drawn again
+  std::int64_t weight_of(AgentId a) const;  // community weight in units of 2^-16
+  std::size_t weight_index(std::int64_t onset_day, std::uint32_t slice) const {
+    return static_cast<std::size_t>(onset_day) % kRing * NaturalHistory::kBuckets +
+           static_cast<std::size_t>(NaturalHistory::bucket(slice));
+  }
 
   // Transmission walks.
-  std::uint32_t members(const Walk& w, Route) const { return w.size; }
-  std::uint32_t cells(const Walk& w, Route route) const {
-    return members(w, route) * static_cast<std::uint32_t>(sick_days_ - latent_days_);
-  }
-  std::int64_t day_of(const Walk& w, Route route) const {
-    return w.start + w.cell / members(w, route);
-  }
+  std::uint32_t cells(const Walk& w) const { return std::uint32_t{w.size} * w.days; }
+  std::int64_t day_of(const Walk& w) const { return w.start + w.cell / w.size; }
   std::uint32_t next_cell(const Walk& w, Route route, std::uint32_t from) const;
+  bool keep(const Walk& w, Route route, std::int16_t t) const;
   void queue(const Walk& w, Route route, Tally& tally);
-  template <typename Infect>
-  void walk(Route route, std::int16_t t, const Infect& try_infect);
+  template <typename OnHit>
+  void walk(Route route, std::int16_t t, const OnHit& on_hit);
+  AgentId community_infector(AgentId target, std::int16_t t) const;
 
   void seed_initial_infections();
-  Cohort* cohort(std::int64_t day) {
-    return day < 0 ? nullptr : &cohorts_[static_cast<std::size_t>(day) % cohorts_.size()];
-  }
   std::size_t ring_slot(std::int64_t day, std::size_t ring) const {
     return static_cast<std::size_t>(day) % ring;
   }
@@ -213,28 +261,38 @@ class Simulation::Impl {
   Population pop_;
   std::uint64_t seed_;
   tbb::task_arena arena_;
-  int latent_days_;
-  int incubation_days_;
-  int sick_days_;
-  double asymptomatic_fraction_;
-  double mortality_rate_;
+  NaturalHistory history_;
   std::uint32_t n_;
+  bool tracing_;
+  bool collect_ = false;
+  int after_onset_max_;  // longest infectious time after onset, in days
 
-  BigArray<std::int16_t> infected_day_;  // kNever if never infected
-  BigArray<std::uint8_t> flags_;
-  BigArray<std::int16_t> quarantine_until_;  // quarantined on day d iff d < value
-  // Per route and weight (full, asymptomatic): daily risk and 1 / log(1 - risk).
-  double risk_[2][2];
-  double inv_log_escape_[2][2];
+  BigArray<AgentState> agents_;
+  // log(1 - risk) per daytime route (home, work, school) for a weight of 1.
+  double log_escape_[3];
 
-  std::vector<Cohort> cohorts_;                    // ring by infection day
+  std::vector<std::vector<AgentId>> events_;       // ring by day: agents with an event
   std::vector<std::vector<AgentId>> trace_queue_;  // ring by due day: index cases
   std::vector<std::vector<AgentId>> releases_;     // ring by quarantine end day
   std::vector<std::int64_t> quarantine_ends_;      // [d]: quarantines with until == d
-  std::int64_t quarantined_ = 0;                   // living agents quarantined on the coming day
-  std::int64_t circulating_full_ = 0;
-  std::int64_t circulating_reduced_ = 0;
-  std::int64_t self_isolating_ = 0;
+  std::array<std::vector<std::int64_t>, kDeltaKinds> deltas_;  // ring by day
+  // Community: weights and agents by (onset slot, bucket).
+  std::vector<std::int64_t> weights_;
+  std::vector<std::vector<AgentId>> by_onset_;
+  std::vector<double> cumulative_;  // today's sampling table over (slot, bucket)
+  std::vector<std::size_t> cumulative_index_;
+  // R_t by infection day (ring): infections, infections caused, cases still infectious.
+  std::vector<std::int64_t> infected_on_;
+  std::vector<std::int64_t> secondary_;
+  std::vector<std::int64_t> still_infectious_;
+  std::int64_t first_unsettled_ = 0;
+  std::vector<std::pair<std::int64_t, double>> settled_;
+  std::vector<Infection> infections_;
+  std::vector<std::uint64_t> day_infected_;  // today's infections, from every thread (as Tally)
+
+  std::int64_t quarantined_ = 0;  // living agents quarantined on the coming day
+  std::int64_t away_ = 0;         // living, not quarantined, home with symptoms or in hospital
+  std::array<std::int64_t, kDeltaKinds> state_{};  // running counts
   Counts day_;  // today's counts, folded from the threads' tallies
   tbb::enumerable_thread_specific<Tally> tallies_;
   DayTotals today_;
@@ -267,9 +325,7 @@ void Simulation::Impl::each_agent(const std::vector<AgentId>& agents, const Body
                         for (std::size_t i = range.begin(); i != range.end(); ++i) {
                           if (i + kAhead < range.end()) {
                             const AgentId next = agents[i + kAhead];
-                            __builtin_prefetch(&infected_day_[next]);
-                            __builtin_prefetch(&flags_[next]);
-                            __builtin_prefetch(&quarantine_until_[next]);
+                            __builtin_prefetch(&agents_[next]);
                             __builtin_prefetch(pop_.place_of_address(next));
                           }
                           body(agents[i], tally);

@@ -31,8 +31,9 @@ void Simulation::Impl::trace(std::int16_t t) {
 }
 
 void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally) {
-  if (flags_[a] & kDead) return;
-  const std::int16_t previous = quarantine_until_[a];
+  AgentState& s = agents_[a];
+  if (s.flags & kDead) return;
+  const std::int16_t previous = s.quarantine_until;
   if (previous >= until) return;  // already quarantined by another place today
   if (previous > t + 1) {
     --tally.end_delta[static_cast<std::size_t>(previous - t)];  // extended
@@ -40,9 +41,8 @@ void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until,
     ++tally.counts.quarantine_new;
   }
   ++tally.end_delta[static_cast<std::size_t>(until - t)];
-  quarantine_until_[a] = until;
-  const std::int16_t infected = infected_day_[a];
-  if (infected != kNever && t + 1 - infected < sick_days_) {
+  s.quarantine_until = until;
+  if (s.infected != kNever) {
     sync(a, static_cast<std::int16_t>(t + 1), tally);
     tally.released.push_back(a);
   }

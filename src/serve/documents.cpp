@@ -117,7 +117,8 @@ std::optional<ordered_json> preset_changes(const engine::Preset& preset) {
   if (!io::apply_preset(preset.name, scenario)) return std::nullopt;
   const ordered_json defaults = io::scenario_to_json(engine::Scenario{});
   ordered_json changed = ordered_json::object();
-  for (const auto& [key, value] : io::scenario_to_json(scenario).items()) {
+  const ordered_json applied = io::scenario_to_json(scenario);
+  for (const auto& [key, value] : applied.items()) {
     if (!defaults.contains(key) || defaults[key] != value) changed[key] = value;
   }
   return changed;

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -34,21 +36,47 @@ TEST(Scenario, DefaultsValidateClean) {
 
 TEST(Scenario, ParametersAreTheDocumentedKeysInOrder) {
   const std::vector<std::string_view> expected = {"population",
+                                                  "age_shares",
                                                   "household_size",
-                                                  "office_size",
+                                                  "household_size_shares",
+                                                  "school_min_age",
+                                                  "school_max_age",
+                                                  "class_size",
+                                                  "retirement_age",
                                                   "employment_rate",
+                                                  "office_size",
+                                                  "office_size_sd",
                                                   "initial_infected",
                                                   "days",
                                                   "seed",
                                                   "replicates",
                                                   "latent_days",
                                                   "incubation_days",
+                                                  "incubation_sd_days",
+                                                  "presymptomatic_sd_days",
                                                   "sick_days",
+                                                  "recovery_sd_days",
                                                   "asymptomatic_fraction",
+                                                  "symptomatic_by_age",
                                                   "asymptomatic_infectiousness",
+                                                  "infectiousness_peak_days",
+                                                  "infectiousness_width_days",
+                                                  "infectiousness_dispersion",
+                                                  "hospital_by_age",
+                                                  "critical_by_age",
+                                                  "fatality_by_age",
                                                   "mortality_rate",
+                                                  "hospital_delay_days",
+                                                  "hospital_delay_sd_days",
+                                                  "hospital_days",
+                                                  "hospital_sd_days",
+                                                  "critical_delay_days",
+                                                  "critical_delay_sd_days",
+                                                  "critical_days",
+                                                  "critical_sd_days",
                                                   "home_infection_risk",
                                                   "work_infection_risk",
+                                                  "school_infection_risk",
                                                   "community_contacts",
                                                   "community_infection_risk",
                                                   "symptomatic_isolation",
@@ -67,6 +95,9 @@ TEST(Scenario, EveryParameterPointsAtItsOwnMember) {
   using I = std::int64_t Scenario::*;
   using R = double Scenario::*;
   using B = bool Scenario::*;
+  using OI = std::optional<std::int64_t> Scenario::*;
+  using OR = std::optional<double> Scenario::*;
+  using A = std::vector<double> Scenario::*;
   auto check = [](std::string_view name, auto member) {
     const Parameter* p = find_parameter(name);
     ASSERT_NE(p, nullptr) << name;
@@ -75,21 +106,47 @@ TEST(Scenario, EveryParameterPointsAtItsOwnMember) {
     EXPECT_TRUE(std::get<M>(p->member) == member) << name << " points at another member";
   };
   check("population", I{&Scenario::population});
-  check("household_size", I{&Scenario::household_size});
-  check("office_size", I{&Scenario::office_size});
+  check("age_shares", A{&Scenario::age_shares});
+  check("household_size", OI{&Scenario::household_size});
+  check("household_size_shares", A{&Scenario::household_size_shares});
+  check("school_min_age", I{&Scenario::school_min_age});
+  check("school_max_age", I{&Scenario::school_max_age});
+  check("class_size", I{&Scenario::class_size});
+  check("retirement_age", I{&Scenario::retirement_age});
   check("employment_rate", R{&Scenario::employment_rate});
+  check("office_size", I{&Scenario::office_size});
+  check("office_size_sd", R{&Scenario::office_size_sd});
   check("initial_infected", I{&Scenario::initial_infected});
   check("days", I{&Scenario::days});
   check("seed", I{&Scenario::seed});
   check("replicates", I{&Scenario::replicates});
-  check("latent_days", I{&Scenario::latent_days});
-  check("incubation_days", I{&Scenario::incubation_days});
-  check("sick_days", I{&Scenario::sick_days});
-  check("asymptomatic_fraction", R{&Scenario::asymptomatic_fraction});
+  check("latent_days", R{&Scenario::latent_days});
+  check("incubation_days", R{&Scenario::incubation_days});
+  check("incubation_sd_days", R{&Scenario::incubation_sd_days});
+  check("presymptomatic_sd_days", R{&Scenario::presymptomatic_sd_days});
+  check("sick_days", R{&Scenario::sick_days});
+  check("recovery_sd_days", R{&Scenario::recovery_sd_days});
+  check("asymptomatic_fraction", OR{&Scenario::asymptomatic_fraction});
+  check("symptomatic_by_age", A{&Scenario::symptomatic_by_age});
   check("asymptomatic_infectiousness", R{&Scenario::asymptomatic_infectiousness});
-  check("mortality_rate", R{&Scenario::mortality_rate});
+  check("infectiousness_peak_days", R{&Scenario::infectiousness_peak_days});
+  check("infectiousness_width_days", R{&Scenario::infectiousness_width_days});
+  check("infectiousness_dispersion", R{&Scenario::infectiousness_dispersion});
+  check("hospital_by_age", A{&Scenario::hospital_by_age});
+  check("critical_by_age", A{&Scenario::critical_by_age});
+  check("fatality_by_age", A{&Scenario::fatality_by_age});
+  check("mortality_rate", OR{&Scenario::mortality_rate});
+  check("hospital_delay_days", R{&Scenario::hospital_delay_days});
+  check("hospital_delay_sd_days", R{&Scenario::hospital_delay_sd_days});
+  check("hospital_days", R{&Scenario::hospital_days});
+  check("hospital_sd_days", R{&Scenario::hospital_sd_days});
+  check("critical_delay_days", R{&Scenario::critical_delay_days});
+  check("critical_delay_sd_days", R{&Scenario::critical_delay_sd_days});
+  check("critical_days", R{&Scenario::critical_days});
+  check("critical_sd_days", R{&Scenario::critical_sd_days});
   check("home_infection_risk", R{&Scenario::home_infection_risk});
   check("work_infection_risk", R{&Scenario::work_infection_risk});
+  check("school_infection_risk", R{&Scenario::school_infection_risk});
   check("community_contacts", I{&Scenario::community_contacts});
   check("community_infection_risk", R{&Scenario::community_infection_risk});
   check("symptomatic_isolation", B{&Scenario::symptomatic_isolation});
@@ -101,29 +158,75 @@ TEST(Scenario, EveryParameterPointsAtItsOwnMember) {
 
 TEST(Scenario, KindsMatchMemberTypes) {
   for (const Parameter& p : parameters()) {
-    const ParameterKind want =
-        std::holds_alternative<std::int64_t Scenario::*>(p.member) ? ParameterKind::kInteger
-        : std::holds_alternative<double Scenario::*>(p.member)     ? ParameterKind::kReal
-                                                                   : ParameterKind::kBoolean;
+    const ParameterKind want = std::visit(
+        [](auto member) {
+          using T = std::remove_cvref_t<decltype(std::declval<Scenario>().*member)>;
+          if constexpr (std::is_same_v<T, std::int64_t>) return ParameterKind::kInteger;
+          if constexpr (std::is_same_v<T, double>) return ParameterKind::kReal;
+          if constexpr (std::is_same_v<T, bool>) return ParameterKind::kBoolean;
+          if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) {
+            return ParameterKind::kOptionalInteger;
+          }
+          if constexpr (std::is_same_v<T, std::optional<double>>)
+            return ParameterKind::kOptionalReal;
+          return ParameterKind::kRealArray;
+        },
+        p.member);
     EXPECT_EQ(p.kind(), want) << p.name;
+    if (want == ParameterKind::kRealArray) {
+      EXPECT_GT(p.length, 0u) << p.name;
+      EXPECT_EQ(p.labels.size(), p.length) << p.name;
+    }
   }
   EXPECT_EQ(find_parameter("contact_tracing")->kind(), ParameterKind::kBoolean);
-  EXPECT_EQ(find_parameter("employment_rate")->kind(), ParameterKind::kReal);
-  EXPECT_EQ(find_parameter("days")->kind(), ParameterKind::kInteger);
+  EXPECT_EQ(find_parameter("household_size")->kind(), ParameterKind::kOptionalInteger);
+  EXPECT_EQ(find_parameter("age_shares")->kind(), ParameterKind::kRealArray);
+}
+
+// The values of a parameter in a scenario: none for an unset optional, every
+// entry of an array.
+std::vector<double> values_of(const Scenario& s, const Parameter& p) {
+  return std::visit(
+      [&](auto member) -> std::vector<double> {
+        using T = std::remove_cvref_t<decltype(s.*member)>;
+        const T& v = s.*member;
+        if constexpr (std::is_same_v<T, std::vector<double>>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>> ||
+                             std::is_same_v<T, std::optional<double>>) {
+          if (!v) return {};
+          return {static_cast<double>(*v)};
+        } else {
+          return {static_cast<double>(v)};
+        }
+      },
+      p.member);
 }
 
 TEST(Scenario, EveryDefaultLiesWithinItsRange) {
   const Scenario defaults;
   for (const Parameter& p : parameters()) {
-    if (p.kind() == ParameterKind::kBoolean) continue;
-    const double value =
-        std::visit([&](auto member) { return static_cast<double>(defaults.*member); }, p.member);
-    EXPECT_LE(p.min, p.max) << p.name;
-    EXPECT_GE(value, p.min) << p.name;
-    EXPECT_LE(value, p.max) << p.name;
     EXPECT_FALSE(p.description.empty()) << p.name;
     EXPECT_FALSE(p.group.empty()) << p.name;
+    if (p.kind() == ParameterKind::kBoolean) continue;
+    EXPECT_LE(p.min, p.max) << p.name;
+    const std::vector<double> values = values_of(defaults, p);
+    if (p.kind() == ParameterKind::kRealArray) {
+      EXPECT_EQ(values.size(), p.length) << p.name;
+    }
+    for (double value : values) {
+      EXPECT_GE(value, p.min) << p.name;
+      EXPECT_LE(value, p.max) << p.name;
+    }
   }
+}
+
+// The legacy keys are unset by default: the age-structured model is the default.
+TEST(Scenario, LegacyKeysAreUnsetByDefault) {
+  const Scenario s;
+  EXPECT_FALSE(s.household_size.has_value());
+  EXPECT_FALSE(s.asymptomatic_fraction.has_value());
+  EXPECT_FALSE(s.mortality_rate.has_value());
 }
 
 TEST(Scenario, FindParameterFindsEveryKeyAndNothingElse) {
@@ -142,19 +245,26 @@ TEST(Scenario, EveryNumericFieldIsRangeChecked) {
     if (p.kind() == ParameterKind::kBoolean) continue;
     for (const bool below : {true, false}) {
       Scenario s;
+      std::string field(p.name);
       std::visit(
           [&](auto member) {
             using T = std::remove_cvref_t<decltype(s.*member)>;
-            if constexpr (std::is_same_v<T, double>) {
-              s.*member = below ? p.min - 0.01 : p.max + 0.01;
-            } else if constexpr (std::is_same_v<T, std::int64_t>) {
-              s.*member = below ? static_cast<std::int64_t>(p.min) - 1
-                                : static_cast<std::int64_t>(p.max) + 1;
+            const double real = below ? p.min - 0.01 : p.max + 0.01;
+            const auto whole =
+                below ? static_cast<std::int64_t>(p.min) - 1 : static_cast<std::int64_t>(p.max) + 1;
+            if constexpr (std::is_same_v<T, double> || std::is_same_v<T, std::optional<double>>) {
+              s.*member = real;
+            } else if constexpr (std::is_same_v<T, std::int64_t> ||
+                                 std::is_same_v<T, std::optional<std::int64_t>>) {
+              s.*member = whole;
+            } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+              (s.*member)[2] = real;
+              field += "[2]";
             }
           },
           p.member);
       const auto errors = validate(s);
-      EXPECT_TRUE(names_field(errors, p.name))
+      EXPECT_TRUE(names_field(errors, field))
           << p.name << (below ? " below min" : " above max") << ": " << fields_of(errors);
     }
   }
@@ -224,8 +334,11 @@ TEST(Scenario, DiseaseCourseMustBeOrdered) {
   EXPECT_TRUE(names_field(errors, "incubation_days")) << fields_of(errors);
 
   s = Scenario{};
-  s.incubation_days = s.latent_days;  // equal is allowed
+  s.incubation_days = s.latent_days;  // equal is allowed without a presymptomatic spread
+  s.presymptomatic_sd_days = 0;
   EXPECT_TRUE(validate(s).empty()) << fields_of(validate(s));
+  s.presymptomatic_sd_days = 1;  // a gamma of mean 0 with a spread does not exist
+  EXPECT_TRUE(names_field(validate(s), "presymptomatic_sd_days")) << fields_of(validate(s));
 
   s = Scenario{};
   s.sick_days = s.incubation_days;  // must be strictly greater
@@ -241,7 +354,7 @@ TEST(Scenario, ReportsEveryErrorAtOnce) {
   s.population = 0;
   s.employment_rate = 1.5;
   s.days = 0;
-  s.incubation_days = 2;  // below latent_days = 3
+  s.incubation_days = 2;  // below latent_days
   const auto errors = validate(s);
   for (std::string_view field :
        {"population", "employment_rate", "days", "initial_infected", "incubation_days"}) {
@@ -253,9 +366,85 @@ TEST(Scenario, ReportsEveryErrorAtOnce) {
 TEST(Scenario, NearestParameterSuggestsCloseNamesOnly) {
   EXPECT_EQ(nearest_parameter("populaton"), "population");
   EXPECT_EQ(nearest_parameter("sick_day"), "sick_days");
+  EXPECT_EQ(nearest_parameter("age_share"), "age_shares");
   EXPECT_EQ(nearest_parameter("contact_tracin"), "contact_tracing");
   EXPECT_EQ(nearest_parameter("population"), "population");
   EXPECT_TRUE(nearest_parameter("xyzzy_nothing").empty());
+}
+
+TEST(Scenario, SharesMustSumToOne) {
+  Scenario s;
+  s.age_shares[0] += 1e-6;
+  auto errors = validate(s);
+  EXPECT_TRUE(names_field(errors, "age_shares")) << fields_of(errors);
+  s = Scenario{};
+  s.age_shares[0] += 1e-12;  // within 1e-9
+  EXPECT_TRUE(validate(s).empty()) << fields_of(validate(s));
+  s = Scenario{};
+  s.household_size_shares[1] -= 0.01;
+  EXPECT_TRUE(names_field(validate(s), "household_size_shares"));
+  s.household_size = 4;  // the shares are not used then
+  EXPECT_TRUE(validate(s).empty()) << fields_of(validate(s));
+}
+
+TEST(Scenario, ArraysNeedTheirLengthAndEachEntryInRange) {
+  Scenario s;
+  s.symptomatic_by_age.pop_back();
+  s.hospital_by_age[3] = 1.5;
+  s.critical_by_age[8] = -0.1;
+  s.age_shares[4] = std::numeric_limits<double>::quiet_NaN();
+  const auto errors = validate(s);
+  EXPECT_TRUE(names_field(errors, "symptomatic_by_age")) << fields_of(errors);
+  EXPECT_TRUE(names_field(errors, "hospital_by_age[3]")) << fields_of(errors);
+  EXPECT_TRUE(names_field(errors, "critical_by_age[8]")) << fields_of(errors);
+  EXPECT_TRUE(names_field(errors, "age_shares[4]")) << fields_of(errors);
+}
+
+TEST(Scenario, SpreadsMustMakeADistribution) {
+  Scenario s;
+  s.hospital_delay_days = 0;
+  s.hospital_delay_sd_days = 1;  // mean 0 with a spread
+  s.critical_sd_days = 11 * s.critical_days;
+  s.incubation_sd_days = -1;
+  s.recovery_sd_days = std::numeric_limits<double>::quiet_NaN();
+  const auto errors = validate(s);
+  for (std::string_view field :
+       {"hospital_delay_sd_days", "critical_sd_days", "incubation_sd_days", "recovery_sd_days"}) {
+    EXPECT_TRUE(names_field(errors, field)) << field << ": " << fields_of(errors);
+  }
+}
+
+TEST(Scenario, SchoolAndWorkingAgesMustNotBeEmpty) {
+  Scenario s;
+  s.school_min_age = 10;
+  s.school_max_age = 9;
+  EXPECT_TRUE(names_field(validate(s), "school_max_age"));
+  s = Scenario{};
+  s.retirement_age = s.school_max_age;
+  EXPECT_TRUE(names_field(validate(s), "retirement_age"));
+}
+
+TEST(Scenario, FatalityCannotExceedTheHospitalisedShare) {
+  Scenario s;
+  s.fatality_by_age[0] = 0.01;  // 0.29 x 0.001 are admitted at 0-9
+  auto errors = validate(s);
+  EXPECT_TRUE(names_field(errors, "fatality_by_age[0]")) << fields_of(errors);
+  s.mortality_rate = 0.01;  // the flat rule replaces fatality_by_age
+  EXPECT_TRUE(validate(s).empty()) << fields_of(validate(s));
+}
+
+TEST(Scenario, PresetsApplyToTheDefaultsAndNameRealKeys) {
+  ASSERT_FALSE(presets().empty());
+  const Preset* original = find_preset("original");
+  ASSERT_NE(original, nullptr);
+  EXPECT_EQ(original->title, "Original model");
+  for (const Preset& preset : presets()) {
+    for (std::string_view assignment : preset.assignments) {
+      const auto key = assignment.substr(0, assignment.find('='));
+      EXPECT_NE(find_parameter(key), nullptr) << preset.name << ": " << assignment;
+    }
+  }
+  EXPECT_EQ(find_preset("nope"), nullptr);
 }
 
 TEST(Scenario, MaxSeedLeavesRoomForReplicates) {

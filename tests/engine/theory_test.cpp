@@ -240,14 +240,14 @@ TEST_P(PairTransmission, SecondaryCasesMatchTheBinomialModel) {
 }
 
 // r = 0.2 over D = 3 days: pi = 1 - 0.8^3 = 0.488. Asymptomatic sources at
-// half infectiousness: 1 - 0.9^3 = 0.271. Isolating from symptom onset
+// half infectiousness (half the hazard): 1 - 0.8^(3 x 0.5) = 0.2845. Isolating from symptom onset
 // (day 3) leaves one working day (day 2): pi = 0.2.
 INSTANTIATE_TEST_SUITE_P(
     Channels, PairTransmission,
     ::testing::Values(PairCase{"Home", false, 0.0, 1.0, false, 0.488, 2, 4},
                       PairCase{"Work", true, 0.0, 1.0, false, 0.488, 2, 4},
-                      PairCase{"HomeAsymptomatic", false, 1.0, 0.5, false, 0.271, 2, 4},
-                      PairCase{"WorkAsymptomatic", true, 1.0, 0.5, false, 0.271, 2, 4},
+                      PairCase{"HomeAsymptomatic", false, 1.0, 0.5, false, 0.2845, 2, 4},
+                      PairCase{"WorkAsymptomatic", true, 1.0, 0.5, false, 0.2845, 2, 4},
                       PairCase{"WorkWithIsolation", true, 0.0, 1.0, true, 0.2, 2, 2},
                       // Symptomatic isolation keeps the sick at home, where they still infect.
                       PairCase{"HomeWithIsolation", false, 0.0, 1.0, true, 0.488, 2, 4}),

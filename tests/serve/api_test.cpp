@@ -4,6 +4,7 @@
 #include <iterator>
 #include <set>
 
+#include "outbreak/engine/day_totals.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "serve/serve_fixture.hpp"
 

@@ -41,6 +41,7 @@ class DayDistribution {
   int sample(double u) const;
   // The day for the 32-bit uniform word w (u = w / 2^32).
   int sample(std::uint32_t w) const;
+  // `max_days`, or the first day on which the cdf reaches exactly 1 if sooner.
   int max_day() const { return static_cast<int>(cdf_.size()) - 1; }
   // P(day <= d).
   double cdf(int d) const;

@@ -34,19 +34,19 @@ inline constexpr std::size_t kHouseholdSizes = 6;
 struct Scenario {
   // Population
   std::int64_t population = 100'000;
-  std::vector<double> age_shares = {0.118, 0.115, 0.126, 0.136, 0.126,
-                                    0.135, 0.111, 0.083, 0.050};
+  std::vector<double> age_shares = {0.118, 0.113, 0.126, 0.137, 0.127,
+                                    0.135, 0.107, 0.086, 0.051};
   // Unset: household sizes drawn from household_size_shares. Set: every
   // home has exactly this many agents (the original model).
   std::optional<std::int64_t> household_size;
-  std::vector<double> household_size_shares = {0.29, 0.35, 0.15, 0.14, 0.05, 0.02};
+  std::vector<double> household_size_shares = {0.295, 0.345, 0.154, 0.140, 0.045, 0.021};
   std::int64_t school_min_age = 5;
   std::int64_t school_max_age = 17;
   std::int64_t class_size = 25;
   std::int64_t retirement_age = 65;
-  double employment_rate = 0.75;  // share of working-age agents with a workplace
-  std::int64_t office_size = 20;  // mean workplace size
-  double office_size_sd = 40;     // 0: every workplace has office_size agents
+  double employment_rate = 0.76;  // share of working-age agents with a workplace
+  std::int64_t office_size = 14;  // mean workplace size
+  double office_size_sd = 60;     // 0: every workplace has office_size agents
   std::int64_t initial_infected = 10;
   // Run
   std::int64_t days = 180;
@@ -65,8 +65,8 @@ struct Scenario {
   std::vector<double> symptomatic_by_age = {0.29, 0.21, 0.27, 0.33, 0.40,
                                             0.49, 0.63, 0.69, 0.69};
   double asymptomatic_infectiousness = 0.35;
-  double infectiousness_peak_days = -0.7;  // relative to symptom onset
-  double infectiousness_width_days = 2.5;  // 0: flat over the infectious days
+  double infectiousness_peak_days = 0;  // relative to symptom onset
+  double infectiousness_width_days = 2.0;  // 0: flat over the infectious days
   double infectiousness_dispersion = 0.45;  // gamma shape k; 0: no variation
   // Severity
   std::vector<double> hospital_by_age = {0.001, 0.003, 0.012, 0.032, 0.049,
@@ -88,11 +88,11 @@ struct Scenario {
   double critical_sd_days = 5;
   // Transmission: daily risks between two agents at the source's peak
   // infectiousness, for an average individual
-  double home_infection_risk = 0.06;
-  double work_infection_risk = 0.012;
-  double school_infection_risk = 0.012;
+  double home_infection_risk = 0.14;
+  double work_infection_risk = 0.0034;
+  double school_infection_risk = 0.06;
   std::int64_t community_contacts = 10;
-  double community_infection_risk = 0.01;
+  double community_infection_risk = 0.022;
   // Interventions
   bool symptomatic_isolation = false;
   bool contact_tracing = false;
