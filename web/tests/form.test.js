@@ -206,7 +206,7 @@ test('arrays are small tables, one row per label', async () => {
   await page.getByRole('button', { name: 'Run simulation' }).click();
   assert.equal(await page.locator('#banner').isVisible(), true);
   assert.equal(new URL(page.url()).pathname, '/');
-  await entry.fill('0.136');
+  await entry.fill(String(ages.default[3]));
   assert.equal(await rowError.isVisible(), false);
   assert.equal(await entry.getAttribute('aria-invalid'), null);
   await screenshot(page, 'form-arrays');
@@ -217,6 +217,8 @@ test('arrays are small tables, one row per label', async () => {
 test('shares that do not sum to 1, and a bad entry, are reported at their table and row', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url, 'days=20&population=2000');
+  const schema = await (await fetch(`${server.url}/api/v1/scenario`)).json();
+  const ages = schema.parameters.find((p) => p.name === 'age_shares');
   // In range entry by entry, so only the server can object: to the sum.
   await page.getByLabel('Age shares, 30-39', { exact: true }).fill('0.5');
   assert.equal(await page.locator('#p-age_shares-3-error').isVisible(), false);
@@ -241,7 +243,7 @@ test('shares that do not sum to 1, and a bad entry, are reported at their table 
   await screenshot(page, 'form-arrays-invalid');
 
   // Fixing the sum clears the table's message.
-  await page.getByLabel('Age shares, 30-39', { exact: true }).fill('0.136');
+  await page.getByLabel('Age shares, 30-39', { exact: true }).fill(String(ages.default[3]));
   assert.equal(await sumError.isVisible(), false);
   assert.deepEqual(browser.errors, []);
   await page.close();

@@ -90,7 +90,9 @@ export class LineChart {
           stroke: s.alpha !== undefined ? withAlpha(s.color, s.alpha) : s.color,
           width: s.width ?? 2,
           dash: s.dash,
-          points: { show: false },
+          // A value with gaps on both sides (an R_t known for one day
+          // among unknown ones) has no line to show it: it gets a dot.
+          points: { show: false, size: 5, fill: s.alpha !== undefined ? withAlpha(s.color, s.alpha) : s.color, filter: isolatedPoints },
           spanGaps: false,
         })),
       ],
@@ -147,6 +149,18 @@ export class LineChart {
     const width = Math.max(this.root.clientWidth, 280);
     if (width !== this.plot.width) this.plot.setSize({ width, height: chartHeight(width) });
   }
+}
+
+// uPlot's points.filter: the indexes of values with no value on either side.
+function isolatedPoints(u, seriesIndex, show) {
+  if (show) return null;
+  const values = u.data[seriesIndex];
+  const missing = (i) => i < 0 || i >= values.length || values[i] === null || values[i] === undefined;
+  const out = [];
+  for (let i = 0; i < values.length; i += 1) {
+    if (!missing(i) && missing(i - 1) && missing(i + 1)) out.push(i);
+  }
+  return out.length ? out : null;
 }
 
 // Integers 0..n-1 as the x column.

@@ -38,6 +38,7 @@ let schema = null;  // GET /api/v1/scenario, or null when it could not be loaded
 const runs = new Map();  // replicate (1-based) -> rows indexed by day
 let summary = null;  // {mean, p5, p95}: rows indexed by day
 let events = null;  // the EventSource while the run is live
+let rtTimer = null;  // while running: the next look for R_t values learnt late
 let lastEventId = '';
 let renderPending = false;
 let epidemicChart = null;
@@ -316,10 +317,11 @@ function renderRt(length) {
     return;
   }
   const last = days[days.length - 1];
-  const below = days.find((row) => row.r_t < 1);
+  const above = days.filter((row) => row.r_t > 1).length;
+  const highest = days.reduce((best, row) => (row.r_t > best.r_t ? row : best));
   $('rt-summary').textContent = `R_t per day of infection, known for ${formatCount(days.length)} days up to day ${last.day}: `
-    + `${formatRatio(days[0].r_t)} on day ${days[0].day}, ${formatRatio(last.r_t)} on day ${last.day}`
-    + `${below ? `; first below 1 on day ${below.day}` : '; not below 1 on any known day'}.`;
+    + `above 1 on ${formatCount(above)} of them; highest ${formatRatio(highest.r_t)} on day ${highest.day}; `
+    + `${formatRatio(last.r_t)} on day ${last.day}, the last day known.`;
 }
 
 // GET .../{id} `age_totals`: {replicates: [{replicate, bands: [{band,
@@ -462,6 +464,14 @@ function renderStatic() {
   const lineList = $('download-line-list');
   lineList.href = sim.links?.line_list || `${base}/line-list`;
   lineList.setAttribute('download', `${name}-${shortId(sim.id)}-line-list.csv`);
+  // The server makes line lists up to a size (population x runs).
+  const limit = schema?.limits?.line_list_agents;
+  const size = (sim.scenario?.population ?? 0) * (sim.scenario?.replicates ?? 1);
+  const note = $('line-list-note');
+  note.hidden = !(Number.isFinite(limit) && size > limit);
+  note.textContent = note.hidden ? '' : (limit === 0
+    ? 'This server does not make line lists.'
+    : `This run is too large for a line list from this server (population × runs above ${formatCount(limit)}); the server's answer says how to make one with the command line.`);
   renderEditLink();
   renderCompare();
 }
@@ -515,6 +525,39 @@ function renderScenario() {
 }
 
 // ---- live updates -------------------------------------------------------------
+
+// The event stream sends each day once, usually before its R_t is known;
+// the worker stores R_t later. While the run goes on, the stored days of
+// the run being computed are read now and then for the R_t values that
+// have become known since.
+const RT_REFRESH_MS = 5000;
+
+function scheduleRtRefresh() {
+  clearTimeout(rtTimer);
+  rtTimer = setTimeout(refreshRt, RT_REFRESH_MS);
+}
+
+async function refreshRt() {
+  rtTimer = null;
+  if (!sim || FINAL_STATUSES.has(sim.status) || runs.size === 0) {
+    if (sim && !FINAL_STATUSES.has(sim.status)) scheduleRtRefresh();
+    return;
+  }
+  const replicate = Math.max(...runs.keys());
+  const results = sim.links?.results || `${base}/results`;
+  try {
+    const doc = await api(`${results}?format=json${replicateCount() > 1 ? `&replicate=${replicate}` : ''}`);
+    const days = doc?.replicates?.[0]?.days;
+    if (Array.isArray(days) && !FINAL_STATUSES.has(sim.status)) {
+      storeRt({ replicate, days });
+      scheduleRender();
+    }
+  } catch {
+    // the next look, or the final results, will do
+  }
+  if (!FINAL_STATUSES.has(sim.status)) scheduleRtRefresh();
+}
+
 
 function announce(text) {
   $('announcer').textContent = text;
@@ -591,6 +634,8 @@ async function resume() {
 // A final status: fetch the finished document (times, error) and the stored
 // results, which hold the summary of several runs.
 async function finish() {
+  clearTimeout(rtTimer);
+  rtTimer = null;
   try {
     sim = await api(base);
     renderStatus();
@@ -621,6 +666,9 @@ async function downloadLineList(event) {
   message.hidden = true;
   message.textContent = '';
   link.setAttribute('aria-busy', 'true');
+  const status = $('line-list-status');
+  status.textContent = 'Preparing the line list: the server runs the simulation again, which takes about as long as the first run…';
+  status.hidden = false;
   try {
     let response;
     try {
@@ -652,6 +700,8 @@ async function downloadLineList(event) {
     message.hidden = false;
   } finally {
     link.removeAttribute('aria-busy');
+    status.hidden = true;
+    status.textContent = '';
   }
 }
 
@@ -735,6 +785,7 @@ async function start() {
   } else {
     renderData();
     openStream();
+    scheduleRtRefresh();
   }
 }
 
