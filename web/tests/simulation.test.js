@@ -57,6 +57,13 @@ test('a run is charted while it runs, looks the same after a reload, and downloa
   await waitFor(async () => (await points(page)) > 120 || page.locator('body[data-state]').count(),
     'a longer stretch of the run', 60000);
   await screenshot(page, 'simulation-running');
+  // The stream sends each day before its R_t is known; while the run goes
+  // on, the page reads the R_t values the worker has stored since.
+  const rt = await waitFor(async () => {
+    if (await page.locator('body[data-state]').count()) return 'finished first';
+    return Number(await page.getAttribute('#rt-chart', 'data-known')) > 0 ? 'known while running' : '';
+  }, 'R_t values while the run goes on (or its end)', 60000);
+  assert.ok(rt === 'known while running' || rt === 'finished first', rt);
 
   assert.equal(await waitForFinalStatus(page), 'succeeded');
   assert.equal(await points(page), LIVE_DAYS + 1);

@@ -35,15 +35,16 @@ export class LineChart {
     this.observer.observe(root);
   }
 
-  // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?,
-  // constant? (a reference line: the legend shows its value without a day)}],
+  // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?}],
   // data: [xs, ys...] (null = no point), bands?: [{upper, lower, color}]
   // (series indexes, 1-based as in uPlot), xMax?: fixed right end of the
-  // x axis, log?: logarithmic y axis}. Rebuilds the plot only when the
+  // x axis, log?: logarithmic y axis, lines?: [{value, label, color}]:
+  // dashed horizontal reference lines across the whole plot, in the legend
+  // too}. Rebuilds the plot only when the
   // series change; new data alone is a cheap update.
   update(spec) {
     const data = spec.log ? spec.data.map((column, i) => (i === 0 ? column : column.map((v) => (v > 0 ? v : null)))) : spec.data;
-    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel]);
+    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel, spec.lines || []]);
     this.spec = { ...spec, data };
     if (!this.plot || signature !== this.signature) {
       this.signature = signature;
@@ -57,6 +58,7 @@ export class LineChart {
   build() {
     if (this.plot) this.plot.destroy();
     const spec = this.spec;
+    const lines = (spec.lines || []).filter((line) => Number.isFinite(line.value) && (!spec.log || line.value > 0));
     const width = Math.max(this.root.clientWidth, 280);
     const options = {
       width,
@@ -70,7 +72,7 @@ export class LineChart {
         },
         y: spec.log
           ? { distr: 3 }
-          : { range: (u, min, max) => [0, max > 0 ? max * 1.05 : 1] },
+          : { range: (u, min, max) => [0, Math.max(max ?? 0, ...lines.map((line) => line.value)) * 1.05 || 1] },
       },
       axes: [
         { label: this.xLabel, stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, ticks: { stroke: '#d1d5db' } },
@@ -97,7 +99,10 @@ export class LineChart {
         })),
       ],
       bands: (spec.bands || []).map((band) => ({ series: [band.upper, band.lower], fill: band.color })),
-      hooks: { setCursor: [(u) => this.showValues(u.cursor.idx)] },
+      hooks: {
+        setCursor: [(u) => this.showValues(u.cursor.idx)],
+        draw: [(u) => drawLines(u, lines)],
+      },
     };
     this.plot = new uPlot(options, spec.data, this.plotHost);
     this.buildLegend();
@@ -121,6 +126,11 @@ export class LineChart {
           value),
       );
     });
+    for (const line of this.spec.lines || []) {
+      items.push(el('li', { class: 'legend-line' },
+        el('span', { class: 'legend-swatch legend-swatch-dashed', style: `border-color:${line.color}`, 'aria-hidden': 'true' }),
+        el('span', { class: 'legend-label' }, line.label)));
+    }
     this.legend.replaceChildren(...items);
   }
 
@@ -130,10 +140,6 @@ export class LineChart {
     const data = this.spec.data;
     for (const [column, node] of this.legendValues) {
       const values = data[column];
-      if (this.spec.series[column - 1].constant) {
-        node.textContent = '';
-        continue;
-      }
       let at = index;
       if (at === null || at === undefined || at < 0) {
         at = values.length - 1;
@@ -149,6 +155,29 @@ export class LineChart {
     const width = Math.max(this.root.clientWidth, 280);
     if (width !== this.plot.width) this.plot.setSize({ width, height: chartHeight(width) });
   }
+}
+
+// Dashed horizontal lines at `lines[i].value`, from the left to the right
+// end of the plot, under the cursor.
+function drawLines(u, lines) {
+  if (lines.length === 0) return;
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.lineWidth = 1.5 * uPlot.pxRatio;
+  ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
+  for (const line of lines) {
+    const y = Math.round(u.valToPos(line.value, 'y', true)) + 0.5;
+    ctx.strokeStyle = line.color;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 // uPlot's points.filter: the indexes of values with no value on either side.

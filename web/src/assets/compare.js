@@ -86,14 +86,11 @@ function renderChart() {
   const ratio = RATIOS.has(metric);
   const format = ratio ? formatRatio : formatCount;
   const series = entries.map((entry) => ({ label: entry.label, color: entry.color, width: 2 }));
-  if (ratio) {
-    // A dashed reference line at 1: above it, the epidemic grows.
-    series.push({ label: 'R = 1', color: '#59636b', width: 1.5, dash: [6, 4], constant: true });
-    data.push(new Array(length).fill(1));
-  }
+  // R_t gets a dashed reference line at 1: above it, the epidemic grows.
+  const lines = ratio ? [{ value: 1, label: 'R = 1', color: '#59636b' }] : [];
   chart.format = format;
   chart.yLabel = ratio ? 'R_t' : 'People';
-  chart.update({ series, data, xMax, log: $('log-scale').checked });
+  chart.update({ series, data, xMax, log: $('log-scale').checked, lines });
   $('compare-chart').dataset.series = String(entries.length);
   $('compare-chart').dataset.metric = metric;
   const parts = entries.map((entry) => {

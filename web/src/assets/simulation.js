@@ -181,15 +181,6 @@ function epidemicSpec(length) {
   return { ...linesSpec(METRICS, length), xMax: sim.scenario?.days, log: $('log-scale').checked };
 }
 
-// A horizontal line at `value` over `length` days, appended to `spec`.
-function withLine(spec, length, value, line) {
-  return {
-    ...spec,
-    series: [...spec.series, { ...line, width: 1.5, dash: [6, 4], constant: true }],
-    data: [...spec.data, new Array(length).fill(value)],
-  };
-}
-
 // The capacity typed on the page (kept in the address), or null.
 function capacity() {
   const input = $('capacity');
@@ -274,15 +265,16 @@ function renderRoutes(length) {
 
 function renderHospital(length) {
   const { rows, note } = basis();
-  let spec = { ...linesSpec(HOSPITAL, length), xMax: sim.scenario?.days, log: false };
   const beds = capacity();
+  const spec = {
+    ...linesSpec(HOSPITAL, length),
+    xMax: sim.scenario?.days,
+    log: false,
+    lines: beds === null ? [] : [{ value: beds, label: `Capacity (${formatCount(beds)} beds)`, color: CAPACITY_COLOR }],
+  };
   const host = $('hospital-chart');
-  if (beds !== null) {
-    spec = withLine(spec, length, beds, { label: `Capacity (${formatCount(beds)} beds)`, color: CAPACITY_COLOR });
-    host.dataset.capacity = String(beds);
-  } else {
-    delete host.dataset.capacity;
-  }
+  if (beds !== null) host.dataset.capacity = String(beds);
+  else delete host.dataset.capacity;
   hospitalChart.update(spec);
   host.dataset.series = String(spec.series.length);
   const hospital = peakOf(rows, 'hospitalized');
@@ -305,8 +297,9 @@ function renderHospital(length) {
 
 function renderRt(length) {
   const { rows } = basis();
-  const spec = withLine({ ...linesSpec(RT, length), xMax: sim.scenario?.days, log: false }, length, 1,
-    { label: 'R = 1', color: '#59636b' });
+  const spec = {
+    ...linesSpec(RT, length), xMax: sim.scenario?.days, log: false, lines: [{ value: 1, label: 'R = 1', color: '#59636b' }],
+  };
   rtChart.update(spec);
   const days = rows.filter((row) => row && known(row.r_t));
   const host = $('rt-chart');
