@@ -60,6 +60,23 @@ test('two runs side by side', async () => {
     'the metric in the address', 5000);
   assert.match(await page.locator('#compare-summary').textContent(), /^Total infected per day/);
   await screenshot(page, 'compare');
+
+  // The model's newer outputs are offered too.
+  const offered = await page.locator('#metric option').evaluateAll((options) => options.map((o) => o.value));
+  for (const metric of ['hospitalized', 'critical', 'new_hospitalizations', 'new_deaths', 'r_t', 'infections_school']) {
+    assert.ok(offered.includes(metric), `${metric} offered: ${offered.join(', ')}`);
+  }
+  await page.getByLabel('Metric').selectOption('hospitalized');
+  assert.match(await page.locator('#compare-summary').textContent(), /^In hospital per day/);
+  await page.getByLabel('Metric').selectOption('r_t');
+  await waitFor(() => page.evaluate(() => new URLSearchParams(window.location.search).get('metric') === 'r_t'),
+    'the metric in the address', 5000);
+  assert.match(await page.locator('#compare-summary').textContent(), /^Reproduction number R_t per day/);
+  const rtLegend = await page.locator('#compare-chart .chart-legend li').allTextContents();
+  assert.ok(rtLegend.some((text) => text.startsWith('R = 1')), rtLegend.join(' | '));
+  // R_t values are ratios: "1.23 (day 5)", not whole counts.
+  assert.ok(rtLegend.some((text) => /\d\.\d\d \(day \d+\)/.test(text)), rtLegend.join(' | '));
+  await screenshot(page, 'compare-rt');
   assert.deepEqual(browser.errors, []);
   await page.close();
 });

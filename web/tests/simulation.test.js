@@ -1,5 +1,6 @@
 // The results page: live charts while the run goes on, the same data after
-// a reload, the CSV download, several runs, cancel, and an unknown id.
+// a reload, the CSV download, hospital occupancy with a capacity line, R_t,
+// totals by age, the line list, several runs, cancel, and an unknown id.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -56,6 +57,13 @@ test('a run is charted while it runs, looks the same after a reload, and downloa
   await waitFor(async () => (await points(page)) > 120 || page.locator('body[data-state]').count(),
     'a longer stretch of the run', 60000);
   await screenshot(page, 'simulation-running');
+  // The stream sends each day before its R_t is known; while the run goes
+  // on, the page reads the R_t values the worker has stored since.
+  const rt = await waitFor(async () => {
+    if (await page.locator('body[data-state]').count()) return 'finished first';
+    return Number(await page.getAttribute('#rt-chart', 'data-known')) > 0 ? 'known while running' : '';
+  }, 'R_t values while the run goes on (or its end)', 60000);
+  assert.ok(rt === 'known while running' || rt === 'finished first', rt);
 
   assert.equal(await waitForFinalStatus(page), 'succeeded');
   assert.equal(await points(page), LIVE_DAYS + 1);
@@ -82,7 +90,7 @@ test('a run is charted while it runs, looks the same after a reload, and downloa
   ]);
   assert.match(download.suggestedFilename(), new RegExp(`^live-${id.slice(0, 8)}\\.csv$`));
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,total_infected,new_infections,infections_home,infections_work,infections_community');
+  assert.equal(csv[0], 'day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,total_infected,new_infections,infections_home,infections_work,infections_community,hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school');
   assert.equal(csv.length, 1 + LIVE_DAYS + 1);
 
   // The form remembers the run under "My simulations".
@@ -91,6 +99,91 @@ test('a run is charted while it runs, looks the same after a reload, and downloa
   await waitFor(async () => (await row.textContent()).includes('Succeeded'), 'the run listed as succeeded', 10000);
   assert.match(await row.textContent(), /live/);
   await screenshot(page, 'form-my-simulations');
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test('hospital occupancy with a capacity line, R_t, infections by route, totals by age and the line list', async () => {
+  const page = await browser.newPage();
+  await openForm(page, server.url, 'population=20000&days=120&name=severity');
+  const id = await submitForm(page);
+  assert.equal(await waitForFinalStatus(page), 'succeeded');
+  const results = await (await fetch(`${server.url}/api/v1/simulations/${id}/results?format=json`)).json();
+  const days = results.replicates[0].days;
+
+  // Hospital and critical-care occupancy.
+  const hospitalLegend = await page.locator('#hospital-chart .chart-legend li').allTextContents();
+  assert.ok(hospitalLegend.some((text) => text.startsWith('In hospital')), hospitalLegend.join(' | '));
+  assert.ok(hospitalLegend.some((text) => text.startsWith('In critical care')), hospitalLegend.join(' | '));
+  assert.equal(await page.locator('#hospital-chart canvas').count(), 1);
+  const peak = Math.max(...days.map((day) => day.hospitalized));
+  assert.ok(peak > 0, 'some agents went to hospital');
+  assert.match(await page.locator('#hospital-summary').textContent(), new RegExp(`peaked at ${peak.toLocaleString('en-US')} on day`));
+  assert.equal(await page.getAttribute('#hospital-chart', 'data-capacity'), null);
+
+  // R_t, with its reference line at 1; every value the results know is on
+  // the chart, however late it became known.
+  const rtLegend = await page.locator('#rt-chart .chart-legend li').allTextContents();
+  assert.ok(rtLegend.some((text) => text.startsWith('R_t')), rtLegend.join(' | '));
+  assert.ok(rtLegend.some((text) => text.startsWith('R = 1')), rtLegend.join(' | '));
+  const knownRt = days.filter((day) => day.r_t !== null && day.r_t !== undefined).length;
+  assert.ok(knownRt > 0, 'R_t is known for some days');
+  assert.equal(Number(await page.getAttribute('#rt-chart', 'data-known')), knownRt);
+  assert.match(await page.locator('#rt-summary').textContent(), /known for \d+ days/);
+
+  // Infections by route, school included.
+  assert.match(await page.locator('#route-shares').textContent(), /School: /);
+  assert.ok((await page.locator('#routes-chart .chart-legend li').allTextContents()).some((text) => text.startsWith('School')));
+
+  // Totals by age: a row per band, with the IFR.
+  const bands = await page.locator('#age-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('th').textContent));
+  assert.deepEqual(bands, ['0-9', '10-19', '20-29', '30-39', '40-49', '50-59', '60-69', '70-79', '80+']);
+  const headings = await page.locator('#age-table thead th').allTextContents();
+  assert.deepEqual(headings, ['Age', 'Agents', 'Infected', 'Hospitalized', 'Critical care', 'Dead', 'IFR']);
+  const sim = await (await fetch(`${server.url}/api/v1/simulations/${id}`)).json();
+  assert.equal(sim.age_totals?.replicates?.length, 1, 'the document has age_totals of one run');
+  const agents = await page.locator('#age-table tfoot td').first().textContent();
+  assert.equal(agents, (20000).toLocaleString('en-US'), 'the bands add up to the population');
+
+  // A capacity draws a line, is kept in the address and survives a reload.
+  await page.getByLabel(/^Capacity/).fill('5');
+  await waitFor(() => page.evaluate(() => new URLSearchParams(window.location.search).get('capacity') === '5'),
+    'the capacity in the address', 5000);
+  assert.equal(await page.getAttribute('#hospital-chart', 'data-capacity'), '5');
+  assert.ok((await page.locator('#hospital-chart .chart-legend li').allTextContents()).some((text) => text.startsWith('Capacity (5 beds)')));
+  assert.match(await page.locator('#hospital-summary').textContent(), /capacity of 5 beds/);
+  await screenshot(page, 'simulation-hospital');
+  await page.reload();
+  assert.equal(await waitForFinalStatus(page), 'succeeded');
+  assert.equal(await page.getByLabel(/^Capacity/).inputValue(), '5');
+  assert.equal(await page.getAttribute('#hospital-chart', 'data-capacity'), '5');
+  await page.getByLabel(/^Capacity/).fill('');
+  await waitFor(() => page.evaluate(() => !new URLSearchParams(window.location.search).has('capacity')),
+    'the capacity gone from the address', 5000);
+  assert.equal(await page.getAttribute('#hospital-chart', 'data-capacity'), null);
+
+  // The line list: one row per infection.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Line list (CSV)' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /\.csv$/);
+  const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  const total = days[days.length - 1].total_infected;
+  assert.equal(lines.length, 1 + total, 'a header and a row per infection');
+  assert.equal(await page.locator('#line-list-error').isVisible(), false);
+
+  // A refusal (here staged: too large) is shown, not downloaded.
+  await page.route('**/line-list*', (route) => route.fulfill({
+    status: 413,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'too_large', message: 'The line list has too many rows for this server.', fields: [] } }),
+  }));
+  await page.getByRole('link', { name: 'Line list (CSV)' }).click();
+  const refusal = page.locator('#line-list-error');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /too many rows for this server/);
+  await screenshot(page, 'simulation-line-list-refused');
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
@@ -104,6 +197,9 @@ test('several runs: a mean with a 5-95% band once done', async () => {
   // Five measures, each a mean and two percentile lines.
   assert.equal(await page.getAttribute('#epidemic-chart', 'data-series'), '15');
   assert.equal(await page.locator('#epidemic-chart .chart-legend li').count(), 5);
+  // The hospital chart too: two measures with their bands.
+  assert.equal(await page.getAttribute('#hospital-chart', 'data-series'), '6');
+  assert.match(await page.locator('#age-basis').textContent(), /mean of 4 runs/);
   await screenshot(page, 'simulation-replicates');
 
   // The same page on a phone: nothing wider than the screen.

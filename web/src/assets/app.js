@@ -74,6 +74,7 @@ export const GROUPS = [
   ['population', 'Population'],
   ['run', 'Run'],
   ['disease', 'Disease'],
+  ['severity', 'Severity'],
   ['transmission', 'Transmission'],
   ['interventions', 'Interventions'],
 ];
@@ -84,9 +85,26 @@ export function labelOf(name) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+// Two scenario values are the same (arrays entry by entry; null only
+// equals null).
+export function sameValue(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+  return a === b;
+}
+
+// A value as the address bar holds it: arrays comma-separated
+// ("0.1,0.2"), unset (null) as "null".
+export function queryValue(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.map((v) => String(v)).join(',');
+  return String(value);
+}
+
 // The scenario's values that differ from the defaults, as a query string
 // (without "?"), in the schema's order; `extra` entries (such as the name)
-// come first.
+// come first. Commas stay readable ("age_shares=0,0,1").
 export function scenarioQuery(scenario, parameters, extra = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(extra)) {
@@ -94,10 +112,25 @@ export function scenarioQuery(scenario, parameters, extra = {}) {
   }
   for (const parameter of parameters) {
     const value = scenario[parameter.name];
-    if (value === undefined || value === null) continue;
-    if (value !== parameter.default) query.set(parameter.name, String(value));
+    if (value === undefined) continue;
+    if (value === null && !parameter.nullable && parameter.default !== undefined) continue;
+    if (!sameValue(value, parameter.default)) query.set(parameter.name, queryValue(value));
   }
-  return query.toString();
+  return query.toString().replaceAll('%2C', ',');
+}
+
+// What an unset (null) optional key means, for a person: "By age (Fatality
+// by age)" when its description names a by-age array it falls back to,
+// "From household size shares" for another array, else "Default".
+export function nullChoiceLabel(parameter, parameters = []) {
+  const text = parameter.description || '';
+  const unsetAt = text.search(/unset|null/i);
+  const tail = unsetAt >= 0 ? text.slice(unsetAt) : text;
+  const arrays = parameters.filter((p) => p.type === 'array' && p.name !== parameter.name);
+  const named = arrays.find((p) => tail.includes(p.name));
+  if (!named) return 'Default';
+  if (Array.isArray(named.labels) && named.labels[0] === '0-9') return `By age (${labelOf(named.name).toLowerCase()})`;
+  return `From ${labelOf(named.name).toLowerCase()}`;
 }
 
 // Element builder: el('a', {href: '/', class: 'x'}, 'text', child, ...).
@@ -122,21 +155,33 @@ export function el(tag, attributes = {}, ...children) {
 const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const compactFormat = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const decimalFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+const smallDecimalFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
+const ratioFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percentFormat = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
 
 export const formatCount = (value) => (value === null || value === undefined ? '–' : integerFormat.format(value));
 export const formatCompact = (value) => compactFormat.format(value);
+// Small values keep three significant digits ("0.0000161"), not "0".
+export const formatDecimal = (value) =>
+  (value !== 0 && Math.abs(value) < 0.01 ? smallDecimalFormat : decimalFormat).format(value);
+// A reproduction number: "1.23", or "–" when unknown.
+export const formatRatio = (value) => (value === null || value === undefined || Number.isNaN(value) ? '–' : ratioFormat.format(value));
 const smallPercentFormat = new Intl.NumberFormat('en-US', { style: 'percent', maximumSignificantDigits: 2 });
 // Small shares keep two significant digits ("0.015%"), not "0%".
 export const formatPercent = (value) =>
   (value > 0 && value < 0.01 ? smallPercentFormat : percentFormat).format(value);
 
-// A scenario value as a person reads it.
-export function formatValue(value, parameter) {
+// A scenario value as a person reads it: arrays as a list, an unset
+// optional key as what it falls back to (`parameters`: the schema's list).
+export function formatValue(value, parameter, parameters = []) {
+  if (value === null || value === undefined) {
+    return parameter && parameter.nullable ? nullChoiceLabel(parameter, parameters).toLowerCase() : '–';
+  }
+  if (Array.isArray(value)) return value.map((v) => formatValue(v, parameter)).join(', ');
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value !== 'number') return String(value);
   if (parameter && parameter.type === 'integer' && parameter.name !== 'seed') return integerFormat.format(value);
-  return parameter && parameter.name === 'seed' ? String(value) : decimalFormat.format(value);
+  return parameter && parameter.name === 'seed' ? String(value) : formatDecimal(value);
 }
 
 // "2026-11-28T15:04:05.123Z" -> local date and time, or "–".

@@ -19,10 +19,12 @@ function chartHeight(width) {
 
 export class LineChart {
   // `root` is an empty element; `label` names the chart for screen readers.
-  constructor(root, { label, xLabel = 'Day', yLabel = 'People' }) {
+  // `format` writes a value in the legend (default: a whole count).
+  constructor(root, { label, xLabel = 'Day', yLabel = 'People', format = formatCount }) {
     this.root = root;
     this.xLabel = xLabel;
     this.yLabel = yLabel;
+    this.format = format;
     this.plotHost = el('div', { class: 'chart-plot', role: 'img', 'aria-label': label });
     this.legend = el('ul', { class: 'chart-legend', 'aria-label': `Legend: ${label}` });
     root.replaceChildren(this.plotHost, this.legend);
@@ -36,11 +38,13 @@ export class LineChart {
   // Draws `spec`: {series: [{label, color, width?, alpha?, legend?, dash?}],
   // data: [xs, ys...] (null = no point), bands?: [{upper, lower, color}]
   // (series indexes, 1-based as in uPlot), xMax?: fixed right end of the
-  // x axis, log?: logarithmic y axis}. Rebuilds the plot only when the
+  // x axis, log?: logarithmic y axis, lines?: [{value, label, color}]:
+  // dashed horizontal reference lines across the whole plot, in the legend
+  // too}. Rebuilds the plot only when the
   // series change; new data alone is a cheap update.
   update(spec) {
     const data = spec.log ? spec.data.map((column, i) => (i === 0 ? column : column.map((v) => (v > 0 ? v : null)))) : spec.data;
-    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null]);
+    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel, spec.lines || []]);
     this.spec = { ...spec, data };
     if (!this.plot || signature !== this.signature) {
       this.signature = signature;
@@ -54,6 +58,7 @@ export class LineChart {
   build() {
     if (this.plot) this.plot.destroy();
     const spec = this.spec;
+    const lines = (spec.lines || []).filter((line) => Number.isFinite(line.value) && (!spec.log || line.value > 0));
     const width = Math.max(this.root.clientWidth, 280);
     const options = {
       width,
@@ -67,7 +72,7 @@ export class LineChart {
         },
         y: spec.log
           ? { distr: 3 }
-          : { range: (u, min, max) => [0, max > 0 ? max * 1.05 : 1] },
+          : { range: (u, min, max) => [0, Math.max(max ?? 0, ...lines.map((line) => line.value)) * 1.05 || 1] },
       },
       axes: [
         { label: this.xLabel, stroke: '#4b5563', grid: { stroke: '#e5e7eb' }, ticks: { stroke: '#d1d5db' } },
@@ -87,12 +92,17 @@ export class LineChart {
           stroke: s.alpha !== undefined ? withAlpha(s.color, s.alpha) : s.color,
           width: s.width ?? 2,
           dash: s.dash,
-          points: { show: false },
+          // A value with gaps on both sides (an R_t known for one day
+          // among unknown ones) has no line to show it: it gets a dot.
+          points: { show: false, size: 5, fill: s.alpha !== undefined ? withAlpha(s.color, s.alpha) : s.color, filter: isolatedPoints },
           spanGaps: false,
         })),
       ],
       bands: (spec.bands || []).map((band) => ({ series: [band.upper, band.lower], fill: band.color })),
-      hooks: { setCursor: [(u) => this.showValues(u.cursor.idx)] },
+      hooks: {
+        setCursor: [(u) => this.showValues(u.cursor.idx)],
+        draw: [(u) => drawLines(u, lines)],
+      },
     };
     this.plot = new uPlot(options, spec.data, this.plotHost);
     this.buildLegend();
@@ -107,11 +117,20 @@ export class LineChart {
       this.legendValues.push([i + 1, value]);
       items.push(
         el('li', {},
-          el('span', { class: 'legend-swatch', style: `background:${s.color}`, 'aria-hidden': 'true' }),
+          el('span', {
+            class: `legend-swatch${s.dash ? ' legend-swatch-dashed' : ''}`,
+            style: s.dash ? `border-color:${s.color}` : `background:${s.color}`,
+            'aria-hidden': 'true',
+          }),
           el('span', { class: 'legend-label' }, s.legendLabel || s.label),
           value),
       );
     });
+    for (const line of this.spec.lines || []) {
+      items.push(el('li', { class: 'legend-line' },
+        el('span', { class: 'legend-swatch legend-swatch-dashed', style: `border-color:${line.color}`, 'aria-hidden': 'true' }),
+        el('span', { class: 'legend-label' }, line.label)));
+    }
     this.legend.replaceChildren(...items);
   }
 
@@ -127,7 +146,7 @@ export class LineChart {
         while (at >= 0 && (values[at] === null || values[at] === undefined)) at -= 1;
       }
       const value = at >= 0 ? values[at] : null;
-      node.textContent = value === null || value === undefined ? '' : `${formatCount(value)} (day ${data[0][at]})`;
+      node.textContent = value === null || value === undefined ? '' : `${this.format(value)} (day ${data[0][at]})`;
     }
   }
 
@@ -136,6 +155,41 @@ export class LineChart {
     const width = Math.max(this.root.clientWidth, 280);
     if (width !== this.plot.width) this.plot.setSize({ width, height: chartHeight(width) });
   }
+}
+
+// Dashed horizontal lines at `lines[i].value`, from the left to the right
+// end of the plot, under the cursor.
+function drawLines(u, lines) {
+  if (lines.length === 0) return;
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.lineWidth = 1.5 * uPlot.pxRatio;
+  ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
+  for (const line of lines) {
+    const y = Math.round(u.valToPos(line.value, 'y', true)) + 0.5;
+    ctx.strokeStyle = line.color;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// uPlot's points.filter: the indexes of values with no value on either side.
+function isolatedPoints(u, seriesIndex, show) {
+  if (show) return null;
+  const values = u.data[seriesIndex];
+  const missing = (i) => i < 0 || i >= values.length || values[i] === null || values[i] === undefined;
+  const out = [];
+  for (let i = 0; i < values.length; i += 1) {
+    if (!missing(i) && missing(i - 1) && missing(i + 1)) out.push(i);
+  }
+  return out.length ? out : null;
 }
 
 // Integers 0..n-1 as the x column.

@@ -2,7 +2,7 @@
 // one chart, and the parameters that differ between them.
 
 import {
-  FINAL_STATUSES, api, el, formatCount, formatValue, labelOf, loadSchema, shortId, showBanner, statusBadge,
+  FINAL_STATUSES, api, el, formatCount, formatRatio, formatValue, labelOf, loadSchema, shortId, showBanner, statusBadge,
 } from './app.js';
 import { LineChart, PALETTE, dayAxis } from './chart.js';
 import { compareHref } from './saved.js';
@@ -12,6 +12,11 @@ const METRICS = [
   ['total_infected', 'Total infected'],
   ['dead', 'Dead'],
   ['isolated', 'Isolated by tracing'],
+  ['hospitalized', 'In hospital'],
+  ['critical', 'In critical care'],
+  ['new_hospitalizations', 'New hospital admissions'],
+  ['new_deaths', 'New deaths'],
+  ['r_t', 'Reproduction number R_t'],
   ['symptomatic', 'Symptomatic'],
   ['infectious', 'Infectious'],
   ['exposed', 'Exposed'],
@@ -20,11 +25,16 @@ const METRICS = [
   ['new_infections', 'New infections'],
   ['infections_home', 'New infections at home'],
   ['infections_work', 'New infections at work'],
+  ['infections_school', 'New infections at school'],
   ['infections_community', 'New infections in the community'],
 ];
 
 // Counts that only grow: their last value says more than their peak.
 const CUMULATIVE = new Set(['total_infected', 'dead', 'recovered']);
+// Ratios, not counts: written with two decimals.
+const RATIOS = new Set(['r_t']);
+
+const known = (value) => value !== null && value !== undefined && !Number.isNaN(value);
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -73,20 +83,28 @@ function renderChart() {
     });
     data.push(values);
   }
-  chart.update({
-    series: entries.map((entry) => ({ label: entry.label, color: entry.color, width: 2 })),
-    data,
-    xMax,
-    log: $('log-scale').checked,
-  });
+  const ratio = RATIOS.has(metric);
+  const format = ratio ? formatRatio : formatCount;
+  const series = entries.map((entry) => ({ label: entry.label, color: entry.color, width: 2 }));
+  // R_t gets a dashed reference line at 1: above it, the epidemic grows.
+  const lines = ratio ? [{ value: 1, label: 'R = 1', color: '#59636b' }] : [];
+  chart.format = format;
+  chart.yLabel = ratio ? 'R_t' : 'People';
+  chart.update({ series, data, xMax, log: $('log-scale').checked, lines });
   $('compare-chart').dataset.series = String(entries.length);
+  $('compare-chart').dataset.metric = metric;
   const parts = entries.map((entry) => {
     let peak = null;
-    for (const row of entry.rows) if (row && (peak === null || row[metric] > peak[metric])) peak = row;
-    const last = entry.rows[entry.rows.length - 1];
-    if (!peak) return `${entry.label}: no days yet`;
-    if (CUMULATIVE.has(metric)) return `${entry.label}: ${formatCount(last[metric])} by day ${last.day}`;
-    return `${entry.label}: highest ${formatCount(peak[metric])} on day ${peak.day}`;
+    let last = null;
+    for (const row of entry.rows) {
+      if (!row || !known(row[metric])) continue;
+      if (peak === null || row[metric] > peak[metric]) peak = row;
+      last = row;
+    }
+    if (!peak) return `${entry.label}: ${entry.rows.length ? 'not known yet' : 'no days yet'}`;
+    if (CUMULATIVE.has(metric)) return `${entry.label}: ${format(last[metric])} by day ${last.day}`;
+    if (ratio) return `${entry.label}: highest ${format(peak[metric])} on day ${peak.day}, ${format(last[metric])} on day ${last.day}, the last day known`;
+    return `${entry.label}: highest ${format(peak[metric])} on day ${peak.day}`;
   });
   $('compare-summary').textContent = `${metricLabel(metric)} per day${entries.some((e) => e.averaged) ? ' (mean over runs where a simulation has several)' : ''}. ${parts.join('; ')}.`;
   const running = entries.filter((entry) => !FINAL_STATUSES.has(entry.sim.status));
@@ -119,7 +137,10 @@ function renderDifferences() {
         el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label)))),
     el('tbody', {}, differing.map((parameter) => el('tr', { 'data-parameter': parameter.name },
       el('th', { scope: 'row' }, labelOf(parameter.name), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null),
-      entries.map((entry) => el('td', {}, formatValue(entry.sim.scenario?.[parameter.name], parameter)))))))));
+      entries.map((entry) => {
+        const value = entry.sim.scenario?.[parameter.name];
+        return el('td', { class: Array.isArray(value) ? 'wrap' : null }, formatValue(value, parameter, schema?.parameters || []));
+      })))))));
 }
 
 function renderList(missing) {

@@ -2,8 +2,8 @@
 // changed values live in the address bar, and the list of "My simulations".
 
 import {
-  FINAL_STATUSES, GROUPS, api, el, formatTime, labelOf, loadSchema, postJson, scenarioQuery,
-  showBanner, statusBadge,
+  FINAL_STATUSES, GROUPS, api, el, formatTime, labelOf, loadSchema, nullChoiceLabel, postJson, sameValue,
+  scenarioQuery, showBanner, statusBadge,
 } from './app.js';
 import { compareHref, comparedIds, forgetSimulation, rememberSimulation, savedSimulations, setCompared } from './saved.js';
 
@@ -15,7 +15,10 @@ const nameInput = document.getElementById('f-name');
 const emailInput = document.getElementById('f-email');
 
 let parameters = [];
+let schemaPresets = [];  // the API's presets: [{name, title, description, scenario}]
 
+// Presets that switch the interventions only; "defaults" resets every value
+// and the API's presets (such as "Original model") come from the schema.
 const PRESETS = {
   none: { symptomatic_isolation: false, contact_tracing: false },
   tracing: { symptomatic_isolation: false, contact_tracing: true },
@@ -24,22 +27,52 @@ const PRESETS = {
 
 // ---- the form -------------------------------------------------------------
 
+const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 });
+
 function inputId(name) {
   return `p-${name}`;
 }
 
+function entryId(name, index) {
+  return `p-${name}-${index}`;
+}
+
+function isArray(parameter) {
+  return parameter.type === 'array';
+}
+
 function rangeText(parameter, max) {
   if (parameter.type === 'boolean') return '';
-  const format = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
-  return ` Range ${format.format(parameter.min)} to ${format.format(max)}.`;
+  const each = isArray(parameter) ? ' each' : '';
+  return ` Range${each} ${numberFormat.format(parameter.min)} to ${numberFormat.format(max)}.`;
+}
+
+function maxOf(parameter, limits) {
+  return Math.min(parameter.max ?? Infinity, limits[parameter.name] ?? Infinity);
+}
+
+function numberInput(parameter, attributes, max) {
+  const integer = parameter.type === 'integer';
+  return el('input', {
+    type: 'number',
+    inputmode: integer ? 'numeric' : 'decimal',
+    min: parameter.min,
+    max: Number.isFinite(max) ? max : null,
+    step: integer ? 1 : 'any',
+    ...attributes,
+  });
+}
+
+function labelWithUnit(parameter) {
+  return [labelOf(parameter.name), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null];
 }
 
 function buildField(parameter, limits) {
+  if (isArray(parameter)) return buildArrayField(parameter, limits);
   const id = inputId(parameter.name);
   const help = `${id}-help`;
   const error = `${id}-error`;
-  const max = Math.min(parameter.max ?? Infinity, limits[parameter.name] ?? Infinity);
-  const unit = parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null;
+  const max = maxOf(parameter, limits);
   const helpText = el('p', { id: help, class: 'help' }, parameter.description, rangeText(parameter, max));
   const errorText = el('p', { id: error, class: 'field-error', hidden: true });
   if (parameter.type === 'boolean') {
@@ -50,54 +83,213 @@ function buildField(parameter, limits) {
       el('div', { class: 'checkbox-row' }, input, el('label', { for: id }, labelOf(parameter.name))),
       helpText, errorText);
   }
-  const input = el('input', {
-    id,
-    name: parameter.name,
-    type: 'number',
-    inputmode: parameter.type === 'integer' ? 'numeric' : 'decimal',
-    min: parameter.min,
-    max: Number.isFinite(max) ? max : null,
-    step: parameter.type === 'integer' ? 1 : 'any',
-    'aria-describedby': `${help} ${error}`,
+  const input = numberInput(parameter, { id, name: parameter.name, 'aria-describedby': `${help} ${error}` }, max);
+  if (parameter.nullable) return buildNullableField(parameter, input, helpText, errorText);
+  return el('div', { class: 'field' }, el('label', { for: id }, labelWithUnit(parameter)), input, helpText, errorText);
+}
+
+// An optional key: "By age (...)" (null, the key's fallback) or a fixed
+// value typed into the number input. Typing a value picks "Fixed value".
+function buildNullableField(parameter, input, helpText, errorText) {
+  const id = inputId(parameter.name);
+  const mode = `${parameter.name}-mode`;
+  const labelId = `${id}-label`;
+  const unset = el('input', { type: 'radio', id: `${id}-null`, name: mode, value: 'null' });
+  const fixed = el('input', { type: 'radio', id: `${id}-fixed`, name: mode, value: 'fixed' });
+  input.classList.add('nullable-value');
+  // Runs before the form's own input handler, which then sees "fixed".
+  input.addEventListener('input', () => {
+    if (!fixed.checked) {
+      fixed.checked = true;
+      syncNullable(parameter);
+    }
   });
-  return el('div', { class: 'field' }, el('label', { for: id }, labelOf(parameter.name), unit), input, helpText, errorText);
+  unset.addEventListener('change', () => syncNullable(parameter));
+  fixed.addEventListener('change', () => {
+    syncNullable(parameter);
+    input.focus();
+  });
+  return el('div', { class: 'field field-nullable', 'data-param': parameter.name },
+    el('label', { for: id, id: labelId }, labelWithUnit(parameter)),
+    el('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': labelId },
+      el('div', { class: 'choice-row' }, unset, el('label', { for: unset.id }, nullChoiceLabel(parameter, parameters))),
+      el('div', { class: 'choice-row' }, fixed, el('label', { for: fixed.id }, 'Fixed value'))),
+    input, helpText, errorText);
+}
+
+// Dims the number input of an optional key while its fallback is chosen.
+function syncNullable(parameter) {
+  const input = inputFor(parameter.name);
+  const unset = document.getElementById(`${inputId(parameter.name)}-null`);
+  if (input && unset) input.classList.toggle('unused', unset.checked);
+}
+
+// "0-9", ... -> "Age"; "1", ..., "6+" of household sizes -> "Home size".
+function entryHeading(parameter) {
+  const labels = parameter.labels || [];
+  if (labels[0] === '0-9') return 'Age';
+  if (parameter.name.startsWith('household_size')) return 'Home size';
+  return 'Entry';
+}
+
+function isShares(parameter) {
+  return isArray(parameter) && parameter.name.endsWith('_shares');
+}
+
+// An array: a small table, one row per label with its own input and a row
+// for that entry's error under it. Shares show their running sum.
+function buildArrayField(parameter, limits) {
+  const id = inputId(parameter.name);
+  const help = `${id}-help`;
+  const error = `${id}-error`;
+  const sum = `${id}-sum`;
+  const max = maxOf(parameter, limits);
+  const length = parameter.length ?? (parameter.default || []).length;
+  const labels = Array.from({ length }, (_, i) => parameter.labels?.[i] ?? String(i + 1));
+  const rows = labels.flatMap((label, i) => {
+    const entry = entryId(parameter.name, i);
+    const describedBy = [`${entry}-error`, isShares(parameter) ? sum : null, error, help].filter(Boolean).join(' ');
+    const input = numberInput(parameter, {
+      id: entry,
+      name: `${parameter.name}[${i}]`,
+      'data-param': parameter.name,
+      'data-index': i,
+      'aria-describedby': describedBy,
+    }, max);
+    return [
+      el('tr', { 'data-index': i },
+        el('th', { scope: 'row' }, el('label', { for: entry },
+          el('span', { class: 'visually-hidden' }, `${labelOf(parameter.name)}, `), label)),
+        el('td', {}, input)),
+      el('tr', { class: 'entry-error-row', id: `${entry}-error-row`, hidden: true },
+        el('td', { colspan: 2 }, el('p', { id: `${entry}-error`, class: 'field-error', hidden: true }))),
+    ];
+  });
+  return el('div', { class: 'field field-array', id, 'data-param': parameter.name },
+    el('span', { class: 'field-label', id: `${id}-label` }, labelWithUnit(parameter)),
+    el('table', { class: 'array-table', 'aria-labelledby': `${id}-label`, 'aria-describedby': help },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, entryHeading(parameter)),
+        el('th', { scope: 'col' }, parameter.unit ? labelOf(parameter.unit) : 'Value'))),
+      el('tbody', {}, rows)),
+    isShares(parameter) ? el('p', { id: sum, class: 'array-sum', 'aria-live': 'polite' }) : null,
+    el('p', { id: error, class: 'field-error', hidden: true }),
+    el('p', { id: help, class: 'help' }, parameter.description, rangeText(parameter, max)));
+}
+
+function buildGroup(title, members, limits) {
+  const scalars = members.filter((p) => !isArray(p));
+  const arrays = members.filter(isArray);
+  return el('fieldset', { class: 'group' }, el('legend', {}, title),
+    scalars.length ? el('div', { class: 'fields' }, scalars.map((p) => buildField(p, limits))) : null,
+    arrays.length ? el('div', { class: 'fields array-fields' }, arrays.map((p) => buildField(p, limits))) : null);
 }
 
 function buildForm(schema) {
+  const limits = schema.limits || {};
   const groups = GROUPS.map(([group, title]) => {
     const members = schema.parameters.filter((p) => p.group === group);
-    if (members.length === 0) return null;
-    return el('fieldset', { class: 'group' }, el('legend', {}, title),
-      el('div', { class: 'fields' }, members.map((p) => buildField(p, schema.limits || {}))));
+    return members.length ? buildGroup(title, members, limits) : null;
   });
   // Any group the page does not know yet still gets a fieldset.
   const known = new Set(GROUPS.map(([group]) => group));
   const others = schema.parameters.filter((p) => !known.has(p.group));
-  if (others.length) {
-    groups.push(el('fieldset', { class: 'group' }, el('legend', {}, 'Other'),
-      el('div', { class: 'fields' }, others.map((p) => buildField(p, schema.limits || {})))));
-  }
+  if (others.length) groups.push(buildGroup('Other', others, limits));
   parametersHost.replaceChildren(...groups.filter(Boolean));
+}
+
+// The presets the API describes, each a button after "Defaults", with its
+// description under the buttons.
+function buildPresets() {
+  const buttons = form.querySelector('.preset-buttons');
+  const notes = document.getElementById('preset-notes');
+  const defaults = buttons.querySelector('[data-preset="defaults"]');
+  let after = defaults;
+  const described = [];
+  for (const preset of schemaPresets) {
+    const noteId = `preset-note-${preset.name}`;
+    const button = el('button', {
+      type: 'button', class: 'button', 'data-preset': `api:${preset.name}`, 'aria-describedby': preset.description ? noteId : null,
+    }, preset.title || labelOf(preset.name));
+    button.addEventListener('click', () => applyPreset(button.dataset.preset));
+    after.after(button);
+    after = button;
+    if (preset.description) described.push(el('li', { id: noteId }, el('strong', {}, preset.title || labelOf(preset.name)), `: ${preset.description}`));
+  }
+  notes.replaceChildren(...described);
+  notes.hidden = described.length === 0;
 }
 
 function inputFor(name) {
   return document.getElementById(inputId(name));
 }
 
-function setValue(parameter, value) {
-  const input = inputFor(parameter.name);
-  if (!input) return;
-  if (parameter.type === 'boolean') input.checked = value === true;
-  else input.value = String(value);
+function entryInputs(parameter) {
+  return [...form.querySelectorAll(`input[data-param="${parameter.name}"]`)];
 }
 
-// Reads one input: {value} or {error} for text the browser cannot parse
-// as a number; an empty number field means "use the default" (no key).
+function setNumber(input, value) {
+  input.value = value === null || value === undefined ? '' : String(value);
+}
+
+function setValue(parameter, value) {
+  if (isArray(parameter)) {
+    const values = Array.isArray(value) ? value : [];
+    entryInputs(parameter).forEach((input, i) => setNumber(input, values[i]));
+    updateSum(parameter);
+    return;
+  }
+  const input = inputFor(parameter.name);
+  if (!input) return;
+  if (parameter.type === 'boolean') {
+    input.checked = value === true;
+    return;
+  }
+  if (parameter.nullable) {
+    const unset = value === null || value === undefined;
+    document.getElementById(`${input.id}-null`).checked = unset;
+    document.getElementById(`${input.id}-fixed`).checked = !unset;
+    if (!unset) setNumber(input, value);
+    syncNullable(parameter);
+    return;
+  }
+  setNumber(input, value);
+}
+
+// The client's own check of one array entry: a message, or null.
+function entryProblem(parameter, input) {
+  if (input.validity.badInput || input.value.trim() === '') return 'Enter a number.';
+  const value = Number(input.value);
+  const max = input.max === '' ? Infinity : Number(input.max);
+  if (value < parameter.min || value > max) {
+    return `Must be between ${numberFormat.format(parameter.min)} and ${numberFormat.format(max)}.`;
+  }
+  return null;
+}
+
+// Reads one parameter: {value}, {errors: [{field, message}]} for what the
+// client can tell is wrong, or {} for an empty number field, which means
+// "use the default" (no key).
 function readValue(parameter) {
+  const field = `scenario.${parameter.name}`;
+  if (isArray(parameter)) {
+    const errors = [];
+    const value = entryInputs(parameter).map((input, i) => {
+      const problem = entryProblem(parameter, input);
+      if (problem) errors.push({ field: `${field}[${i}]`, message: problem });
+      return Number(input.value);
+    });
+    return errors.length ? { errors } : { value };
+  }
   const input = inputFor(parameter.name);
   if (parameter.type === 'boolean') return { value: input.checked };
-  if (input.validity.badInput) return { error: 'Enter a number.' };
-  if (input.value.trim() === '') return {};
+  if (parameter.nullable && document.getElementById(`${input.id}-null`).checked) return { value: null };
+  if (input.validity.badInput) return { errors: [{ field, message: 'Enter a number.' }] };
+  if (input.value.trim() === '') {
+    if (parameter.nullable && parameter.default === null) {
+      return { errors: [{ field, message: `Enter a number, or choose “${nullChoiceLabel(parameter, parameters)}”.` }] };
+    }
+    return {};
+  }
   return { value: Number(input.value) };
 }
 
@@ -106,50 +298,101 @@ function currentScenario() {
   const errors = [];
   for (const parameter of parameters) {
     const read = readValue(parameter);
-    if (read.error) errors.push({ field: `scenario.${parameter.name}`, message: read.error });
+    if (read.errors) errors.push(...read.errors);
     else if (read.value !== undefined) scenario[parameter.name] = read.value;
   }
   return { scenario, errors };
 }
 
-// Values from the address bar: "?population=5000&contact_tracing=true".
-// Unknown keys are ignored; values are put into the inputs as written, so
-// that a bad one is reported by the server like any other.
+// The running sum of a shares array under its table.
+function updateSum(parameter) {
+  if (!isShares(parameter)) return;
+  const node = document.getElementById(`${inputId(parameter.name)}-sum`);
+  const values = entryInputs(parameter).map((input) => (input.value.trim() === '' ? NaN : Number(input.value)));
+  if (values.some((v) => !Number.isFinite(v))) {
+    node.textContent = 'Sum: – (every entry needs a number)';
+    node.classList.add('off');
+    return;
+  }
+  const sum = values.reduce((a, b) => a + b, 0);
+  const off = Math.abs(sum - 1) > 1e-9;
+  node.textContent = `Sum: ${numberFormat.format(Number(sum.toFixed(9)))}${off ? ' (must be 1)' : ''}`;
+  node.classList.toggle('off', off);
+}
+
+// Values from the address bar: "?population=5000&contact_tracing=true",
+// arrays comma-separated ("age_shares=0,0,0,1,0,0,0,0,0"), an optional key's
+// fallback as "null". Unknown keys are ignored; values are put into the
+// inputs as written, so that a bad one is reported like any other.
 function applyQuery() {
   const query = new URLSearchParams(window.location.search);
   for (const parameter of parameters) {
     const raw = query.get(parameter.name);
     if (raw === null) continue;
     if (parameter.type === 'boolean') setValue(parameter, raw === 'true' || raw === '1');
-    else inputFor(parameter.name).value = raw;
+    else if (isArray(parameter)) {
+      const parts = raw.split(',').map((part) => part.trim());
+      entryInputs(parameter).forEach((input, i) => { input.value = parts[i] ?? ''; });
+      updateSum(parameter);
+    } else if (parameter.nullable && (raw === 'null' || raw === '')) setValue(parameter, null);
+    else if (parameter.nullable) {
+      setValue(parameter, 0);
+      inputFor(parameter.name).value = raw;
+    } else inputFor(parameter.name).value = raw;
   }
   if (query.has('name')) nameInput.value = query.get('name');
 }
 
+// The address holds what can be read; an entry being typed (or a bad one)
+// keeps the address as it was for that key.
+function addressScenario() {
+  const scenario = {};
+  const previous = new URLSearchParams(window.location.search);
+  for (const parameter of parameters) {
+    const read = readValue(parameter);
+    if (read.value !== undefined) scenario[parameter.name] = read.value;
+    else if (read.errors && previous.has(parameter.name)) scenario[parameter.name] = { raw: previous.get(parameter.name) };
+  }
+  return scenario;
+}
+
 function updateAddress() {
-  const { scenario } = currentScenario();
-  const query = scenarioQuery(scenario, parameters, { name: nameInput.value.trim() });
-  const url = `${window.location.pathname}${query ? `?${query}` : ''}`;
-  window.history.replaceState(null, '', url);
+  const scenario = addressScenario();
+  const kept = Object.entries(scenario).filter(([, value]) => value && value.raw !== undefined);
+  for (const [key] of kept) delete scenario[key];
+  const query = new URLSearchParams(scenarioQuery(scenario, parameters, { name: nameInput.value.trim() }));
+  for (const [key, value] of kept) query.set(key, value.raw);
+  const text = query.toString().replaceAll('%2C', ',');
+  window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
+}
+
+function presetValues(name) {
+  if (name.startsWith('api:')) return schemaPresets.find((p) => `api:${p.name}` === name)?.scenario || {};
+  return PRESETS[name] || {};
 }
 
 function refreshPresets() {
   const { scenario } = currentScenario();
-  const allDefault = parameters.every((p) => scenario[p.name] === undefined || scenario[p.name] === p.default);
+  const allDefault = parameters.every((p) => scenario[p.name] === undefined || sameValue(scenario[p.name], p.default));
   for (const button of form.querySelectorAll('[data-preset]')) {
     const preset = button.dataset.preset;
     const on = preset === 'defaults'
       ? allDefault
-      : Object.entries(PRESETS[preset]).every(([key, value]) => scenario[key] === value);
+      : Object.entries(presetValues(preset)).every(([key, value]) => {
+        const parameter = parameters.find((p) => p.name === key);
+        return !parameter || sameValue(scenario[key] === undefined ? parameter.default : scenario[key], value);
+      });
     button.setAttribute('aria-pressed', String(on));
   }
 }
 
+// "Defaults" resets every value; every other preset sets the values it
+// names and keeps the rest.
 function applyPreset(name) {
   if (name === 'defaults') {
     for (const parameter of parameters) setValue(parameter, parameter.default);
   } else {
-    for (const [key, value] of Object.entries(PRESETS[name])) {
+    for (const [key, value] of Object.entries(presetValues(name))) {
       const parameter = parameters.find((p) => p.name === key);
       if (parameter) setValue(parameter, value);
     }
@@ -167,14 +410,83 @@ function clearFieldErrors() {
     node.textContent = '';
     node.removeAttribute('role');
   }
+  for (const node of form.querySelectorAll('.entry-error-row')) node.hidden = true;
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+  for (const node of form.querySelectorAll('.field-array.invalid')) node.classList.remove('invalid');
 }
 
-function fieldInput(field) {
-  if (field === 'name') return nameInput;
-  if (field === 'email') return emailInput;
-  if (field.startsWith('scenario.')) return inputFor(field.slice('scenario.'.length));
-  return null;
+// Where an error about `field` goes: {inputs, node (the message), row (an
+// array entry's error row), box (an array's field)}, or null.
+function fieldTarget(field) {
+  if (field === 'name') return { inputs: [nameInput], node: document.getElementById('f-name-error') };
+  if (field === 'email') return { inputs: [emailInput], node: document.getElementById('f-email-error') };
+  const key = field.startsWith('scenario.') ? field.slice('scenario.'.length) : field;
+  const entry = key.match(/^([A-Za-z0-9_]+)\[(\d+)\]$/);
+  if (entry) {
+    const input = document.getElementById(entryId(entry[1], entry[2]));
+    if (!input) return null;
+    return {
+      inputs: [input],
+      node: document.getElementById(`${input.id}-error`),
+      row: document.getElementById(`${input.id}-error-row`),
+      box: document.getElementById(inputId(entry[1])),
+    };
+  }
+  const parameter = parameters.find((p) => p.name === key);
+  if (!parameter) return null;
+  if (isArray(parameter)) {
+    return {
+      inputs: entryInputs(parameter),
+      node: document.getElementById(`${inputId(key)}-error`),
+      box: document.getElementById(inputId(key)),
+    };
+  }
+  const input = inputFor(key);
+  return input ? { inputs: [input], node: document.getElementById(`${input.id}-error`) } : null;
+}
+
+function showError(target, message) {
+  const { node } = target;
+  node.textContent = node.textContent ? `${node.textContent} ${message}` : message;
+  node.hidden = false;
+  node.setAttribute('role', 'alert');
+  if (target.row) target.row.hidden = false;
+  if (target.box) target.box.classList.add('invalid');
+  for (const input of target.inputs) input.setAttribute('aria-invalid', 'true');
+}
+
+// Hides the message of one array entry (or one field) and, for an array,
+// the message about the whole array.
+function clearErrorOf(changed) {
+  // A radio button of an optional key stands for its number input.
+  const input = changed.type === 'radio' && changed.name.endsWith('-mode')
+    ? inputFor(changed.name.slice(0, -'-mode'.length)) || changed
+    : changed;
+  const targets = [];
+  if (input.dataset.param && input.dataset.index !== undefined) {
+    targets.push(fieldTarget(`${input.dataset.param}[${input.dataset.index}]`));
+    targets.push(fieldTarget(input.dataset.param));
+  } else {
+    const node = document.getElementById(`${input.id}-error`);
+    if (node) targets.push({ inputs: [input], node });
+  }
+  for (const target of targets.filter(Boolean)) {
+    if (target.node.hidden) continue;
+    target.node.hidden = true;
+    target.node.textContent = '';
+    target.node.removeAttribute('role');
+    if (target.row) target.row.hidden = true;
+    for (const other of target.inputs) other.removeAttribute('aria-invalid');
+  }
+  const box = input.dataset.param ? document.getElementById(inputId(input.dataset.param)) : null;
+  if (box && !box.querySelector('.field-error:not([hidden])')) box.classList.remove('invalid');
+  // An entry with its own error keeps its mark while another is cleared.
+  if (box) {
+    for (const other of entryInputs({ name: input.dataset.param })) {
+      const own = document.getElementById(`${other.id}-error`);
+      if (own && !own.hidden) other.setAttribute('aria-invalid', 'true');
+    }
+  }
 }
 
 // Puts each message beside its field; returns the messages that have no
@@ -184,20 +496,25 @@ function showFieldErrors(fields) {
   const unplaced = [];
   let first = null;
   for (const { field, message } of fields) {
-    const input = fieldInput(String(field || ''));
-    if (!input) {
+    const target = fieldTarget(String(field || ''));
+    if (!target || !target.node) {
       unplaced.push(`${field}: ${message}`);
       continue;
     }
-    const node = document.getElementById(`${input.id}-error`);
-    node.textContent = node.textContent ? `${node.textContent} ${message}` : message;
-    node.hidden = false;
-    node.setAttribute('role', 'alert');
-    input.setAttribute('aria-invalid', 'true');
-    first = first || input;
+    showError(target, message);
+    first = first || target.inputs[0];
   }
   if (first) first.focus();
   return unplaced;
+}
+
+// While typing into an array entry: the client's own range check, at once.
+function checkEntry(input) {
+  const parameter = parameters.find((p) => p.name === input.dataset.param);
+  if (!parameter) return;
+  updateSum(parameter);
+  const problem = input.value.trim() === '' && !input.validity.badInput ? null : entryProblem(parameter, input);
+  if (problem) showError(fieldTarget(`${parameter.name}[${input.dataset.index}]`), problem);
 }
 
 function bannerFor(error) {
@@ -222,7 +539,7 @@ async function submit(event) {
   const { scenario, errors } = currentScenario();
   if (errors.length) {
     showFieldErrors(errors);
-    showBanner(banner, 'Some values are not numbers; see the messages beside the fields.');
+    showBanner(banner, `${errors.length === 1 ? 'One value needs' : `${errors.length} values need`} correcting; see the messages beside the fields.`);
     return;
   }
   const body = { scenario };
@@ -342,18 +659,17 @@ async function start() {
   for (const button of form.querySelectorAll('[data-preset]')) {
     button.addEventListener('click', () => applyPreset(button.dataset.preset));
   }
-  form.addEventListener('input', (event) => {
+  const changed = (event) => {
     const input = event.target;
-    if (input.getAttribute('aria-invalid')) {
-      input.removeAttribute('aria-invalid');
-      const node = document.getElementById(`${input.id}-error`);
-      if (node) {
-        node.hidden = true;
-        node.textContent = '';
-      }
-    }
+    clearErrorOf(input);
+    if (input.dataset.index !== undefined) checkEntry(input);
     updateAddress();
     refreshPresets();
+  };
+  form.addEventListener('input', changed);
+  // Radio buttons of optional keys report a change, not always an input.
+  form.addEventListener('change', (event) => {
+    if (event.target.type === 'radio') changed(event);
   });
   window.addEventListener('storage', () => renderMine());
 
@@ -367,7 +683,9 @@ async function start() {
     return;
   }
   parameters = schema.parameters;
+  schemaPresets = Array.isArray(schema.presets) ? schema.presets : [];
   buildForm(schema);
+  buildPresets();
   for (const parameter of parameters) setValue(parameter, parameter.default);
   applyQuery();
   refreshPresets();

@@ -3,8 +3,8 @@
 // downloads, cancel, and "edit and run again".
 
 import {
-  FINAL_STATUSES, GROUPS, STATUS_LABELS, api, el, formatCount, formatPercent, formatTime, formatValue,
-  labelOf, loadSchema, postJson, scenarioQuery, shortId, showBanner, statusBadge,
+  ApiError, FINAL_STATUSES, GROUPS, STATUS_LABELS, api, el, formatCount, formatPercent, formatRatio, formatTime,
+  formatValue, labelOf, loadSchema, postJson, sameValue, scenarioQuery, shortId, showBanner, statusBadge,
 } from './app.js';
 import { LineChart, dayAxis, withAlpha } from './chart.js';
 import { compareHref, comparedIds, rememberSimulation, savedSimulations, setCompared } from './saved.js';
@@ -16,9 +16,16 @@ const METRICS = [
   { key: 'dead', label: 'Dead', color: '#000000' },
   { key: 'total_infected', label: 'Total infected', color: '#cc79a7' },
 ];
+const HOSPITAL = [
+  { key: 'hospitalized', label: 'In hospital', color: '#0072b2' },
+  { key: 'critical', label: 'In critical care', color: '#d55e00' },
+];
+const RT = [{ key: 'r_t', label: 'R_t', color: '#009e73' }];
+const CAPACITY_COLOR = '#a61b1b';
 const ROUTES = [
   { key: 'infections_home', label: 'Home', color: '#009e73' },
   { key: 'infections_work', label: 'Work', color: '#56b4e9' },
+  { key: 'infections_school', label: 'School', color: '#cc79a7' },
   { key: 'infections_community', label: 'Community', color: '#e69f00' },
 ];
 
@@ -31,17 +38,44 @@ let schema = null;  // GET /api/v1/scenario, or null when it could not be loaded
 const runs = new Map();  // replicate (1-based) -> rows indexed by day
 let summary = null;  // {mean, p5, p95}: rows indexed by day
 let events = null;  // the EventSource while the run is live
+let rtTimer = null;  // while running: the next look for R_t values learnt late
 let lastEventId = '';
 let renderPending = false;
 let epidemicChart = null;
+let hospitalChart = null;
+let rtChart = null;
 let routesChart = null;
 
 // ---- data -------------------------------------------------------------------
 
+const known = (value) => value !== null && value !== undefined && !Number.isNaN(value);
+
+// A day arrives once, and may come again later with more known (R_t is
+// known only once everyone infected that day has stopped being
+// infectious): the newer row wins, but never forgets a known R_t.
 function storeDay(row) {
   const replicate = Number(row.replicate) || 1;
   if (!runs.has(replicate)) runs.set(replicate, []);
-  runs.get(replicate)[row.day] = row;
+  const rows = runs.get(replicate);
+  const previous = rows[row.day];
+  if (!previous) rows[row.day] = row;
+  else rows[row.day] = { ...previous, ...row, r_t: known(row.r_t) ? row.r_t : previous.r_t };
+}
+
+// R_t of earlier days learnt later, in any of these shapes:
+// {replicate?, day, r_t}, {replicate?, days: [{day, r_t}]} or
+// {replicate?, r_t: {"12": 1.3}}. Days not held yet are left alone.
+function storeRt(update) {
+  const replicate = Number(update.replicate) || 1;
+  const rows = runs.get(replicate);
+  if (!rows) return;
+  const set = (day, value) => {
+    const row = rows[Number(day)];
+    if (row && known(value)) rows[Number(day)] = { ...row, r_t: value };
+  };
+  if (Array.isArray(update.days)) for (const item of update.days) set(item.day, item.r_t);
+  else if (update.r_t && typeof update.r_t === 'object') for (const [day, value] of Object.entries(update.r_t)) set(day, value);
+  else if (update.day !== undefined) set(update.day, update.r_t);
 }
 
 function storeResults(results) {
@@ -99,24 +133,27 @@ function scheduleRender() {
   });
 }
 
-function epidemicSpec(length) {
+// The series of `metrics` over `length` days: the mean with a 5-95% band
+// once the summary of several runs exists, each run (the latest bold)
+// while several compute, or the one run.
+function linesSpec(metrics, length) {
   const series = [];
   const data = [dayAxis(length)];
   const bands = [];
   const replicates = replicateCount();
   if (summary) {
-    for (const metric of METRICS) {
+    for (const metric of metrics) {
       series.push({ label: metric.label, color: metric.color, width: 2 });
       data.push(column(summary.mean, metric.key, length));
       series.push({ label: `${metric.label}, 95th percentile`, color: metric.color, alpha: 0.25, width: 1, legend: false });
-      data.push(column(summary.p95, metric.key, length));
+      data.push(column(summary.p95 || [], metric.key, length));
       series.push({ label: `${metric.label}, 5th percentile`, color: metric.color, alpha: 0.25, width: 1, legend: false });
-      data.push(column(summary.p5, metric.key, length));
+      data.push(column(summary.p5 || [], metric.key, length));
       bands.push({ upper: series.length - 1, lower: series.length, color: withAlpha(metric.color, 0.15) });
     }
   } else if (replicates > 1) {
     const current = Math.max(1, ...runs.keys());
-    for (const metric of METRICS) {
+    for (const metric of metrics) {
       for (const [replicate, rows] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
         const latest = replicate === current;
         series.push({
@@ -132,18 +169,30 @@ function epidemicSpec(length) {
     }
   } else {
     const rows = runs.get(1) || [];
-    for (const metric of METRICS) {
+    for (const metric of metrics) {
       series.push({ label: metric.label, color: metric.color, width: 2 });
       data.push(column(rows, metric.key, length));
     }
   }
-  return { series, data, bands, xMax: sim.scenario?.days, log: $('log-scale').checked };
+  return { series, data, bands };
+}
+
+function epidemicSpec(length) {
+  return { ...linesSpec(METRICS, length), xMax: sim.scenario?.days, log: $('log-scale').checked };
+}
+
+// The capacity typed on the page (kept in the address), or null.
+function capacity() {
+  const input = $('capacity');
+  if (!input || input.value.trim() === '' || input.validity.badInput) return null;
+  const value = Number(input.value);
+  return Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 function peakOf(rows, key) {
   let peak = null;
   rows.forEach((row, day) => {
-    if (row && (peak === null || row[key] > peak.value)) peak = { value: row[key], day };
+    if (row && known(row[key]) && (peak === null || row[key] > peak.value)) peak = { value: row[key], day };
   });
   return peak;
 }
@@ -174,6 +223,10 @@ function renderFigures() {
     figure('Attack rate', attack === null ? '–' : formatPercent(attack), `${formatCount(last.total_infected)} infected by day ${last.day}`),
     figure('Deaths', formatCount(last.dead), population ? `${formatPercent(last.dead / population)} of the population` : null),
   ];
+  const hospital = peakOf(rows, 'hospitalized');
+  if (hospital && known(hospital.value)) {
+    items.push(figure('Peak in hospital', formatCount(hospital.value), `on day ${hospital.day}`));
+  }
   if (sim.scenario?.contact_tracing) {
     const isolated = peakOf(rows, 'isolated');
     items.push(figure('Peak isolated by tracing', formatCount(isolated.value), `on day ${isolated.day}`));
@@ -187,7 +240,7 @@ function renderFigures() {
 
 function renderRoutes(length) {
   const { rows } = basis();
-  const totals = ROUTES.map((route) => rows.reduce((sum, row) => sum + (row ? row[route.key] : 0), 0));
+  const totals = ROUTES.map((route) => rows.reduce((sum, row) => sum + (row ? row[route.key] ?? 0 : 0), 0));
   const all = totals.reduce((a, b) => a + b, 0);
   if (all > 0) {
     const bar = el('div', { class: 'share-bar', 'aria-hidden': 'true' },
@@ -210,6 +263,113 @@ function renderRoutes(length) {
     : 'New infections per day by place; none yet.';
 }
 
+function renderHospital(length) {
+  const { rows, note } = basis();
+  const beds = capacity();
+  const spec = {
+    ...linesSpec(HOSPITAL, length),
+    xMax: sim.scenario?.days,
+    log: false,
+    lines: beds === null ? [] : [{ value: beds, label: `Capacity (${formatCount(beds)} beds)`, color: CAPACITY_COLOR }],
+  };
+  const host = $('hospital-chart');
+  if (beds !== null) host.dataset.capacity = String(beds);
+  else delete host.dataset.capacity;
+  hospitalChart.update(spec);
+  host.dataset.series = String(spec.series.length);
+  const hospital = peakOf(rows, 'hospitalized');
+  const critical = peakOf(rows, 'critical');
+  if (!hospital) {
+    $('hospital-summary').textContent = 'Agents in hospital and in critical care per day; no days yet.';
+    return;
+  }
+  const parts = [`${note ? `${note.charAt(0).toUpperCase()}${note.slice(1)}: a` : 'A'}gents in hospital (critical care included) peaked at ${formatCount(hospital.value)} on day ${hospital.day}`];
+  if (critical) parts.push(`in critical care at ${formatCount(critical.value)} on day ${critical.day}`);
+  let text = `${parts.join(', ')}.`;
+  if (beds !== null) {
+    const over = rows.filter((row) => row && row.hospitalized > beds);
+    text += over.length
+      ? ` Above the capacity of ${formatCount(beds)} beds on ${formatCount(over.length)} day${over.length === 1 ? '' : 's'}, first on day ${over[0].day}.`
+      : ` Never above the capacity of ${formatCount(beds)} beds.`;
+  }
+  $('hospital-summary').textContent = text;
+}
+
+function renderRt(length) {
+  const { rows } = basis();
+  const spec = {
+    ...linesSpec(RT, length), xMax: sim.scenario?.days, log: false, lines: [{ value: 1, label: 'R = 1', color: '#59636b' }],
+  };
+  rtChart.update(spec);
+  const days = rows.filter((row) => row && known(row.r_t));
+  const host = $('rt-chart');
+  host.dataset.known = String(days.length);
+  host.dataset.series = String(spec.series.length);
+  if (days.length === 0) {
+    $('rt-summary').textContent = 'R_t per day of infection; not known for any day yet.';
+    return;
+  }
+  const last = days[days.length - 1];
+  const above = days.filter((row) => row.r_t > 1).length;
+  const highest = days.reduce((best, row) => (row.r_t > best.r_t ? row : best));
+  $('rt-summary').textContent = `R_t per day of infection, known for ${formatCount(days.length)} days up to day ${last.day}: `
+    + `above 1 on ${formatCount(above)} of them; highest ${formatRatio(highest.r_t)} on day ${highest.day}; `
+    + `${formatRatio(last.r_t)} on day ${last.day}, the last day known.`;
+}
+
+// GET .../{id} `age_totals`: {replicates: [{replicate, bands: [{band,
+// agents, infected, hospitalized, critical, dead}]}], sum}, or null until
+// the run has them. Several runs are shown as their mean. (A bare list of
+// runs, or of one run's bands, reads the same.)
+const AGE_COLUMNS = ['agents', 'infected', 'hospitalized', 'critical', 'dead'];
+
+function ageBands(value) {
+  if (!value) return null;
+  let perRun;
+  if (Array.isArray(value)) {
+    const first = value[0];
+    perRun = Array.isArray(first) || (first && typeof first === 'object' && !('infected' in first)) ? value : [value];
+  } else if (Array.isArray(value.replicates)) {
+    perRun = value.replicates;
+  } else {
+    return null;
+  }
+  const lists = perRun.map((run) => (Array.isArray(run) ? run : run?.bands || []))
+    .filter((list) => Array.isArray(list) && list.length);
+  if (lists.length === 0) return null;
+  const bands = lists[0].map((band, i) => {
+    const out = { band: band.band ?? band.label ?? String(i) };
+    for (const key of AGE_COLUMNS) {
+      out[key] = lists.reduce((sum, list) => sum + (Number(list[i]?.[key]) || 0), 0) / lists.length;
+    }
+    return out;
+  });
+  return { bands, runs: lists.length };
+}
+
+function ageCells(row, header) {
+  const ifr = row.infected > 0 ? row.dead / row.infected : null;
+  return [
+    header,
+    ...AGE_COLUMNS.map((key) => el('td', { class: 'num' }, formatCount(row[key]),
+      key === 'infected' && row.agents > 0 ? el('span', { class: 'sub' }, formatPercent(row.infected / row.agents)) : null)),
+    el('td', { class: 'num' }, ifr === null ? '–' : formatPercent(ifr)),
+  ];
+}
+
+function renderAges() {
+  const data = ageBands(sim.age_totals);
+  $('age-section').hidden = !data;
+  if (!data) return;
+  $('age-basis').textContent = data.runs > 1 ? `(mean of ${data.runs} runs)` : '';
+  const table = $('age-table');
+  table.tBodies[0].replaceChildren(...data.bands.map((row) => el('tr', { 'data-band': row.band },
+    ...ageCells(row, el('th', { scope: 'row' }, row.band)))));
+  const total = { band: 'All ages' };
+  for (const key of AGE_COLUMNS) total[key] = data.bands.reduce((sum, row) => sum + row[key], 0);
+  table.tFoot.replaceChildren(el('tr', {}, ...ageCells(total, el('th', { scope: 'row' }, 'All ages'))));
+}
+
 function renderData() {
   if (!sim) return;
   // A run that ended before its first day has nothing to chart.
@@ -223,6 +383,8 @@ function renderData() {
   host.dataset.days = String(length);
   host.dataset.series = String(epidemicChart.spec.series.length);
   renderFigures();
+  renderHospital(length);
+  renderRt(length);
   renderRoutes(length);
 }
 
@@ -292,6 +454,17 @@ function renderStatic() {
   const json = $('download-json');
   json.href = `${results}?format=json`;
   json.setAttribute('download', `${name}-${shortId(sim.id)}.json`);
+  const lineList = $('download-line-list');
+  lineList.href = sim.links?.line_list || `${base}/line-list`;
+  lineList.setAttribute('download', `${name}-${shortId(sim.id)}-line-list.csv`);
+  // The server makes line lists up to a size (population x runs).
+  const limit = schema?.limits?.line_list_agents;
+  const size = (sim.scenario?.population ?? 0) * (sim.scenario?.replicates ?? 1);
+  const note = $('line-list-note');
+  note.hidden = !(Number.isFinite(limit) && size > limit);
+  note.textContent = note.hidden ? '' : (limit === 0
+    ? 'This server does not make line lists.'
+    : `This run is too large for a line list from this server (population × runs above ${formatCount(limit)}); the server's answer says how to make one with the command line.`);
   renderEditLink();
   renderCompare();
 }
@@ -313,6 +486,13 @@ function renderCompare() {
   link.textContent = `Compare ${ids.length} simulations`;
 }
 
+// An array with its labels ("0-9: 0.118, 10-19: 0.115, ..."), else as
+// formatValue writes it.
+function formatScenarioValue(value, parameter, all) {
+  if (!Array.isArray(value) || !parameter?.labels) return formatValue(value, parameter, all);
+  return value.map((v, i) => `${parameter.labels[i] ?? i}: ${formatValue(v, parameter)}`).join(', ');
+}
+
 function renderScenario() {
   const body = $('scenario-table').tBodies[0];
   const scenario = sim.scenario || {};
@@ -326,17 +506,51 @@ function renderScenario() {
       if (!(name in scenario)) continue;
       const parameter = byName.get(name);
       const value = scenario[name];
-      const changed = parameter && value !== parameter.default;
-      rows.push(el('tr', { class: changed ? 'changed' : null },
+      const changed = parameter && !sameValue(value, parameter.default);
+      const all = schema?.parameters || [];
+      rows.push(el('tr', { class: `${changed ? 'changed' : ''}${Array.isArray(value) ? ' array-row' : ''}`.trim() || null },
         el('th', { scope: 'row' }, labelOf(name), parameter?.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null),
-        el('td', {}, formatValue(value, parameter), changed ? el('span', { class: 'visually-hidden' }, ' (changed)') : null),
-        el('td', { class: 'default' }, parameter ? formatValue(parameter.default, parameter) : '–')));
+        el('td', {}, formatScenarioValue(value, parameter, all), changed ? el('span', { class: 'visually-hidden' }, ' (changed)') : null),
+        el('td', { class: 'default' }, parameter ? formatScenarioValue(parameter.default, parameter, all) : '–')));
     }
   }
   body.replaceChildren(...rows);
 }
 
 // ---- live updates -------------------------------------------------------------
+
+// The event stream sends each day once, usually before its R_t is known;
+// the worker stores R_t later. While the run goes on, the stored days of
+// the run being computed are read now and then for the R_t values that
+// have become known since.
+const RT_REFRESH_MS = 5000;
+
+function scheduleRtRefresh() {
+  clearTimeout(rtTimer);
+  rtTimer = setTimeout(refreshRt, RT_REFRESH_MS);
+}
+
+async function refreshRt() {
+  rtTimer = null;
+  if (!sim || FINAL_STATUSES.has(sim.status) || runs.size === 0) {
+    if (sim && !FINAL_STATUSES.has(sim.status)) scheduleRtRefresh();
+    return;
+  }
+  const replicate = Math.max(...runs.keys());
+  const results = sim.links?.results || `${base}/results`;
+  try {
+    const doc = await api(`${results}?format=json${replicateCount() > 1 ? `&replicate=${replicate}` : ''}`);
+    const days = doc?.replicates?.[0]?.days;
+    if (Array.isArray(days) && !FINAL_STATUSES.has(sim.status)) {
+      storeRt({ replicate, days });
+      scheduleRender();
+    }
+  } catch {
+    // the next look, or the final results, will do
+  }
+  if (!FINAL_STATUSES.has(sim.status)) scheduleRtRefresh();
+}
+
 
 function announce(text) {
   $('announcer').textContent = text;
@@ -363,6 +577,14 @@ function openStream() {
     const row = JSON.parse(event.data);
     storeDay(row);
     advanceProgress(row);
+    scheduleRender();
+  });
+  // Later knowledge of R_t for days already shown, if the server sends it
+  // apart from the days.
+  source.addEventListener('r_t', (event) => {
+    if (event.lastEventId) lastEventId = event.lastEventId;
+    const update = JSON.parse(event.data);
+    for (const item of Array.isArray(update) ? update : [update]) storeRt(item);
     scheduleRender();
   });
   source.addEventListener('status', (event) => {
@@ -405,6 +627,8 @@ async function resume() {
 // A final status: fetch the finished document (times, error) and the stored
 // results, which hold the summary of several runs.
 async function finish() {
+  clearTimeout(rtTimer);
+  rtTimer = null;
   try {
     sim = await api(base);
     renderStatus();
@@ -418,7 +642,60 @@ async function finish() {
     if (observationCount() === 0) showBanner($('banner'), `The results could not be loaded: ${error.message}`);
   }
   renderData();
+  renderAges();
   document.body.dataset.state = sim.status;
+}
+
+// ---- the line list ----------------------------------------------------------------
+
+// The server may refuse the line list (still running: 409, too large: 413,
+// ...) with a JSON error, which a plain link would show as a bare page; so
+// the file is fetched here and handed to the browser as a download.
+async function downloadLineList(event) {
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  const link = event.currentTarget;
+  const message = $('line-list-error');
+  message.hidden = true;
+  message.textContent = '';
+  link.setAttribute('aria-busy', 'true');
+  const status = $('line-list-status');
+  status.textContent = 'Preparing the line list: the server runs the simulation again, which takes about as long as the first run…';
+  status.hidden = false;
+  try {
+    let response;
+    try {
+      response = await fetch(link.href, { headers: { Accept: 'text/csv, application/json;q=0.5' } });
+    } catch {
+      throw new ApiError(0, 'The server could not be reached. Check your connection and try again.');
+    }
+    if (!response.ok) {
+      let text = `The server answered ${response.status} ${response.statusText}.`;
+      try {
+        const body = await response.json();
+        if (body?.error?.message) text = body.error.message;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new ApiError(response.status, text);
+    }
+    const blob = await response.blob();
+    const disposition = response.headers.get('Content-Disposition') || '';
+    const named = disposition.match(/filename="?([^";]+)"?/);
+    const url = URL.createObjectURL(blob);
+    const save = el('a', { href: url, download: named ? named[1] : link.getAttribute('download') || 'line-list.csv', hidden: true });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (error) {
+    message.textContent = `The line list could not be downloaded: ${error.message}`;
+    message.hidden = false;
+  } finally {
+    link.removeAttribute('aria-busy');
+    status.hidden = true;
+    status.textContent = '';
+  }
 }
 
 // ---- start ----------------------------------------------------------------------
@@ -446,12 +723,32 @@ async function start() {
   $('loading').hidden = true;
   $('simulation').hidden = false;
   epidemicChart = new LineChart($('epidemic-chart'), { label: 'Chart of people currently infected, symptomatic, isolated and dead, and total infected, per day' });
-  routesChart = new LineChart($('routes-chart'), { label: 'Chart of new infections per day at home, at work and in the community', yLabel: 'New infections' });
+  hospitalChart = new LineChart($('hospital-chart'), { label: 'Chart of agents in hospital and in critical care per day' });
+  rtChart = new LineChart($('rt-chart'), {
+    label: 'Chart of the reproduction number R_t per day of infection, with a line at 1', yLabel: 'R_t', format: formatRatio,
+  });
+  routesChart = new LineChart($('routes-chart'), { label: 'Chart of new infections per day at home, at work, at school and in the community', yLabel: 'New infections' });
   renderStatic();
   renderStatus();
   renderScenario();
 
   $('log-scale').addEventListener('change', () => renderData());
+  const capacityInput = $('capacity');
+  const wanted = new URLSearchParams(window.location.search).get('capacity');
+  if (wanted !== null) capacityInput.value = wanted;
+  capacityInput.addEventListener('input', () => {
+    const query = new URLSearchParams(window.location.search);
+    const beds = capacity();
+    if (beds === null) query.delete('capacity');
+    else query.set('capacity', String(beds));
+    const text = query.toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
+    if (observationCount() > 0 || summary) {
+      const length = lastDayHeld() + 1;
+      renderHospital(length);
+    }
+  });
+  $('download-line-list').addEventListener('click', downloadLineList);
   $('compare-toggle').addEventListener('change', (event) => {
     if (event.target.checked && !savedSimulations().some((entry) => entry.id === id)) {
       rememberSimulation({ id, name: sim.name, created_at: sim.created_at });
@@ -481,6 +778,7 @@ async function start() {
   } else {
     renderData();
     openStream();
+    scheduleRtRefresh();
   }
 }
 
