@@ -28,7 +28,7 @@ void BM_PopulationBuild(benchmark::State& state) {
   const Scenario s = wave(state.range(0));
   for (auto _ : state) {
     Population population(s, 1, static_cast<int>(state.range(1)));
-    benchmark::DoNotOptimize(population.office_of(0));
+    benchmark::DoNotOptimize(population.place_of(0));
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
