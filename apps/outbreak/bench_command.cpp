@@ -14,6 +14,7 @@
 #include "memory.hpp"
 #include "outbreak/engine/population.hpp"
 #include "outbreak/engine/simulation.hpp"
+#include "threads.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -108,10 +109,8 @@ void print_speedup(const std::vector<BenchCase>& cases, const std::vector<Measur
 }  // namespace
 
 int bench_command(const BenchOptions& options) {
-  if (options.threads < 1) {
-    return report(
-        Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads)),
-        kExitBadInput);
+  if (Status threads = check_threads("--threads", options.threads); !threads) {
+    return report(threads.error(), kExitBadInput);
   }
   const std::vector<BenchCase> cases = bench_cases(options);
   const Result<std::optional<MemoryLimit>> limit = memory_limit();

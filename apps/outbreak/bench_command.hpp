@@ -4,7 +4,7 @@
 namespace outbreak::cli {
 
 struct BenchOptions {
-  int threads = 1;     // must be >= 1
+  int threads = 1;     // 1 .. max_threads()
   bool quick = false;  // leave out the 10-million-agent scenario
   bool large = false;  // add 30 and 100 million agents (needs ~3 GB and a few minutes)
 };

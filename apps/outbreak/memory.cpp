@@ -64,7 +64,8 @@ Result<std::optional<MemoryLimit>> parse_memory_limit(const char* variable_value
 Result<std::optional<MemoryLimit>> memory_limit() {
   // Without /proc/meminfo (not Linux) the check is skipped, not failed: the
   // estimate is a safeguard, and a wrong refusal would block a valid run.
-  const Result<std::string> meminfo = read_text_file("/proc/meminfo");
+  // A few kilobytes; the limit only bounds a file that is not what it seems.
+  const Result<std::string> meminfo = read_text_file("/proc/meminfo", 1 << 20);
   return parse_memory_limit(std::getenv(kMemoryLimitVariable), meminfo ? *meminfo : "");
 }
 

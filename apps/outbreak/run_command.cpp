@@ -20,6 +20,7 @@
 #include "outbreak/io/results_format.hpp"
 #include "progress_bar.hpp"
 #include "scenario_input.hpp"
+#include "threads.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -30,10 +31,10 @@ struct Plan {
   io::Format format = io::Format::kTable;
 };
 
-// The files a run writes; each appears only once complete.
+// The files a run writes; a regular file appears only once complete.
 struct Outputs {
-  std::optional<AtomicFile> results;    // --output; none: stdout
-  std::optional<AtomicFile> line_list;  // --line-list
+  std::optional<OutputFile> results;    // --output; none: stdout
+  std::optional<OutputFile> line_list;  // --line-list
 };
 
 // Whether two paths name the same file, existing or not: both would share
@@ -53,8 +54,8 @@ Status check_paths(const RunOptions& options) {
 }
 
 Result<Plan> plan_run(const RunOptions& options) {
-  if (options.threads < 1) {
-    return Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads));
+  if (Status threads = check_threads("--threads", options.threads); !threads) {
+    return threads.error();
   }
   const Result<io::Format> format = io::parse_format(options.format);
   if (!format) return Error::invalid("--format: " + format.error().message);
@@ -75,12 +76,12 @@ Result<Plan> plan_run(const RunOptions& options) {
 Result<Outputs> open_outputs(const RunOptions& options) {
   Outputs outputs;
   if (!options.output_path.empty()) {
-    Result<AtomicFile> created = AtomicFile::create(options.output_path);
+    Result<OutputFile> created = OutputFile::open(options.output_path);
     if (!created) return created.error();
     outputs.results.emplace(std::move(created).value());
   }
   if (!options.line_list_path.empty()) {
-    Result<AtomicFile> created = AtomicFile::create(options.line_list_path);
+    Result<OutputFile> created = OutputFile::open(options.line_list_path);
     if (!created) return created.error();
     outputs.line_list.emplace(std::move(created).value());
     io::write_line_list_header(outputs.line_list->stream());
@@ -149,7 +150,7 @@ int run_command(const RunOptions& options) {
   if (!plan) return report(plan.error(), kExitBadInput);
   Result<Outputs> outputs = open_outputs(options);
   if (!outputs) return report(outputs.error(), kExitFailure);
-  std::optional<AtomicFile>& line_list = outputs->line_list;
+  std::optional<OutputFile>& line_list = outputs->line_list;
   const Result<engine::EnsembleResult> result =
       simulate(plan->scenario, options.threads, line_list ? &line_list->stream() : nullptr);
   // A failed line-list write stopped the run; commit() names the file and why.

@@ -14,7 +14,7 @@ struct RunOptions {
   std::string format = "table";          // table | csv | json
   std::string output_path;               // empty: stdout
   std::string line_list_path;            // empty: no line list
-  int threads = 1;                       // must be >= 1
+  int threads = 1;                       // 1 .. max_threads()
 };
 
 // Runs the scenario and writes its results: nothing but data on stdout, a

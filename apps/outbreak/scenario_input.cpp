@@ -25,6 +25,18 @@ Error with_path(Error error, const std::string& path) {
   return error;
 }
 
+// The file's text, refused beyond kMaxScenarioBytes: a scenario is a few
+// hundred bytes, and reading a mistaken path (/dev/zero, a data dump) whole
+// would exhaust memory.
+Result<std::string> read_scenario_file(const std::string& path) {
+  Result<std::string> text = read_text_file(path, kMaxScenarioBytes);
+  if (text || text.error().code != ErrorCode::kInvalidInput) return text;
+  return Error::invalid(fmt::format(
+      "scenario file {} is larger than the limit of 1 MiB ({} bytes); scenario files are small "
+      "JSON documents",
+      std::filesystem::path(path), kMaxScenarioBytes));
+}
+
 }  // namespace
 
 Result<engine::Scenario> load_scenario(const std::string& path,
@@ -33,7 +45,7 @@ Result<engine::Scenario> load_scenario(const std::string& path,
   std::optional<std::string_view> preset_name;
   if (preset) preset_name = *preset;
   if (path.empty()) return io::resolve_scenario(nullptr, assignments, preset_name);
-  const Result<std::string> text = read_text_file(path);
+  const Result<std::string> text = read_scenario_file(path);
   if (!text) return text.error();
   Result<engine::Scenario> scenario = io::resolve_scenario(&*text, assignments, preset_name);
   if (!scenario) return with_path(scenario.error(), path);

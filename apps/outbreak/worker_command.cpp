@@ -15,6 +15,7 @@
 #include "outbreak/jobs/log.hpp"
 #include "outbreak/jobs/worker.hpp"
 #include "outbreak/mail/sender.hpp"
+#include "threads.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -32,8 +33,8 @@ Result<jobs::WorkerOptions> plan(const WorkerCommandOptions& options) {
     return Error::invalid(
         fmt::format("--concurrency must be at least 1, got {}", options.concurrency));
   }
-  if (options.threads < 1) {
-    return Error::invalid(fmt::format("--threads must be at least 1, got {}", options.threads));
+  if (Status threads = check_threads("--threads", options.threads); !threads) {
+    return threads.error();
   }
   auto lease = to_duration("--lease-seconds", options.lease_seconds, 0.3);
   if (!lease) return lease.error();

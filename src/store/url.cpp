@@ -1,5 +1,6 @@
 #include "outbreak/store/url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -52,6 +53,11 @@ Status parse_query(std::string_view url, std::string_view query, DatabaseUrl& ou
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     const auto eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0) {
+      // With an '@', the item is more likely the rest of a password with a
+      // raw '?' than a query item: echoing it would show that rest.
+      if (item.find('@') != std::string_view::npos) {
+        return bad_url(url, "a '?' in the user name or password must be written %3F");
+      }
       return bad_url(url, fmt::format("query item '{}' is not key=value", item));
     }
     auto key = percent_decode(item.substr(0, eq));
@@ -124,6 +130,44 @@ void quote_into(std::string& out, std::string_view key, std::string_view value) 
 
 namespace {
 
+// The [begin, end) of the password in `url`'s user info: from the first ':'
+// after the scheme to the last '@' before the query. With no '@' before the
+// first '?', that '?' may be a raw one in the password, so the last '@' of
+// all ends it: hiding too much beats showing a password.
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_password(std::string_view url) {
+  const auto sep = url.find("://");
+  const auto start = sep == std::string_view::npos ? 0 : sep + 3;
+  auto at = url.rfind('@', url.find('?', start));
+  if (at == std::string_view::npos || at < start) at = url.rfind('@');
+  if (at == std::string_view::npos || at < start) return std::nullopt;
+  const auto colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::nullopt;
+  return std::pair(colon + 1, at);
+}
+
+// `text` with every URL in it (a word containing "://") redacted.
+std::string redact_urls(std::string text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  for (auto sep = text.find("://"); sep != std::string::npos; sep = text.find("://", sep + 3)) {
+    const auto space = text.find_last_of(kSpace, sep);
+    const auto begin = space == std::string::npos ? 0 : space + 1;
+    const auto end = std::min(text.find_first_of(kSpace, sep), text.size());
+    const std::string redacted = redact_url(std::string_view(text).substr(begin, end - begin));
+    text.replace(begin, end - begin, redacted);
+    sep = begin + redacted.find("://");
+  }
+  return text;
+}
+
+// Whether text[begin, end) stands where a password is written: between the
+// ':' and the '@' of a URL's user info, or as a password= value.
+bool in_password_place(std::string_view text, std::size_t begin, std::size_t end) {
+  const std::string_view before = text.substr(0, begin);
+  if (before.ends_with(':') && text.substr(end).starts_with('@')) return true;
+  return before.ends_with("password=") || before.ends_with("password='") ||
+         before.ends_with("password=\"");
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -164,15 +208,8 @@ Result<DatabaseUrl> parse_database_url(std::string_view url) {
 
 std::string redact_url(std::string_view url) {
   std::string out(url);
-  // Password in the userinfo: between the first ':' after the scheme and the
-  // last '@' before any query.
-  const auto query = out.find('?');
-  const auto at = out.rfind('@', query == std::string::npos ? std::string::npos : query);
-  if (at != std::string::npos && (query == std::string::npos || at < query)) {
-    const auto sep = out.find("://");
-    const auto start = (sep != std::string::npos && sep < at) ? sep + 3 : 0;
-    const auto colon = out.find(':', start);
-    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  if (const auto password = userinfo_password(out)) {
+    out.replace(password->first, password->second - password->first, "***");
   }
   // password=... in the query.
   const auto query_start = out.find('?');
@@ -203,9 +240,10 @@ std::string postgres_conninfo(const DatabaseUrl& url) {
 }
 
 std::string scrub(std::string text, std::string_view secret) {
+  text = redact_urls(std::move(text));
   if (secret.empty()) return text;
-  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-    text.replace(pos, secret.size(), "***");
+  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 1)) {
+    if (in_password_place(text, pos, pos + secret.size())) text.replace(pos, secret.size(), "***");
   }
   return text;
 }

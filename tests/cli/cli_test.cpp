@@ -3,15 +3,19 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -82,11 +86,11 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return result;
 }
 
-// Starts the binary with stdin from /dev/null and stdout and stderr on
-// pipes (so neither is a terminal), with SIGINT and SIGTERM at their default
-// disposition even if the test runner ignores them.
-Child spawn(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
-  args.insert(args.begin(), OUTBREAK_BINARY);
+// Starts `program` with `args` (argv[0] included), stdin from /dev/null and
+// stdout and stderr on pipes (so neither is a terminal), with SIGINT and
+// SIGTERM at their default disposition even if the test runner ignores them.
+Child spawn_program(const char* program, std::vector<std::string> args,
+                    const std::vector<std::string>& extra_env = {}) {
   std::vector<std::string> env = child_environment(extra_env);
   std::array<int, 2> out{};
   std::array<int, 2> err{};
@@ -106,16 +110,31 @@ Child spawn(std::vector<std::string> args, const std::vector<std::string>& extra
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
   Child child;
-  const int spawned = posix_spawn(&child.pid, OUTBREAK_BINARY, &actions, &attributes,
-                                  pointers(args).data(), pointers(env).data());
+  const int spawned = posix_spawn(&child.pid, program, &actions, &attributes, pointers(args).data(),
+                                  pointers(env).data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   close(out[1]);
   close(err[1]);
   child.out_fd = out[0];
   child.err_fd = err[0];
-  check_errno(spawned, "posix_spawn " OUTBREAK_BINARY);
+  check_errno(spawned, "posix_spawn");
   return child;
+}
+
+// Starts the binary (see spawn_program).
+Child spawn(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
+  args.insert(args.begin(), OUTBREAK_BINARY);
+  return spawn_program(OUTBREAK_BINARY, std::move(args), extra_env);
+}
+
+// Starts the binary through a shell that runs `prelude` first, then execs
+// it (keeping the pid); "$0" in `prelude` is `prelude_arg`.
+Child spawn_after(const std::string& prelude, const std::string& prelude_arg,
+                  std::vector<std::string> args) {
+  args.insert(args.begin(),
+              {"sh", "-c", prelude + " && exec \"$@\"", prelude_arg, OUTBREAK_BINARY});
+  return spawn_program("/bin/sh", std::move(args));
 }
 
 // Reads both pipes until the child closes them (together, so that a full
@@ -151,6 +170,59 @@ Outcome finish(const Child& child) {
 Outcome run_cli(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
   return finish(spawn(std::move(args), extra_env));
 }
+
+// Runs the binary with at most 2 GiB of address space, so that a command
+// that reads without bound fails fast instead of filling the machine's
+// memory. Not under AddressSanitizer, which reserves far more at start.
+Outcome run_cli_in_2_gib(std::vector<std::string> args) {
+#if defined(__SANITIZE_ADDRESS__)
+  return finish(spawn_after("true", "", std::move(args)));
+#else
+  return finish(spawn_after("ulimit -v 2097152", "", std::move(args)));
+#endif
+}
+
+// Reads everything written to a FIFO, on a thread of its own. Holds a write
+// end itself until finish(), so that the reader sees no end of file before
+// the command under test has opened the FIFO, and the command's open()
+// does not block.
+class FifoReader {
+ public:
+  explicit FifoReader(const fs::path& fifo)
+      : read_fd_(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)),
+        hold_fd_(open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) {
+    if (read_fd_ < 0 || hold_fd_ < 0) throw std::system_error(errno, std::generic_category());
+    fcntl(read_fd_, F_SETFL, 0);  // blocking reads from here on
+    thread_ = std::thread([this] {
+      char buffer[4096];
+      for (;;) {
+        const ssize_t count = read(read_fd_, buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR) continue;
+        if (count <= 0) break;
+        text_.append(buffer, static_cast<std::size_t>(count));
+      }
+    });
+  }
+  FifoReader(const FifoReader&) = delete;
+  FifoReader& operator=(const FifoReader&) = delete;
+  ~FifoReader() { static_cast<void>(finish()); }
+
+  // Everything written; call once the command has exited.
+  std::string finish() {
+    if (hold_fd_ >= 0) close(hold_fd_);
+    hold_fd_ = -1;
+    if (thread_.joinable()) thread_.join();
+    if (read_fd_ >= 0) close(read_fd_);
+    read_fd_ = -1;
+    return text_;
+  }
+
+ private:
+  int read_fd_;
+  int hold_fd_;
+  std::thread thread_;
+  std::string text_;
+};
 
 // Whether `pid` has a handler installed for `signal`, from /proc: the way to
 // know that an interrupt will be handled rather than kill the process.
@@ -399,6 +471,135 @@ TEST_F(CliTest, InterruptStopsTheRunWithNoOutputAndNoFile) {
   EXPECT_TRUE(fs::is_empty(dir_)) << "neither the file nor its temporary may remain";
 }
 
+TEST_F(CliTest, OutputToAFifoIsWrittenThroughItAndStaysAFifo) {
+  const std::vector<std::string> args = {"run",      "--set", "population=2000", "--set", "days=20",
+                                         "--format", "csv"};
+  const Outcome to_stdout = run_cli(args);
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  const fs::path fifo = dir_ / "results.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  FifoReader reader(fifo);
+  std::vector<std::string> with_output = args;
+  with_output.insert(with_output.end(), {"--output", fifo.string()});
+  const Outcome r = run_cli(with_output);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(reader.finish(), to_stdout.out);
+  EXPECT_TRUE(fs::is_fifo(fifo)) << "a FIFO is written, never replaced";
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1)
+      << "no temporary file next to it";
+}
+
+TEST_F(CliTest, LineListToAFifoIsWrittenThroughItAndStaysAFifo) {
+  const fs::path fifo = dir_ / "cases.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  FifoReader reader(fifo);
+  const Outcome r = run_cli(
+      {"run", "--set", "population=2000", "--set", "days=10", "--line-list", fifo.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines_of(reader.finish()).at(0), kLineListHeader);
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+// /proc/self/fd/1 rather than /dev/stdout: the old code put its temporary
+// file next to the path, and /dev is no place for a test to write.
+TEST_F(CliTest, OutputToAnOpenDescriptorIsWrittenThroughIt) {
+  const std::vector<std::string> args = {"run",      "--set", "population=2000", "--set", "days=5",
+                                         "--format", "csv"};
+  const Outcome to_stdout = run_cli(args);
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  std::vector<std::string> with_output = args;
+  with_output.insert(with_output.end(), {"--output", "/proc/self/fd/1"});
+  const Outcome to_pipe = run_cli(with_output);
+  ASSERT_EQ(to_pipe.status, 0) << to_pipe.err;
+  EXPECT_EQ(to_pipe.out, to_stdout.out);
+  // A regular file behind the descriptor, opened by the shell's `>>`: kept
+  // and appended to, not replaced.
+  const std::string log = write("log.txt", "first\n");
+  const Outcome appended = finish(spawn_after("exec >>\"$0\"", log, with_output));
+  ASSERT_EQ(appended.status, 0) << appended.err;
+  EXPECT_EQ(read_file(log), "first\n" + to_stdout.out);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+// A node of its own for /dev/full (char 1:7), so that no real device is at
+// stake even if the command replaced its output path.
+TEST_F(CliTest, OutputToADeviceIsWrittenDirectlyAndStaysADevice) {
+  const fs::path full = dir_ / "full";
+  if (mknod(full.c_str(), S_IFCHR | 0600, makedev(1, 7)) != 0) {
+    GTEST_SKIP() << "cannot make a device node here: " << std::strerror(errno);
+  }
+  const int fd = open(full.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) GTEST_SKIP() << "cannot open a device node here: " << std::strerror(errno);
+  close(fd);
+  const Outcome r =
+      run_cli({"run", "--set", "population=2000", "--set", "days=5", "--output", full.string()});
+  EXPECT_EQ(r.status, kFailure) << r.err;
+  EXPECT_NE(r.err.find(full.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_character_file(full));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(CliTest, OutputThroughASymlinkReplacesItsTargetAndKeepsTheLink) {
+  const std::vector<std::string> args = {"run",      "--set", "population=2000", "--set", "days=20",
+                                         "--format", "csv"};
+  const Outcome to_stdout = run_cli(args);
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  fs::create_directory(dir_ / "data");
+  const fs::path target = write("data/results.csv", "old\n");
+  const fs::path link = dir_ / "results.csv";
+  fs::create_symlink(fs::path("data") / "results.csv", link);
+  std::vector<std::string> with_output = args;
+  with_output.insert(with_output.end(), {"--output", link.string()});
+  const Outcome r = run_cli(with_output);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link), fs::path("data") / "results.csv");
+  EXPECT_EQ(read_file(target), to_stdout.out);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "data"), fs::directory_iterator()), 1)
+      << "no temporary file left next to the target";
+}
+
+// The temporary file once was "<output>.tmp-<pid>": a link planted there
+// redirected the results onto any file. The shell holds the command until
+// the link is in place, then execs it under the same pid.
+TEST_F(CliTest, OutputIgnoresALinkPlantedWhereTheTemporaryFileWasOnceNamed) {
+  const fs::path victim = write("victim.txt", "precious\n");
+  const fs::path output = dir_ / "results.csv";
+  const fs::path gate = dir_ / "gate";
+  ASSERT_EQ(mkfifo(gate.c_str(), 0600), 0);
+  const Child child = spawn_after("read -r _ < \"$0\"", gate.string(),
+                                  {"run", "--set", "population=2000", "--set", "days=5", "--format",
+                                   "csv", "--output", output.string()});
+  const fs::path planted = output.string() + ".tmp-" + std::to_string(child.pid);
+  fs::create_symlink(victim, planted);
+  std::ofstream(gate) << "go\n";
+  const Outcome r = finish(child);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_file(victim), "precious\n");
+  EXPECT_TRUE(fs::is_symlink(planted));
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(output)));
+  EXPECT_EQ(lines_of(read_file(output)).at(0), kCsvHeader);
+}
+
+TEST_F(CliTest, OutputToADirectoryIsAnError) {
+  const fs::path folder = dir_ / "results";
+  fs::create_directory(folder);
+  for (const fs::path& path : {folder, folder / ""}) {
+    const Outcome r =
+        run_cli({"run", "--set", "population=2000", "--set", "days=5", "--output", path.string()});
+    EXPECT_EQ(r.status, kFailure) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find(path.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Is a directory"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(fs::is_directory(folder));
+  EXPECT_TRUE(fs::is_empty(folder));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
 // ---- run: --line-list ----------------------------------------------------------------
 
 TEST_F(CliTest, LineListHasTheHeaderAndWellFormedRows) {
@@ -563,6 +764,22 @@ TEST_F(CliTest, ThreadsMustBePositive) {
   expect_bad_input({"bench", "--threads", "0"}, {"--threads", "got 0"});
 }
 
+TEST_F(CliTest, ThreadsAboveFourPerHardwareThreadAreRefused) {
+  const std::string most = std::to_string(4 * std::max(1U, std::thread::hardware_concurrency()));
+  const std::string over = std::to_string(std::stoi(most) + 1);
+  const std::vector<std::string> expected = {"--threads", "between 1 and " + most, "got 65537"};
+  expect_bad_input({"run", "--set", "population=2000", "--threads", "65537"}, expected);
+  expect_bad_input({"run", "--set", "population=2000", "--threads", over},
+                   {"--threads", "got " + over});
+  // The memory limit and the missing database would stop either command
+  // right after, had the thread count been accepted.
+  expect_bad_input({"bench", "--quick", "--threads", "65537"}, expected,
+                   {"OUTBREAK_MEMORY_LIMIT=1"});
+  const std::string database = "sqlite://" + (dir_ / "missing" / "x.db").string();
+  expect_bad_input({"worker", "--database", database, "--threads", "65537"}, expected);
+  expect_bad_input({"worker", "--database", database, "--threads", "0"}, {"--threads", "got 0"});
+}
+
 TEST_F(CliTest, TooLittleMemoryIsRefusedNamingPopulation) {
   expect_bad_input({"run", "--set", "population=1000000"},
                    {"population: 1000000 agents need about", "OUTBREAK_MEMORY_LIMIT"},
@@ -583,6 +800,31 @@ TEST_F(CliTest, InvalidMemoryLimitNamesTheVariable) {
 TEST_F(CliTest, MissingScenarioFileNamesThePathAndTheReason) {
   const std::string file = (dir_ / "absent.json").string();
   expect_bad_input({"run", "--scenario", file}, {file, "No such file or directory"});
+}
+
+TEST_F(CliTest, ScenarioFileOverOneMebibyteIsRefused) {
+  const std::string big = write("big.json", "{}" + std::string((1 << 20) - 1, ' '));
+  const std::vector<std::string> expected = {big, "1 MiB", "1048576 bytes",
+                                             "scenario files are small JSON"};
+  expect_bad_input({"validate", big}, expected);
+  expect_bad_input({"run", "--scenario", big}, expected);
+  const std::string fits = write("fits.json", "{}" + std::string((1 << 20) - 2, ' '));
+  const Outcome r = run_cli({"validate", fits});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// /dev/zero never ends; only reading it is safe.
+TEST_F(CliTest, ScenarioFromAnEndlessFileIsRefused) {
+  const std::string database = "sqlite://" + (dir_ / "x.db").string();
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"validate", "/dev/zero"},
+                                             {"run", "--scenario", "/dev/zero"},
+                                             {"submit", "/dev/zero", "--database", database}}) {
+    const Outcome r = run_cli_in_2_gib(args);
+    EXPECT_EQ(r.status, kBadInput) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("\"/dev/zero\" is larger than the limit of 1 MiB"), std::string::npos)
+        << r.err;
+  }
 }
 
 TEST_F(CliTest, UnknownOptionIsBadInput) {

@@ -71,8 +71,36 @@ TEST(store_url, RedactHidesPasswordsEverywhere) {
             "postgresql://host/db?user=me&password=***&sslmode=require");
   EXPECT_EQ(redact_url("me:pw@host/db"), "me:***@host/db");
   EXPECT_EQ(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
-  EXPECT_EQ(scrub("a pw b pw", "pw"), "a *** b ***");
+  EXPECT_EQ(redact_url("postgresql://me:p%40ss%3Aw@host/db"), "postgresql://me:***@host/db");
+  EXPECT_EQ(redact_url("postgresql://me:a?b@host/db"), "postgresql://me:***@host/db");
+  EXPECT_EQ(redact_url("postgresql://me:pw@host/db?application_name=a@b"),
+            "postgresql://me:***@host/db?application_name=a@b");
+}
+
+TEST(store_url, ScrubHidesThePasswordOnlyWhereItStandsAsOne) {
+  EXPECT_EQ(scrub("a pw b pw", "pw"), "a pw b pw") << "a word that is not a password";
+  EXPECT_EQ(scrub("at postgresql://me:pw@host/db failed", "pw"),
+            "at postgresql://me:***@host/db failed");
+  EXPECT_EQ(scrub("user='me' password='pw' host=h", "pw"), "user='me' password='***' host=h");
+  EXPECT_EQ(scrub("password=p w", "p w"), "password=***");
   EXPECT_EQ(scrub("text", ""), "text");
+}
+
+TEST(store_url, ScrubLeavesWordsThatEqualThePassword) {
+  const std::string refused =
+      "cannot connect to PostgreSQL at postgresql://admin:***@127.0.0.1:1/db: connection to "
+      "server at \"127.0.0.1\", port 1 failed: Connection refused";
+  EXPECT_EQ(scrub(refused, "refused"), refused);
+  const std::string scheme = "PostgreSQL at postgresql://postgres:***@host/db: gone";
+  EXPECT_EQ(scrub(scheme, "postgres"), scheme);
+  const std::string smtp = "the SMTP server at smtp://mail:25 replied: 535 bad";
+  EXPECT_EQ(scrub(smtp, "smtp"), smtp);
+}
+
+TEST(store_url, ScrubHidesAnEscapedPasswordInAUrl) {
+  EXPECT_EQ(scrub("url postgresql://me:p%40ss%20w%3Ard@host/db: no", "p@ss w:rd"),
+            "url postgresql://me:***@host/db: no");
+  EXPECT_EQ(scrub("at smtp://me:p%2Fw@mail:25", "p/w"), "at smtp://me:***@mail:25");
 }
 
 TEST(store_url, ConninfoQuotesValues) {
@@ -98,6 +126,35 @@ TEST(store_open, UnreachableServerIsAnIoErrorWithoutThePassword) {
   EXPECT_NE(store.error().message.find("postgresql://me:***@127.0.0.1:1/db"), std::string::npos)
       << store.error().message;
   EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos) << store.error().message;
+}
+
+// Port 1 on loopback: nothing listens there, so libpq says "Connection
+// refused". A password that is also a word of that message, or a part of the
+// scheme, must leave the message readable and still not appear in the URL.
+TEST(store_open, PasswordThatIsAWordOfTheMessageLeavesTheMessageIntact) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"refused", "refused"}, {"postgres", "postgres"}, {"p%40ss%20w%3Ard", "p@ss w:rd"}};
+  for (const auto& [written, decoded] : cases) {
+    auto store = open_store("postgresql://admin:" + written + "@127.0.0.1:1/db");
+    ASSERT_FALSE(store.ok()) << written;
+    const std::string& message = store.error().message;
+    EXPECT_TRUE(message.starts_with(
+        "cannot connect to PostgreSQL at postgresql://admin:***@127.0.0.1:1/db: "))
+        << message;
+    EXPECT_NE(message.find("Connection refused"), std::string::npos) << message;
+    EXPECT_EQ(message.find("***", message.find("@127.0.0.1")), std::string::npos) << message;
+    EXPECT_EQ(message.find(written + "@"), std::string::npos) << message;
+    EXPECT_EQ(message.find(decoded + "@"), std::string::npos) << message;
+  }
+}
+
+TEST(store_open, RawQuestionMarkInThePasswordIsNotShown) {
+  auto store = open_store("postgresql://me:s3cr?t@host/db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(store.error().message.find("%3F"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().message.find("t@host"), std::string::npos) << store.error().message;
 }
 
 TEST(store_open, SqliteFileInAMissingFolderIsAnIoError) {

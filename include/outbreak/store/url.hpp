@@ -36,15 +36,19 @@ Result<DatabaseUrl> parse_database_url(std::string_view url);
 std::optional<std::string> percent_decode(std::string_view text);
 
 // `url` with the password (if any) replaced by "***", also in a query
-// parameter named password; safe to log even when `url` is malformed.
+// parameter named password; safe to log even when `url` is malformed (a raw
+// '?' in the password included, though it may then hide more).
 std::string redact_url(std::string_view url);
 
 // The libpq keyword=value connection string for a PostgreSQL URL (values
 // quoted); contains the password, so never log it.
 std::string postgres_conninfo(const DatabaseUrl& url);
 
-// `text` with every occurrence of `secret` replaced by "***" (no-op for an
-// empty secret): a last guard on messages from libraries.
+// A last guard on messages from libraries: `text` with every URL in it
+// redacted (redact_url), and `secret` replaced by "***" where it stands as a
+// password (user:secret@host, password=secret). Elsewhere the same letters
+// are other words ("Connection refused", "postgresql://"), and stay: the
+// libraries never echo the password.
 std::string scrub(std::string text, std::string_view secret);
 
 }  // namespace outbreak::store
