@@ -161,8 +161,11 @@ bool stream_line_list(Context& context, const engine::Scenario& scenario, httpli
   io::write_line_list_header(chunk);
   std::stop_source stop;
   const auto send = [&] {
-    const std::string text = std::move(chunk).str();
-    chunk = std::ostringstream();
+    const std::string text = chunk.str();
+    // Emptied in place: GCC 12 under the sanitizers warns falsely about
+    // move-assigning an ostringstream.
+    chunk.str(std::string());
+    chunk.clear();
     if (text.empty()) return true;
     if (context.events.shut_down() || !sink.write(text.data(), text.size())) return false;
     written.fetch_add(text.size());
