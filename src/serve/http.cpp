@@ -1,5 +1,6 @@
 #include "http.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
@@ -33,6 +34,38 @@ RequestTracker::Entry RequestTracker::end(const httplib::Request& request) {
   Entry entry = std::move(it->second);
   entries_.erase(it);
   return entry;
+}
+
+void RouteTable::add(std::string_view method, const std::string& pattern) {
+  entries_.push_back({std::string(method), std::regex(pattern)});
+}
+
+std::vector<std::string> RouteTable::methods_for(const std::string& path) const {
+  std::vector<std::string> methods;
+  const auto add = [&methods](const std::string& method) {
+    if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+      methods.push_back(method);
+    }
+  };
+  for (const Entry& entry : entries_) {
+    if (!std::regex_match(path, entry.pattern)) continue;
+    add(entry.method);
+    if (entry.method == "GET") add("HEAD");
+  }
+  return methods;
+}
+
+const httplib::Headers& security_headers() {
+  static const httplib::Headers headers = {
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'self'"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Content-Type-Options", "nosniff"},
+  };
+  return headers;
 }
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
@@ -124,13 +157,16 @@ void add_route(httplib::Server& http, Context& context, std::string_view method,
     } catch (const std::exception& e) {
       context.log.error("http_handler_failed", {{"route", route}, {"error", e.what()}});
       response = httplib::Response();
+      response.headers = security_headers();
       send_error(response, 500, "internal", "an internal error occurred; it has been logged");
     } catch (...) {
       context.log.error("http_handler_failed", {{"route", route}, {"error", "unknown exception"}});
       response = httplib::Response();
+      response.headers = security_headers();
       send_error(response, 500, "internal", "an internal error occurred; it has been logged");
     }
   };
+  context.routes.add(method, pattern);
   if (method == "POST") {
     http.Post(pattern, std::move(wrapped));
   } else {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,6 +54,27 @@ class RequestTracker {
   std::unordered_map<const httplib::Request*, Entry> entries_;
 };
 
+// The routes' paths and methods, for answering 405 with an Allow header.
+// Filled while the server is configured, read-only once it listens.
+class RouteTable {
+ public:
+  void add(std::string_view method, const std::string& pattern);
+  // The methods the routes matching `path` accept, GET with HEAD; empty
+  // when no route matches.
+  std::vector<std::string> methods_for(const std::string& path) const;
+
+ private:
+  struct Entry {
+    std::string method;
+    std::regex pattern;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Headers every response carries: no framing, no inline script, no
+// referrer, no content sniffing.
+const httplib::Headers& security_headers();
+
 // The server's parts, for the handlers. Everything is thread-safe.
 struct Context {
   const ServerConfig& config;
@@ -63,6 +85,7 @@ struct Context {
   EventHub& events;
   RequestTracker& tracker;
   ResultsCache& results;
+  RouteTable& routes;
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;

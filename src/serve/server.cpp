@@ -1,6 +1,8 @@
 #include "outbreak/serve/server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <exception>
 
@@ -45,6 +47,32 @@ void prefer_gzip_to_brotli(const httplib::Request& request) {
   }
 }
 
+// A request with neither Content-Length nor chunked Transfer-Encoding has
+// no body (RFC 9112, 6.3), but httplib would wait for one until the read
+// timeout on POST, PUT, PATCH and DELETE. Saying so makes it read none.
+void assume_no_body(const httplib::Request& request) {
+  if (request.method != "POST" && request.method != "PUT" && request.method != "PATCH" &&
+      request.method != "DELETE") {
+    return;
+  }
+  if (request.has_header("Content-Length")) return;
+  std::string coding = request.get_header_value("Transfer-Encoding");
+  std::transform(coding.begin(), coding.end(), coding.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (coding.find("chunked") != std::string::npos) return;
+  auto& headers = const_cast<httplib::Headers&>(request.headers);
+  headers.emplace("Content-Length", "0");
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace
 
 // Rendered results of finished jobs kept in memory (about a thousand
@@ -60,7 +88,7 @@ struct Server::Impl {
         events(*stores, metrics, log,
                EventOptions{config.event_poll, config.event_keepalive, config.max_streams}),
         results(kResultsCacheBytes),
-        context{config, log, metrics, *stores, limiter, events, tracker, results} {}
+        context{config, log, metrics, *stores, limiter, events, tracker, results, routes} {}
 
   void configure();
   void access_log(const httplib::Request& request, const httplib::Response& response);
@@ -73,6 +101,7 @@ struct Server::Impl {
   EventHub events;
   RequestTracker tracker;
   detail::ResultsCache results;
+  detail::RouteTable routes;
   Context context;
   httplib::Server http;  // after everything its handlers use, so destroyed first
   int port = 0;
@@ -106,17 +135,32 @@ void Server::Impl::configure() {
   // Without it, small responses on a kept-alive connection wait for the
   // client's delayed ACK (Nagle): tens of milliseconds per request.
   http.set_tcp_nodelay(true);
-  http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  http.set_default_headers(detail::security_headers());
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
     tracker.begin(request);
     prefer_gzip_to_brotli(request);
+    assume_no_body(request);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Responses no handler wrote (no route, a body over the limit, a request
   // httplib refused) get a JSON error too.
   http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [max_body = config.max_body_bytes](const httplib::Request&, httplib::Response& response) {
+      [this, max_body = config.max_body_bytes](const httplib::Request& request,
+                                               httplib::Response& response) {
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        // A route that exists, asked with a method it does not take: httplib
+        // says 404 (400 for a method it has no handlers for at all).
+        if (response.status == 404 || response.status == 400) {
+          const std::vector<std::string> allowed = routes.methods_for(request.path);
+          if (!allowed.empty() &&
+              std::find(allowed.begin(), allowed.end(), request.method) == allowed.end()) {
+            response.set_header("Allow", joined(allowed));
+            detail::send_error(response, 405, "method_not_allowed",
+                               fmt::format("{} is not allowed on {}; it takes {}", request.method,
+                                           request.path, joined(allowed)));
+            return httplib::Server::HandlerResponse::Handled;
+          }
+        }
         const std::string_view code = detail::code_for_status(response.status);
         std::string message = fmt::format("the request was refused ({})", response.status);
         if (response.status == 404) message = "no such resource; see docs/api.md for the routes";

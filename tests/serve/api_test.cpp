@@ -1,5 +1,11 @@
 // The JSON API of a real `outbreak serve` process, on each backend: every
 // route, and every error status.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -18,6 +24,34 @@ std::set<std::string> fields_of(const httplib::Result& response) {
   const json document = json::parse(response->body, nullptr, false);
   for (const json& field : document["error"]["fields"]) fields.insert(field["field"]);
   return fields;
+}
+
+// Sends `request` byte for byte on a new connection to 127.0.0.1:`port`
+// and returns everything the server wrote before closing it (or before
+// `timeout` passed without a byte).
+std::string raw_exchange(int port, const std::string& request, seconds timeout = seconds(10)) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  timeval wait{static_cast<time_t>(timeout.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n = 0; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, n);
+  }
+  ::close(fd);
+  return answer;
+}
+
+// The status code of a raw HTTP response, 0 if there is none.
+int raw_status(const std::string& answer) {
+  if (!answer.starts_with("HTTP/1.1 ") || answer.size() < 12) return 0;
+  return std::stoi(answer.substr(9, 3));
 }
 
 TEST_P(ApiTest, HealthReadinessAndScenarioDescription) {
@@ -314,6 +348,103 @@ TEST_P(ApiTest, UnknownIdsAndRoutesAre404) {
   auto cancel = post("/api/v1/simulations/00000000-0000-4000-8000-000000000000/cancel", "");
   ASSERT_TRUE(cancel);
   EXPECT_EQ(cancel->status, 404);
+}
+
+TEST_P(ApiTest, EveryResponseForbidsFramingInlineScriptAndReferrers) {
+  start(0);
+  for (const std::string& target :
+       {std::string("/"), std::string("/compare"),
+        std::string("/simulations/00000000-0000-4000-8000-000000000000"),
+        std::string("/assets/app.js"), std::string("/api/v1/scenario"), std::string("/healthz"),
+        std::string("/api/v1/nothing")}) {
+    auto response = client().Get(target);
+    ASSERT_TRUE(response) << target;
+    const std::string policy = response->get_header_value("Content-Security-Policy");
+    EXPECT_NE(policy.find("default-src 'self'"), std::string::npos) << target << ": " << policy;
+    EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << target << ": " << policy;
+    EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << target;
+    EXPECT_NE(policy.find("base-uri 'none'"), std::string::npos) << target;
+    EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << target << ": " << policy;
+    EXPECT_EQ(policy.find("unsafe-eval"), std::string::npos) << target << ": " << policy;
+    EXPECT_EQ(response->get_header_value("X-Frame-Options"), "DENY") << target;
+    EXPECT_EQ(response->get_header_value("Referrer-Policy"), "no-referrer") << target;
+    EXPECT_EQ(response->get_header_value("X-Content-Type-Options"), "nosniff") << target;
+  }
+}
+
+TEST_P(ApiTest, OtherMethodsOnARouteAre405WithAllow) {
+  start(0);
+  const std::string id = "/api/v1/simulations/00000000-0000-4000-8000-000000000000";
+  const auto check = [](const httplib::Result& response, const std::string& allow,
+                        const std::string& what) {
+    ASSERT_TRUE(response) << what;
+    EXPECT_EQ(response->status, 405) << what << ": " << response->body;
+    EXPECT_EQ(response->get_header_value("Allow"), allow) << what;
+    EXPECT_EQ(error_code(response), "method_not_allowed") << what << ": " << response->body;
+    EXPECT_EQ(response->get_header_value("Content-Type"), "application/json") << what;
+  };
+  check(client().Put("/api/v1/simulations", R"({"scenario": {}})", "application/json"), "POST",
+        "PUT /api/v1/simulations");
+  check(client().Delete(id), "GET, HEAD", "DELETE " + id);
+  check(client().Patch(id, "{}", "application/json"), "GET, HEAD", "PATCH " + id);
+  check(client().Get(id + "/cancel"), "POST", "GET " + id + "/cancel");
+  check(client().Post("/healthz", "", "text/plain"), "GET, HEAD", "POST /healthz");
+  check(client().Delete("/"), "GET, HEAD", "DELETE /");
+
+  auto unknown = client().Put("/api/v1/nothing", "{}", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << "no route at all is still 404";
+
+  // No Content-Length: no body, answered at once rather than after the
+  // server's read timeout.
+  const auto began = std::chrono::steady_clock::now();
+  const std::string answer =
+      raw_exchange(server_->port(),
+                   "PUT /api/v1/simulations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/json\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw_status(answer), 405) << answer;
+  EXPECT_NE(answer.find("Allow: POST\r\n"), std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(2));
+}
+
+TEST_P(ApiTest, APostWithoutContentLengthIsInvalidJsonAtOnce) {
+  start(0);
+  const auto began = std::chrono::steady_clock::now();
+  const std::string answer =
+      raw_exchange(server_->port(),
+                   "POST /api/v1/simulations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/json\r\nConnection: close\r\n\r\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(2));
+  EXPECT_EQ(raw_status(answer), 400) << answer;
+  const std::size_t body = answer.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << answer;
+  const json document = json::parse(answer.substr(body + 4), nullptr, false);
+  ASSERT_TRUE(document.is_object()) << answer;
+  EXPECT_EQ(document["error"]["code"], "invalid_json") << answer;
+  EXPECT_NE(document["error"]["message"].get<std::string>().find("empty"), std::string::npos)
+      << answer;
+}
+
+TEST_P(ApiTest, DuplicateKeysAndBytesAfterANulAreInvalidJson) {
+  start(0);
+  const auto refused = [this](const std::string& body, const std::string& mention) {
+    auto response = post("/api/v1/simulations", body);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400) << response->body;
+    EXPECT_EQ(error_code(response), "invalid_json") << response->body;
+    EXPECT_NE(response->body.find(mention), std::string::npos) << response->body;
+  };
+  refused(R"({"name": "a", "scenario": {}, "name": "b"})", R"(duplicate key \"name\")");
+  refused(R"({"scenario": {"days": 5, "population": 100, "days": 6}})",
+          R"(duplicate key \"scenario.days\")");
+  refused(R"({"scenario": {"contact_matrix": [{"a": 1, "a": 2}]}})",
+          R"(duplicate key \"scenario.contact_matrix[0].a\")");
+  refused(std::string(R"({"scenario": {}})") + '\0' + "anything at all", "NUL byte at byte 16");
+  refused(std::string(R"({"scenario": {})") + '\0' + "}", "NUL byte");
+  refused(R"({"scenario": {}} {"scenario": {}})", "malformed JSON");
+  // The same key in different objects is fine.
+  EXPECT_FALSE(
+      submit_body(R"({"name": "days", "scenario": {"days": 5, "population": 100}})").empty());
 }
 
 TEST_P(ApiTest, WrongContentTypeIs415AndOversizedBodyIs413) {

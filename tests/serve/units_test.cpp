@@ -108,6 +108,28 @@ TEST(ServeSubmission, MalformedJsonHasNoFieldsAndAPosition) {
   EXPECT_TRUE(array.error().fields.empty());
 }
 
+TEST(ServeSubmission, DuplicateKeysNulBytesAndEmptyBodiesAreMalformed) {
+  const auto message = [](std::string_view body) {
+    auto parsed = parse_submission(body, Limits{});
+    EXPECT_FALSE(parsed.ok()) << body;
+    if (parsed.ok()) return std::string();
+    EXPECT_TRUE(parsed.error().fields.empty()) << parsed.error().message;
+    return parsed.error().message;
+  };
+  EXPECT_NE(message(R"({"scenario": {}, "scenario": {"days": 5}})").find(R"("scenario")"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"scenario": {"days": 5, "days": 6}})").find(R"("scenario.days")"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"scenario": {"x": [1, {"a": 1, "a": 2}]}})").find(R"("scenario.x[1].a")"),
+            std::string::npos);
+  using namespace std::string_view_literals;
+  EXPECT_NE(message("{\"scenario\": {}}\0trailing"sv).find("NUL byte at byte 16"),
+            std::string::npos);
+  EXPECT_NE(message("").find("empty"), std::string::npos);
+  EXPECT_NE(message(" \r\n").find("empty"), std::string::npos);
+  EXPECT_TRUE(parse_submission(R"({"name": "days", "scenario": {"days": 5}})", Limits{}).ok());
+}
+
 TEST(ServeSubmission, LimitsAndFieldsAreAllReported) {
   Limits limits;
   limits.population = 1000;

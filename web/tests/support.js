@@ -70,7 +70,7 @@ export async function startServer() {
 }
 
 // A headless chromium. Pages opened through newPage() record uncaught
-// script errors in `errors`.
+// script errors and Content-Security-Policy violations in `errors`.
 export async function startBrowser() {
   const browser = await chromium.launch({
     executablePath: process.env.OUTBREAK_CHROMIUM || '/usr/bin/chromium',
@@ -83,6 +83,12 @@ export async function startBrowser() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options });
     const page = await context.newPage();
     page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+    // Anything the server's Content-Security-Policy blocks.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+        errors.push(`${page.url()}: ${message.text()}`);
+      }
+    });
     return page;
   };
   return { browser, newPage, errors, close: () => browser.close() };

@@ -141,6 +141,9 @@ export function el(tag, attributes = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (name.startsWith('on') && typeof value === 'function') {
       node.addEventListener(name.slice(2), value);
+    } else if (name === 'style') {
+      // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+      node.style.cssText = String(value);
     } else {
       node.setAttribute(name, value === true ? '' : String(value));
     }
