@@ -336,6 +336,9 @@ void Simulation::Impl::each_agent(const std::vector<AgentId>& agents, const Body
                             const AgentId next = agents[i + kAhead];
                             __builtin_prefetch(&agents_[next]);
                             __builtin_prefetch(pop_.place_of_address(next));
+                            __builtin_prefetch(pop_.home_offset_address(next));
+                            __builtin_prefetch(pop_.home_size_address(next));
+                            __builtin_prefetch(pop_.age_address(next));
                           }
                           body(agents[i], tally);
                         }

@@ -45,6 +45,9 @@ class Population {
   AgentId home_begin(AgentId a) const { return a - home_offset_[a]; }
   std::uint32_t home_size(AgentId a) const { return home_size_[a]; }
   AgentId home_end(AgentId a) const { return home_begin(a) + home_size_[a]; }
+  // For prefetching: where the agent's home offset and home size are kept.
+  const std::uint8_t* home_offset_address(AgentId a) const { return home_offset_.data() + a; }
+  const std::uint8_t* home_size_address(AgentId a) const { return home_size_.data() + a; }
 
   // Daytime places.
   std::uint32_t places() const { return places_; }
