@@ -1,6 +1,7 @@
 #include "jobs_command.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 
 #include "database.hpp"
 #include "exit_status.hpp"
+#include "outbreak/jobs/retention.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -67,6 +69,32 @@ int show(store::Store& store, const std::string& id) {
   return kExitSuccess;
 }
 
+// The days to keep: --older-than, else OUTBREAK_RETENTION_DAYS.
+Result<std::int64_t> prune_days(const JobsOptions& options) {
+  if (!options.older_than_days.empty()) {
+    auto days = jobs::parse_retention_days(options.older_than_days.c_str(), "--older-than");
+    if (!days) return days.error();
+    return **days;
+  }
+  auto days = jobs::parse_retention_days(std::getenv(jobs::kRetentionDaysVariable),
+                                         jobs::kRetentionDaysVariable);
+  if (!days) return days.error();
+  if (!*days) {
+    return Error::invalid(
+        fmt::format("jobs prune needs --older-than DAYS or {}", jobs::kRetentionDaysVariable));
+  }
+  return **days;
+}
+
+int prune(store::Store& store, const JobsOptions& options) {
+  auto days = prune_days(options);
+  if (!days) return report(days.error(), kExitBadInput);
+  auto pruned = jobs::prune_finished(store, *days, std::chrono::system_clock::now());
+  if (!pruned) return report(pruned.error());
+  std::cout << fmt::format("deleted {} finished job(s) older than {} day(s)\n", *pruned, *days);
+  return kExitSuccess;
+}
+
 }  // namespace
 
 int jobs_command(const JobsOptions& options) {
@@ -87,6 +115,7 @@ int jobs_command(const JobsOptions& options) {
     std::cout << options.id << " queued\n" << std::flush;
     return kExitSuccess;
   }
+  if (options.action == "prune") return prune(**store, options);
   return report(Error::invalid("unknown jobs action " + options.action));
 }
 

@@ -1,6 +1,7 @@
 // The `outbreak` command line: parses arguments and hands them to one
 // subcommand. No work happens here.
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -117,7 +118,8 @@ void add_submit(CLI::App& app, SubmitOptions& options) {
 }
 
 void add_jobs(CLI::App& app, JobsOptions& options) {
-  CLI::App* jobs = app.add_subcommand("jobs", "List, show, cancel or retry queued jobs.");
+  CLI::App* jobs =
+      app.add_subcommand("jobs", "List, show, cancel, retry or prune queued and finished jobs.");
   jobs->require_subcommand(1);
   add_database(*jobs, options.database);
   CLI::App* list = jobs->add_subcommand("list", "Jobs, newest first.");
@@ -134,6 +136,14 @@ void add_jobs(CLI::App& app, JobsOptions& options) {
   with_id("show", "Every field of one job.");
   with_id("cancel", "Cancel a queued job, or stop a running one at its next day.");
   with_id("retry", "Queue a failed or cancelled job again.");
+  CLI::App* prune = jobs->add_subcommand(
+      "prune", "Delete finished jobs older than some days, with their results and mails.");
+  prune
+      ->add_option("--older-than", options.older_than_days,
+                   "Days since the job finished (default: OUTBREAK_RETENTION_DAYS)")
+      ->type_name("DAYS");
+  prune->callback([&options] { options.action = "prune"; });
+  prune->fallthrough();
 }
 
 void add_mail(CLI::App& app, MailOptions& options) {
@@ -237,6 +247,9 @@ int parse_and_run(int argc, char** argv) {
 }  // namespace outbreak::cli
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (RLIMIT_FSIZE) a write then fails with EFBIG, which
+  // is reported like a full disk, instead of the signal ending the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return outbreak::cli::parse_and_run(argc, argv);
   } catch (const std::exception& e) {

@@ -79,6 +79,12 @@ Status check_memory(const engine::Scenario& scenario, const std::optional<Memory
                                  format_bytes(limit->bytes), limit->source));
 }
 
+Status admit_by_memory(const engine::Scenario& scenario) {
+  const Result<std::optional<MemoryLimit>> limit = memory_limit();
+  if (!limit) return limit.error();
+  return check_memory(scenario, *limit);
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   constexpr std::array<const char*, 5> kUnits = {"KiB", "MiB", "GiB", "TiB", "PiB"};
   if (bytes < 1024) return fmt::format("{} B", bytes);

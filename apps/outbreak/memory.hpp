@@ -34,6 +34,11 @@ Result<std::optional<MemoryLimit>> memory_limit();
 // message that starts with the field to change, `population`.
 Status check_memory(const engine::Scenario& scenario, const std::optional<MemoryLimit>& limit);
 
+// For workers (WorkerOptions::admit): check_memory() of a claimed job's
+// scenario against memory_limit() as it is when the job is claimed.
+// Errors: those of both.
+Status admit_by_memory(const engine::Scenario& scenario);
+
 // "512 B", "3.5 KiB", "49.9 MiB", "52.0 GiB".
 std::string format_bytes(std::uint64_t bytes);
 

@@ -13,7 +13,9 @@
 #include "database.hpp"
 #include "exit_status.hpp"
 #include "interrupt.hpp"
+#include "memory.hpp"
 #include "outbreak/jobs/log.hpp"
+#include "outbreak/jobs/retention.hpp"
 #include "outbreak/jobs/worker.hpp"
 #include "outbreak/mail/sender.hpp"
 #include "outbreak/serve/config.hpp"
@@ -34,6 +36,8 @@ Result<serve::ServerConfig> plan(const ServeOptions& options) {
   config->database_url = database_url(options.database);
   if (options.workers >= 0) config->workers = options.workers;
   if (Status checked = serve::check(*config); !checked) return checked.error();
+  // A bad OUTBREAK_MEMORY_LIMIT is refused at the start, not per job.
+  if (auto limit = memory_limit(); !limit) return limit.error();
   return config;
 }
 
@@ -64,6 +68,9 @@ int serve_command(const ServeOptions& options) {
   const auto mail_settings =
       mail::mail_settings_from_environment([](const char* name) { return std::getenv(name); });
   if (!mail_settings) return report(mail_settings.error(), kExitBadInput);
+  const auto retention_days = jobs::parse_retention_days(std::getenv(jobs::kRetentionDaysVariable),
+                                                         jobs::kRetentionDaysVariable);
+  if (!retention_days) return report(retention_days.error(), kExitBadInput);
   if (auto store = open_database(config->database_url, /*migrate=*/true); !store) {
     return report(store.error());
   }
@@ -80,6 +87,15 @@ int serve_command(const ServeOptions& options) {
   mail::MailCounters mail_counters;
   (*server)->metrics().add_source(
       [&mail_counters](std::string& out) { write_mail_metrics(mail_counters, out); });
+  // With OUTBREAK_RETENTION_DAYS, finished jobs older than that go, hourly.
+  std::jthread retention;
+  if (*retention_days) {
+    retention = std::jthread([&](std::stop_token retention_stop) {
+      const Status pruned = jobs::run_retention(config->database_url, **retention_days,
+                                                std::chrono::hours(1), log, retention_stop);
+      if (!pruned) log.error("retention_stopped", {{"error", pruned.error().message}});
+    });
+  }
   std::jthread mailer([&](std::stop_token mail_stop) {
     const Status sent =
         mail::run_sender(config->database_url, *mail_settings, log, mail_counters, mail_stop);
@@ -89,6 +105,7 @@ int serve_command(const ServeOptions& options) {
   if (config->workers > 0) {
     jobs::WorkerOptions worker;
     worker.threads = config->worker_threads;
+    worker.admit = admit_by_memory;
     serve::Metrics& metrics = (*server)->metrics();
     worker.on_days_stored = [&metrics](std::int64_t agent_days) {
       metrics.add_agent_days(agent_days);

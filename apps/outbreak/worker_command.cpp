@@ -12,7 +12,9 @@
 #include "database.hpp"
 #include "exit_status.hpp"
 #include "interrupt.hpp"
+#include "memory.hpp"
 #include "outbreak/jobs/log.hpp"
+#include "outbreak/jobs/retention.hpp"
 #include "outbreak/jobs/worker.hpp"
 #include "outbreak/mail/sender.hpp"
 #include "threads.hpp"
@@ -40,11 +42,14 @@ Result<jobs::WorkerOptions> plan(const WorkerCommandOptions& options) {
   if (!lease) return lease.error();
   auto poll = to_duration("--poll-seconds", options.poll_seconds, 0.01);
   if (!poll) return poll.error();
+  // A bad OUTBREAK_MEMORY_LIMIT is refused at the start, not per job.
+  if (auto limit = memory_limit(); !limit) return limit.error();
   jobs::WorkerOptions worker;
   worker.threads = options.threads;
   worker.lease = *lease;
   worker.poll = *poll;
   worker.drain = options.drain;
+  worker.admit = admit_by_memory;
   return worker;
 }
 
@@ -59,6 +64,9 @@ int worker_command(const WorkerCommandOptions& options) {
   const auto mail_settings =
       mail::mail_settings_from_environment([](const char* name) { return std::getenv(name); });
   if (!mail_settings) return report(mail_settings.error(), kExitBadInput);
+  const auto retention_days = jobs::parse_retention_days(std::getenv(jobs::kRetentionDaysVariable),
+                                                         jobs::kRetentionDaysVariable);
+  if (!retention_days) return report(retention_days.error(), kExitBadInput);
   const std::string url = database_url(options.database);
   // Fail fast, before any thread starts, on a bad URL or server.
   if (auto store = open_database(url, /*migrate=*/true); !store) return report(store.error());
@@ -69,6 +77,15 @@ int worker_command(const WorkerCommandOptions& options) {
   // The outbox's mails are sent by every worker process (and by serve): a
   // mail is leased to one sender at a time, so several never send it twice.
   mail::MailCounters mail_counters;
+  // With OUTBREAK_RETENTION_DAYS, finished jobs older than that go, hourly.
+  std::jthread retention;
+  if (*retention_days) {
+    retention = std::jthread([&](std::stop_token retention_stop) {
+      const Status pruned =
+          jobs::run_retention(url, **retention_days, std::chrono::hours(1), log, retention_stop);
+      if (!pruned) log.error("retention_stopped", {{"error", pruned.error().message}});
+    });
+  }
   std::jthread mailer([&](std::stop_token mail_stop) {
     const Status sent = mail::run_sender(url, *mail_settings, log, mail_counters, mail_stop);
     if (!sent) log.error("mail_sender_stopped", {{"error", sent.error().message}});

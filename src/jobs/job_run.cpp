@@ -11,11 +11,48 @@ namespace outbreak::jobs::detail {
 
 using store::JobStatus;
 
+namespace {
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The job was claimed (its lease taken) just before.
 JobRun::JobRun(store::Store& store, const store::SimulationRecord& job,
                const WorkerOptions& options, Logger& log)
-    : store_(store), job_(job), options_(options), log_(log) {}
+    : store_(store), job_(job), options_(options), log_(log), renewed_at_ns_(steady_ns()) {}
+
+void JobRun::lease_renewed() { renewed_at_ns_.store(steady_ns()); }
+
+template <typename Attempt>
+auto JobRun::with_retries(const char* during, Attempt&& attempt) -> decltype(attempt()) {
+  // Stop a tenth of the lease before it runs out, so that the last try ends
+  // while the job is still ours.
+  const auto renewed = std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::nanoseconds(renewed_at_ns_.load())));
+  store::RetryPolicy policy;
+  policy.deadline = renewed + options_.lease - options_.lease / 10;
+  policy.max_delay = std::max(store::Duration{1}, std::min(policy.max_delay, options_.lease / 10));
+  policy.first_delay = std::min(policy.first_delay, policy.max_delay);
+  return store::retry_transient(std::forward<Attempt>(attempt), policy, abort_retries_.get_token(),
+                                [&](const Error& error, store::Duration delay) {
+                                  log_.warn("store_retry",
+                                            {{"id", job_.id},
+                                             {"during", during},
+                                             {"retry_in_ms", std::to_string(delay.count())},
+                                             {"error", error.message}});
+                                });
+}
 
 void JobRun::request_stop(StopReason reason, std::string message) {
+  if (reason == StopReason::kShutdown || reason == StopReason::kLeaseLost) {
+    abort_retries_.request_stop();
+  }
   StopReason expected = StopReason::kNone;
   if (!reason_.compare_exchange_strong(expected, reason)) return;
   {
@@ -54,12 +91,22 @@ void JobRun::flush() {
   if (batch.rows.empty() || reason == StopReason::kLeaseLost || reason == StopReason::kStoreError) {
     return;
   }
-  auto written = store_.write_days(job_.id, *job_.worker_id, batch_.replicate(), batch.rows,
-                                   options_.lease, options_.now());
+  // Rows are upserted, so a try that reached the database before failing
+  // is harmless to repeat.
+  auto written = with_retries("write_days", [&] {
+    return store_.write_days(job_.id, *job_.worker_id, batch_.replicate(), batch.rows,
+                             options_.lease, options_.now());
+  });
   if (!written) {
     if (store::is_lease_lost(written.error())) return request_stop(StopReason::kLeaseLost);
+    {
+      const std::lock_guard lock(message_mu_);
+      write_error_ = written.error().message;
+    }
+    write_failed_.store(true);
     return request_stop(StopReason::kStoreError, written.error().message);
   }
+  lease_renewed();
   // Every day counts the whole population; rewritten days are not new work.
   if (options_.on_days_stored) options_.on_days_stored(batch.new_days * population_);
   if (written->cancel_requested) request_stop(StopReason::kCancel);
@@ -75,6 +122,7 @@ void JobRun::heartbeat(std::stop_token stop) {
     wake.wait_for(lock, stop, interval, [] { return false; });
     if (stop.stop_requested()) return;
     auto renewed = store_.renew_lease(job_.id, *job_.worker_id, options_.lease, options_.now());
+    if (renewed) lease_renewed();
     if (!renewed) {
       if (store::is_lease_lost(renewed.error())) return request_stop(StopReason::kLeaseLost);
       // A transient failure: the next beat (or batch) tries again before the
@@ -87,7 +135,16 @@ void JobRun::heartbeat(std::stop_token stop) {
 }
 
 JobOutcome JobRun::end(JobStatus status, std::optional<std::string> error, JobOutcome outcome) {
-  auto finished = store_.finish(job_.id, *job_.worker_id, status, std::move(error), options_.now());
+  int tries = 0;
+  auto finished = with_retries("finish", [&]() -> Status {
+    ++tries;
+    Status done = store_.finish(job_.id, *job_.worker_id, status, error, options_.now());
+    if (done || tries == 1 || !store::is_lease_lost(done.error())) return done;
+    // An earlier try may have finished the job before its answer was lost.
+    auto record = store_.get(job_.id);
+    if (record && record->status == status && record->worker_id == job_.worker_id) return Ok{};
+    return done;
+  });
   if (finished) return outcome;
   if (store::is_lease_lost(finished.error())) return JobOutcome::kAbandoned;
   log_.error("job_finish_failed", {{"id", job_.id}, {"error", finished.error().message}});
@@ -120,27 +177,28 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
   if (result) flush();
 
   const StopReason reason = reason_.load();
+  std::string write_error;
   {
     const std::lock_guard lock(message_mu_);
     error = reason_message_;
+    write_error = write_error_;
+  }
+  if (write_failed_.load() && reason != StopReason::kLeaseLost) {
+    // Days are missing: a run that completed anyway must not count as done.
+    if (reason == StopReason::kShutdown) return give_back();
+    error = "cannot store results: " + write_error;
+    return end(JobStatus::kFailed, error, JobOutcome::kFailed);
   }
   switch (reason) {
     case StopReason::kLeaseLost:
       return JobOutcome::kAbandoned;
-    case StopReason::kStoreError:
-      error = "cannot store results: " + error;
-      return end(JobStatus::kFailed, error, JobOutcome::kFailed);
+    case StopReason::kStoreError:  // handled above
+      break;
     case StopReason::kCancel:
       if (!result) return end(JobStatus::kCancelled, std::nullopt, JobOutcome::kCancelled);
       break;  // it completed before the request was seen: keep the results
     case StopReason::kShutdown:
-      if (!result) {
-        auto released = store_.release(job_.id, *job_.worker_id, options_.now());
-        if (!released && !store::is_lease_lost(released.error())) {
-          log_.error("job_release_failed", {{"id", job_.id}, {"error", released.error().message}});
-        }
-        return released ? JobOutcome::kReleased : JobOutcome::kAbandoned;
-      }
+      if (!result) return give_back();
       break;
     case StopReason::kNone:
       break;
@@ -156,18 +214,30 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
   return end(JobStatus::kSucceeded, std::nullopt, JobOutcome::kSucceeded);
 }
 
+JobOutcome JobRun::give_back() {
+  auto released = store_.release(job_.id, *job_.worker_id, options_.now());
+  if (!released && !store::is_lease_lost(released.error())) {
+    log_.error("job_release_failed", {{"id", job_.id}, {"error", released.error().message}});
+  }
+  return released ? JobOutcome::kReleased : JobOutcome::kAbandoned;
+}
+
 std::string JobRun::store_totals(const engine::EnsembleResult& result, bool& lost) {
   // The engine hands age totals over only with the whole result, so each
   // replicate's are written here rather than with its last batch.
   for (std::size_t r = 0; r < result.age_totals.size(); ++r) {
-    auto written = store_.write_age_totals(job_.id, *job_.worker_id, static_cast<std::int64_t>(r),
-                                           result.age_totals[r]);
+    auto written = with_retries("write_age_totals", [&] {
+      return store_.write_age_totals(job_.id, *job_.worker_id, static_cast<std::int64_t>(r),
+                                     result.age_totals[r]);
+    });
     if (written) continue;
     lost = store::is_lease_lost(written.error());
     return "cannot store the age totals: " + written.error().message;
   }
   if (result.replicates.size() > 1) {
-    auto written = store_.write_summary(job_.id, *job_.worker_id, result.summary);
+    auto written = with_retries("write_summary", [&] {
+      return store_.write_summary(job_.id, *job_.worker_id, result.summary);
+    });
     if (!written) {
       lost = store::is_lease_lost(written.error());
       return "cannot store the summary: " + written.error().message;

@@ -15,6 +15,7 @@
 #include "outbreak/engine/ensemble.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/jobs/worker.hpp"
+#include "outbreak/store/retry.hpp"
 #include "outbreak/store/store.hpp"
 
 namespace outbreak::jobs::detail {
@@ -37,8 +38,16 @@ class JobRun {
   void request_stop(StopReason reason, std::string message = {});
   void on_day(std::int64_t replicate, const engine::DayTotals& totals);
   void on_r_t(std::int64_t replicate, std::int64_t day, double r_t);
-  // Writes the pending days (see DayBatch); a failure stops the run.
+  // Writes the pending days (see DayBatch), retrying a transient failure
+  // while the lease lasts; a failure after that stops the run.
   void flush();
+  // Runs the store call `attempt` again after a transient failure, with
+  // backoff, until shortly before the lease would run out (counted from the
+  // last renewal) or a shutdown or lost lease stops the run.
+  template <typename Attempt>
+  auto with_retries(const char* during, Attempt&& attempt) -> decltype(attempt());
+  // Notes that the store renewed the lease just now.
+  void lease_renewed();
   // After a complete run: each replicate's age totals and, with several
   // replicates, the summary. Returns the error message, empty on success;
   // sets `lost` when the lease was lost.
@@ -47,6 +56,9 @@ class JobRun {
   // finish() with logging of a failure to do so; returns `outcome`, or
   // kAbandoned when the lease was lost meanwhile.
   JobOutcome end(store::JobStatus status, std::optional<std::string> error, JobOutcome outcome);
+  // release(): back to queued without spending an attempt (kReleased), or
+  // kAbandoned when the lease was lost meanwhile.
+  JobOutcome give_back();
 
   store::Store& store_;
   const store::SimulationRecord& job_;
@@ -54,8 +66,13 @@ class JobRun {
   Logger& log_;
   std::stop_source stop_;
   std::atomic<StopReason> reason_{StopReason::kNone};
+  std::stop_source abort_retries_;  // on shutdown or a lost lease
+  // When the lease was last renewed (steady clock, nanoseconds since its epoch).
+  std::atomic<std::int64_t> renewed_at_ns_;
+  std::atomic<bool> write_failed_{false};  // results are missing: never "succeeded"
   std::mutex message_mu_;
   std::string reason_message_;  // set with the first reason
+  std::string write_error_;     // why results are missing
   std::int64_t last_day_ = 0;
   std::int64_t population_ = 0;
   DayBatch batch_;

@@ -92,7 +92,10 @@ JobOutcome Worker::process(const store::SimulationRecord& job, std::stop_token s
   JobOutcome outcome = JobOutcome::kFailed;
   std::string error;
   try {
-    const Result<engine::Scenario> scenario = stored_scenario(job);
+    Result<engine::Scenario> scenario = stored_scenario(job);
+    if (scenario && options_.admit) {
+      if (Status admitted = options_.admit(*scenario); !admitted) scenario = admitted.error();
+    }
     if (!scenario) {
       error = scenario.error().message;
       auto finished =

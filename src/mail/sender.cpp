@@ -12,6 +12,7 @@
 #include "outbreak/mail/message.hpp"
 #include "outbreak/mail/templates.hpp"
 #include "outbreak/store/open.hpp"
+#include "outbreak/store/retry.hpp"
 
 namespace outbreak::mail {
 namespace {
@@ -189,7 +190,24 @@ Sender::Sender(std::unique_ptr<store::Store> store, std::unique_ptr<Transport> t
       log_(log),
       counters_(counters) {}
 
+Status Sender::mark(const char* during, const std::function<Status()>& attempt) {
+  // The claim keeps the mail with this sender for `lease`: retry within half
+  // of it, so that a dropped connection neither loses the mark nor lets
+  // another sender send the mail again.
+  store::RetryPolicy policy;
+  policy.deadline = std::chrono::steady_clock::now() + options_.lease / 2;
+  Status marked = store::retry_transient(
+      attempt, policy, stop_, [&](const Error& error, store::Duration delay) {
+        log_.warn("store_retry", {{"during", during},
+                                  {"retry_in_ms", std::to_string(delay.count())},
+                                  {"error", error.message}});
+      });
+  if (!marked) log_.error("store_error", {{"during", during}, {"error", marked.error().message}});
+  return marked;
+}
+
 Status Sender::run(std::stop_token stop) {
+  stop_ = stop;
   std::mutex mu;
   std::condition_variable_any wake;
   while (!stop.stop_requested()) {
@@ -242,9 +260,9 @@ SendStep Sender::deliver(const MailRecord& mail) {
     // No SMTP server: the log is the mail's destination, written before the
     // mark, like a delivery.
     log_.info("mail_logged", fields);
-    if (Status marked = store_->mark_mail_sent(mail.id, store::MailStatus::kLogged, options_.now());
-        !marked) {
-      log_.error("store_error", {{"during", "mark_mail_sent"}, {"error", marked.error().message}});
+    if (!mark("mark_mail_sent", [&] {
+          return store_->mark_mail_sent(mail.id, store::MailStatus::kLogged, options_.now());
+        })) {
       return SendStep::kStoreError;
     }
     counters_.logged.fetch_add(1);
@@ -261,9 +279,9 @@ SendStep Sender::deliver(const MailRecord& mail) {
       return give_up(mail, result.detail);
   }
   // Delivered: a crash before this mark sends the mail again (at least once).
-  if (Status marked = store_->mark_mail_sent(mail.id, store::MailStatus::kSent, options_.now());
-      !marked) {
-    log_.error("store_error", {{"during", "mark_mail_sent"}, {"error", marked.error().message}});
+  if (!mark("mark_mail_sent", [&] {
+        return store_->mark_mail_sent(mail.id, store::MailStatus::kSent, options_.now());
+      })) {
     return SendStep::kStoreError;
   }
   jobs::LogFields sent = fields;
@@ -279,8 +297,7 @@ SendStep Sender::transient(const MailRecord& mail, const std::string& error) {
   }
   const store::Duration delay = retry_delay(options_, mail.attempts);
   const store::TimePoint due = options_.now() + delay;
-  if (Status marked = store_->mark_mail_retry(mail.id, error, due); !marked) {
-    log_.error("store_error", {{"during", "mark_mail_retry"}, {"error", marked.error().message}});
+  if (!mark("mark_mail_retry", [&] { return store_->mark_mail_retry(mail.id, error, due); })) {
     return SendStep::kStoreError;
   }
   if (!next_retry_ || due < *next_retry_) next_retry_ = due;
@@ -295,8 +312,8 @@ SendStep Sender::transient(const MailRecord& mail, const std::string& error) {
 }
 
 SendStep Sender::give_up(const MailRecord& mail, const std::string& error) {
-  if (Status marked = store_->mark_mail_failed(mail.id, error, options_.now()); !marked) {
-    log_.error("store_error", {{"during", "mark_mail_failed"}, {"error", marked.error().message}});
+  if (!mark("mark_mail_failed",
+            [&] { return store_->mark_mail_failed(mail.id, error, options_.now()); })) {
     return SendStep::kStoreError;
   }
   log_.error("mail_failed", {{"id", std::to_string(mail.id)},

@@ -89,6 +89,11 @@ void send_store_error(httplib::Response& response, const Error& error) {
       response.set_header("Retry-After", "5");
       return send_error(response, 503, "unavailable",
                         "the database is not reachable right now; try again shortly");
+    case ErrorCode::kResource:
+      response.set_header("Retry-After", "60");
+      return send_error(response, 507, "insufficient_storage",
+                        "the database has no space left to store this; try again once space "
+                        "has been freed");
     case ErrorCode::kInvalidInput:
       return send_error(response, 409, "conflict", error.message);
     default:

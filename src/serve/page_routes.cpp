@@ -51,7 +51,8 @@ void simulation_page(Context& context, const Request& request, Response& respons
   page(response, "/simulation.html", status);
 }
 
-// Ready when a new connection to the database works and it has the tables:
+// Ready when a new connection to the database works, it has the tables and
+// a write commits (not so on a full disk):
 // a fresh connection, not a pooled one, so that a database that went away
 // is noticed even while pooled connections linger (an unlinked SQLite
 // file, a dropped PostgreSQL database).
@@ -64,6 +65,11 @@ void ready(Context& context, Response& response) {
   }
   if (*version == 0) {
     return send_error(response, 503, "unavailable", "the database has no outbreak tables");
+  }
+  // Reachable is not enough: a full disk refuses every submission.
+  if (Status writable = (*store)->check_writable(); !writable) {
+    return send_error(response, 503, "unavailable",
+                      "the database cannot store anything: " + writable.error().message);
   }
   send_json(response, 200, {{"status", "ready"}});
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "outbreak/store/retry.hpp"
 #include "store/common.hpp"
 
 namespace outbreak::store {
@@ -78,6 +79,10 @@ Error lease_lost_error(std::string_view id, std::string_view worker_id) {
 
 bool is_lease_lost(const Error& error) {
   return error.code == ErrorCode::kNotFound && error.message.starts_with(kLeaseLostPrefix);
+}
+
+bool is_transient(const Error& error) {
+  return error.code == ErrorCode::kIo || error.code == ErrorCode::kResource;
 }
 
 std::string new_uuid_v4() {

@@ -30,9 +30,7 @@ class CliJobsTest : public ::testing::Test {
     std::ofstream(dir_ / "scenario.json") << scenario_json(3'000, 40, 2);
     std::ofstream(dir_ / "bad.json") << R"({"population": 0})";
   }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
+  void TearDown() override { fs::remove_all(dir_); }
 
   Outcome run(std::vector<std::string> args) {
     const std::string log = (dir_ / fmt::format("out-{}.txt", runs_++)).string();
@@ -82,6 +80,45 @@ TEST_F(CliJobsTest, SubmitRunListShowAndPrintResults) {
   EXPECT_EQ(results.output, local.output);
   EXPECT_EQ(run({"jobs", "retry", id, "--database", url_}).status, 2);
   EXPECT_EQ(run({"jobs", "cancel", "no-such-id", "--database", url_}).status, 2);
+}
+
+TEST_F(CliJobsTest, PruneDeletesOnlyFinishedJobsOlderThanTheDaysGiven) {
+  auto store = open_migrated(url_);
+  ASSERT_NE(store, nullptr);
+  const auto now = std::chrono::system_clock::now();
+  const auto days_ago = [&](int days) { return now - std::chrono::hours(24) * days; };
+  const std::string json = scenario_json(100, 5, 1);
+  const std::string old_done = enqueue(*store, json);
+  const std::string recent = enqueue(*store, json);
+  const std::string waiting = enqueue(*store, json);
+  for (const auto& [id, finished] : {std::pair{old_done, days_ago(40)}, {recent, days_ago(5)}}) {
+    auto claimed = store->claim("w", store::Duration(30'000), days_ago(50));
+    ASSERT_TRUE(claimed.ok() && claimed->has_value());
+    ASSERT_EQ((*claimed)->id, id);
+    ASSERT_TRUE(store->finish(id, "w", store::JobStatus::kSucceeded, std::nullopt, finished).ok());
+  }
+
+  const Outcome pruned = run({"jobs", "prune", "--older-than", "30", "--database", url_});
+  ASSERT_EQ(pruned.status, 0) << pruned.output;
+  EXPECT_EQ(pruned.output, "deleted 1 finished job(s) older than 30 day(s)\n");
+  EXPECT_EQ(store->get(old_done).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store->get(recent).ok());
+  EXPECT_TRUE(store->get(waiting).ok());
+  EXPECT_EQ(run({"jobs", "prune", "--older-than", "30", "--database", url_}).output,
+            "deleted 0 finished job(s) older than 30 day(s)\n");
+
+  const Outcome no_days = run({"jobs", "prune", "--database", url_});
+  EXPECT_EQ(no_days.status, 2);
+  EXPECT_NE(no_days.output.find("--older-than DAYS or OUTBREAK_RETENTION_DAYS"), std::string::npos)
+      << no_days.output;
+  for (const char* bad : {"0", "36501", "3.5", "x"}) {
+    const Outcome refused = run({"jobs", "prune", "--older-than", bad, "--database", url_});
+    EXPECT_EQ(refused.status, 2) << bad;
+    EXPECT_NE(refused.output.find("--older-than must be a whole number of days from 1 to 36500"),
+              std::string::npos)
+        << refused.output;
+  }
+  EXPECT_TRUE(store->get(recent).ok());
 }
 
 TEST_F(CliJobsTest, BadDatabaseUrlsGetAClearErrorWithoutThePassword) {

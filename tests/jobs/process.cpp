@@ -25,12 +25,14 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 
 }  // namespace
 
-Process::Process(std::vector<std::string> args, const std::string& log_path) {
+Process::Process(std::vector<std::string> args, const std::string& log_path,
+                 const std::vector<std::string>& environment) {
   args.insert(args.begin(), OUTBREAK_BINARY);
   std::vector<std::string> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (!std::string_view(*entry).starts_with("OUTBREAK_")) env.emplace_back(*entry);
   }
+  env.insert(env.end(), environment.begin(), environment.end());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);

@@ -14,8 +14,10 @@ namespace outbreak::jobs::testing {
 
 class Process {
  public:
-  // Starts OUTBREAK_BINARY with `args`, output appended to `log_path`.
-  Process(std::vector<std::string> args, const std::string& log_path);
+  // Starts OUTBREAK_BINARY with `args`, output appended to `log_path`, and
+  // `environment` ("NAME=value" entries) added to the environment.
+  Process(std::vector<std::string> args, const std::string& log_path,
+          const std::vector<std::string>& environment = {});
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   ~Process();  // kills (SIGKILL) and reaps a process still running

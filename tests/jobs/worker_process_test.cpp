@@ -3,8 +3,10 @@
 // with SIGTERM mid-job.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <vector>
 
@@ -26,22 +28,27 @@ class WorkerProcessTest : public ::testing::TestWithParam<std::string> {
     database_ = std::make_unique<TestDatabase>(GetParam());
     store_ = open_migrated(database_->url());
     ASSERT_NE(store_, nullptr);
-    dir_ = fs::temp_directory_path() /
-           fmt::format("outbreak-jobs-{}-{}", getpid(),
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    // A parameterized test's name holds a '/' ("Name/sqlite"): keep the
+    // folder flat so that removing it removes everything.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
+    dir_ = fs::temp_directory_path() / fmt::format("outbreak-jobs-{}-{}", getpid(), name);
     fs::create_directories(dir_);
   }
   void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
+    // The logs go to the test's output on failure; the folder goes always.
+    if (HasFailure()) std::cout << log_text() << '\n';
+    fs::remove_all(dir_);
   }
 
   // An `outbreak worker` on the test database, logging to its own file.
-  std::unique_ptr<Process> start_worker(const std::string& name, double lease_seconds = 10) {
+  std::unique_ptr<Process> start_worker(const std::string& name, double lease_seconds = 10,
+                                        const std::vector<std::string>& environment = {}) {
     return std::make_unique<Process>(
         std::vector<std::string>{"worker", "--database", database_->url(), "--threads", "1",
                                  "--poll-seconds", "0.05", "--lease-seconds",
                                  fmt::format("{}", lease_seconds)},
-        (dir_ / (name + ".log")).string());
+        (dir_ / (name + ".log")).string(), environment);
   }
 
   std::string column(const std::string& id, const std::string& name) {
@@ -137,6 +144,59 @@ TEST_P(WorkerProcessTest, SigtermGivesTheJobBackAndExitsAtOnce) {
   EXPECT_EQ(terminate(*second), 0);
   EXPECT_EQ(column(id, "attempts"), "1");
   expect_results(id, kLongJob);
+}
+
+// Memory admission, as `outbreak run` has it: a stored scenario whose
+// estimate exceeds the memory allowed fails at once, for good, with the
+// reason; it neither runs out of memory nor waits for its lease to expire,
+// and the worker goes on with the next job.
+TEST_P(WorkerProcessTest, AJobNeedingMoreMemoryThanAllowedFailsForGoodAndTheWorkerGoesOn) {
+  const std::string too_big = enqueue(*store_, scenario_json(1'000'000, 10, 1));
+  const std::string small = enqueue(*store_, scenario_json(200, 10, 1));
+  auto worker = start_worker("worker", 10, {"OUTBREAK_MEMORY_LIMIT=80000000"});
+  ASSERT_TRUE(wait_for_status(small, "succeeded")) << log_text();
+  EXPECT_EQ(column(too_big, "status"), "failed");
+  EXPECT_EQ(column(too_big, "attempts"), "1");
+  const std::string error = column(too_big, "error");
+  EXPECT_NE(error.find("population: 1000000 agents need about"), std::string::npos) << error;
+  EXPECT_NE(error.find("OUTBREAK_MEMORY_LIMIT"), std::string::npos) << error;
+  EXPECT_EQ(column(too_big, "progress_day"), "");
+  EXPECT_EQ(terminate(*worker), 0);
+}
+
+TEST_P(WorkerProcessTest, ABadMemoryLimitStopsTheWorkerAtTheStart) {
+  auto worker = start_worker("worker", 10, {"OUTBREAK_MEMORY_LIMIT=8G"});
+  EXPECT_EQ(worker->wait(seconds(10)), 2);
+  EXPECT_NE(log_text().find("OUTBREAK_MEMORY_LIMIT must be a whole number of bytes"),
+            std::string::npos)
+      << log_text();
+}
+
+TEST_P(WorkerProcessTest, AWorkerWithARetentionPeriodDeletesOldFinishedJobs) {
+  const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(24 * 3);
+  const std::string old_done = enqueue(*store_, scenario_json(100, 5, 1));
+  auto claimed = store_->claim("w", store::Duration(30'000), long_ago);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  ASSERT_TRUE(
+      store_->finish(old_done, "w", store::JobStatus::kSucceeded, std::nullopt, long_ago).ok());
+  const std::string fresh = enqueue(*store_, scenario_json(100, 5, 1));
+
+  auto worker = start_worker("worker", 10, {"OUTBREAK_RETENTION_DAYS=2"});
+  ASSERT_TRUE(wait_for_status(fresh, "succeeded")) << log_text();
+  ASSERT_TRUE(wait_until([&] { return column(old_done, "status").empty(); }, seconds(30)))
+      << log_text();
+  EXPECT_NE(log_text().find("jobs_pruned"), std::string::npos) << log_text();
+  EXPECT_EQ(column(fresh, "status"), "succeeded");
+  EXPECT_EQ(terminate(*worker), 0);
+}
+
+TEST_P(WorkerProcessTest, ABadRetentionPeriodStopsTheWorkerAtTheStart) {
+  auto worker = start_worker("worker", 10, {"OUTBREAK_RETENTION_DAYS=forever"});
+  EXPECT_EQ(worker->wait(seconds(10)), 2);
+  EXPECT_NE(log_text().find("OUTBREAK_RETENTION_DAYS must be a whole number of days from 1 to "
+                            "36500"),
+            std::string::npos)
+      << log_text();
 }
 
 INSTANTIATE_TEST_SUITE_P(jobs, WorkerProcessTest, ::testing::Values("sqlite", "postgresql"),

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -17,9 +18,11 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -518,6 +521,77 @@ TEST_P(MailProcessTest, NoAddressMeansNoMailAndBadAddressesAreRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+// PostgreSQL drops the processes' connections (pg_terminate_backend, as an
+// administrator or a failover does) again and again while mails wait for
+// the SMTP server and while they go out: the mail senders reconnect, and
+// every mail arrives exactly once, without restarting anything.
+class MailFaultTest : public MailProcessTest {};
+
+TEST_P(MailFaultTest, MailsArriveOnceWhileTheDatabaseDropsTheConnections) {
+  constexpr int kSubmissions = 3;
+  ASSERT_NO_FATAL_FAILURE(start_serve(0));
+  start_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < kSubmissions; ++i) {
+    ids.push_back(submit(submission(fmt::format("{} {}", kName, i), kRecipient)));
+    ASSERT_FALSE(ids.back().empty());
+  }
+  for (const std::string& id : ids) ASSERT_TRUE(wait_for_success(id)) << outputs();
+
+  // Every connection to the test database but the one asking; the test's
+  // own store is among them, so the checks below use fresh connections.
+  std::atomic<int> terminations = 0;
+  std::atomic<bool> stop = false;
+  std::thread terminator([&] {
+    while (!stop) {
+      try {
+        if (database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> "
+                             "pg_backend_pid()") != "0") {
+          ++terminations;
+        }
+      } catch (const std::exception&) {
+        // The server refused a connection for a moment: try again.
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  });
+  const auto count_sent = [&]() -> std::string {
+    try {
+      return database_->query("SELECT COUNT(*) FROM outbox WHERE status = 'sent'");
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  // While the SMTP server is down, the mails are tried and put back.
+  const bool dropped = wait_until([&] { return terminations >= 5; }, seconds(30));
+  ASSERT_NO_FATAL_FAILURE(start_smtp());
+  const bool sent = wait_until([&] { return count_sent() == std::to_string(2 * kSubmissions); },
+                               seconds(150), milliseconds(50));
+  stop = true;
+  terminator.join();
+  ASSERT_TRUE(dropped) << outputs();
+  ASSERT_TRUE(sent) << count_sent() << " sent\n" << outputs();
+  EXPECT_GE(terminations, 5);
+  EXPECT_NE(outputs().find("during=claim_mail"), std::string::npos) << outputs();
+
+  // Exactly once: no message arrives twice, now or a little later.
+  ASSERT_TRUE(smtp_->wait_for_messages(2 * kSubmissions)) << outputs();
+  EXPECT_FALSE(smtp_->wait_for_messages(2 * kSubmissions + 1, seconds(1))) << outputs();
+  std::vector<std::string> subjects;
+  for (const json& message : smtp_->messages()) subjects.push_back(subject_of(message));
+  std::sort(subjects.begin(), subjects.end());
+  EXPECT_EQ(std::adjacent_find(subjects.begin(), subjects.end()), subjects.end())
+      << fmt::format("{}", fmt::join(subjects, "\n"));
+  EXPECT_EQ(subjects.size(), static_cast<std::size_t>(2 * kSubmissions));
+  // The same processes did it all.
+  EXPECT_FALSE(worker_->wait(milliseconds(0))) << outputs();
+  EXPECT_FALSE(serve_->wait(milliseconds(0))) << outputs();
+}
+
+INSTANTIATE_TEST_SUITE_P(mail, MailFaultTest, ::testing::Values("postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

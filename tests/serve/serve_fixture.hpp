@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -59,7 +61,15 @@ class ServeTest : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override {
     server_.reset();
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    // The logs go to the test's output on failure; the folder goes always.
+    if (HasFailure()) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+        if (entry.path().extension() != ".log") continue;
+        std::ifstream in(entry.path());
+        std::cout << "--- " << entry.path().filename().string() << ":\n" << in.rdbuf() << '\n';
+      }
+    }
+    std::filesystem::remove_all(dir_);
   }
 
   // Starts `outbreak serve` on the test database with `workers` in-process

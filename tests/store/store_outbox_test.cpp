@@ -5,6 +5,7 @@
 #include <atomic>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -240,6 +241,60 @@ TEST_P(Outbox, CountByStatusCountsEveryStatus) {
   EXPECT_EQ(counts->cancelled, 1);
   EXPECT_EQ(counts->failed, 0);
   EXPECT_EQ(counts->of(JobStatus::kQueued), 1);
+}
+
+// Retention: only finished jobs that finished before the cutoff go, oldest
+// first, each with its days, totals, summary and mails; queued and running
+// jobs stay whatever their age.
+TEST_P(Outbox, DeleteFinishedBeforeRemovesOnlyOldFinishedJobsWithAllTheirRows) {
+  const std::string old_done = enqueue_with_email("olddone", at_seconds(1));
+  const std::string old_failed = enqueue_with_email("oldfailed", at_seconds(2));
+  const std::string recent = enqueue_with_email("recent", at_seconds(3));
+  const std::string running = enqueue_with_email("running", at_seconds(4));
+  const std::string queued = enqueue_with_email("queued", at_seconds(5));
+  // Claimed in creation order.
+  for (const auto& [id, status, finished] :
+       {std::tuple{old_done, JobStatus::kSucceeded, at_seconds(10)},
+        std::tuple{old_failed, JobStatus::kFailed, at_seconds(20)},
+        std::tuple{recent, JobStatus::kSucceeded, at_seconds(100)}}) {
+    const SimulationRecord job = claim("w", kT0);
+    ASSERT_EQ(job.id, id);
+    const std::vector<engine::DayTotals> rows = {day_totals(0), day_totals(1)};
+    ASSERT_TRUE(store_->write_days(id, "w", 0, rows, kLease, kT0).ok());
+    engine::AgeTotals ages;
+    ASSERT_TRUE(store_->write_age_totals(id, "w", 0, ages).ok());
+    ASSERT_TRUE(store_->finish(id, "w", status, std::nullopt, finished).ok());
+  }
+  ASSERT_EQ(claim("w", kT0).id, running);
+  const auto count = [&](const std::string& table) {
+    return database_->query("SELECT COUNT(*) FROM " + table);
+  };
+  ASSERT_EQ(count("simulation_days"), "6");
+  ASSERT_EQ(count("outbox"), "8");  // five accepted, two finished, one failed
+  EXPECT_FALSE(store_->delete_finished_before(at_seconds(50), 0).ok());
+
+  // A batch of one: the oldest goes first.
+  auto deleted = store_->delete_finished_before(at_seconds(50), 1);
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  EXPECT_EQ(*deleted, 1);
+  EXPECT_EQ(store_->get(old_done).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->get(old_failed).ok());
+  deleted = store_->delete_finished_before(at_seconds(50), 10);
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  EXPECT_EQ(*deleted, 1);
+  deleted = store_->delete_finished_before(at_seconds(50), 10);
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  EXPECT_EQ(*deleted, 0);
+
+  for (const std::string& id : {recent, running, queued}) EXPECT_TRUE(store_->get(id).ok()) << id;
+  EXPECT_EQ(count("simulations"), "3");
+  EXPECT_EQ(count("simulation_days"), "2");
+  EXPECT_EQ(database_->query("SELECT COUNT(DISTINCT simulation_id) FROM simulation_age_totals"),
+            "1");
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM outbox WHERE simulation_id IN ('" + old_done +
+                             "', '" + old_failed + "')"),
+            "0");
+  EXPECT_EQ(count("outbox"), "4");  // the three accepted left, and recent's finished
 }
 
 INSTANTIATE_TEST_SUITE_P(store, Outbox, ::testing::Values("sqlite", "postgresql"),

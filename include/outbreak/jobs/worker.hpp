@@ -42,6 +42,12 @@ struct WorkerOptions {
   // its agent-days (population times days). Must be thread-safe: every
   // worker of run_workers() calls the same copy.
   std::function<void(std::int64_t agent_days)> on_days_stored;
+  // Optional admission check of a job's scenario before it runs (outbreak
+  // worker and serve: its memory estimate against the memory allowed). An
+  // error fails the job for good, with the error's message; it is not
+  // retried, since the same scenario would be refused again. Must be
+  // thread-safe, like on_days_stored.
+  std::function<Status(const engine::Scenario&)> admit;
   // Runs a job's scenario; tests inject a stand-in that reports days and
   // r_t as the engine does.
   std::function<Result<engine::EnsembleResult>(const engine::Scenario&,

@@ -102,6 +102,10 @@ class Sender {
   SendStep transient(const store::MailRecord& mail, const std::string& error);
   SendStep give_up(const store::MailRecord& mail, const std::string& error);
   std::optional<store::Duration> until_next_retry() const;
+  // Runs one of the store's mark_mail_* calls, retried after a transient
+  // failure (a dropped connection) for up to half the claim's lease, so that
+  // the mail is neither lost nor sent again; logs store_error when it fails.
+  Status mark(const char* during, const std::function<Status()>& attempt);
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Transport> transport_;
@@ -109,6 +113,7 @@ class Sender {
   jobs::Logger& log_;
   MailCounters& counters_;
   std::optional<store::TimePoint> next_retry_;  // the soonest retry this sender scheduled
+  std::stop_token stop_;                        // run()'s, to end retries on stop
 };
 
 // Opens a Store on `database_url` (already migrated by the caller) and runs

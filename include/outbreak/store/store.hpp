@@ -19,6 +19,9 @@
 //                  is newer than this binary (see migrate()).
 //   kNotFound      no simulation with that id; also "lease lost" (see
 //                  is_lease_lost()).
+//   kResource      the database has no space left to write (SQLite: the disk
+//                  or a file-size limit is full; PostgreSQL: SQLSTATE 53100
+//                  disk_full). It may pass when space is freed.
 //   kIo            the database could not be reached or a statement failed.
 //   kInternal      a broken invariant inside the store.
 //
@@ -201,6 +204,10 @@ class Store {
   virtual Status migrate() = 0;
   // The highest applied migration, 0 for an empty database. Errors: kIo.
   virtual Result<int> schema_version() = 0;
+  // Commits a write that changes nothing (it rewrites the latest
+  // schema_migrations row), to learn whether writes succeed right now.
+  // Errors: kResource (no space left), kIo.
+  virtual Status check_writable() = 0;
 
   // --- Queue --------------------------------------------------------------
 
@@ -306,6 +313,16 @@ class Store {
   virtual Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) = 0;
   // How many simulations have each status (one query). Errors: kIo.
   virtual Result<StatusCounts> count_by_status() = 0;
+
+  // --- Retention ----------------------------------------------------------
+
+  // Deletes up to `limit` finished simulations (succeeded, failed or
+  // cancelled) whose finished_at is before `cutoff`, oldest first, with
+  // everything stored for them (days, age totals, summary, mails), in one
+  // transaction; returns how many. Queued and running jobs are never
+  // touched. Call again until it returns fewer than `limit`.
+  // Errors: kInvalidInput (limit < 1), kResource, kIo.
+  virtual Result<std::int64_t> delete_finished_before(TimePoint cutoff, int limit) = 0;
 
   // --- Outbox (see MailKind above) ------------------------------------------
 

@@ -8,7 +8,7 @@
 namespace outbreak::store::postgres {
 
 Result<StatusCounts> PostgresStore::count_by_status() {
-  return guarded<StatusCounts>(mu_, [&]() -> Result<StatusCounts> {
+  return guarded<StatusCounts>([&]() -> Result<StatusCounts> {
     pqxx::nontransaction txn(*conn_);
     StatusCounts counts;
     for (const auto& row : txn.exec("SELECT status, COUNT(*) FROM simulations GROUP BY status")) {
@@ -18,9 +18,24 @@ Result<StatusCounts> PostgresStore::count_by_status() {
   });
 }
 
+Result<std::int64_t> PostgresStore::delete_finished_before(TimePoint cutoff, int limit) {
+  if (limit < 1) return Error::invalid(fmt::format("limit must be ≥ 1, got {}", limit));
+  return guarded<std::int64_t>([&]() -> Result<std::int64_t> {
+    pqxx::nontransaction txn(*conn_);
+    // The foreign keys cascade to the days, totals, summary and outbox.
+    static const std::string sql = fmt::format(
+        "DELETE FROM simulations WHERE id IN (SELECT id FROM simulations WHERE status IN "
+        "('succeeded', 'failed', 'cancelled') AND finished_at < {} ORDER BY finished_at, id "
+        "LIMIT $2)",
+        ts(1));
+    const auto result = txn.exec_params(sql, micros(cutoff), limit);
+    return static_cast<std::int64_t>(result.affected_rows());
+  });
+}
+
 Result<std::optional<MailRecord>> PostgresStore::claim_mail(TimePoint now, Duration lease) {
   using Claimed = std::optional<MailRecord>;
-  return guarded<Claimed>(mu_, [&]() -> Result<Claimed> {
+  return guarded<Claimed>([&]() -> Result<Claimed> {
     pqxx::nontransaction txn(*conn_);
     static const std::string sql = fmt::format(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = {} WHERE id = (SELECT id "
@@ -35,7 +50,7 @@ Result<std::optional<MailRecord>> PostgresStore::claim_mail(TimePoint now, Durat
 
 Status PostgresStore::mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) {
   if (auto valid = detail::validate_sent_status(how); !valid) return valid;
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE outbox SET status = $2, sent_at = {} WHERE id = $1 RETURNING id",
@@ -48,7 +63,7 @@ Status PostgresStore::mark_mail_sent(std::int64_t id, MailStatus how, TimePoint 
 
 Status PostgresStore::mark_mail_retry(std::int64_t id, std::string_view error,
                                       TimePoint next_attempt_at) {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE outbox SET last_error = $2, next_attempt_at = {} WHERE id = $1 "
@@ -61,7 +76,7 @@ Status PostgresStore::mark_mail_retry(std::int64_t id, std::string_view error,
 }
 
 Status PostgresStore::mark_mail_failed(std::int64_t id, std::string_view error, TimePoint now) {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE outbox SET status = 'failed', last_error = $2, next_attempt_at = {} "
@@ -79,7 +94,7 @@ Result<std::vector<MailRecord>> PostgresStore::list_mail(std::optional<MailStatu
   if (limit < 0) return Error::invalid(fmt::format("limit must be ≥ 0, got {}", limit));
   const std::optional<std::string> wanted =
       status ? std::optional<std::string>(std::string(to_string(*status))) : std::nullopt;
-  return guarded<Mails>(mu_, [&]() -> Result<Mails> {
+  return guarded<Mails>([&]() -> Result<Mails> {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("SELECT {} FROM outbox WHERE ($1::TEXT IS NULL OR status = $1) ORDER BY id "
@@ -93,7 +108,7 @@ Result<std::vector<MailRecord>> PostgresStore::list_mail(std::optional<MailStatu
 }
 
 Status PostgresStore::retry_mail(std::int64_t id, TimePoint now) {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params("SELECT status FROM outbox WHERE id = $1 FOR UPDATE", id);
     if (rows.empty()) return detail::mail_not_found(id);
@@ -109,7 +124,7 @@ Status PostgresStore::retry_mail(std::int64_t id, TimePoint now) {
 }
 
 Result<MailCounts> PostgresStore::mail_counts() {
-  return guarded<MailCounts>(mu_, [&]() -> Result<MailCounts> {
+  return guarded<MailCounts>([&]() -> Result<MailCounts> {
     pqxx::nontransaction txn(*conn_);
     MailCounts counts;
     for (const auto& row : txn.exec("SELECT status, COUNT(*) FROM outbox GROUP BY status")) {

@@ -152,7 +152,7 @@ Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_vi
       "SELECT $1, $6, * FROM unnest({}) WHERE EXISTS (SELECT 1 FROM held) ON CONFLICT "
       "(simulation_id, replicate, day) DO UPDATE SET {}) SELECT cancel_requested FROM held",
       renew_sql, detail::day_column_list(0), day_array_params(7), detail::excluded_assignments(1));
-  return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
+  return guarded<LeaseState>([&]() -> Result<LeaseState> {
     pqxx::nontransaction txn(*conn_);
     const pqxx::result held =
         rows.empty() ? txn.exec_params(renew_sql, std::string(id), std::string(worker_id),
@@ -169,7 +169,7 @@ Status PostgresStore::write_age_totals(std::string_view id, std::string_view wor
                                        std::int64_t replicate, const engine::AgeTotals& totals) {
   if (auto valid = detail::validate_replicate(replicate); !valid) return valid;
   static const std::string sql = upsert_age_totals_sql();
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     if (!lock_held(txn, id, worker_id)) return lease_lost_error(id, worker_id);
     txn.exec_params(sql, std::string(id), replicate,
@@ -182,7 +182,7 @@ Status PostgresStore::write_age_totals(std::string_view id, std::string_view wor
 Status PostgresStore::write_summary(std::string_view id, std::string_view worker_id,
                                     const engine::Summary& summary) {
   if (auto valid = detail::validate(summary); !valid) return valid;
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     if (!lock_held(txn, id, worker_id)) return lease_lost_error(id, worker_id);
     txn.exec_params("DELETE FROM simulation_summary WHERE simulation_id = $1", std::string(id));
@@ -200,7 +200,7 @@ Status PostgresStore::write_summary(std::string_view id, std::string_view worker
 Result<std::vector<DayRow>> PostgresStore::results(std::string_view id,
                                                    std::optional<std::int64_t> replicate) {
   using Rows = std::vector<DayRow>;
-  return guarded<Rows>(mu_, [&]() -> Result<Rows> {
+  return guarded<Rows>([&]() -> Result<Rows> {
     pqxx::work txn(*conn_);
     if (!exists(txn, id)) return detail::not_found(id);
     const auto result = txn.exec_params(
@@ -216,7 +216,7 @@ Result<std::vector<DayRow>> PostgresStore::results(std::string_view id,
 }
 
 Result<engine::Summary> PostgresStore::summary(std::string_view id) {
-  return guarded<engine::Summary>(mu_, [&]() -> Result<engine::Summary> {
+  return guarded<engine::Summary>([&]() -> Result<engine::Summary> {
     pqxx::work txn(*conn_);
     if (!exists(txn, id)) return detail::not_found(id);
     const auto result = txn.exec_params(
@@ -242,7 +242,7 @@ Result<engine::Summary> PostgresStore::summary(std::string_view id) {
 
 Result<std::vector<AgeTotalsRow>> PostgresStore::age_totals(std::string_view id) {
   using Rows = std::vector<AgeTotalsRow>;
-  return guarded<Rows>(mu_, [&]() -> Result<Rows> {
+  return guarded<Rows>([&]() -> Result<Rows> {
     pqxx::work txn(*conn_);
     if (!exists(txn, id)) return detail::not_found(id);
     const auto result = txn.exec_params(

@@ -67,15 +67,29 @@ PostgresStore::PostgresStore(std::unique_ptr<pqxx::connection> connection, std::
 
 PostgresStore::~PostgresStore() = default;
 
+void PostgresStore::reconnect_if_broken() {
+  if (conn_ && conn_->is_open()) return;
+  conn_.reset();
+  conn_ = std::make_unique<pqxx::connection>(conninfo_);
+}
+
 Error PostgresStore::to_error(const std::exception& e) const {
   std::string what = e.what();
   while (!what.empty() && what.back() == '\n') what.pop_back();
+  // SQLSTATE 53100 disk_full: the server has no space left to write.
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  if (sql != nullptr && sql->sqlstate() == "53100") {
+    return Error::make(ErrorCode::kResource,
+                       scrub(fmt::format("PostgreSQL at {}: no space left to write (disk full): {}",
+                                         display_url_, what),
+                             password_));
+  }
   return Error::make(ErrorCode::kIo,
                      scrub(fmt::format("PostgreSQL at {}: {}", display_url_, what), password_));
 }
 
 Status PostgresStore::migrate() {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     txn.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
     txn.exec(
@@ -95,10 +109,20 @@ Status PostgresStore::migrate() {
 }
 
 Result<int> PostgresStore::schema_version() {
-  return guarded<int>(mu_, [&]() -> Result<int> {
+  return guarded<int>([&]() -> Result<int> {
     pqxx::work txn(*conn_);
     if (txn.exec("SELECT to_regclass('schema_migrations') IS NULL")[0][0].as<bool>()) return 0;
     return txn.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0].as<int>();
+  });
+}
+
+Status PostgresStore::check_writable() {
+  return guarded<Ok>([&]() -> Status {
+    pqxx::nontransaction txn(*conn_);
+    txn.exec(
+        "UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT "
+        "MAX(version) FROM schema_migrations)");
+    return Ok{};
   });
 }
 
@@ -106,7 +130,7 @@ Result<int> PostgresStore::schema_version() {
 // BEGIN/COMMIT (a single statement is atomic on its own): one round trip.
 Result<std::string> PostgresStore::enqueue(const NewSimulation& simulation, TimePoint now) {
   if (auto valid = detail::validate(simulation); !valid) return valid.error();
-  return guarded<std::string>(mu_, [&]() -> Result<std::string> {
+  return guarded<std::string>([&]() -> Result<std::string> {
     std::string id = new_uuid_v4();
     pqxx::nontransaction txn(*conn_);
     static const std::string sql = fmt::format(
@@ -124,7 +148,7 @@ Result<std::string> PostgresStore::enqueue(const NewSimulation& simulation, Time
 Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view worker_id,
                                                              Duration lease, TimePoint now) {
   using Claimed = std::optional<SimulationRecord>;
-  return guarded<Claimed>(mu_, [&]() -> Result<Claimed> {
+  return guarded<Claimed>([&]() -> Result<Claimed> {
     pqxx::nontransaction txn(*conn_);
     static const std::string sql = fmt::format(
         "UPDATE simulations SET status = 'running', worker_id = $1, attempts = attempts + 1, "
@@ -141,7 +165,7 @@ Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view wo
 
 Result<LeaseState> PostgresStore::renew_lease(std::string_view id, std::string_view worker_id,
                                               Duration lease, TimePoint now) {
-  return guarded<LeaseState>(mu_, [&]() -> Result<LeaseState> {
+  return guarded<LeaseState>([&]() -> Result<LeaseState> {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE simulations SET lease_expires_at = {} WHERE {} RETURNING "
@@ -157,7 +181,7 @@ Status PostgresStore::finish(std::string_view id, std::string_view worker_id,
                              JobStatus final_status, std::optional<std::string> error,
                              TimePoint now) {
   if (!detail::is_final(final_status)) return detail::final_status_error(final_status);
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::nontransaction txn(*conn_);
     static const std::string sql = fmt::format(
         "WITH u AS (UPDATE simulations SET status = $3, finished_at = {}, lease_expires_at = "
@@ -172,7 +196,7 @@ Status PostgresStore::finish(std::string_view id, std::string_view worker_id,
 }
 
 Status PostgresStore::release(std::string_view id, std::string_view worker_id, TimePoint now) {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE simulations SET status = CASE WHEN cancel_requested THEN "
@@ -194,7 +218,7 @@ Status PostgresStore::release(std::string_view id, std::string_view worker_id, T
 }
 
 Result<RequeueCounts> PostgresStore::requeue_expired(TimePoint now) {
-  return guarded<RequeueCounts>(mu_, [&]() -> Result<RequeueCounts> {
+  return guarded<RequeueCounts>([&]() -> Result<RequeueCounts> {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(requeue_expired_sql(), micros(now));
     RequeueCounts counts;
@@ -206,7 +230,7 @@ Result<RequeueCounts> PostgresStore::requeue_expired(TimePoint now) {
 }
 
 Result<JobStatus> PostgresStore::cancel(std::string_view id, TimePoint now) {
-  return guarded<JobStatus>(mu_, [&]() -> Result<JobStatus> {
+  return guarded<JobStatus>([&]() -> Result<JobStatus> {
     pqxx::work txn(*conn_);
     const auto rows =
         txn.exec_params("SELECT status FROM simulations WHERE id = $1 FOR UPDATE", std::string(id));
@@ -231,7 +255,7 @@ Result<JobStatus> PostgresStore::cancel(std::string_view id, TimePoint now) {
 }
 
 Status PostgresStore::retry(std::string_view id) {
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::work txn(*conn_);
     const auto rows =
         txn.exec_params("SELECT status FROM simulations WHERE id = $1 FOR UPDATE", std::string(id));
@@ -248,8 +272,11 @@ Status PostgresStore::retry(std::string_view id) {
 }
 
 Result<bool> PostgresStore::wait_for_work(Duration timeout) {
-  return guarded<bool>(wait_mu_, [&]() -> Result<bool> {
-    if (!listen_conn_) {
+  const std::lock_guard lock(wait_mu_);
+  try {
+    if (!listen_conn_ || !listen_conn_->is_open()) {
+      listener_.reset();
+      listen_conn_.reset();
       listen_conn_ = std::make_unique<pqxx::connection>(conninfo_);
       listener_ = std::make_unique<Listener>(*listen_conn_);
       return true;  // anything enqueued before LISTEN: the caller claims again
@@ -259,11 +286,16 @@ Result<bool> PostgresStore::wait_for_work(Duration timeout) {
     const auto ms = std::max<std::int64_t>(timeout.count(), 0);
     listen_conn_->await_notification(ms / 1000, (ms % 1000) * 1000);
     return listener_->count > 0;
-  });
+  } catch (const std::exception& e) {
+    // A dropped listening connection: the next call listens on a new one.
+    listener_.reset();
+    listen_conn_.reset();
+    return to_error(e);
+  }
 }
 
 Result<SimulationRecord> PostgresStore::get(std::string_view id) {
-  return guarded<SimulationRecord>(mu_, [&]() -> Result<SimulationRecord> {
+  return guarded<SimulationRecord>([&]() -> Result<SimulationRecord> {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("SELECT {} FROM simulations WHERE id = $1", record_columns()), std::string(id));
@@ -278,7 +310,7 @@ Result<std::vector<SimulationRecord>> PostgresStore::list(std::optional<JobStatu
   if (limit < 0) return Error::invalid(fmt::format("limit must be ≥ 0, got {}", limit));
   const std::optional<std::string> wanted =
       status ? std::optional<std::string>(std::string(to_string(*status))) : std::nullopt;
-  return guarded<Records>(mu_, [&]() -> Result<Records> {
+  return guarded<Records>([&]() -> Result<Records> {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("SELECT {} FROM simulations WHERE ($1::TEXT IS NULL OR status = $1) ORDER BY "

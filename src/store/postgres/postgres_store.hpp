@@ -1,7 +1,9 @@
 // The PostgreSQL backend (internal; reached through open_store()).
 //
 // One connection per Store for all calls, guarded by mu_, plus a second one,
-// opened on the first wait_for_work(), that only LISTENs. Every primitive is
+// opened on the first wait_for_work(), that only LISTENs. A connection the
+// server dropped (a restart, pg_terminate_backend) fails the call that finds
+// it broken; the next call opens a new one. Every primitive is
 // one transaction (the hot ones a single statement without BEGIN/COMMIT); claim() uses FOR UPDATE
 // SKIP LOCKED, migrate() an advisory transaction lock. Times travel as microseconds since the epoch
 // (exact) and are stored as TIMESTAMPTZ.
@@ -33,6 +35,7 @@ class PostgresStore final : public Store {
   std::string_view backend() const override { return "postgresql"; }
   Status migrate() override;
   Result<int> schema_version() override;
+  Status check_writable() override;
   Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) override;
   Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                 TimePoint now) override;
@@ -59,6 +62,7 @@ class PostgresStore final : public Store {
   Result<engine::Summary> summary(std::string_view id) override;
   Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) override;
   Result<StatusCounts> count_by_status() override;
+  Result<std::int64_t> delete_finished_before(TimePoint cutoff, int limit) override;
   Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
   Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) override;
   Status mark_mail_retry(std::int64_t id, std::string_view error,
@@ -71,10 +75,14 @@ class PostgresStore final : public Store {
  private:
   class Listener;
 
-  // Runs `body` under `mu` and turns pqxx exceptions into kIo Errors with the
-  // password scrubbed.
+  // Runs `body` under mu_ on a connection that is open (reconnecting first
+  // when the server dropped the last one) and turns pqxx exceptions into
+  // Errors with the password scrubbed.
   template <typename T, typename Body>
-  Result<T> guarded(std::mutex& mu, Body&& body);
+  Result<T> guarded(Body&& body);
+  // Replaces conn_ when it is missing or broken; throws when the server
+  // cannot be reached (conn_ is then missing, and the next call tries again).
+  void reconnect_if_broken();
   Error to_error(const std::exception& e) const;
 
   std::mutex mu_;
@@ -88,9 +96,10 @@ class PostgresStore final : public Store {
 };
 
 template <typename T, typename Body>
-Result<T> PostgresStore::guarded(std::mutex& mu, Body&& body) {
-  const std::lock_guard lock(mu);
+Result<T> PostgresStore::guarded(Body&& body) {
+  const std::lock_guard lock(mu_);
   try {
+    reconnect_if_broken();
     return body();
   } catch (const std::exception& e) {
     return to_error(e);

@@ -1,7 +1,10 @@
 #include "store/sqlite/sqlite_db.hpp"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -37,7 +40,7 @@ TimePoint parse_time(std::string_view text) {
   return TimePoint(std::chrono::seconds(seconds) + std::chrono::microseconds(fraction));
 }
 
-Database::Database(const std::string& path) {
+Database::Database(const std::string& path) : path_(path) {
   const int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -58,7 +61,25 @@ void Database::exec(std::string_view sql) {
 }
 
 void Database::fail(std::string_view what) const {
-  throw SqliteError(fmt::format("{}: {}", what, sqlite3_errmsg(db_)));
+  const int code = sqlite3_extended_errcode(db_);
+  const bool full =
+      (code & 0xff) == SQLITE_FULL || ((code & 0xff) == SQLITE_IOERR && no_room_left());
+  throw SqliteError(fmt::format("{}: {}", what, sqlite3_errmsg(db_)), full);
+}
+
+bool Database::no_room_left() const {
+  constexpr std::uintmax_t kRoom = 1 << 20;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::space_info space = fs::space(fs::absolute(path_, ec).parent_path(), ec);
+  if (!ec && space.available < kRoom) return true;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+  for (const char* suffix : {"", "-wal", "-journal"}) {
+    const std::uintmax_t size = fs::file_size(path_ + suffix, ec);
+    if (!ec && size + kRoom > limit.rlim_cur) return true;
+  }
+  return false;
 }
 
 Statement::Statement(Database& db, std::string_view sql) : db_(db) {

@@ -17,7 +17,13 @@ namespace outbreak::store::sqlite {
 
 class SqliteError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit SqliteError(const std::string& message, bool out_of_space = false)
+      : std::runtime_error(message), out_of_space_(out_of_space) {}
+  // Whether the statement failed for lack of space (see Database::fail).
+  bool out_of_space() const { return out_of_space_; }
+
+ private:
+  bool out_of_space_;
 };
 
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, microseconds) and back.
@@ -35,10 +41,17 @@ class Database {
   sqlite3* get() const { return db_; }
   // Runs one or more statements without parameters.
   void exec(std::string_view sql);
+  // Throws the connection's last error, marked out_of_space for SQLITE_FULL
+  // and for an I/O error while the file system (or the process's file-size
+  // limit, RLIMIT_FSIZE) leaves less than a mebibyte for the database: the
+  // VFS does not keep the system error (ENOSPC, EFBIG) of a failed write.
   [[noreturn]] void fail(std::string_view what) const;
 
  private:
+  bool no_room_left() const;
+
   sqlite3* db_ = nullptr;
+  std::string path_;
 };
 
 // A prepared statement with 1-based bind() and 0-based column accessors.

@@ -33,6 +33,22 @@ Result<StatusCounts> SqliteStore::count_by_status() {
   });
 }
 
+Result<std::int64_t> SqliteStore::delete_finished_before(TimePoint cutoff, int limit) {
+  if (limit < 1) return Error::invalid(fmt::format("limit must be ≥ 1, got {}", limit));
+  return locked<std::int64_t>([&]() -> Result<std::int64_t> {
+    Transaction txn(*db_);
+    // The foreign keys cascade to the days, totals, summary and outbox.
+    Statement remove(*db_,
+                     "DELETE FROM simulations WHERE id IN (SELECT id FROM simulations WHERE status "
+                     "IN ('succeeded', 'failed', 'cancelled') AND finished_at < ? ORDER BY "
+                     "finished_at, id LIMIT ?)");
+    remove.bind(1, cutoff).bind(2, std::int64_t{limit}).run();
+    const std::int64_t deleted = sqlite3_changes(db_->get());
+    txn.commit();
+    return deleted;
+  });
+}
+
 Result<std::optional<MailRecord>> SqliteStore::claim_mail(TimePoint now, Duration lease) {
   using Claimed = std::optional<MailRecord>;
   return locked<Claimed>([&]() -> Result<Claimed> {

@@ -1,6 +1,9 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <random>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -15,15 +18,36 @@ namespace {
 
 constexpr std::string_view kHeld = "id = ? AND worker_id = ? AND status = 'running'";
 
+// Sets journal_mode = WAL. On a fresh file the switch needs the file to
+// itself; when several connections open it at once, SQLite answers
+// SQLITE_BUSY at once (without the busy handler) to all but one of those
+// that hold a read lock while wanting to write, since waiting could
+// deadlock. So this tries again, a few milliseconds apart, for as long as the
+// busy timeout.
+void switch_to_wal(Database& db) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::minstd_rand jitter(std::random_device{}());
+  for (;;) {
+    const int rc = sqlite3_exec(db.get(), "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    const int primary = rc & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() > deadline) {
+      db.fail("PRAGMA journal_mode = WAL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % 10));
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const std::string& display_url) {
   try {
     auto db = std::make_unique<Database>(path);
-    db->exec(
-        "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-        "PRAGMA foreign_keys = ON;");
+    db->exec("PRAGMA busy_timeout = 30000;");
+    switch_to_wal(*db);
+    db->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     std::error_code ec;
     const auto canonical = std::filesystem::weakly_canonical(path, ec);
     auto hub = hub_for(ec ? path : canonical.string());
@@ -73,6 +97,17 @@ Status SqliteStore::migrate() {
 
 Result<int> SqliteStore::schema_version() {
   return locked<int>([&]() -> Result<int> { return current_version(); });
+}
+
+Status SqliteStore::check_writable() {
+  return locked<Ok>([&]() -> Status {
+    Transaction txn(*db_);
+    db_->exec(
+        "UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT "
+        "MAX(version) FROM schema_migrations)");
+    txn.commit();
+    return Ok{};
+  });
 }
 
 Result<std::string> SqliteStore::enqueue(const NewSimulation& simulation, TimePoint now) {

@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
   std::string_view backend() const override { return "sqlite"; }
   Status migrate() override;
   Result<int> schema_version() override;
+  Status check_writable() override;
   Result<std::string> enqueue(const NewSimulation& simulation, TimePoint now) override;
   Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                 TimePoint now) override;
@@ -55,6 +56,7 @@ class SqliteStore final : public Store {
   Result<engine::Summary> summary(std::string_view id) override;
   Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) override;
   Result<StatusCounts> count_by_status() override;
+  Result<std::int64_t> delete_finished_before(TimePoint cutoff, int limit) override;
   Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
   Status mark_mail_sent(std::int64_t id, MailStatus how, TimePoint now) override;
   Status mark_mail_retry(std::int64_t id, std::string_view error,
@@ -65,7 +67,8 @@ class SqliteStore final : public Store {
   Result<MailCounts> mail_counts() override;
 
  private:
-  // Runs `body` under mu_ and turns SqliteError into a kIo Error.
+  // Runs `body` under mu_ and turns SqliteError into a kIo Error (kResource
+  // when the disk is full).
   template <typename T, typename Body>
   Result<T> locked(Body&& body);
   int current_version();
@@ -94,6 +97,12 @@ Result<T> SqliteStore::locked(Body&& body) {
   try {
     return body();
   } catch (const SqliteError& e) {
+    if (e.out_of_space()) {
+      return Error::make(ErrorCode::kResource, "SQLite database " + display_url_ +
+                                                   ": no space left to write (the disk or a "
+                                                   "file-size limit is full): " +
+                                                   std::string(e.what()));
+    }
     return Error::make(ErrorCode::kIo,
                        "SQLite database " + display_url_ + ": " + std::string(e.what()));
   } catch (const std::exception& e) {

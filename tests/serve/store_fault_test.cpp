@@ -1,0 +1,80 @@
+// A database that cannot write for lack of space, under a real `outbreak
+// serve`: submissions are answered 507 with a message that says so (not
+// "not reachable"), /readyz says not ready, reads go on, and everything
+// works again once space is back. On SQLite the server's file-size limit
+// (RLIMIT_FSIZE) stands in for a full disk; on PostgreSQL triggers raise
+// SQLSTATE 53100 (disk_full), as the server does when its disk is full.
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "serve/serve_fixture.hpp"
+
+namespace outbreak::serve::testing {
+namespace {
+
+class StoreFaultTest : public ServeTest {
+ protected:
+  // Makes the database's writes fail for lack of space, or (`full` false)
+  // succeed again.
+  void set_full(bool full) {
+    if (GetParam() == "sqlite") {
+      rlimit limit{};
+      const pid_t pid = server_->process().pid();
+      ASSERT_EQ(prlimit(pid, RLIMIT_FSIZE, nullptr, &limit), 0) << std::strerror(errno);
+      // One byte: every write into the database or its WAL is past it.
+      limit.rlim_cur = full ? 1 : RLIM_INFINITY;
+      ASSERT_EQ(prlimit(pid, RLIMIT_FSIZE, &limit, nullptr), 0) << std::strerror(errno);
+      return;
+    }
+    if (full) {
+      database_->exec(
+          "CREATE FUNCTION disk_is_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+          "EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = "
+          "'disk_full'; END $$; "
+          "CREATE TRIGGER full_simulations BEFORE INSERT OR UPDATE ON simulations FOR EACH "
+          "STATEMENT EXECUTE FUNCTION disk_is_full(); "
+          "CREATE TRIGGER full_migrations BEFORE UPDATE ON schema_migrations FOR EACH STATEMENT "
+          "EXECUTE FUNCTION disk_is_full()");
+    } else {
+      database_->exec(
+          "DROP TRIGGER full_simulations ON simulations; DROP TRIGGER full_migrations ON "
+          "schema_migrations; DROP FUNCTION disk_is_full()");
+    }
+  }
+};
+
+TEST_P(StoreFaultTest, AFullDiskIsReportedAsSuchAndPassesWhenSpaceIsBack) {
+  ASSERT_NO_FATAL_FAILURE(start(0));
+  const std::string before = submit(scenario(500, 5));
+  ASSERT_FALSE(before.empty());
+  get_json("/readyz");
+
+  ASSERT_NO_FATAL_FAILURE(set_full(true));
+  auto refused = post("/api/v1/simulations",
+                      fmt::format(R"({{"name": "full", "scenario": {}}})", scenario(500, 5)));
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 507) << refused->body;
+  const json error = json::parse(refused->body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << refused->body;
+  EXPECT_EQ(error["error"]["code"], "insufficient_storage") << refused->body;
+  EXPECT_NE(refused->body.find("no space left"), std::string::npos) << refused->body;
+  EXPECT_EQ(refused->body.find("not reachable"), std::string::npos) << refused->body;
+  EXPECT_TRUE(refused->has_header("Retry-After"));
+  const json not_ready = get_json("/readyz", 503);
+  EXPECT_NE(not_ready.dump().find("no space left"), std::string::npos) << not_ready.dump();
+  // Reading needs no space.
+  EXPECT_EQ(simulation(before).value("id", ""), before);
+
+  ASSERT_NO_FATAL_FAILURE(set_full(false));
+  EXPECT_FALSE(submit(scenario(500, 5)).empty());
+  get_json("/readyz");
+  EXPECT_EQ(server_->process().wait(milliseconds(0)), std::nullopt) << server_->output();
+}
+
+INSTANTIATE_TEST_SUITE_P(serve, StoreFaultTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace outbreak::serve::testing
