@@ -204,8 +204,9 @@ class Store {
   virtual Status migrate() = 0;
   // The highest applied migration, 0 for an empty database. Errors: kIo.
   virtual Result<int> schema_version() = 0;
-  // Commits a write that changes nothing (it rewrites the latest
-  // schema_migrations row), to learn whether writes succeed right now.
+  // Commits a write that changes no value (SQLite: the header's
+  // user_version set to itself; PostgreSQL: the latest schema_migrations
+  // row updated to itself), to learn whether writes succeed right now.
   // Errors: kResource (no space left), kIo.
   virtual Status check_writable() = 0;
 

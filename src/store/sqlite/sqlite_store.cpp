@@ -101,10 +101,13 @@ Result<int> SqliteStore::schema_version() {
 
 Status SqliteStore::check_writable() {
   return locked<Ok>([&]() -> Status {
+    // An UPDATE to the same value writes nothing (SQLite leaves a page whose
+    // content would not change clean); setting user_version always rewrites
+    // the header page, so the commit appends a frame to the WAL.
     Transaction txn(*db_);
-    db_->exec(
-        "UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT "
-        "MAX(version) FROM schema_migrations)");
+    Statement read(*db_, "PRAGMA user_version");
+    read.step();
+    db_->exec(fmt::format("PRAGMA user_version = {}", read.int64(0)));
     txn.commit();
     return Ok{};
   });
