@@ -50,6 +50,9 @@ void Logger::write(std::string_view level, std::string_view event, const LogFiel
   }
   line += '\n';
   const std::lock_guard lock(mu_);
+  // A write that failed once (a full disk, a file-size limit) sets the
+  // stream's failure bits; clear them so that later lines are written again.
+  out_.clear();
   out_ << line << std::flush;
 }
 

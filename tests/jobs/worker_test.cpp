@@ -301,6 +301,17 @@ TEST_P(WorkerTest, AnRtReportedAfterItsDayWasStoredIsStoredToo) {
   EXPECT_EQ(record.progress_day, 40);
 }
 
+// A log line that could not be written (stdout on a full disk) must not
+// silence the lines after it.
+TEST(Logger, WritesAgainAfterAFailedWrite) {
+  std::ostringstream out;
+  Logger log(out, LogFormat::kText);
+  out.setstate(std::ios::badbit);
+  log.info("lost", {});
+  log.info("kept", {{"id", "1"}});
+  EXPECT_NE(out.str().find(" info kept id=1\n"), std::string::npos) << out.str();
+}
+
 INSTANTIATE_TEST_SUITE_P(jobs, WorkerTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
