@@ -323,6 +323,10 @@ void Gate::refuse(std::uint64_t id, Connection& connection, int status, std::str
   log_.warn(
       "http_refused",
       {{"status", std::to_string(status)}, {"code", std::string(code)}, {"remote", connection.ip}});
+  // A client that reconnects at once after a refusal must not find its
+  // old connection, still draining, counted against it; draining
+  // connections have their own bound (kMaxDraining).
+  uncount(connection);
   const std::string response = refusal_(status, code, message);
   [[maybe_unused]] const ssize_t sent =
       ::send(connection.fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -359,9 +363,15 @@ void Gate::close(std::uint64_t id) {
   if (connection.phase == Phase::kDraining) --draining_;
   deadlines_.erase({connection.deadline, id});
   ::close(connection.fd);  // also leaves the epoll set
+  uncount(connection);
+  connections_.erase(it);
+}
+
+void Gate::uncount(Connection& connection) {
+  if (!connection.counted) return;
+  connection.counted = false;
   const auto client = per_client_.find(connection.ip);
   if (client != per_client_.end() && --client->second == 0) per_client_.erase(client);
-  connections_.erase(it);
 }
 
 }  // namespace outbreak::serve::detail

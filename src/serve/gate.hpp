@@ -100,6 +100,7 @@ class Gate {
     std::size_t seen = 0;  // bytes peeked so far
     std::size_t requests = 0;
     std::size_t drained = 0;
+    bool counted = true;  // in per_client_ (a refused connection no longer is)
   };
   using Clock = std::chrono::steady_clock;
 
@@ -113,6 +114,7 @@ class Gate {
               std::string_view message);
   void close(std::uint64_t id);
   void set_deadline(std::uint64_t id, Connection& connection, Clock::time_point deadline);
+  void uncount(Connection& connection);
 
   Listener listener_;
   const GateOptions options_;
