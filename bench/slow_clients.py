@@ -10,7 +10,8 @@ database, one in-process worker), runs one small simulation to have results
 to read, then measures in two phases, each for a fixed time:
 
   quiet:  only the measured traffic;
-  attack: plus SLOW connections from 127.0.0.2 to 127.0.0.6 (spread evenly),
+  attack: plus SLOW connections from 127.0.0.2 to 127.0.0.6 (spread evenly,
+          opened 5 ms apart),
           each sending "GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n" and then one
           header byte every BYTE_EVERY seconds; a connection the server closes
           (408 after its head deadline) is opened again at once.
@@ -92,9 +93,10 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples = {}
         self.errors = {}
+        self.kinds = {}
         self.phase = "quiet"
 
-    def add(self, route, started, ok):
+    def add(self, route, started, ok, kind=""):
         elapsed_ms = (time.monotonic() - started) * 1000
         with self.lock:
             key = (self.phase, route)
@@ -102,6 +104,8 @@ class Recorder:
                 self.samples.setdefault(key, []).append(elapsed_ms)
             else:
                 self.errors[key] = self.errors.get(key, 0) + 1
+                kind = kind or ("slower than 5 s" if ok else "bad status")
+                self.kinds[kind] = self.kinds.get(kind, 0) + 1
 
 
 def measure(port, route, target, recorder, stop):
@@ -109,9 +113,9 @@ def measure(port, route, target, recorder, stop):
         started = time.monotonic()
         try:
             status, _ = request(port, "GET", target)
-            recorder.add(route, started, status == 200)
-        except (OSError, http.client.HTTPException):
-            recorder.add(route, started, False)
+            recorder.add(route, started, status == 200, "" if status == 200 else f"status {status}")
+        except (OSError, http.client.HTTPException) as error:
+            recorder.add(route, started, False, f"{type(error).__name__}: {error}")
 
 
 def slow_clients(port, count, byte_every, stop, closed):
@@ -129,7 +133,12 @@ def slow_clients(port, count, byte_every, stop, closed):
         selector.register(sock, selectors.EVENT_READ, index)
         return sock
 
-    sockets = [open_one(i) for i in range(count)]
+    # Opened 5 ms apart: a burst would overflow a small listen backlog (5 in
+    # cpp-httplib's own accept loop) and measure SYN retries instead.
+    sockets = []
+    for index in range(count):
+        sockets.append(open_one(index))
+        time.sleep(0.005)
     next_byte = time.monotonic() + byte_every
     while not stop.is_set():
         for key, _ in selector.select(timeout=0.05):
@@ -218,6 +227,8 @@ def main():
                           f"{max(values):>8.2f} {errors:>6}")
                 else:
                     print(f"{phase:<7} {route:<8} {0:>8} {'-':>8} {'-':>8} {'-':>8} {errors:>6}")
+        for kind, count in sorted(recorder.kinds.items()):
+            print(f"error: {count} x {kind}")
     finally:
         server.terminate()
         try:

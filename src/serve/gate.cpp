@@ -210,9 +210,11 @@ void Gate::accept_all() {
     Connection& connection = connections_[id];
     connection.fd = fd;
     connection.ip = numeric_host(reinterpret_cast<sockaddr*>(&address), length, &connection.port);
-    const std::size_t open = ++per_client_[connection.ip];
+    std::set<std::uint64_t>& open = per_client_[connection.ip];
+    open.insert(id);
     watch(id, connection, Phase::kHead, options_.head_timeout);
-    if (connections_.count(id) != 0 && open > options_.max_connections_per_client) {
+    if (connections_.count(id) != 0 && open.size() > options_.max_connections_per_client &&
+        reap_closed(connection.ip) > options_.max_connections_per_client) {
       refuse(id, connection, 429, "too_many_connections",
              fmt::format("at most {} connections per client address are allowed",
                          options_.max_connections_per_client));
@@ -326,7 +328,7 @@ void Gate::refuse(std::uint64_t id, Connection& connection, int status, std::str
   // A client that reconnects at once after a refusal must not find its
   // old connection, still draining, counted against it; draining
   // connections have their own bound (kMaxDraining).
-  uncount(connection);
+  uncount(id, connection);
   const std::string response = refusal_(status, code, message);
   [[maybe_unused]] const ssize_t sent =
       ::send(connection.fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -363,15 +365,39 @@ void Gate::close(std::uint64_t id) {
   if (connection.phase == Phase::kDraining) --draining_;
   deadlines_.erase({connection.deadline, id});
   ::close(connection.fd);  // also leaves the epoll set
-  uncount(connection);
+  uncount(id, connection);
   connections_.erase(it);
 }
 
-void Gate::uncount(Connection& connection) {
+void Gate::uncount(std::uint64_t id, Connection& connection) {
   if (!connection.counted) return;
   connection.counted = false;
   const auto client = per_client_.find(connection.ip);
-  if (client != per_client_.end() && --client->second == 0) per_client_.erase(client);
+  if (client == per_client_.end()) return;
+  client->second.erase(id);
+  if (client->second.empty()) per_client_.erase(client);
+}
+
+std::size_t Gate::reap_closed(const std::string& ip) {
+  // A client that closes a connection and opens the next at once may be
+  // accepted before the gate has seen the close: find such connections
+  // (idle, or silent since accepted) whose end is already waiting, and
+  // close them before counting.
+  std::vector<std::uint64_t> ended;
+  for (const std::uint64_t id : per_client_[ip]) {
+    const Connection& connection = connections_.at(id);
+    const bool quiet = connection.phase == Phase::kIdle ||
+                       (connection.phase == Phase::kHead && connection.seen == 0);
+    if (!quiet) continue;
+    char byte = 0;
+    const ssize_t n = ::recv(connection.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      ended.push_back(id);
+    }
+  }
+  for (const std::uint64_t id : ended) close(id);
+  const auto client = per_client_.find(ip);
+  return client == per_client_.end() ? 0 : client->second.size();
 }
 
 }  // namespace outbreak::serve::detail

@@ -114,7 +114,8 @@ class Gate {
               std::string_view message);
   void close(std::uint64_t id);
   void set_deadline(std::uint64_t id, Connection& connection, Clock::time_point deadline);
-  void uncount(Connection& connection);
+  void uncount(std::uint64_t id, Connection& connection);
+  std::size_t reap_closed(const std::string& ip);
 
   Listener listener_;
   const GateOptions options_;
@@ -129,7 +130,7 @@ class Gate {
   // Gate thread only (and close_all() after run()).
   std::uint64_t next_id_ = 2;  // 0: the listener, 1: the eventfd
   std::map<std::uint64_t, Connection> connections_;
-  std::map<std::string, std::size_t> per_client_;
+  std::map<std::string, std::set<std::uint64_t>> per_client_;  // open connections by address
   std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
   std::size_t draining_ = 0;
   std::vector<char> peek_buffer_;
