@@ -46,6 +46,20 @@ std::vector<IntegerSetting> integer_settings() {
        [](auto& c, auto v) { c.submissions_per_minute = static_cast<int>(v); }},
       {"OUTBREAK_MAX_QUEUED", 0, std::numeric_limits<std::int64_t>::max(),
        [](auto& c, auto v) { c.max_queued = v; }},
+      // The whole head is peeked in the socket's receive buffer, which
+      // holds 64 KiB on any Linux default.
+      {"OUTBREAK_MAX_HEAD_BYTES", 1024, 65'536,
+       [](auto& c, auto v) { c.max_head_bytes = static_cast<std::size_t>(v); }},
+      {"OUTBREAK_MAX_HEADERS", 1, 10'000,
+       [](auto& c, auto v) { c.max_headers = static_cast<int>(v); }},
+      {"OUTBREAK_HEAD_TIMEOUT_MS", 100, 600'000,
+       [](auto& c, auto v) { c.head_timeout = std::chrono::milliseconds(v); }},
+      {"OUTBREAK_BODY_TIMEOUT_MS", 100, 3'600'000,
+       [](auto& c, auto v) { c.body_timeout = std::chrono::milliseconds(v); }},
+      {"OUTBREAK_KEEP_ALIVE_TIMEOUT_MS", 100, 600'000,
+       [](auto& c, auto v) { c.keep_alive_timeout = std::chrono::milliseconds(v); }},
+      {"OUTBREAK_MAX_CONNECTIONS_PER_CLIENT", 1, 65'536,
+       [](auto& c, auto v) { c.max_connections_per_client = static_cast<int>(v); }},
   };
 }
 

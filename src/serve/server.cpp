@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "gate.hpp"
+#include "gated_server.hpp"
 #include "http.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/serve/events.hpp"
@@ -64,6 +66,46 @@ void assume_no_body(const httplib::Request& request) {
   headers.emplace("Content-Length", "0");
 }
 
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 408:
+      return "Request Timeout";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Bad Request";
+  }
+}
+
+// The whole response with which the gate refuses a connection: the usual
+// JSON error document and headers, and the connection closes after it.
+std::string refusal_response(int status, std::string_view code, std::string_view message) {
+  std::string body = error_document(code, message, {}).dump();
+  body += '\n';
+  std::string out = fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+      "Connection: close\r\n",
+      status, reason_phrase(status), body.size());
+  for (const auto& [name, value] : detail::security_headers()) {
+    out += fmt::format("{}: {}\r\n", name, value);
+  }
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+detail::GateOptions gate_options(const ServerConfig& config) {
+  detail::GateOptions options;
+  options.head.max_bytes = config.max_head_bytes;
+  options.head.max_headers = static_cast<std::size_t>(config.max_headers);
+  options.head_timeout = config.head_timeout;
+  options.keep_alive_timeout = config.keep_alive_timeout;
+  options.max_connections_per_client = static_cast<std::size_t>(config.max_connections_per_client);
+  return options;
+}
+
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) {
@@ -88,7 +130,8 @@ struct Server::Impl {
         events(*stores, metrics, log,
                EventOptions{config.event_poll, config.event_keepalive, config.max_streams}),
         results(kResultsCacheBytes),
-        context{config, log, metrics, *stores, limiter, events, tracker, results, routes} {}
+        context{config, log, metrics, *stores, limiter, events, tracker, results, routes},
+        http(config.body_timeout) {}
 
   void configure();
   void access_log(const httplib::Request& request, const httplib::Response& response);
@@ -103,7 +146,10 @@ struct Server::Impl {
   detail::ResultsCache results;
   detail::RouteTable routes;
   Context context;
-  httplib::Server http;  // after everything its handlers use, so destroyed first
+  detail::GatedServer http;  // after everything its handlers use, so destroyed first
+  // Request threads, while run() runs; the gate hands complete heads to them.
+  std::unique_ptr<httplib::ThreadPool> pool;
+  std::unique_ptr<detail::Gate> gate;
   int port = 0;
   std::atomic<bool> stopping{false};
 };
@@ -125,16 +171,12 @@ void Server::Impl::access_log(const httplib::Request& request, const httplib::Re
 }
 
 void Server::Impl::configure() {
-  // Each open event stream holds a thread for its whole life, so the pool
-  // is sized for the stream cap plus the ordinary requests.
-  const auto threads = static_cast<std::size_t>(config.effective_http_threads());
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(config.max_body_bytes);
-  // Short, so that an idle kept-alive connection does not hold up shutdown.
-  http.set_keep_alive_timeout(2);
-  // Without it, small responses on a kept-alive connection wait for the
-  // client's delayed ACK (Nagle): tens of milliseconds per request.
-  http.set_tcp_nodelay(true);
+  // Only for the Keep-Alive response header: the gate closes idle
+  // connections and counts the requests on each.
+  http.set_keep_alive_timeout(
+      static_cast<time_t>((config.keep_alive_timeout.count() + 999) / 1000));
+  http.set_keep_alive_max_count(detail::GateOptions{}.max_requests_per_connection);
   http.set_default_headers(detail::security_headers());
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
     tracker.begin(request);
@@ -195,16 +237,25 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, jobs:
   if (!stores) return stores.error();
   auto impl = std::make_unique<Impl>(config, log, std::move(stores).value());
   impl->configure();
-  if (config.port == 0) {
-    impl->port = impl->http.bind_to_any_port(config.host);
-  } else {
-    impl->port = impl->http.bind_to_port(config.host, config.port) ? config.port : -1;
+  auto listener = detail::open_listener(config.host, config.port);
+  if (!listener) {
+    return Error::make(ErrorCode::kIo,
+                       fmt::format("cannot listen on {}:{} (in use, or not an "
+                                   "address of this machine): {}",
+                                   config.host, config.port, listener.error().message));
   }
-  if (impl->port <= 0) {
-    return Error::make(ErrorCode::kIo, fmt::format("cannot listen on {}:{} (in use, or not an "
-                                                   "address of this machine)",
-                                                   config.host, config.port));
-  }
+  impl->port = listener->port;
+  impl->http.set_serving(listener->fd);
+  Impl* parts = impl.get();
+  impl->gate = std::make_unique<detail::Gate>(
+      *listener, gate_options(config), refusal_response,
+      [parts](detail::Arrival arrival) {
+        parts->pool->enqueue([parts, arrival = std::move(arrival)] {
+          const bool keep_alive = parts->http.serve(arrival);
+          parts->gate->give_back(arrival.id, keep_alive);
+        });
+      },
+      log);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -223,16 +274,33 @@ std::string Server::url() const {
 Metrics& Server::metrics() { return impl_->metrics; }
 
 Status Server::run() {
-  if (!impl_->http.listen_after_bind() && !impl_->stopping.load()) {
-    return Error::make(ErrorCode::kIo, fmt::format("serving on {} failed", url()));
+  Impl& impl = *impl_;
+  // Each open event stream holds a request thread for its whole life, so
+  // the pool is sized for the stream cap plus the ordinary requests.
+  impl.pool = std::make_unique<httplib::ThreadPool>(
+      static_cast<std::size_t>(impl.config.effective_http_threads()));
+  Status ran = impl.gate->run();
+  if (!ran) {
+    impl.stopping.store(true);
+    impl.events.shutdown();
+    impl.http.clear_serving();
   }
+  // Requests in flight finish (streams end with the event hub) and give
+  // their connections back; then every connection is closed.
+  impl.pool->shutdown();
+  impl.pool.reset();
+  impl.gate->close_all();
+  if (!ran)
+    return Error::make(ErrorCode::kIo,
+                       fmt::format("serving on {} failed: {}", url(), ran.error().message));
   return Ok{};
 }
 
 void Server::stop() {
   impl_->stopping.store(true);
   impl_->events.shutdown();
-  impl_->http.stop();
+  impl_->http.clear_serving();
+  impl_->gate->stop();
 }
 
 }  // namespace outbreak::serve

@@ -60,6 +60,42 @@ TEST(ServeConfig, DefaultsAndEnvironment) {
   EXPECT_EQ(set->database_url, "sqlite:///tmp/x.db");
 }
 
+TEST(ServeConfig, ConnectionLimits) {
+  auto defaults = config_from_environment(fake({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_head_bytes, 32u << 10);
+  EXPECT_EQ(defaults->max_headers, 100);
+  EXPECT_EQ(defaults->head_timeout, seconds(10));
+  EXPECT_EQ(defaults->body_timeout, seconds(30));
+  EXPECT_EQ(defaults->keep_alive_timeout, seconds(5));
+  EXPECT_EQ(defaults->max_connections_per_client, 64);
+
+  auto set = config_from_environment(fake({{"OUTBREAK_MAX_HEAD_BYTES", "4096"},
+                                           {"OUTBREAK_MAX_HEADERS", "20"},
+                                           {"OUTBREAK_HEAD_TIMEOUT_MS", "1500"},
+                                           {"OUTBREAK_BODY_TIMEOUT_MS", "2500"},
+                                           {"OUTBREAK_KEEP_ALIVE_TIMEOUT_MS", "300"},
+                                           {"OUTBREAK_MAX_CONNECTIONS_PER_CLIENT", "4"}}));
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->max_head_bytes, 4096u);
+  EXPECT_EQ(set->max_headers, 20);
+  EXPECT_EQ(set->head_timeout, milliseconds(1500));
+  EXPECT_EQ(set->body_timeout, milliseconds(2500));
+  EXPECT_EQ(set->keep_alive_timeout, milliseconds(300));
+  EXPECT_EQ(set->max_connections_per_client, 4);
+
+  auto bad = config_from_environment(fake({{"OUTBREAK_MAX_HEAD_BYTES", "100"},
+                                           {"OUTBREAK_MAX_HEADERS", "0"},
+                                           {"OUTBREAK_HEAD_TIMEOUT_MS", "forever"},
+                                           {"OUTBREAK_MAX_CONNECTIONS_PER_CLIENT", "0"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(field_names(bad.error()),
+            (std::vector<std::string>{"OUTBREAK_MAX_HEAD_BYTES", "OUTBREAK_MAX_HEADERS",
+                                      "OUTBREAK_HEAD_TIMEOUT_MS",
+                                      "OUTBREAK_MAX_CONNECTIONS_PER_CLIENT"}));
+  EXPECT_EQ(bad.error().fields[0].message, "must be between 1024 and 65536, got 100");
+}
+
 TEST(ServeConfig, EveryBadVariableIsNamed) {
   auto bad = config_from_environment(fake({{"OUTBREAK_LISTEN", "8080"},
                                            {"OUTBREAK_WORKERS", "-1"},

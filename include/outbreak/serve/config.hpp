@@ -40,6 +40,18 @@ struct ServerConfig {
   std::int64_t max_queued = 1000;             // queued jobs beyond which submissions get 429
   std::chrono::milliseconds event_poll{200};  // how often a watched job is read
   std::chrono::milliseconds event_keepalive{15'000};  // comment line on an idle stream
+  // Slow and hostile clients (docs/reliability.md): a request head (request
+  // line, headers, blank line) of at most max_head_bytes and max_headers
+  // header lines (else 431), arriving within head_timeout (else 408); a
+  // body within body_timeout; an idle kept-alive connection closed after
+  // keep_alive_timeout; at most max_connections_per_client open
+  // connections per client address (else 429).
+  std::size_t max_head_bytes = 32 << 10;
+  int max_headers = 100;
+  std::chrono::milliseconds head_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keep_alive_timeout{5'000};
+  int max_connections_per_client = 64;
 
   // http_threads, or its default.
   int effective_http_threads() const { return http_threads > 0 ? http_threads : max_streams + 16; }
@@ -56,8 +68,11 @@ Environment process_environment();
 // OUTBREAK_WORKERS, OUTBREAK_WORKER_THREADS, OUTBREAK_HTTP_THREADS,
 // OUTBREAK_MAX_STREAMS, OUTBREAK_STORE_CONNECTIONS, OUTBREAK_MAX_BODY_BYTES,
 // OUTBREAK_MAX_POPULATION, OUTBREAK_MAX_DAYS, OUTBREAK_MAX_REPLICATES,
-// OUTBREAK_MAX_LINE_LIST_AGENTS, OUTBREAK_SUBMISSIONS_PER_MINUTE and
-// OUTBREAK_MAX_QUEUED where set and not
+// OUTBREAK_MAX_LINE_LIST_AGENTS, OUTBREAK_SUBMISSIONS_PER_MINUTE,
+// OUTBREAK_MAX_QUEUED, OUTBREAK_MAX_HEAD_BYTES, OUTBREAK_MAX_HEADERS,
+// OUTBREAK_HEAD_TIMEOUT_MS, OUTBREAK_BODY_TIMEOUT_MS,
+// OUTBREAK_KEEP_ALIVE_TIMEOUT_MS and OUTBREAK_MAX_CONNECTIONS_PER_CLIENT
+// where set and not
 // empty. The database URL defaults to store::kDefaultDatabaseUrl. Errors
 // (kInvalidInput): every bad variable at once, each a FieldError naming it.
 Result<ServerConfig> config_from_environment(const Environment& env);

@@ -38,11 +38,11 @@ class Server {
   // Serves requests until stop(); blocks. Errors: kIo if serving fails.
   Status run();
 
-  // Ends every event stream, stops accepting connections and lets requests
-  // in flight finish; run() then returns Ok. A stop() that comes before
-  // run() has started listening may be missed: call it again until run()
-  // returns. Thread-safe (but not async-signal-safe: call it from a thread
-  // that saw the signal's flag); idempotent.
+  // Ends every event stream, stops accepting connections, closes those
+  // waiting for a request and lets requests in flight finish; run() then
+  // returns Ok (at once if stop() came first). Thread-safe (but not
+  // async-signal-safe: call it from a thread that saw the signal's flag);
+  // idempotent.
   void stop();
 
   struct Impl;  // server.cpp
