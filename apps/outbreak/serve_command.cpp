@@ -19,6 +19,7 @@
 #include "outbreak/serve/config.hpp"
 #include "outbreak/serve/server.hpp"
 #include "outbreak/store/url.hpp"
+#include "threads.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -34,6 +35,11 @@ Result<serve::ServerConfig> plan(const ServeOptions& options) {
   config->database_url = database_url(options.database);
   if (options.workers >= 0) config->workers = options.workers;
   if (Status checked = serve::check(*config); !checked) return checked.error();
+  // The same bound as `run --threads` and `worker --threads`: the engine
+  // (and the line lists the server makes) would crash on tens of thousands.
+  if (Status threads = check_threads("OUTBREAK_WORKER_THREADS", config->worker_threads); !threads) {
+    return threads.error();
+  }
   return config;
 }
 
