@@ -1,6 +1,11 @@
 // Event streams of a real `outbreak serve` process, on each backend. The
 // server runs no workers; an `outbreak worker` process starts only once the
 // streams are open, so that they see the job go from queued to its end.
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -132,6 +137,104 @@ TEST_P(EventsTest, ManyViewersShareOneWatcher) {
     return after && after->body.find("\noutbreak_event_watchers 0\n") != std::string::npos &&
            after->body.find("\noutbreak_event_streams 0\n") != std::string::npos;
   })) << "the watcher goes with its last viewer";
+}
+
+// Reads `target` to its end, reconnecting with Last-Event-ID (the last day
+// received) whenever the server ends the stream before the final status;
+// returns every event of every connection, and how many connections it took.
+std::pair<std::vector<SseEvent>, int> read_resuming(int port, const std::string& target,
+                                                    std::string last_id = "") {
+  std::vector<SseEvent> all;
+  for (int connections = 1; connections <= 1000; ++connections) {
+    httplib::Headers headers;
+    if (!last_id.empty()) headers.emplace("Last-Event-ID", last_id);
+    EventReader reader(port, target, headers);
+    if (!reader.wait_closed(seconds(60))) break;
+    for (const SseEvent& event : reader.events()) {
+      // A status repeated at the start of a resumed stream is expected;
+      // days are what must neither be lost nor repeated.
+      if (event.event == "day") last_id = event.id;
+      all.push_back(event);
+      if (event.event == "status" && json::parse(event.data)["status"] == "succeeded") {
+        return {all, connections};
+      }
+    }
+  }
+  ADD_FAILURE() << "the stream never reached its final status";
+  return {all, 0};
+}
+
+// Only the day events, and the last event (the final status).
+std::vector<SseEvent> days_and_final(const std::vector<SseEvent>& events) {
+  std::vector<SseEvent> kept;
+  for (const SseEvent& event : events) {
+    if (event.event == "day") kept.push_back(event);
+  }
+  if (!events.empty()) kept.push_back(events.back());
+  return kept;
+}
+
+TEST_P(EventsTest, ASlowViewerIsDroppedAndResumesWithoutLosingOrRepeatingDays) {
+  // A small buffer, and a job whose events (about 12 MB) far exceed it and
+  // what the sockets can hold.
+  start(0, {{"OUTBREAK_STREAM_BUFFER_BYTES", "4096"}});
+  const std::string id = submit(
+      R"({"population": 10, "days": 3650, "replicates": 10, "seed": 7, "initial_infected": 2})");
+  ASSERT_FALSE(id.empty());
+
+  // The slow viewer: a small receive buffer, and it stops reading after its
+  // first bytes until told to go on.
+  std::mutex mu;
+  std::condition_variable resumed;
+  bool go_on = false;
+  std::atomic<bool> got_first{false};
+  std::string slow_text;
+  std::thread slow([&] {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(seconds(60));
+    client.set_socket_options([](socket_t sock) {
+      const int size = 4096;
+      setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    });
+    client.Get(events_path(id), [&](const char* data, std::size_t length) {
+      std::unique_lock lock(mu);
+      slow_text.append(data, length);
+      got_first = true;
+      resumed.wait(lock, [&] { return go_on; });
+      return true;
+    });
+  });
+  ASSERT_TRUE(wait_until([&] { return got_first.load(); }, seconds(20)));
+
+  // The job runs while the viewer reads nothing; a viewer that keeps
+  // reading gets every day (reconnecting if it falls behind too).
+  const auto worker = start_worker();
+  const auto [fast, fast_connections] = read_resuming(server_->port(), events_path(id));
+  EXPECT_EQ(days_in(days_and_final(fast), "succeeded"), every_day(10, 3650));
+  {
+    const std::lock_guard lock(mu);
+    go_on = true;
+  }
+  resumed.notify_all();
+  slow.join();
+
+  // The slow viewer's stream ended without the final status...
+  const std::vector<SseEvent> first = parse_events(slow_text);
+  ASSERT_FALSE(first.empty());
+  std::string last_day;
+  for (const SseEvent& event : first) {
+    if (event.event == "day") last_day = event.id;
+    if (event.event == "status") {
+      EXPECT_NE(json::parse(event.data)["status"], "succeeded") << "the viewer was dropped";
+    }
+  }
+  ASSERT_FALSE(last_day.empty());
+  // ... and resuming after its last day completes it: every day once.
+  auto [rest, connections] = read_resuming(server_->port(), events_path(id), last_day);
+  std::vector<SseEvent> whole = first;
+  whole.insert(whole.end(), rest.begin(), rest.end());
+  EXPECT_EQ(days_in(days_and_final(whole), "succeeded"), every_day(10, 3650));
+  EXPECT_GE(connections, 1);
 }
 
 TEST_P(EventsTest, StreamsBeyondTheCapAre429) {
