@@ -102,6 +102,10 @@ class Feed {
   }
   const std::string& id() const { return id_; }
   jobs::Logger& logger() { return log_; }
+  std::size_t buffered_bytes() {
+    const std::lock_guard lock(mu);
+    return log_bytes_;
+  }
 
   // Shared with the viewers, guarded by `mu`.
   std::mutex mu;
@@ -333,6 +337,7 @@ bool EventStream::catch_up(std::string& out) {
     if (!rows) {
       if (lease && rows.error().code == ErrorCode::kIo) lease->discard();
       feed.logger().warn("event_read_failed", {{"id", feed.id()}, {"error", rows.error().message}});
+      dropped_ = true;
       mode_ = Mode::kDone;
       return false;
     }
@@ -408,10 +413,11 @@ bool EventStream::follow(std::string& out) {
   }
   if (next_seq_ < feed.first_seq) {
     // Events it has not been sent are gone from the log: the viewer reads
-    // too slowly for this job. It resumes with Last-Event-ID.
-    dropped_ = true;
-    mode_ = Mode::kDone;
-    return false;
+    // more slowly than the job runs. It goes on from the store, at its pace.
+    lock.unlock();
+    mode_ = Mode::kCatchUp;
+    read_replicate_ = std::max<std::int64_t>(cursor_.replicate, 0);
+    return catch_up(out);
   }
   if (!woken) {
     out += ": keep-alive\n\n";
@@ -462,6 +468,19 @@ void EventHub::shutdown() {
 bool EventHub::shut_down() const {
   const std::lock_guard lock(mu_);
   return shut_down_;
+}
+
+std::int64_t EventHub::buffered_bytes() const {
+  std::vector<std::shared_ptr<Feed>> live;
+  {
+    const std::lock_guard lock(mu_);
+    for (const auto& [id, weak] : feeds_) {
+      if (auto feed = weak.lock()) live.push_back(std::move(feed));
+    }
+  }
+  std::int64_t bytes = 0;
+  for (const auto& feed : live) bytes += static_cast<std::int64_t>(feed->buffered_bytes());
+  return bytes;
 }
 
 std::int64_t EventHub::watchers() const {

@@ -193,7 +193,7 @@ void events(Context& context, const Request& request, Response& response) {
         }
         if (!more) {
           if (stream->dropped()) {
-            context.log.info("event_stream_dropped", {{"id", id}, {"remote", remote}});
+            context.log.info("event_stream_ended_early", {{"id", id}, {"remote", remote}});
           }
           sink.done();
         }

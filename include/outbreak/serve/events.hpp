@@ -8,9 +8,11 @@
 // (an EventStream) first reads the days it has not seen and the log no
 // longer holds from the store itself, one replicate at a time, then follows
 // the log, so a thousand viewers of one running job cost one poll per
-// interval. A viewer that falls behind the log (its unsent events passed
-// buffer_bytes: a slow or stalled client) is dropped: its stream ends, and
-// reconnecting with Last-Event-ID resumes after the last day it got. The
+// interval. A viewer that falls behind the log (a client slower than the
+// job) goes back to reading the store, so the server holds no more for it
+// than one replicate's days; a client that stops reading is cut off by the
+// server's write timeout, and reconnecting with Last-Event-ID resumes after
+// the last day it got. The
 // watcher starts with the first viewer and stops after the last one
 // leaves, or once the job has reached a final status.
 //
@@ -82,11 +84,12 @@ class EventStream {
   // Blocks until there is something to send, the keep-alive interval
   // passes, or the hub shuts down; appends the text to send (about 64 KiB
   // at most) to `out`. Returns whether the stream goes on after `out`:
-  // false after the final status, at shutdown, when the viewer was dropped
-  // and after a store error (the viewer resumes with Last-Event-ID).
+  // false after the final status, at shutdown, and when the days can no
+  // longer be read (a store error, a job restarted from day 0; the viewer
+  // resumes with Last-Event-ID).
   bool next(std::string& out);
 
-  // Whether the stream ended because the viewer fell behind the log.
+  // Whether the stream ended early (see next()).
   bool dropped() const { return dropped_; }
 
  private:
@@ -134,6 +137,8 @@ class EventHub {
   // Whether shutdown() has been called. Thread-safe.
   bool shut_down() const;
   std::int64_t open_streams() const { return open_streams_.load(); }
+  // Event text the watchers hold, all together. Thread-safe.
+  std::int64_t buffered_bytes() const;
   // Simulations with a live watcher. Thread-safe.
   std::int64_t watchers() const;
 
