@@ -42,7 +42,7 @@ std::string file_name(std::string_view name, std::string_view id,
 }
 
 void set_csv_download(Response& response, const std::string& name) {
-  response.set_header("Content-Type", "text/csv; charset=utf-8");
+  // The Content-Type comes with the body (set_content or a content provider).
   response.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
 }
 

@@ -237,6 +237,9 @@ TEST_P(ApiTest, LargeResultsAreStreamedAndMatchTheCommandLine) {
           << format << " " << request;
       EXPECT_EQ(response->has_header("Content-Length"), !streamed) << format << " " << request;
       EXPECT_EQ(response->body, cli.output) << format;
+      EXPECT_EQ(response->get_header_value_count("Content-Type"), 1u) << format;
+      EXPECT_EQ(response->get_header_value("Content-Type"),
+                std::string(format) == "csv" ? "text/csv; charset=utf-8" : "application/json");
     }
   }
   // One replicate of it, and gzip for clients that take it.
