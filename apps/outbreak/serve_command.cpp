@@ -21,6 +21,7 @@
 #include "outbreak/serve/config.hpp"
 #include "outbreak/serve/server.hpp"
 #include "outbreak/store/url.hpp"
+#include "threads.hpp"
 
 namespace outbreak::cli {
 namespace {
@@ -38,6 +39,11 @@ Result<serve::ServerConfig> plan(const ServeOptions& options) {
   if (Status checked = serve::check(*config); !checked) return checked.error();
   // A bad OUTBREAK_MEMORY_LIMIT is refused at the start, not per job.
   if (auto limit = memory_limit(); !limit) return limit.error();
+  // The same bound as `run --threads` and `worker --threads`: the engine
+  // (and the line lists the server makes) would crash on tens of thousands.
+  if (Status threads = check_threads("OUTBREAK_WORKER_THREADS", config->worker_threads); !threads) {
+    return threads.error();
+  }
   return config;
 }
 

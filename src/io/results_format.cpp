@@ -25,14 +25,6 @@ using engine::EnsembleResult;
 using engine::kDayColumns;
 using Buffer = fmt::memory_buffer;
 
-// The summary series in their documented order, with the label they carry in
-// the output.
-std::array<std::pair<std::string_view, const std::vector<DayValues>*>, 3> summary_series(
-    const EnsembleResult& result) {
-  return {
-      {{"mean", &result.summary.mean}, {"p5", &result.summary.p5}, {"p95", &result.summary.p95}}};
-}
-
 // Means and percentiles of counts: six decimals lie far below their sampling
 // error, so they are rounded there and printed in the shortest form that reads
 // back to the same double; whole values print as integers.
@@ -59,65 +51,11 @@ std::string format_cell(const DayColumn& column, const DayTotals& totals,
   return format_real(totals.*column.real, unknown);
 }
 
-// A summary row of `day` whose real columns are NaN unless every replicate
-// knows the value that day: a mean over the replicates that happen to know
-// r_t would be biased towards the ones whose cases ended early.
-DayValues summary_row(const EnsembleResult& result, std::size_t day, DayValues values) {
-  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
-    if (kDayColumns[c].real == nullptr) continue;
-    for (const auto& series : result.replicates) {
-      if (day >= series.size() || std::isnan(kDayColumns[c].value(series[day]))) {
-        values[c] = std::numeric_limits<double>::quiet_NaN();
-        break;
-      }
-    }
-  }
-  return values;
-}
-
 void write(std::ostream& out, const Buffer& buffer) {
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 }
 
-// --- CSV -------------------------------------------------------------------
-
-void write_csv(std::ostream& out, const EnsembleResult& result) {
-  const bool several = result.replicates.size() > 1;
-  Buffer row;
-  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
-    fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",", kDayColumns[c].name);
-  }
-  fmt::format_to(std::back_inserter(row), "{}\n", several ? ",replicate" : "");
-  write(out, row);
-  for (std::size_t r = 0; r < result.replicates.size(); ++r) {
-    for (const DayTotals& totals : result.replicates[r]) {
-      row.clear();
-      for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
-        fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",",
-                       format_cell(kDayColumns[c], totals, ""));
-      }
-      if (several) fmt::format_to(std::back_inserter(row), ",{}", r + 1);
-      fmt::format_to(std::back_inserter(row), "\n");
-      write(out, row);
-    }
-  }
-  if (!several) return;
-  for (const auto& [label, series] : summary_series(result)) {
-    for (std::size_t day = 0; day < series->size(); ++day) {
-      row.clear();
-      for (double value : summary_row(result, day, (*series)[day])) {
-        fmt::format_to(std::back_inserter(row), "{},",
-                       std::isfinite(value) ? format_summary_value(value) : std::string());
-      }
-      fmt::format_to(std::back_inserter(row), "{}\n", label);
-      write(out, row);
-    }
-  }
-}
-
-// --- JSON ------------------------------------------------------------------
-// Written row by row rather than built as one document: a large ensemble
-// (1000 replicates of 3650 days) would need gigabytes as a JSON tree.
+// --- JSON rows -------------------------------------------------------------
 
 void append_json_row(Buffer& row, const DayTotals& totals) {
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
@@ -147,74 +85,68 @@ void append_age_row(Buffer& row, const engine::AgeTotals& totals, std::size_t ba
                  totals.hospitalized[band], totals.critical[band], totals.dead[band]);
 }
 
-// `count` rows, one per line, so that the file stays readable and diffable;
-// `append(line, i)` formats row i.
-template <typename Append>
-void write_json_rows(std::ostream& out, std::size_t count, std::string_view indent, Append append) {
-  Buffer line;
-  for (std::size_t i = 0; i < count; ++i) {
-    line.clear();
-    fmt::format_to(std::back_inserter(line), "{}", indent);
-    append(line, i);
-    fmt::format_to(std::back_inserter(line), "{}\n", i + 1 < count ? "," : "");
-    write(out, line);
+void append(std::string& out, const Buffer& buffer) { out.append(buffer.data(), buffer.size()); }
+
+// The summary series in their documented order, by the label they carry.
+constexpr std::array<std::string_view, 3> kSeriesLabels = {"mean", "p5", "p95"};
+
+// --- Whole documents, and the table ---------------------------------------
+
+// The mean of `day` for the table: a real column is unknown unless every
+// replicate knows it that day (as in ResultsWriter::summary_row).
+DayValues table_mean(const EnsembleResult& result, std::size_t day) {
+  DayValues values = result.summary.mean[day];
+  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+    if (kDayColumns[c].real == nullptr) continue;
+    for (const auto& series : result.replicates) {
+      if (day >= series.size() || std::isnan(kDayColumns[c].value(series[day]))) {
+        values[c] = std::numeric_limits<double>::quiet_NaN();
+        break;
+      }
+    }
   }
+  return values;
 }
 
-// `"days": [...]`, then `"age_totals": [...]` when the result has them (a
-// run does; results read back from a store do not).
-void write_json_replicate(std::ostream& out, const EnsembleResult& result, std::size_t r) {
-  const std::vector<DayTotals>& days = result.replicates[r];
-  write_json_rows(out, days.size(), "      ",
-                  [&](Buffer& line, std::size_t d) { append_json_row(line, days[d]); });
-  if (r >= result.age_totals.size()) return;
-  out << "    ], \"age_totals\": [\n";
-  write_json_rows(out, engine::kAgeBands, "      ", [&](Buffer& line, std::size_t band) {
-    append_age_row(line, result.age_totals[r], band);
-  });
-}
-
-void write_json_replicates(std::ostream& out, const engine::Scenario& scenario,
-                           const EnsembleResult& result) {
-  out << "  \"replicates\": [\n";
+// csv or json through ResultsWriter, written to `out` a few rows at a time.
+void write_document(std::ostream& out, Format format, const engine::Scenario& scenario,
+                    const EnsembleResult& result) {
+  constexpr std::size_t kFlushBytes = 64 << 10;
+  std::string text;
+  const auto flush = [&](bool always) {
+    if (!always && text.size() < kFlushBytes) return;
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    text.clear();
+  };
+  ResultsWriter writer(format, scenario, result.replicates.size());
+  writer.head(text);
   for (std::size_t r = 0; r < result.replicates.size(); ++r) {
     // Replicate r runs with seed + r (see engine/ensemble.hpp).
-    out << fmt::format("    {{\"replicate\": {}, \"seed\": {}, \"days\": [\n", r + 1,
-                       scenario.seed + static_cast<std::int64_t>(r));
-    write_json_replicate(out, result, r);
-    out << (r + 1 < result.replicates.size() ? "    ]},\n" : "    ]}\n");
+    writer.replicate_start(text, static_cast<std::int64_t>(r) + 1);
+    for (const DayTotals& totals : result.replicates[r]) {
+      writer.day(text, totals);
+      flush(false);
+    }
+    writer.replicate_end(text, format == Format::kJson && r < result.age_totals.size()
+                                   ? &result.age_totals[r]
+                                   : nullptr);
   }
-  out << "  ]";
-}
-
-void write_json_summary(std::ostream& out, const EnsembleResult& result) {
-  out << "  \"summary\": {\n";
-  const auto series = summary_series(result);
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    out << fmt::format("    \"{}\": [\n", series[s].first);
-    const std::vector<DayValues>& rows = *series[s].second;
-    write_json_rows(out, rows.size(), "      ", [&](Buffer& line, std::size_t day) {
-      append_json_row(line, summary_row(result, day, rows[day]));
-    });
-    out << (s + 1 < series.size() ? "    ],\n" : "    ]\n");
-  }
-  out << "  }";
-}
-
-void write_json(std::ostream& out, const engine::Scenario& scenario, const EnsembleResult& result) {
-  nlohmann::ordered_json columns = nlohmann::ordered_json::array();
-  for (const auto& column : kDayColumns) columns.push_back(column.name);
-  out << "{\n  \"scenario\": " << scenario_to_json(scenario).dump() << ",\n";
-  out << "  \"columns\": " << columns.dump() << ",\n";
-  write_json_replicates(out, scenario, result);
   if (result.replicates.size() > 1) {
-    out << ",\n";
-    write_json_summary(out, result);
+    writer.summary_start(text);
+    const std::array<const std::vector<DayValues>*, 3> series = {
+        &result.summary.mean, &result.summary.p5, &result.summary.p95};
+    for (std::size_t s = 0; s < series.size(); ++s) {
+      writer.series_start(text, s);
+      for (std::size_t day = 0; day < series[s]->size(); ++day) {
+        writer.summary_row(text, day, (*series[s])[day]);
+        flush(false);
+      }
+      writer.series_end(text);
+    }
   }
-  out << "\n}\n";
+  writer.tail(text);
+  flush(true);
 }
-
-// --- Table -----------------------------------------------------------------
 
 using TableRow = std::array<std::string, kDayColumns.size()>;
 
@@ -229,7 +161,7 @@ std::vector<TableRow> table_rows(const EnsembleResult& result) {
   std::vector<TableRow> rows;
   if (result.replicates.size() > 1) {
     for (std::size_t day = 0; day < result.summary.mean.size(); ++day) {
-      const DayValues mean = summary_row(result, day, result.summary.mean[day]);
+      const DayValues mean = table_mean(result, day);
       TableRow& row = rows.emplace_back();
       for (std::size_t c = 0; c < row.size(); ++c) {
         const bool count = kDayColumns[c].member != nullptr && std::isfinite(mean[c]);
@@ -282,6 +214,129 @@ void write_table(std::ostream& out, const EnsembleResult& result) {
 
 }  // namespace
 
+// --- ResultsWriter ---------------------------------------------------------
+// Rows are written one per line, so that files stay readable and diffable;
+// a json row's separator is written before the next row, since a day does
+// not know whether it is its replicate's last.
+
+ResultsWriter::ResultsWriter(Format format, const engine::Scenario& scenario,
+                             std::size_t replicates)
+    : format_(format), scenario_(scenario), replicates_(replicates), known_(kDayColumns.size()) {}
+
+void ResultsWriter::head(std::string& out) const {
+  if (format_ == Format::kCsv) {
+    Buffer row;
+    for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+      fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",", kDayColumns[c].name);
+    }
+    fmt::format_to(std::back_inserter(row), "{}\n", replicates_ > 1 ? ",replicate" : "");
+    append(out, row);
+    return;
+  }
+  nlohmann::ordered_json columns = nlohmann::ordered_json::array();
+  for (const auto& column : kDayColumns) columns.push_back(column.name);
+  out += "{\n  \"scenario\": " + scenario_to_json(scenario_).dump() + ",\n";
+  out += "  \"columns\": " + columns.dump() + ",\n";
+  out += "  \"replicates\": [\n";
+}
+
+void ResultsWriter::replicate_start(std::string& out, std::int64_t number) {
+  ++started_;
+  number_ = number;
+  row_ = 0;
+  if (format_ == Format::kJson) {
+    fmt::format_to(std::back_inserter(out), "    {{\"replicate\": {}, \"seed\": {}, \"days\": [\n",
+                   number, scenario_.seed + number - 1);
+  }
+}
+
+void ResultsWriter::day(std::string& out, const DayTotals& totals) {
+  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+    if (kDayColumns[c].real == nullptr) continue;
+    std::vector<std::size_t>& known = known_[c];
+    if (known.size() <= row_) known.resize(row_ + 1, 0);
+    if (!std::isnan(totals.*kDayColumns[c].real)) ++known[row_];
+  }
+  Buffer row;
+  if (format_ == Format::kCsv) {
+    for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+      fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",",
+                     format_cell(kDayColumns[c], totals, ""));
+    }
+    if (replicates_ > 1) fmt::format_to(std::back_inserter(row), ",{}", number_);
+    fmt::format_to(std::back_inserter(row), "\n");
+  } else {
+    fmt::format_to(std::back_inserter(row), "{}      ", row_ == 0 ? "" : ",\n");
+    append_json_row(row, totals);
+  }
+  append(out, row);
+  ++row_;
+}
+
+void ResultsWriter::replicate_end(std::string& out, const engine::AgeTotals* age_totals) {
+  if (format_ == Format::kCsv) return;
+  if (row_ > 0) out += "\n";
+  if (age_totals != nullptr) {
+    out += "    ], \"age_totals\": [\n";
+    Buffer line;
+    for (std::size_t band = 0; band < engine::kAgeBands; ++band) {
+      line.clear();
+      fmt::format_to(std::back_inserter(line), "      ");
+      append_age_row(line, *age_totals, band);
+      fmt::format_to(std::back_inserter(line), "{}\n", band + 1 < engine::kAgeBands ? "," : "");
+      append(out, line);
+    }
+  }
+  out += started_ < replicates_ ? "    ]},\n" : "    ]}\n";
+}
+
+void ResultsWriter::summary_start(std::string& out) {
+  summary_ = true;
+  if (format_ == Format::kJson) out += "  ],\n  \"summary\": {\n";
+}
+
+void ResultsWriter::series_start(std::string& out, std::size_t series) {
+  series_ = series;
+  row_ = 0;
+  if (format_ == Format::kJson) {
+    fmt::format_to(std::back_inserter(out), "    \"{}\": [\n", kSeriesLabels.at(series));
+  }
+}
+
+void ResultsWriter::summary_row(std::string& out, std::size_t day, DayValues values) {
+  // A mean over the replicates that happen to know r_t would be biased
+  // towards the ones whose cases ended early: unknown unless all know it.
+  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+    if (kDayColumns[c].real == nullptr) continue;
+    if (day >= known_[c].size() || known_[c][day] < replicates_) {
+      values[c] = std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+  Buffer row;
+  if (format_ == Format::kCsv) {
+    for (double value : values) {
+      fmt::format_to(std::back_inserter(row), "{},",
+                     std::isfinite(value) ? format_summary_value(value) : std::string());
+    }
+    fmt::format_to(std::back_inserter(row), "{}\n", kSeriesLabels.at(series_));
+  } else {
+    fmt::format_to(std::back_inserter(row), "{}      ", row_ == 0 ? "" : ",\n");
+    append_json_row(row, values);
+  }
+  append(out, row);
+  ++row_;
+}
+
+void ResultsWriter::series_end(std::string& out) {
+  if (format_ == Format::kCsv) return;
+  if (row_ > 0) out += "\n";
+  out += series_ + 1 < kSeriesLabels.size() ? "    ],\n" : "    ]\n";
+}
+
+void ResultsWriter::tail(std::string& out) const {
+  if (format_ == Format::kJson) out += summary_ ? "  }\n}\n" : "  ]\n}\n";
+}
+
 std::string json_day_row(const engine::DayTotals& totals) {
   Buffer row;
   append_json_row(row, totals);
@@ -302,10 +357,8 @@ void write_results(std::ostream& out, Format format, const engine::Scenario& sce
       write_table(out, result);
       return;
     case Format::kCsv:
-      write_csv(out, result);
-      return;
     case Format::kJson:
-      write_json(out, scenario, result);
+      write_document(out, format, scenario, result);
       return;
   }
 }

@@ -40,6 +40,8 @@ std::vector<IntegerSetting> integer_settings() {
        [](auto& c, auto v) { c.limits.days = v; }},
       {"OUTBREAK_MAX_REPLICATES", 1, std::numeric_limits<std::int64_t>::max(),
        [](auto& c, auto v) { c.limits.replicates = v; }},
+      {"OUTBREAK_MAX_ROWS_PER_JOB", 1, std::numeric_limits<std::int64_t>::max(),
+       [](auto& c, auto v) { c.limits.rows_per_job = v; }},
       {"OUTBREAK_MAX_LINE_LIST_AGENTS", 0, std::numeric_limits<std::int64_t>::max(),
        [](auto& c, auto v) { c.limits.line_list_agents = v; }},
       {"OUTBREAK_SUBMISSIONS_PER_MINUTE", 0, kBig,
@@ -60,6 +62,8 @@ std::vector<IntegerSetting> integer_settings() {
        [](auto& c, auto v) { c.keep_alive_timeout = std::chrono::milliseconds(v); }},
       {"OUTBREAK_MAX_CONNECTIONS_PER_CLIENT", 1, 65'536,
        [](auto& c, auto v) { c.max_connections_per_client = static_cast<int>(v); }},
+      {"OUTBREAK_STREAM_BUFFER_BYTES", 4096, 1LL << 30,
+       [](auto& c, auto v) { c.stream_buffer_bytes = static_cast<std::size_t>(v); }},
   };
 }
 

@@ -255,6 +255,7 @@ ordered_json scenario_description(const Limits& limits) {
   out["limits"] = {{"population", limits.population},
                    {"days", limits.days},
                    {"replicates", limits.replicates},
+                   {"rows_per_job", limits.rows_per_job},
                    {"line_list_agents", limits.line_list_agents}};
   // Built once: the presets and the defaults are fixed for the process.
   static const ordered_json presets = presets_document();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <iterator>
 #include <stop_token>
 #include <thread>
@@ -63,6 +64,10 @@ std::string status_event(const store::SimulationRecord& job) {
 
 // --- Feed: one watched simulation ---------------------------------------------
 
+// Text a viewer is handed per next(), so that what it holds (and what
+// httplib copies while sending it) stays small.
+constexpr std::size_t kPartBytes = 64 << 10;
+
 struct Event {
   DayKey key;           // day events
   bool status = false;  // a status event
@@ -73,8 +78,13 @@ struct Event {
 class Feed {
  public:
   Feed(std::string id, StorePool& stores, Metrics& metrics, jobs::Logger& log,
-       std::chrono::milliseconds poll)
-      : id_(std::move(id)), stores_(stores), metrics_(metrics), log_(log), poll_(poll) {}
+       std::chrono::milliseconds poll, std::size_t buffer_bytes)
+      : id_(std::move(id)),
+        stores_(stores),
+        metrics_(metrics),
+        log_(log),
+        poll_(poll),
+        buffer_bytes_(buffer_bytes) {}
   Feed(const Feed&) = delete;
   Feed& operator=(const Feed&) = delete;
   // The watcher (a jthread, the last member) is stopped and joined first.
@@ -90,31 +100,44 @@ class Feed {
     }
     changed.notify_all();
   }
+  const std::string& id() const { return id_; }
+  jobs::Logger& logger() { return log_; }
+  std::size_t buffered_bytes() {
+    const std::lock_guard lock(mu);
+    return log_bytes_;
+  }
 
   // Shared with the viewers, guarded by `mu`.
   std::mutex mu;
   std::condition_variable changed;
-  std::vector<Event> log;
-  std::string status_text;  // the latest status event
-  bool loaded = false;      // the first poll has succeeded
-  bool final = false;       // the final status is in the log; no more events
-  bool closed = false;      // the hub shut down
+  std::deque<Event> log;        // the newest events
+  std::uint64_t first_seq = 0;  // the sequence number of log.front()
+  DayKey trimmed_through;       // days up to this one are not in the log
+  std::string status_before;    // the newest status event no longer in the log
+  std::string status_text;      // the latest status event
+  bool loaded = false;          // the first poll has succeeded
+  bool final = false;           // the final status is in the log; no more events
+  bool closed = false;          // the hub shut down
 
  private:
   void watch(std::stop_token stop);
   // One poll; returns whether the job has reached a final status.
   bool poll();
   void report(const Error& error);
+  // Appends `events` to the log and drops the oldest beyond the buffer.
+  void publish(std::vector<Event>& events);
 
   const std::string id_;
   StorePool& stores_;
   Metrics& metrics_;
   jobs::Logger& log_;
   const std::chrono::milliseconds poll_;
+  const std::size_t buffer_bytes_;
   // Watcher state, touched only by the watcher thread.
   DayKey last_;  // the last day appended
   std::optional<store::JobStatus> last_status_;
   bool failing_ = false;
+  std::size_t log_bytes_ = 0;  // text in `log` (changed under `mu`)
   std::jthread watcher_;
 };
 
@@ -134,6 +157,33 @@ void Feed::report(const Error& error) {
   failing_ = true;
 }
 
+void Feed::publish(std::vector<Event>& events) {
+  {
+    const std::lock_guard lock(mu);
+    const std::uint64_t batch = first_seq + log.size();
+    for (Event& event : events) {
+      log_bytes_ += event.text.size();
+      log.push_back(std::move(event));
+    }
+    // Older events go once the log passes the buffer, but never this
+    // batch: a viewer that had kept up is not dropped because one poll
+    // brought more than the buffer (at most a replicate).
+    while (log_bytes_ > buffer_bytes_ && first_seq < batch) {
+      Event& oldest = log.front();
+      if (oldest.status) {
+        status_before = std::move(oldest.text);
+      } else {
+        trimmed_through = oldest.key;
+      }
+      log_bytes_ -= oldest.text.size();
+      log.pop_front();
+      ++first_seq;
+    }
+  }
+  events.clear();
+  changed.notify_all();
+}
+
 bool Feed::poll() {
   metrics_.add_event_poll();
   auto lease = stores_.borrow();
@@ -147,9 +197,20 @@ bool Feed::poll() {
     report(job.error());
     return false;
   }
+  bool first = false;
+  {
+    const std::lock_guard lock(mu);
+    first = !loaded;
+  }
   std::vector<Event> days;
   if (job->progress_replicate && job->progress_day) {
     const DayKey target{*job->progress_replicate, *job->progress_day};
+    if (first) {
+      // What is stored already, viewers read from the store themselves.
+      last_ = target;
+      const std::lock_guard lock(mu);
+      trimmed_through = target;
+    }
     for (std::int64_t r = std::max<std::int64_t>(last_.replicate, 0);
          target > last_ && r <= target.replicate; ++r) {
       auto rows = (*lease)->results(id_, r);
@@ -165,80 +226,205 @@ bool Feed::poll() {
         days.push_back({key, false, false, day_event(row.replicate, row.totals)});
         last_ = key;
       }
+      publish(days);  // a replicate at a time, so that a poll holds one at most
     }
   }
   failing_ = false;
   const bool ended = is_final(job->status);
   const bool changed_status = last_status_ != job->status;
   last_status_ = job->status;
+  if (changed_status) {
+    // After the days: a final status must be the last event.
+    days.push_back({{}, true, ended, status_event(*job)});
+  }
   {
     const std::lock_guard lock(mu);
-    std::move(days.begin(), days.end(), std::back_inserter(log));
-    if (changed_status) {
-      // After the days: a final status must be the last event.
-      status_text = status_event(*job);
-      log.push_back({{}, true, ended, status_text});
-    }
+    if (changed_status) status_text = days.back().text;
     loaded = true;
     final = ended;
   }
-  changed.notify_all();
+  publish(days);
   return ended;
 }
 
 // --- EventStream ----------------------------------------------------------------
 
-EventStream::EventStream(std::shared_ptr<Feed> feed, std::optional<DayKey> after,
+EventStream::EventStream(std::shared_ptr<Feed> feed, StorePool& stores, std::optional<DayKey> after,
                          std::chrono::milliseconds keepalive,
                          std::atomic<std::int64_t>& open_streams)
-    : feed_(std::move(feed)), after_(after), keepalive_(keepalive), open_streams_(open_streams) {}
+    : feed_(std::move(feed)),
+      stores_(stores),
+      cursor_(after.value_or(DayKey{})),
+      keepalive_(keepalive),
+      open_streams_(open_streams),
+      read_replicate_(std::max<std::int64_t>(cursor_.replicate, 0)) {}
 
 EventStream::~EventStream() { open_streams_.fetch_sub(1); }
 
-void EventStream::append_backlog(std::string& out, std::size_t end) const {
-  for (std::size_t i = 0; i < end; ++i) {
-    const Event& event = feed_->log[i];
-    if (!event.status && (!after_ || event.key > *after_)) out += event.text;
+bool EventStream::next(std::string& out) {
+  switch (mode_) {
+    case Mode::kStart:
+      return start(out);
+    case Mode::kCatchUp:
+      return catch_up(out);
+    case Mode::kFollow:
+      return follow(out);
+    case Mode::kDone:
+      return false;
+  }
+  return false;
+}
+
+bool EventStream::start(std::string& out) {
+  Feed& feed = *feed_;
+  {
+    std::unique_lock lock(feed.mu);
+    const bool woken =
+        feed.changed.wait_for(lock, keepalive_, [&] { return feed.closed || feed.loaded; });
+    if (feed.closed) {
+      mode_ = Mode::kDone;
+      return false;
+    }
+    if (!woken) {
+      out += ": keep-alive\n\n";
+      return true;
+    }
+    // The status now first, unless final: that comes last.
+    if (!feed.final) {
+      out += feed.status_text;
+      sent_status_ = feed.status_text;
+    }
+  }
+  mode_ = Mode::kCatchUp;
+  return catch_up(out);
+}
+
+bool EventStream::catch_up(std::string& out) {
+  Feed& feed = *feed_;
+  while (out.size() < kPartBytes) {
+    for (; pending_next_ < pending_.size() && out.size() < kPartBytes; ++pending_next_) {
+      const store::DayRow& row = pending_[pending_next_];
+      const DayKey key{row.replicate, row.totals.day};
+      if (key <= cursor_) continue;
+      out += day_event(row.replicate, row.totals);
+      cursor_ = key;
+    }
+    if (pending_next_ < pending_.size()) return true;
+    std::vector<store::DayRow>().swap(pending_);
+    pending_next_ = 0;
+    DayKey through;
+    {
+      const std::unique_lock lock(feed.mu);
+      if (feed.closed) {
+        mode_ = Mode::kDone;
+        return false;
+      }
+      if (cursor_ >= feed.trimmed_through) {
+        mode_ = Mode::kFollow;
+        begin_following(out);
+        if (out.empty()) return follow(out);
+        return mode_ != Mode::kDone;
+      }
+      through = feed.trimmed_through;
+    }
+    if (read_replicate_ > through.replicate) {
+      mode_ = Mode::kDone;  // cannot happen: rows are stored in order
+      return false;
+    }
+    auto lease = stores_.borrow();
+    auto rows = lease ? (*lease)->results(feed.id(), read_replicate_)
+                      : Result<std::vector<store::DayRow>>(lease.error());
+    if (!rows) {
+      if (lease && rows.error().code == ErrorCode::kIo) lease->discard();
+      feed.logger().warn("event_read_failed", {{"id", feed.id()}, {"error", rows.error().message}});
+      dropped_ = true;
+      mode_ = Mode::kDone;
+      return false;
+    }
+    pending_ = std::move(rows).value();
+    const bool progress = std::any_of(pending_.begin(), pending_.end(), [&](const auto& row) {
+      return DayKey{row.replicate, row.totals.day} > cursor_;
+    });
+    if (read_replicate_ < through.replicate) {
+      ++read_replicate_;  // the rest comes from the next replicate, or the log
+    } else if (!progress) {
+      // The watcher saw days the store no longer has (a job retried from
+      // the start): end here; the viewer reconnects.
+      dropped_ = true;
+      mode_ = Mode::kDone;
+      return false;
+    }
+  }
+  return true;
+}
+
+void EventStream::begin_following(std::string& out) {
+  Feed& feed = *feed_;
+  // Past the last day already sent; the status as of that point, if it
+  // changed while the viewer caught up (unless the final one will follow).
+  std::size_t position = 0;
+  for (std::size_t i = feed.log.size(); i-- > 0;) {
+    if (!feed.log[i].status && feed.log[i].key <= cursor_) {
+      position = i + 1;
+      break;
+    }
+  }
+  const std::string* status = &feed.status_before;
+  for (std::size_t i = position; i-- > 0;) {
+    if (feed.log[i].status) {
+      status = &feed.log[i].text;
+      break;
+    }
+  }
+  if (!feed.final && !status->empty() && *status != sent_status_) {
+    out += *status;
+    sent_status_ = *status;
+  }
+  next_seq_ = feed.first_seq + position;
+  append_log(out);
+}
+
+void EventStream::append_log(std::string& out) {
+  Feed& feed = *feed_;
+  const std::uint64_t end = feed.first_seq + feed.log.size();
+  for (; next_seq_ < end && out.size() < kPartBytes && mode_ != Mode::kDone; ++next_seq_) {
+    const Event& event = feed.log[next_seq_ - feed.first_seq];
+    if (event.status) {
+      out += event.text;
+      sent_status_ = event.text;
+      if (event.final) mode_ = Mode::kDone;
+    } else if (event.key > cursor_) {
+      out += event.text;
+      cursor_ = event.key;
+    }
   }
 }
 
-bool EventStream::next(std::string& out) {
-  if (done_) return false;
+bool EventStream::follow(std::string& out) {
   Feed& feed = *feed_;
   std::unique_lock lock(feed.mu);
   const bool woken = feed.changed.wait_for(lock, keepalive_, [&] {
-    return feed.closed || (feed.loaded && (!started_ || feed.log.size() > next_));
+    return feed.closed || next_seq_ < feed.first_seq ||
+           feed.first_seq + feed.log.size() > next_seq_;
   });
   if (feed.closed) {
-    done_ = true;
+    mode_ = Mode::kDone;
     return false;
+  }
+  if (next_seq_ < feed.first_seq) {
+    // Events it has not been sent are gone from the log: the viewer reads
+    // more slowly than the job runs. It goes on from the store, at its pace.
+    lock.unlock();
+    mode_ = Mode::kCatchUp;
+    read_replicate_ = std::max<std::int64_t>(cursor_.replicate, 0);
+    return catch_up(out);
   }
   if (!woken) {
     out += ": keep-alive\n\n";
     return true;
   }
-  if (!started_) {
-    // The status now first (unless final: that comes last), then the backlog.
-    started_ = true;
-    if (!feed.final) out += feed.status_text;
-    append_backlog(out, feed.log.size());
-    next_ = feed.log.size();
-    if (feed.final) {
-      out += feed.status_text;
-      done_ = true;
-    }
-    return !done_;
-  }
-  for (; next_ < feed.log.size() && !done_; ++next_) {
-    const Event& event = feed.log[next_];
-    if (event.status) {
-      out += event.text;
-      done_ = event.final;
-    } else if (!after_ || event.key > *after_) {
-      out += event.text;
-    }
-  }
-  return !done_;
+  append_log(out);
+  return mode_ != Mode::kDone;
 }
 
 // --- EventHub -------------------------------------------------------------------
@@ -256,13 +442,15 @@ std::unique_ptr<EventStream> EventHub::open(const std::string& id, std::optional
     std::erase_if(feeds_, [](const auto& entry) { return entry.second.expired(); });
     if (auto it = feeds_.find(id); it != feeds_.end()) feed = it->second.lock();
     if (feed == nullptr) {
-      feed = std::make_shared<Feed>(id, stores_, metrics_, log_, options_.poll);
+      feed =
+          std::make_shared<Feed>(id, stores_, metrics_, log_, options_.poll, options_.buffer_bytes);
       feed->start();
       feeds_[id] = feed;
     }
     open_streams_.fetch_add(1);
   }
-  return std::make_unique<EventStream>(std::move(feed), after, options_.keepalive, open_streams_);
+  return std::make_unique<EventStream>(std::move(feed), stores_, after, options_.keepalive,
+                                       open_streams_);
 }
 
 void EventHub::shutdown() {
@@ -280,6 +468,19 @@ void EventHub::shutdown() {
 bool EventHub::shut_down() const {
   const std::lock_guard lock(mu_);
   return shut_down_;
+}
+
+std::int64_t EventHub::buffered_bytes() const {
+  std::vector<std::shared_ptr<Feed>> live;
+  {
+    const std::lock_guard lock(mu_);
+    for (const auto& [id, weak] : feeds_) {
+      if (auto feed = weak.lock()) live.push_back(std::move(feed));
+    }
+  }
+  std::int64_t bytes = 0;
+  for (const auto& feed : live) bytes += static_cast<std::int64_t>(feed->buffered_bytes());
+  return bytes;
 }
 
 std::int64_t EventHub::watchers() const {

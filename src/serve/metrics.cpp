@@ -123,6 +123,10 @@ std::string Metrics::render(const LiveValues& live) const {
   family(out, "outbreak_event_watchers", "gauge",
          "Simulations whose events are being watched; one store poll per interval each.");
   sample(out, "outbreak_event_watchers", live.event_watchers);
+  family(out, "outbreak_event_buffer_bytes", "gauge",
+         "Event text held by the watchers (each at most OUTBREAK_STREAM_BUFFER_BYTES plus one "
+         "replicate's days).");
+  sample(out, "outbreak_event_buffer_bytes", live.event_buffer_bytes);
   family(out, "outbreak_event_polls_total", "counter", "Store polls by event watchers.");
   sample(out, "outbreak_event_polls_total", event_polls_.load());
   std::vector<std::function<void(std::string&)>> sources;

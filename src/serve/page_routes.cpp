@@ -78,6 +78,7 @@ void metrics(Context& context, Response& response) {
   LiveValues live;
   live.event_streams = context.events.open_streams();
   live.event_watchers = context.events.watchers();
+  live.event_buffer_bytes = context.events.buffered_bytes();
   if (auto store = context.stores.borrow()) {
     auto counts = (*store)->count_by_status();
     if (counts) {

@@ -1,114 +1,150 @@
 #include "results.hpp"
 
-#include <iterator>
-#include <sstream>
-#include <vector>
+#include <array>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "outbreak/engine/ensemble.hpp"
 #include "outbreak/io/scenario_json.hpp"
 
 namespace outbreak::serve::detail {
 namespace {
 
-// The document io::write_results prints for JSON, for the replicates in
-// `series` (each with its 1-based number) and no summary: for one replicate
-// of a job, and for a job whose summary is not written yet.
-std::string partial_json(
-    const engine::Scenario& scenario,
-    const std::vector<std::pair<std::int64_t, const std::vector<engine::DayTotals>*>>& series) {
-  nlohmann::ordered_json columns = nlohmann::ordered_json::array();
-  for (const auto& column : engine::kDayColumns) columns.push_back(column.name);
-  std::string out =
-      fmt::format("{{\n  \"scenario\": {},\n  \"columns\": {},\n  \"replicates\": [\n",
-                  io::scenario_to_json(scenario).dump(), columns.dump());
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    const auto& [number, days] = series[s];
-    fmt::format_to(std::back_inserter(out), "    {{\"replicate\": {}, \"seed\": {}, \"days\": [\n",
-                   number, scenario.seed + number - 1);
-    for (std::size_t d = 0; d < days->size(); ++d) {
-      out += "      " + io::json_day_row((*days)[d]);
-      out += d + 1 < days->size() ? ",\n" : "\n";
-    }
-    out += s + 1 < series.size() ? "    ]},\n" : "    ]}\n";
-  }
-  out += "  ]\n}\n";
-  return out;
+bool is_final(store::JobStatus status) {
+  return status == store::JobStatus::kSucceeded || status == store::JobStatus::kFailed ||
+         status == store::JobStatus::kCancelled;
 }
 
 }  // namespace
 
-Result<std::string> render_results(store::Store& store, const store::SimulationRecord& job,
-                                   io::Format format, std::optional<std::int64_t> replicate) {
-  engine::Scenario scenario;
-  if (Status read = io::read_scenario_json(job.scenario_json, scenario); !read) {
-    return Error::invalid("the stored scenario does not read: " + read.error().message);
-  }
-  auto rows = store.results(job.id, replicate);
-  if (!rows) return rows.error();
-  engine::EnsembleResult result;
-  result.replicates.resize(replicate ? 1 : static_cast<std::size_t>(job.replicates));
-  for (store::DayRow& row : *rows) {
-    const auto index = replicate ? 0 : static_cast<std::size_t>(row.replicate);
-    if (index < result.replicates.size()) result.replicates[index].push_back(row.totals);
-  }
+ResultsDocument::ResultsDocument(const store::SimulationRecord& job, io::Format format,
+                                 std::optional<std::int64_t> replicate,
+                                 std::unique_ptr<engine::Scenario> scenario)
+    : id_(job.id),
+      scenario_(std::move(scenario)),
+      writer_(format, *scenario_, replicate ? 1 : static_cast<std::size_t>(job.replicates)) {
   if (replicate) {
-    if (format == io::Format::kJson)
-      return partial_json(scenario, {{*replicate + 1, &result.replicates[0]}});
-    std::ostringstream out;
-    io::write_results(out, format, scenario, result);  // one replicate: no replicate column
-    return std::move(out).str();
+    replicates_.push_back(*replicate);
+  } else {
+    for (std::int64_t r = 0; r < job.replicates; ++r) replicates_.push_back(r);
   }
-  if (result.replicates.size() > 1) {
-    auto summary = store.summary(job.id);
-    if (!summary) return summary.error();
-    result.summary = std::move(summary).value();
-    if (result.summary.mean.empty() && format == io::Format::kJson) {
-      std::vector<std::pair<std::int64_t, const std::vector<engine::DayTotals>*>> series;
-      for (std::size_t r = 0; r < result.replicates.size(); ++r) {
-        series.emplace_back(static_cast<std::int64_t>(r) + 1, &result.replicates[r]);
-      }
-      return partial_json(scenario, series);
-    }
-  }
-  std::ostringstream out;
-  io::write_results(out, format, scenario, result);
-  return std::move(out).str();
 }
 
-Result<std::shared_ptr<const std::string>> ResultsCache::get(
+Result<std::unique_ptr<ResultsDocument>> ResultsDocument::open(
     store::Store& store, const store::SimulationRecord& job, io::Format format,
     std::optional<std::int64_t> replicate) {
-  const bool final = job.status == store::JobStatus::kSucceeded ||
-                     job.status == store::JobStatus::kFailed ||
-                     job.status == store::JobStatus::kCancelled;
-  std::string key;
-  if (final && job.finished_at) {
-    key = fmt::format("{}/{}/{}/{}", job.id, job.finished_at->time_since_epoch().count(),
-                      format == io::Format::kCsv ? "csv" : "json", replicate.value_or(-1));
-    const std::lock_guard lock(mu_);
-    if (auto found = index_.find(key); found != index_.end()) {
-      entries_.splice(entries_.begin(), entries_, found->second);
-      return found->second->second;
+  auto scenario = std::make_unique<engine::Scenario>();
+  if (Status read = io::read_scenario_json(job.scenario_json, *scenario); !read) {
+    return Error::invalid("the stored scenario does not read: " + read.error().message);
+  }
+  auto document = std::make_unique<ResultsDocument>(job, format, replicate, std::move(scenario));
+  if (!replicate && job.replicates > 1) {
+    auto summary = store.summary(job.id);
+    if (!summary) return summary.error();
+    // Until the worker has written it, JSON has no summary at all and CSV
+    // no summary rows.
+    if (!summary->mean.empty() || format == io::Format::kCsv) {
+      document->summary_ = std::move(summary).value();
     }
   }
-  auto text = render_results(store, job, format, replicate);
-  if (!text) return text.error();
-  auto body = std::make_shared<const std::string>(std::move(text).value());
-  if (key.empty() || body->size() > max_bytes_) return body;
+  return document;
+}
+
+Result<bool> ResultsDocument::next(store::Store& store, std::string& out, std::size_t max_bytes) {
+  while (out.size() < max_bytes && stage_ != Stage::kDone) {
+    switch (stage_) {
+      case Stage::kHead:
+        writer_.head(out);
+        stage_ = Stage::kReplicates;
+        break;
+      case Stage::kReplicates: {
+        if (replicate_ == replicates_.size()) {
+          stage_ = summary_ ? Stage::kSummary : Stage::kTail;
+          if (summary_) writer_.summary_start(out);
+          break;
+        }
+        const std::int64_t replicate = replicates_[replicate_];
+        if (!rows_) {
+          auto rows = store.results(id_, replicate);
+          if (!rows) return rows.error();
+          rows_ = std::move(rows).value();
+          row_ = 0;
+          writer_.replicate_start(out, replicate + 1);
+        }
+        for (; row_ < rows_->size() && out.size() < max_bytes; ++row_) {
+          writer_.day(out, (*rows_)[row_].totals);
+        }
+        if (row_ == rows_->size()) {
+          writer_.replicate_end(out);
+          rows_.reset();
+          ++replicate_;
+        }
+        break;
+      }
+      case Stage::kSummary: {
+        const std::array<const std::vector<engine::DayValues>*, 3> series = {
+            &summary_->mean, &summary_->p5, &summary_->p95};
+        if (series_ == series.size()) {
+          summary_.reset();  // no longer needed
+          stage_ = Stage::kTail;
+          break;
+        }
+        if (!in_series_) {
+          writer_.series_start(out, series_);
+          in_series_ = true;
+          series_row_ = 0;
+        }
+        const std::vector<engine::DayValues>& rows = *series[series_];
+        for (; series_row_ < rows.size() && out.size() < max_bytes; ++series_row_) {
+          writer_.summary_row(out, series_row_, rows[series_row_]);
+        }
+        if (series_row_ == rows.size()) {
+          writer_.series_end(out);
+          in_series_ = false;
+          series_row_ = 0;
+          ++series_;
+        }
+        break;
+      }
+      case Stage::kTail:
+        writer_.tail(out);
+        stage_ = Stage::kDone;
+        break;
+      case Stage::kDone:
+        break;
+    }
+  }
+  return stage_ != Stage::kDone;
+}
+
+std::string ResultsCache::key(const store::SimulationRecord& job, io::Format format,
+                              std::optional<std::int64_t> replicate) {
+  if (!is_final(job.status) || !job.finished_at) return {};
+  return fmt::format("{}/{}/{}/{}", job.id, job.finished_at->time_since_epoch().count(),
+                     format == io::Format::kCsv ? "csv" : "json", replicate.value_or(-1));
+}
+
+std::shared_ptr<const std::string> ResultsCache::find(const std::string& key) {
+  if (key.empty()) return nullptr;
   const std::lock_guard lock(mu_);
-  if (index_.contains(key)) return body;  // another request rendered it meanwhile
-  entries_.emplace_front(key, body);
-  index_.emplace(std::move(key), entries_.begin());
-  bytes_ += body->size();
+  const auto found = index_.find(key);
+  if (found == index_.end()) return nullptr;
+  entries_.splice(entries_.begin(), entries_, found->second);
+  return found->second->second;
+}
+
+void ResultsCache::offer(const std::string& key, std::string body) {
+  if (key.empty() || body.size() > max_entry_bytes_ || body.size() > max_bytes_) return;
+  auto shared = std::make_shared<const std::string>(std::move(body));
+  const std::lock_guard lock(mu_);
+  if (index_.contains(key)) return;  // another request rendered it meanwhile
+  bytes_ += shared->size();
+  entries_.emplace_front(key, std::move(shared));
+  index_.emplace(key, entries_.begin());
   while (bytes_ > max_bytes_ && !entries_.empty()) {
     bytes_ -= entries_.back().second->size();
     index_.erase(entries_.back().first);
     entries_.pop_back();
   }
-  return body;
 }
 
 }  // namespace outbreak::serve::detail

@@ -118,8 +118,10 @@ std::string joined(const std::vector<std::string>& items) {
 }  // namespace
 
 // Rendered results of finished jobs kept in memory (about a thousand
-// 365-day documents).
+// 365-day documents); larger documents are streamed from the store on
+// every request instead of being held.
 constexpr std::size_t kResultsCacheBytes = 64 << 20;
+constexpr std::size_t kResultsCacheEntryBytes = 2 << 20;
 
 struct Server::Impl {
   Impl(const ServerConfig& config_in, jobs::Logger& log_in, std::unique_ptr<StorePool> stores_in)
@@ -128,8 +130,9 @@ struct Server::Impl {
         stores(std::move(stores_in)),
         limiter(config.submissions_per_minute),
         events(*stores, metrics, log,
-               EventOptions{config.event_poll, config.event_keepalive, config.max_streams}),
-        results(kResultsCacheBytes),
+               EventOptions{config.event_poll, config.event_keepalive, config.max_streams,
+                            config.stream_buffer_bytes}),
+        results(kResultsCacheBytes, kResultsCacheEntryBytes),
         context{config, log, metrics, *stores, limiter, events, tracker, results, routes},
         http(config.body_timeout) {}
 

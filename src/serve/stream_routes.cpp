@@ -21,6 +21,9 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
+// Bytes of a results document read before they are sent as one chunk.
+constexpr std::size_t kResultsPartBytes = 64 << 10;
+
 // Bytes of line-list rows collected before they are sent as one chunk.
 constexpr std::streamoff kLineListChunkBytes = 64 << 10;
 
@@ -39,8 +42,58 @@ std::string file_name(std::string_view name, std::string_view id,
 }
 
 void set_csv_download(Response& response, const std::string& name) {
-  response.set_header("Content-Type", "text/csv; charset=utf-8");
+  // The Content-Type comes with the body (set_content or a content provider).
   response.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
+}
+
+// A results response in progress.
+struct ResultsResponse {
+  std::unique_ptr<ResultsDocument> document;
+  std::string cache_key;  // empty: not cacheable
+  std::string copy;       // what was sent, while it may still be cached
+  bool too_large = false;
+  std::shared_ptr<std::atomic<std::uint64_t>> written;
+};
+
+// Reads and sends the next part of `state`'s document; false when the
+// response must end short (a store error, the client gone).
+bool send_results_part(Context& context, ResultsResponse& state, httplib::DataSink& sink) {
+  std::string part;
+  bool more = false;
+  {
+    auto lease = context.stores.borrow();
+    if (!lease) {
+      context.log.warn("results_read_failed", {{"error", lease.error().message}});
+      return false;
+    }
+    auto next = state.document->next(**lease, part, kResultsPartBytes);
+    if (!next) {
+      if (next.error().code == ErrorCode::kIo) lease->discard();
+      // Past the headers an error can only cut the response short.
+      context.log.warn("results_read_failed", {{"error", next.error().message}});
+      return false;
+    }
+    more = *next;
+  }
+  if (!part.empty()) {
+    if (!sink.write(part.data(), part.size())) return false;
+    state.written->fetch_add(part.size());
+    if (!state.cache_key.empty() && !state.too_large) {
+      state.too_large = state.copy.size() + part.size() > context.results.max_entry_bytes();
+      if (state.too_large) {
+        std::string().swap(state.copy);
+      } else {
+        state.copy += part;
+      }
+    }
+  }
+  if (!more) {
+    if (!state.cache_key.empty() && !state.too_large) {
+      context.results.offer(state.cache_key, std::move(state.copy));
+    }
+    sink.done();
+  }
+  return true;
 }
 
 void results(Context& context, const Request& request, Response& response) {
@@ -70,18 +123,32 @@ void results(Context& context, const Request& request, Response& response) {
     replicate = value - 1;
   }
   const io::Format format = format_name == "csv" ? io::Format::kCsv : io::Format::kJson;
-  auto text = context.results.get(**store, *job, format, replicate);
-  if (!text) {
-    if (text.error().code == ErrorCode::kIo) store->discard();
-    return send_store_error(response, text.error());
-  }
   response.status = 200;
-  response.body = **text;
+  const char* type = "application/json";
   if (format == io::Format::kCsv) {
     set_csv_download(response, file_name(job->name, job->id));
-  } else {
-    response.set_header("Content-Type", "application/json");
+    type = "text/csv; charset=utf-8";
   }
+  const std::string key = ResultsCache::key(*job, format, replicate);
+  if (auto cached = context.results.find(key)) {
+    response.set_content(*cached, type);
+    return;
+  }
+  auto opened = ResultsDocument::open(**store, *job, format, replicate);
+  if (!opened) {
+    if (opened.error().code == ErrorCode::kIo) store->discard();
+    response.headers.erase("Content-Disposition");
+    return send_store_error(response, opened.error());
+  }
+  // Sent a part at a time, each read with a store borrowed for that part
+  // only, so that neither a large job nor a slow client holds memory or a
+  // connection; a small finished document is also kept for the next reader.
+  auto state = std::make_shared<ResultsResponse>(ResultsResponse{
+      std::move(opened).value(), key, {}, false, context.tracker.stream_counter(request)});
+  response.set_chunked_content_provider(type,
+                                        [&context, state](std::size_t, httplib::DataSink& sink) {
+                                          return send_results_part(context, *state, sink);
+                                        });
 }
 
 void events(Context& context, const Request& request, Response& response) {
@@ -115,17 +182,23 @@ void events(Context& context, const Request& request, Response& response) {
   response.status = 200;
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");  // tells nginx not to buffer the stream
-  response.set_chunked_content_provider("text/event-stream",
-                                        [stream, written](std::size_t, httplib::DataSink& sink) {
-                                          std::string out;
-                                          const bool more = stream->next(out);
-                                          if (!out.empty()) {
-                                            if (!sink.write(out.data(), out.size())) return false;
-                                            written->fetch_add(out.size());
-                                          }
-                                          if (!more) sink.done();
-                                          return true;
-                                        });
+  response.set_chunked_content_provider(
+      "text/event-stream", [&context, stream, written, id = job->id, remote = request.remote_addr](
+                               std::size_t, httplib::DataSink& sink) {
+        std::string out;
+        const bool more = stream->next(out);
+        if (!out.empty()) {
+          if (!sink.write(out.data(), out.size())) return false;
+          written->fetch_add(out.size());
+        }
+        if (!more) {
+          if (stream->dropped()) {
+            context.log.info("event_stream_ended_early", {{"id", id}, {"remote", remote}});
+          }
+          sink.done();
+        }
+        return true;
+      });
 }
 
 // The reason the line list of `job` (its scenario read) cannot be had from

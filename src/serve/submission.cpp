@@ -61,6 +61,16 @@ std::vector<FieldError> check_limits(const engine::Scenario& scenario, const Lim
   cap("population", scenario.population, limits.population);
   cap("days", scenario.days, limits.days);
   cap("replicates", scenario.replicates, limits.replicates);
+  // Rows, not agents: a population of ten can still ask for years of days
+  // in many replicates, and every one of them is stored and served.
+  std::int64_t rows = 0;
+  const bool overflow = __builtin_mul_overflow(scenario.days, scenario.replicates, &rows);
+  if (scenario.days > 0 && scenario.replicates > 0 && (overflow || rows > limits.rows_per_job)) {
+    errors.push_back(
+        {"days", fmt::format("days x replicates ({} x {}) must be at most {} on this server "
+                             "(OUTBREAK_MAX_ROWS_PER_JOB); ask for fewer days or replicates",
+                             scenario.days, scenario.replicates, limits.rows_per_job)});
+  }
   return errors;
 }
 

@@ -778,6 +778,11 @@ TEST_F(CliTest, ThreadsAboveFourPerHardwareThreadAreRefused) {
   const std::string database = "sqlite://" + (dir_ / "missing" / "x.db").string();
   expect_bad_input({"worker", "--database", database, "--threads", "65537"}, expected);
   expect_bad_input({"worker", "--database", database, "--threads", "0"}, {"--threads", "got 0"});
+  // serve reads its engine threads from the environment; refused before the
+  // database is opened or the address bound.
+  expect_bad_input({"serve", "--database", database, "--listen", "127.0.0.1:0"},
+                   {"OUTBREAK_WORKER_THREADS", "got " + over}, {"OUTBREAK_WORKER_THREADS=" + over});
+  EXPECT_FALSE(fs::exists(dir_ / "missing")) << "refused before the database is opened";
 }
 
 TEST_F(CliTest, TooLittleMemoryIsRefusedNamingPopulation) {

@@ -188,6 +188,83 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
             "school");
 }
 
+TEST_P(ApiTest, RowsPerJobAreLimitedWhateverThePopulation) {
+  start(0);
+  // Ten agents, but 365,000 rows to store and serve.
+  auto refused = post("/api/v1/simulations",
+                      R"({"scenario": {"population": 10, "days": 3650, "replicates": 100}})");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422) << refused->body;
+  EXPECT_EQ(error_code(refused), "invalid_scenario");
+  EXPECT_NE(refused->body.find("OUTBREAK_MAX_ROWS_PER_JOB"), std::string::npos) << refused->body;
+  EXPECT_NE(refused->body.find("36500"), std::string::npos) << refused->body;
+  EXPECT_NE(refused->body.find("\"scenario.days\""), std::string::npos) << refused->body;
+  const json description = get_json("/api/v1/scenario");
+  EXPECT_EQ(description["limits"]["rows_per_job"], 36500);
+
+  start(0, {{"OUTBREAK_MAX_ROWS_PER_JOB", "100"}});
+  auto at_limit = post("/api/v1/simulations",
+                       R"({"scenario": {"population": 10, "days": 50, "replicates": 2}})");
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->status, 201) << at_limit->body;
+  auto over = post("/api/v1/simulations",
+                   R"({"scenario": {"population": 10, "days": 51, "replicates": 2}})");
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 422) << over->body;
+  EXPECT_NE(over->body.find("at most 100"), std::string::npos) << over->body;
+}
+
+TEST_P(ApiTest, LargeResultsAreStreamedAndMatchTheCommandLine) {
+  start(1);
+  // About 3 MB of JSON: more than the cache keeps per document (2 MiB).
+  const std::string id = submit(
+      R"({"population": 10, "days": 3650, "replicates": 2, "seed": 7, "initial_infected": 2})");
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const std::string target = "/api/v1/simulations/" + id + "/results";
+  for (const char* format : {"json", "csv"}) {
+    const Finished cli =
+        run_outbreak({"results", id, "--format", format, "--database", database_->url()},
+                     path(fmt::format("results.{}", format)));
+    ASSERT_EQ(cli.status, 0);
+    for (int request = 0; request < 2; ++request) {
+      auto response = client().Get(target + "?format=" + format);
+      ASSERT_TRUE(response);
+      EXPECT_EQ(response->status, 200);
+      // The JSON (3 MB) is streamed every time; the CSV (0.7 MB) is kept
+      // once it has been sent.
+      const bool streamed = std::string(format) == "json" || request == 0;
+      EXPECT_EQ(response->get_header_value("Transfer-Encoding"), streamed ? "chunked" : "")
+          << format << " " << request;
+      EXPECT_EQ(response->has_header("Content-Length"), !streamed) << format << " " << request;
+      EXPECT_EQ(response->body, cli.output) << format;
+      EXPECT_EQ(response->get_header_value_count("Content-Type"), 1u) << format;
+      EXPECT_EQ(response->get_header_value("Content-Type"),
+                std::string(format) == "csv" ? "text/csv; charset=utf-8" : "application/json");
+    }
+  }
+  // One replicate of it, and gzip for clients that take it.
+  httplib::Client gzip_client("127.0.0.1", server_->port());
+  gzip_client.set_decompress(true);
+  auto second = gzip_client.Get(target + "?replicate=2", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->get_header_value("Content-Encoding"), "gzip");
+  const json both = json::parse(client().Get(target)->body);
+  const json one = json::parse(second->body);
+  ASSERT_EQ(one["replicates"].size(), 1u);
+  EXPECT_EQ(one["replicates"][0]["days"], both["replicates"][1]["days"]);
+
+  // A small finished document is kept: the second reader gets it whole.
+  const std::string small = submit(scenario(1500, 20, 3));
+  ASSERT_TRUE(wait_for_status(small, "succeeded"));
+  const std::string small_target = "/api/v1/simulations/" + small + "/results";
+  auto first_read = client().Get(small_target);
+  auto second_read = client().Get(small_target);
+  ASSERT_TRUE(first_read && second_read);
+  EXPECT_EQ(first_read->body, second_read->body);
+  EXPECT_EQ(second_read->get_header_value("Content-Length"),
+            std::to_string(second_read->body.size()));
+}
+
 TEST_P(ApiTest, OneReplicateOfSeveralAndBadParameters) {
   start(1);
   const std::string id = submit(scenario(1500, 20, 3));

@@ -1,6 +1,12 @@
 // Event streams of a real `outbreak serve` process, on each backend. The
 // server runs no workers; an `outbreak worker` process starts only once the
 // streams are open, so that they see the job go from queued to its end.
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -132,6 +138,130 @@ TEST_P(EventsTest, ManyViewersShareOneWatcher) {
     return after && after->body.find("\noutbreak_event_watchers 0\n") != std::string::npos &&
            after->body.find("\noutbreak_event_streams 0\n") != std::string::npos;
   })) << "the watcher goes with its last viewer";
+}
+
+// The value of the gauge `name` in a /metrics text; -1 if absent.
+std::int64_t gauge(const std::string& metrics, const std::string& name) {
+  const std::string line = "\n" + name + " ";
+  const auto at = metrics.find(line);
+  if (at == std::string::npos) return -1;
+  return std::stoll(metrics.substr(at + line.size()));
+}
+
+// The bytes of the largest replicate's day events in `events`.
+std::size_t largest_replicate_bytes(const std::vector<SseEvent>& events) {
+  std::map<std::string, std::size_t> bytes;
+  for (const SseEvent& event : events) {
+    if (event.event != "day") continue;
+    // "id: r:d\nevent: day\ndata: ...\n\n"
+    bytes[event.id.substr(0, event.id.find(':'))] +=
+        event.id.size() + event.data.size() + std::string("id: \nevent: day\ndata: \n\n").size();
+  }
+  std::size_t most = 0;
+  for (const auto& [replicate, size] : bytes) most = std::max(most, size);
+  return most;
+}
+
+TEST_P(EventsTest, SlowViewersGetEveryDayWhileTheServerBuffersLittle) {
+  // A small buffer, and a job whose events (about 12 MB) far exceed it and
+  // what the sockets can hold.
+  start(0, {{"OUTBREAK_STREAM_BUFFER_BYTES", "4096"}});
+  const std::string id = submit(
+      R"({"population": 10, "days": 3650, "replicates": 10, "seed": 7, "initial_infected": 2})");
+  ASSERT_FALSE(id.empty());
+
+  // The slow viewer: a small receive buffer, and it stops reading after its
+  // first bytes until told to go on.
+  std::mutex mu;
+  std::condition_variable resumed;
+  bool go_on = false;
+  std::atomic<bool> got_first{false};
+  std::string slow_text;
+  std::thread slow([&] {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(seconds(60));
+    client.set_socket_options([](socket_t sock) {
+      const int size = 4096;
+      setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    });
+    client.Get(events_path(id), [&](const char* data, std::size_t length) {
+      std::unique_lock lock(mu);
+      slow_text.append(data, length);
+      got_first = true;
+      resumed.wait(lock, [&] { return go_on; });
+      return true;
+    });
+  });
+  ASSERT_TRUE(wait_until([&] { return got_first.load(); }, seconds(20)));
+
+  // What the watcher holds, sampled while the job runs.
+  std::atomic<bool> sampling{true};
+  std::int64_t most_buffered = -1;
+  std::thread sampler([&] {
+    httplib::Client metrics_client("127.0.0.1", server_->port());
+    while (sampling) {
+      if (auto metrics = metrics_client.Get("/metrics")) {
+        most_buffered =
+            std::max(most_buffered, gauge(metrics->body, "outbreak_event_buffer_bytes"));
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+  });
+
+  // The job runs while the slow viewer reads nothing; a viewer that keeps
+  // reading gets every day.
+  const auto worker = start_worker();
+  EventReader fast(server_->port(), events_path(id));
+  ASSERT_TRUE(fast.wait_closed(seconds(120)));
+  const std::vector<SseEvent> fast_events = fast.events();
+  EXPECT_EQ(days_in(fast_events, "succeeded"), every_day(10, 3650));
+  {
+    const std::lock_guard lock(mu);
+    go_on = true;
+  }
+  resumed.notify_all();
+  slow.join();
+  sampling = false;
+  sampler.join();
+
+  // The slow viewer fell far behind the buffer and still got every day
+  // once, from the store, on the same connection.
+  EXPECT_EQ(days_in(parse_events(slow_text), "succeeded"), every_day(10, 3650));
+  // The watcher never held more than the buffer and the replicate it was
+  // adding (not the job's 12 MB).
+  EXPECT_GE(most_buffered, 0) << "the gauge is exported";
+  EXPECT_LE(most_buffered, static_cast<std::int64_t>(4096 + largest_replicate_bytes(fast_events)));
+}
+
+TEST_P(EventsTest, AViewerCutOffMidStreamResumesWithoutLosingOrRepeatingDays) {
+  start(0, {{"OUTBREAK_STREAM_BUFFER_BYTES", "4096"}});
+  const std::string id = submit(
+      R"({"population": 10, "days": 3650, "replicates": 3, "seed": 7, "initial_infected": 2})");
+  const auto worker = start_worker();
+  // The client goes away after about 100 kB, in the middle of an event.
+  std::string cut;
+  {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(seconds(60));
+    client.Get(events_path(id), [&](const char* data, std::size_t length) {
+      cut.append(data, length);
+      return cut.size() < 100'000;
+    });
+  }
+  std::vector<SseEvent> first = parse_events(cut);
+  std::string last_day;
+  for (const SseEvent& event : first) {
+    if (event.event == "day") last_day = event.id;
+  }
+  ASSERT_FALSE(last_day.empty());
+  EventReader rest(server_->port(), events_path(id), {{"Last-Event-ID", last_day}});
+  ASSERT_TRUE(rest.wait_closed(seconds(60)));
+  std::vector<SseEvent> whole;
+  for (const SseEvent& event : first) {
+    if (event.event == "day") whole.push_back(event);
+  }
+  for (const SseEvent& event : rest.events()) whole.push_back(event);
+  EXPECT_EQ(days_in(whole, "succeeded"), every_day(3, 3650));
 }
 
 TEST_P(EventsTest, StreamsBeyondTheCapAre429) {

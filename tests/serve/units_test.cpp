@@ -2,6 +2,7 @@
 // rate limiter, event ids and the metrics text.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -112,6 +113,39 @@ TEST(ServeConfig, EveryBadVariableIsNamed) {
   EXPECT_FALSE(check(config).ok()) << "streams could take every thread";
   config.http_threads = 11;
   EXPECT_TRUE(check(config).ok());
+}
+
+TEST(ServeConfig, RowsPerJobAndStreamBuffersHaveSafeRanges) {
+  auto defaults = config_from_environment(fake({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->limits.rows_per_job, 36'500);
+  EXPECT_EQ(defaults->stream_buffer_bytes, 1u << 20);
+  auto set = config_from_environment(
+      fake({{"OUTBREAK_MAX_ROWS_PER_JOB", "365000"}, {"OUTBREAK_STREAM_BUFFER_BYTES", "65536"}}));
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->limits.rows_per_job, 365'000);
+  EXPECT_EQ(set->stream_buffer_bytes, 65'536u);
+  auto bad = config_from_environment(
+      fake({{"OUTBREAK_MAX_ROWS_PER_JOB", "0"}, {"OUTBREAK_STREAM_BUFFER_BYTES", "100"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(field_names(bad.error()), (std::vector<std::string>{"OUTBREAK_MAX_ROWS_PER_JOB",
+                                                                "OUTBREAK_STREAM_BUFFER_BYTES"}));
+  EXPECT_NE(bad.error().fields[1].message.find("between 4096 and"), std::string::npos);
+}
+
+TEST(ServeSubmission, DaysTimesReplicatesAreCappedWithoutOverflow) {
+  Limits limits;
+  limits.rows_per_job = 1000;
+  EXPECT_TRUE(parse_submission(R"({"scenario": {"days": 100, "replicates": 10}})", limits).ok());
+  auto over = parse_submission(R"({"scenario": {"days": 101, "replicates": 10}})", limits);
+  ASSERT_FALSE(over.ok());
+  ASSERT_EQ(over.error().fields.size(), 1u);
+  EXPECT_EQ(over.error().fields[0].field, "scenario.days");
+  EXPECT_NE(over.error().fields[0].message.find("OUTBREAK_MAX_ROWS_PER_JOB"), std::string::npos);
+  limits.days = limits.replicates = std::numeric_limits<std::int64_t>::max();
+  EXPECT_FALSE(
+      parse_submission(R"({"scenario": {"days": 3650, "replicates": 100000000000000000}})", limits)
+          .ok());
 }
 
 TEST(ServeSubmission, ReadsAndCompletesTheScenario) {

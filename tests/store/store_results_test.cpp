@@ -5,7 +5,16 @@
 #include <limits>
 #include <span>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "outbreak/store/open.hpp"
 #include "store/conformance_fixture.hpp"
+#include "store/sqlite/sqlite_records.hpp"
 
 namespace outbreak::store::testing {
 namespace {
@@ -234,6 +243,35 @@ TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
   const double expected =
       (day_totals(2, 0).currently_infected + day_totals(2, 2).currently_infected) / 2.0;
   EXPECT_DOUBLE_EQ(std::stod(mean), expected);
+}
+
+// One replicate's days are found through the primary key: the event
+// streams and results read a job one replicate at a time, and a plan that
+// reads every row of the job per replicate made that quadratic.
+TEST(SqliteDays, OneReplicateIsReadThroughThePrimaryKey) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("outbreak-days-plan-{}", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "plan.db").string();
+  {
+    auto store = open_store("sqlite://" + file);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE((*store)->migrate().ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  std::string plan;
+  sqlite3_stmt* statement = nullptr;
+  const std::string sql = "EXPLAIN QUERY PLAN " + sqlite::select_days_sql(true);
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK);
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  std::filesystem::remove_all(dir);
+  EXPECT_NE(plan.find("simulation_id=? AND replicate=?"), std::string::npos) << plan;
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 // Results of an ensemble as CSV, JSON or a human-readable table.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "outbreak/engine/ensemble.hpp"
 #include "outbreak/engine/scenario.hpp"
@@ -38,6 +41,48 @@ Result<Format> parse_format(std::string_view name);
 // `out`'s state for the caller to check.
 void write_results(std::ostream& out, Format format, const engine::Scenario& scenario,
                    const engine::EnsembleResult& result);
+
+// Writes csv or json results piece by piece, in exactly the bytes of
+// write_results, so that a caller can send a large document while reading
+// it (GET .../results reads one replicate at a time from the store). Each
+// call appends to `out`. The order is head(); for every replicate in turn
+// replicate_start(), day() for each of its days, replicate_end(); then,
+// with several replicates (csv: and a summary), summary_start() and for
+// each series series_start(), summary_row() for each of its days and
+// series_end(); tail() last. Memory: a count per day of the real columns, whatever the
+// number of replicates. Not thread-safe.
+class ResultsWriter {
+ public:
+  // `format` is kCsv or kJson; `replicates` is how many replicate_start()
+  // calls follow (csv: a replicate column when more than one).
+  ResultsWriter(Format format, const engine::Scenario& scenario, std::size_t replicates);
+
+  void head(std::string& out) const;
+  // `number` is 1-based: its seed is scenario.seed + number - 1.
+  void replicate_start(std::string& out, std::int64_t number);
+  void day(std::string& out, const engine::DayTotals& totals);
+  // `age_totals` (json only) when the replicate has them.
+  void replicate_end(std::string& out, const engine::AgeTotals* age_totals = nullptr);
+  void summary_start(std::string& out);
+  // Series 0 = mean, 1 = p5, 2 = p95, in that order.
+  void series_start(std::string& out, std::size_t series);
+  // Row `day` of the series (days in order from 0); a real column is
+  // unknown unless every replicate knew it that day.
+  void summary_row(std::string& out, std::size_t day, engine::DayValues values);
+  void series_end(std::string& out);
+  void tail(std::string& out) const;
+
+ private:
+  Format format_;
+  const engine::Scenario& scenario_;
+  std::size_t replicates_;
+  std::size_t started_ = 0;                      // replicate_start() calls so far
+  std::int64_t number_ = 0;                      // the replicate being written
+  std::size_t row_ = 0;                          // its days written so far
+  bool summary_ = false;                         // summary_start() was called
+  std::size_t series_ = 0;                       // the series being written
+  std::vector<std::vector<std::size_t>> known_;  // [real column][day]: replicates that knew it
+};
 
 // One day of a run as the json format writes it: {"day":0,...,"r_t":null,...}
 // in column order, on one line (for documents built elsewhere).

@@ -20,6 +20,10 @@ struct Limits {
   std::int64_t population = 10'000'000;
   std::int64_t days = 3650;
   std::int64_t replicates = 100;
+  // Largest days x replicates (the rows a job stores, whatever its
+  // population): 36,500 is ten years of one replicate or a year of a
+  // hundred, about 16 MB of results JSON.
+  std::int64_t rows_per_job = 36'500;
   // Largest population x replicates whose line list the server re-runs for
   // GET .../line-list (the CLI has no limit); 0: never.
   std::int64_t line_list_agents = 1'000'000;
@@ -52,6 +56,9 @@ struct ServerConfig {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds keep_alive_timeout{5'000};
   int max_connections_per_client = 64;
+  // Event text a viewer may be behind a running job by before it is
+  // dropped (it resumes with Last-Event-ID); also what one job's watcher keeps.
+  std::size_t stream_buffer_bytes = 1 << 20;
 
   // http_threads, or its default.
   int effective_http_threads() const { return http_threads > 0 ? http_threads : max_streams + 16; }
@@ -68,8 +75,9 @@ Environment process_environment();
 // OUTBREAK_WORKERS, OUTBREAK_WORKER_THREADS, OUTBREAK_HTTP_THREADS,
 // OUTBREAK_MAX_STREAMS, OUTBREAK_STORE_CONNECTIONS, OUTBREAK_MAX_BODY_BYTES,
 // OUTBREAK_MAX_POPULATION, OUTBREAK_MAX_DAYS, OUTBREAK_MAX_REPLICATES,
-// OUTBREAK_MAX_LINE_LIST_AGENTS, OUTBREAK_SUBMISSIONS_PER_MINUTE,
-// OUTBREAK_MAX_QUEUED, OUTBREAK_MAX_HEAD_BYTES, OUTBREAK_MAX_HEADERS,
+// OUTBREAK_MAX_ROWS_PER_JOB, OUTBREAK_MAX_LINE_LIST_AGENTS,
+// OUTBREAK_SUBMISSIONS_PER_MINUTE, OUTBREAK_MAX_QUEUED,
+// OUTBREAK_STREAM_BUFFER_BYTES, OUTBREAK_MAX_HEAD_BYTES, OUTBREAK_MAX_HEADERS,
 // OUTBREAK_HEAD_TIMEOUT_MS, OUTBREAK_BODY_TIMEOUT_MS,
 // OUTBREAK_KEEP_ALIVE_TIMEOUT_MS and OUTBREAK_MAX_CONNECTIONS_PER_CLIENT
 // where set and not

@@ -3,11 +3,18 @@
 // One watcher per simulation being viewed, shared by all its viewers: it
 // polls the store (the job with get(), new days with results() of the
 // replicates that advanced) every EventOptions::poll and appends events,
-// formatted once, to an in-memory log. Each viewer (an EventStream) blocks
-// until the log grows and sends what it has not sent yet, so a thousand
-// viewers of one job cost one poll per interval. The watcher starts with the
-// first viewer and stops after the last one leaves, or once the job has
-// reached a final status.
+// formatted once, to an in-memory log of the newest events, at most
+// EventOptions::buffer_bytes (older ones are dropped from it). Each viewer
+// (an EventStream) first reads the days it has not seen and the log no
+// longer holds from the store itself, one replicate at a time, then follows
+// the log, so a thousand viewers of one running job cost one poll per
+// interval. A viewer that falls behind the log (a client slower than the
+// job) goes back to reading the store, so the server holds no more for it
+// than one replicate's days; a client that stops reading is cut off by the
+// server's write timeout, and reconnecting with Last-Event-ID resumes after
+// the last day it got. The
+// watcher starts with the first viewer and stops after the last one
+// leaves, or once the job has reached a final status.
 //
 // A stream sends, in order:
 //   - while the job is not finished: a `status` event with its status now;
@@ -30,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "outbreak/engine/day_totals.hpp"
 #include "outbreak/jobs/log.hpp"
@@ -42,7 +50,8 @@ namespace outbreak::serve {
 struct EventOptions {
   std::chrono::milliseconds poll{200};
   std::chrono::milliseconds keepalive{15'000};
-  int max_streams = 256;  // open() refuses more
+  int max_streams = 256;               // open() refuses more
+  std::size_t buffer_bytes = 1 << 20;  // event text a watcher keeps (see above)
 };
 
 // A day's place in a job: the replicate (0-based) and the day.
@@ -66,28 +75,46 @@ class Feed;  // one watched simulation (events.cpp)
 // One viewer. Not thread-safe: one request thread reads it.
 class EventStream {
  public:
-  EventStream(std::shared_ptr<Feed> feed, std::optional<DayKey> after,
+  EventStream(std::shared_ptr<Feed> feed, StorePool& stores, std::optional<DayKey> after,
               std::chrono::milliseconds keepalive, std::atomic<std::int64_t>& open_streams);
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
   ~EventStream();
 
   // Blocks until there is something to send, the keep-alive interval
-  // passes, or the hub shuts down; appends the text to send to `out`.
-  // Returns whether the stream goes on after `out`: false after the final
-  // status and at shutdown.
+  // passes, or the hub shuts down; appends the text to send (about 64 KiB
+  // at most) to `out`. Returns whether the stream goes on after `out`:
+  // false after the final status, at shutdown, and when the days can no
+  // longer be read (a store error, a job restarted from day 0; the viewer
+  // resumes with Last-Event-ID).
   bool next(std::string& out);
 
+  // Whether the stream ended early (see next()).
+  bool dropped() const { return dropped_; }
+
  private:
-  void append_backlog(std::string& out, std::size_t end) const;
+  enum class Mode { kStart, kCatchUp, kFollow, kDone };
+
+  bool start(std::string& out);
+  bool catch_up(std::string& out);
+  bool follow(std::string& out);
+  // Switches to following the log (the feed's lock held).
+  void begin_following(std::string& out);
+  // Appends log events from next_seq_ while `out` has room (lock held).
+  void append_log(std::string& out);
 
   std::shared_ptr<Feed> feed_;
-  std::optional<DayKey> after_;  // resume after this day
+  StorePool& stores_;
+  DayKey cursor_;  // the last day sent (or the resume point)
   std::chrono::milliseconds keepalive_;
   std::atomic<std::int64_t>& open_streams_;
-  std::size_t next_ = 0;  // first log entry not yet looked at
-  bool started_ = false;
-  bool done_ = false;
+  Mode mode_ = Mode::kStart;
+  std::string sent_status_;             // the last status event sent
+  std::uint64_t next_seq_ = 0;          // following: the next log event to send
+  std::int64_t read_replicate_ = 0;     // catching up: the replicate read next
+  std::vector<store::DayRow> pending_;  // catching up: rows read, not yet sent
+  std::size_t pending_next_ = 0;
+  bool dropped_ = false;
 };
 
 class EventHub {
@@ -110,6 +137,8 @@ class EventHub {
   // Whether shutdown() has been called. Thread-safe.
   bool shut_down() const;
   std::int64_t open_streams() const { return open_streams_.load(); }
+  // Event text the watchers hold, all together. Thread-safe.
+  std::int64_t buffered_bytes() const;
   // Simulations with a live watcher. Thread-safe.
   std::int64_t watchers() const;
 

@@ -29,6 +29,7 @@ struct LiveValues {
   std::optional<store::StatusCounts> jobs;  // nullopt: the database did not answer
   std::int64_t event_streams = 0;           // open event streams
   std::int64_t event_watchers = 0;          // simulations being watched
+  std::int64_t event_buffer_bytes = 0;      // event text the watchers hold
 };
 
 class Metrics {

@@ -50,11 +50,11 @@ std::string select_summary_sql() {
       detail::day_column_list(1));
 }
 
-std::string select_days_sql() {
+std::string select_days_sql(bool one_replicate) {
   return fmt::format(
-      "SELECT replicate, {} FROM simulation_days WHERE simulation_id = ?1 AND (?2 IS NULL OR "
-      "replicate = ?2) ORDER BY replicate, day",
-      detail::day_column_list(0));
+      "SELECT replicate, {} FROM simulation_days WHERE simulation_id = ?1{} ORDER BY replicate, "
+      "day",
+      detail::day_column_list(0), one_replicate ? " AND replicate = ?2" : "");
 }
 
 std::string upsert_age_totals_sql() {

@@ -31,8 +31,11 @@ std::string upsert_day_sql();
 std::string insert_summary_sql();
 // "SELECT day, statistic, <day columns but day> FROM simulation_summary ...".
 std::string select_summary_sql();
-// "SELECT replicate, <day columns> FROM simulation_days ...".
-std::string select_days_sql();
+// "SELECT replicate, <day columns> FROM simulation_days ...": of every
+// replicate (?1 the id), or of one (?2 the replicate). Two statements, not
+// "?2 IS NULL OR replicate = ?2": SQLite plans that without knowing ?2 and
+// reads every row of the job to find one replicate's.
+std::string select_days_sql(bool one_replicate);
 // "INSERT INTO simulation_age_totals (...) VALUES (?, ...) ON CONFLICT DO UPDATE":
 // one band per execution.
 std::string upsert_age_totals_sql();

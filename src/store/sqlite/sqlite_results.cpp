@@ -154,7 +154,7 @@ Result<std::vector<DayRow>> SqliteStore::results(std::string_view id,
   using Rows = std::vector<DayRow>;
   return locked<Rows>([&]() -> Result<Rows> {
     if (!exists(*db_, id)) return detail::not_found(id);
-    Statement select(*db_, select_days_sql());
+    Statement select(*db_, select_days_sql(replicate.has_value()));
     select.bind(1, id);
     if (replicate) select.bind(2, *replicate);
     Rows rows;
