@@ -325,5 +325,52 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
 INSTANTIATE_TEST_SUITE_P(store, StoreConformance, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
+// PostgreSQL drops connections (pg_terminate_backend, a restart): the call
+// that finds its connection dropped fails, and the next one works, for
+// statements with and without a transaction and for the listener. Before,
+// those without a transaction (claim_mail, claim, write_days) and the
+// listener failed for good with "not connected".
+class Reconnect : public StoreConformance {
+ protected:
+  // Terminates every connection to the test database but the one asking.
+  void drop_connections() {
+    EXPECT_NE(database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+              "0");
+  }
+};
+
+TEST_P(Reconnect, TheCallAfterADroppedConnectionWorks) {
+  auto waiter = open_migrated();
+  ASSERT_NE(waiter, nullptr);
+  ASSERT_TRUE(waiter->wait_for_work(milliseconds(10)).ok());  // starts listening
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    drop_connections();
+    (void)store_->claim_mail(kT0, kLease);  // may find the connection dropped
+    auto mail = store_->claim_mail(kT0, kLease);
+    EXPECT_TRUE(mail.ok()) << mail.error().message;
+    auto claimed = store_->claim("w", kLease, kT0);
+    EXPECT_TRUE(claimed.ok()) << claimed.error().message;
+    auto counts = store_->count_by_status();
+    EXPECT_TRUE(counts.ok()) << counts.error().message;
+    // The listener: within a few calls it listens again (an idle wait
+    // returns false), and then it hears the next enqueue.
+    bool listening = false;
+    for (int call = 0; call < 5 && !listening; ++call) {
+      auto idle = waiter->wait_for_work(milliseconds(10));
+      listening = idle.ok() && !*idle;
+    }
+    ASSERT_TRUE(listening);
+    enqueue("wake up");
+    auto woken = waiter->wait_for_work(milliseconds(20'000));
+    ASSERT_TRUE(woken.ok()) << woken.error().message;
+    EXPECT_TRUE(*woken);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(store, Reconnect, ::testing::Values("postgresql"),
+                         [](const auto& info) { return info.param; });
+
 }  // namespace
 }  // namespace outbreak::store::testing
