@@ -363,5 +363,60 @@ TEST(TableFormat, OutputIsDeterministic) {
   }
 }
 
+// --- ResultsWriter ----------------------------------------------------------------
+
+// Writes `result` through ResultsWriter, the replicates numbered from
+// `first_number`, with the summary if `summary`.
+std::string piecewise(Format format, const EnsembleResult& result, bool summary,
+                      std::int64_t first_number = 1) {
+  const engine::Scenario scenario;
+  ResultsWriter writer(format, scenario, result.replicates.size());
+  std::string out;
+  writer.head(out);
+  for (std::size_t r = 0; r < result.replicates.size(); ++r) {
+    writer.replicate_start(out, first_number + static_cast<std::int64_t>(r));
+    for (const DayTotals& day : result.replicates[r]) writer.day(out, day);
+    writer.replicate_end(out);
+  }
+  if (summary) {
+    writer.summary_start(out);
+    const std::vector<DayValues>* series[] = {&result.summary.mean, &result.summary.p5,
+                                              &result.summary.p95};
+    for (std::size_t s = 0; s < 3; ++s) {
+      writer.series_start(out, s);
+      for (std::size_t d = 0; d < series[s]->size(); ++d)
+        writer.summary_row(out, d, (*series[s])[d]);
+      writer.series_end(out);
+    }
+  }
+  writer.tail(out);
+  return out;
+}
+
+TEST(ResultsWriter, PiecesMakeTheSameDocumentAsWriteResults) {
+  for (const Format format : {Format::kCsv, Format::kJson}) {
+    for (const std::int64_t replicates : {1, 3}) {
+      const EnsembleResult result = make_result(replicates, 4);
+      EXPECT_EQ(piecewise(format, result, replicates > 1), render(format, result));
+    }
+  }
+}
+
+TEST(ResultsWriter, WithoutASummaryJsonEndsAfterTheReplicates) {
+  // A job whose summary is not written yet, and one replicate of several
+  // (numbered as in the job, with its own seed).
+  EnsembleResult result = make_result(2, 3);
+  result.replicates[1].pop_back();  // still running
+  const std::string text = piecewise(Format::kJson, result, false);
+  const auto document = nlohmann::json::parse(text);
+  EXPECT_FALSE(document.contains("summary"));
+  ASSERT_EQ(document["replicates"].size(), 2u);
+  EXPECT_EQ(document["replicates"][1]["days"].size(), 2u);
+  EXPECT_THAT(text, ::testing::EndsWith("    ]}\n  ]\n}\n"));
+  const auto second = nlohmann::json::parse(piecewise(Format::kJson, make_result(1, 2), false, 2));
+  EXPECT_EQ(second["replicates"][0]["replicate"], 2);
+  EXPECT_EQ(second["replicates"][0]["seed"], engine::Scenario{}.seed + 1);
+}
+
 }  // namespace
 }  // namespace outbreak::io
