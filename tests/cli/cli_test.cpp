@@ -878,6 +878,22 @@ TEST_F(CliTest, ValidateReportsEveryProblemOfTheNewKeysAtOnce) {
                     "hospital_by_age[4]:", "school_max_age:"});
 }
 
+TEST_F(CliTest, ValidateFollowsTheApisJsonPolicy) {
+  // Keys given twice at any depth, a NUL byte and bytes after the value are
+  // refused, as POST /api/v1/simulations refuses them.
+  const std::string nested =
+      write("nested.json", R"({"days": 10, "age_shares": [{"a": 1, "a": 2}]})");
+  expect_bad_input({"validate", nested}, {"age_shares[0].a: duplicate key"});
+  const std::string top = write("top.json", R"({"days": 10, "days": 20})");
+  expect_bad_input({"validate", top}, {"days: duplicate key"});
+  const std::string nul =
+      write("nul.json", std::string(R"({"days": 10})") + '\0' + R"({"days": 20})");
+  expect_bad_input({"validate", nul}, {"NUL byte at byte 12"});
+  const std::string trailing = write("trailing.json", R"({"days": 10} {"days": 20})");
+  expect_bad_input({"validate", trailing}, {"malformed JSON at line 1, column 14"});
+  expect_bad_input({"run", "--scenario", nul}, {"NUL byte"});
+}
+
 TEST_F(CliTest, ValidateAcceptsSharesThatSumToOneUpToRounding) {
   // 0.1 eight times plus 0.2 is 1 only up to rounding.
   const std::string good =
