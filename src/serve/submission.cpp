@@ -10,6 +10,7 @@
 #include "outbreak/io/json_text.hpp"
 #include "outbreak/io/scenario_json.hpp"
 #include "outbreak/mail/address.hpp"
+#include "outbreak/mail/templates.hpp"
 
 namespace outbreak::serve {
 namespace {
@@ -132,7 +133,11 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
       } else if (Status ok = valid_name(value.get_ref<const std::string&>()); !ok) {
         errors.push_back({"name", ok.error().message});
       } else {
-        simulation.name = std::string(trimmed(value.get_ref<const std::string&>()));
+        // Format and bidi characters could reorder or hide the text around
+        // the name on pages and in mails; they carry nothing a name needs.
+        const std::string visible =
+            mail::without_format_characters(value.get_ref<const std::string&>());
+        simulation.name = std::string(trimmed(visible));
       }
     } else if (key == "email") {
       if (value.is_null()) continue;

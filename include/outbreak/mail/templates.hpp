@@ -75,6 +75,15 @@ MailText failed_text(const store::SimulationRecord& record, std::string_view pub
 // "cancelled": the reason is the simulation's error, if any.
 MailText cancelled_text(const store::SimulationRecord& record, std::string_view public_url);
 
+// `text` without Unicode format characters (general category Cf: the bidi
+// embeddings, overrides and isolates U+202A..U+202E and U+2066..U+2069,
+// zero-width spaces and joiners U+200B..U+200F, U+2060..U+2064, U+FEFF,
+// U+061C, U+00AD, tag characters ...) and without the line and paragraph
+// separators U+2028 and U+2029: a submitter's text must not reorder or hide
+// what a mail says around it. Bytes that are not valid UTF-8 are kept as they
+// are (the message layer checks them). Pure; thread-safe.
+std::string without_format_characters(std::string_view text);
+
 // `value` with thousands separators and `decimals` digits after the point:
 // format_count(1234567.0, 0) == "1,234,567".
 std::string format_count(double value, int decimals = 0);
