@@ -51,6 +51,16 @@ void write_mail_metrics(const mail::MailCounters& counters, std::string& out) {
           "Mail deliveries that failed for now and were scheduled again (this process).",
           counters.retried.load());
   counter("outbreak_mails_failed_total", "Mails given up (this process).", counters.failed.load());
+  counter("outbreak_mails_suppressed_total",
+          "Mails not sent: over the per-address limit, or to an address never confirmed (this "
+          "process).",
+          counters.suppressed.load());
+  counter("outbreak_mails_held_total",
+          "Times a mail was held until its address is confirmed (this process).",
+          counters.held.load());
+  counter("outbreak_mail_confirmations_requested_total",
+          "Confirmation requests sent or logged (this process).",
+          counters.confirmations_requested.load());
 }
 
 }  // namespace

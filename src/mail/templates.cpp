@@ -198,6 +198,24 @@ std::string without_format_characters(std::string_view text) {
   return out;
 }
 
+std::string confirm_url(std::string_view public_url, std::string_view token) {
+  return fmt::format("{}/mail/confirm/{}", trimmed_base(public_url), token);
+}
+
+MailText confirmation_text(std::string_view address, std::string_view token,
+                           std::string_view public_url) {
+  Body body;
+  body.intro = fmt::format(
+      "Someone asked this outbreak service to send notices about simulations to {}. Before it "
+      "sends any, it asks you to confirm that you want them.",
+      address);
+  body.links.emplace_back("Confirm", confirm_url(public_url, token));
+  body.outro =
+      "Open the link and press the button to confirm. If you did not ask for this, ignore this "
+      "mail: nothing else will be sent to this address.";
+  return make("Confirm mails from outbreak", body);
+}
+
 std::string format_count(double value, int decimals) {
   const std::string plain = fmt::format("{:.{}f}", std::abs(value), std::max(decimals, 0));
   const auto point = plain.find('.');

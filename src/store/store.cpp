@@ -80,6 +80,13 @@ bool is_lease_lost(const Error& error) {
   return error.code == ErrorCode::kNotFound && error.message.starts_with(kLeaseLostPrefix);
 }
 
+std::string new_secret_token() {
+  std::random_device device;  // the OS's source (getrandom, /dev/urandom)
+  std::string out;
+  for (int i = 0; i < 4; ++i) out += fmt::format("{:08x}", static_cast<std::uint32_t>(device()));
+  return out;
+}
+
 std::string new_uuid_v4() {
   // A fresh random_device per call: no shared generator state between threads.
   std::random_device device;
@@ -182,6 +189,29 @@ MailKind mail_kind_for(JobStatus final_status) {
     default:
       return MailKind::kFinished;
   }
+}
+
+std::string address_key(std::string_view address) {
+  std::string key(address);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
+
+Error address_not_found(std::string_view address) {
+  return Error::make(ErrorCode::kNotFound, fmt::format("no mail address {}", address));
+}
+
+Error token_not_found() {
+  // The token is a secret: it is not repeated in the message.
+  return Error::make(ErrorCode::kNotFound, "no mail address has this confirmation token");
+}
+
+Status validate_address_row(std::string_view address, std::string_view token) {
+  if (address.empty()) return Error::invalid("the mail address must not be empty");
+  if (token.empty()) return Error::invalid("the confirmation token must not be empty");
+  return Ok{};
 }
 
 Error mail_not_found(std::int64_t id) {

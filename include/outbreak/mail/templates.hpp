@@ -64,6 +64,15 @@ struct MailText {
   std::string html;  // a complete HTML document
 };
 
+// {public_url}/mail/confirm/{token}: the page that confirms an address.
+std::string confirm_url(std::string_view public_url, std::string_view token);
+
+// The request to confirm `address` (OUTBREAK_MAIL_CONFIRM): why it came, the
+// link, and that nothing more is sent there until it is followed. It holds
+// nothing a submitter typed.
+MailText confirmation_text(std::string_view address, std::string_view token,
+                           std::string_view public_url);
+
 // "accepted": id, name, a summary of the scenario, the results page.
 MailText accepted_text(const store::SimulationRecord& record, std::string_view public_url);
 // "finished": the results page, the key figures (when any results are
