@@ -19,23 +19,10 @@
 #include "outbreak/serve/config.hpp"
 #include "outbreak/serve/server.hpp"
 #include "outbreak/store/url.hpp"
+#include "settings.hpp"
 
 namespace outbreak::cli {
 namespace {
-
-Result<serve::ServerConfig> plan(const ServeOptions& options) {
-  auto config = serve::config_from_environment(serve::process_environment());
-  if (!config) return config.error();
-  if (!options.listen.empty()) {
-    if (Status set = serve::set_listen_address(options.listen, *config); !set) {
-      return Error::invalid("--listen: " + set.error().message);
-    }
-  }
-  config->database_url = database_url(options.database);
-  if (options.workers >= 0) config->workers = options.workers;
-  if (Status checked = serve::check(*config); !checked) return checked.error();
-  return config;
-}
 
 // The mail counters of this process as Prometheus text.
 void write_mail_metrics(const mail::MailCounters& counters, std::string& out) {
@@ -66,14 +53,11 @@ void write_mail_metrics(const mail::MailCounters& counters, std::string& out) {
 }  // namespace
 
 int serve_command(const ServeOptions& options) {
-  const char* format_env = std::getenv("OUTBREAK_LOG_FORMAT");
-  const auto format = jobs::parse_log_format(format_env ? format_env : "");
-  if (!format) return report(Error::invalid("OUTBREAK_LOG_FORMAT: " + format.error().message));
-  auto config = plan(options);
-  if (!config) return report(config.error(), kExitBadInput);
-  const auto mail_settings =
-      mail::mail_settings_from_environment([](const char* name) { return std::getenv(name); });
-  if (!mail_settings) return report(mail_settings.error(), kExitBadInput);
+  auto settings = serve_settings(options, serve::process_environment());
+  if (!settings) return report(settings.error(), kExitBadInput);
+  const serve::ServerConfig* config = &settings->server;
+  const mail::MailSettings* mail_settings = &settings->mail;
+  const jobs::LogFormat* format = &settings->log_format;
   if (auto store = open_database(config->database_url, /*migrate=*/true); !store) {
     return report(store.error());
   }

@@ -780,6 +780,24 @@ TEST_F(CliTest, ThreadsAboveFourPerHardwareThreadAreRefused) {
   expect_bad_input({"worker", "--database", database, "--threads", "0"}, {"--threads", "got 0"});
 }
 
+TEST_F(CliTest, ServeAndWorkerReportEveryBadSettingAtOnce) {
+  // Bad values from different groups (logging, the server's table, mail,
+  // memory, flags): all are named in one run, and nothing starts.
+  const std::string database = "sqlite://" + (dir_ / "missing" / "x.db").string();
+  expect_bad_input(
+      {"serve", "--database", database, "--listen", "127.0.0.1:0"},
+      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAX_STREAMS",
+       "OUTBREAK_MAIL_CONFIRM:", "3 settings are not valid"},
+      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAX_STREAMS=lots", "OUTBREAK_MAIL_CONFIRM=maybe"});
+  expect_bad_input(
+      {"worker", "--database", database, "--threads", "0"},
+      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAIL_MAX_ATTEMPTS:", "OUTBREAK_MEMORY_LIMIT:",
+       "--threads:", "4 settings are not valid"},
+      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAIL_MAX_ATTEMPTS=0", "OUTBREAK_MEMORY_LIMIT=lots"});
+  expect_bad_input({"worker", "--database", "nosuch://x"}, {"--database:"});
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
 TEST_F(CliTest, TooLittleMemoryIsRefusedNamingPopulation) {
   expect_bad_input({"run", "--set", "population=1000000"},
                    {"population: 1000000 agents need about", "OUTBREAK_MEMORY_LIMIT"},
