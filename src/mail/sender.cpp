@@ -353,6 +353,10 @@ SendStep Sender::give_up(const MailRecord& mail, const std::string& error) {
 }
 
 std::optional<SendStep> Sender::await_confirmation(const MailRecord& mail) {
+  // The request goes to the recipient too: the same check as for any mail.
+  if (Status valid = validate_address(mail.recipient); !valid) {
+    return give_up(mail, "the recipient address is not valid: " + valid.error().message);
+  }
   const store::TimePoint now = options_.now();
   auto address = store_->mail_address(mail.recipient, store::new_secret_token(), now);
   if (!address) {
@@ -391,6 +395,12 @@ std::optional<SendStep> Sender::await_confirmation(const MailRecord& mail) {
       !marked) {
     log_.error("store_error", {{"during", "mark_mail_retry"}, {"error", marked.error().message}});
     return SendStep::kStoreError;
+  }
+  // A confirmation that came between the look above and the hold released
+  // nothing yet; release this mail now rather than at the end of the wait
+  // (should this write fail, the mail goes when the wait ends).
+  if (auto again = store_->mail_address_by_token(address->token); again && again->confirmed_at) {
+    (void)store_->mark_mail_retry(mail.id, "the address was confirmed", options_.now());
   }
   log_.info("mail_held", {{"id", std::to_string(mail.id)},
                           {"simulation", mail.simulation_id},

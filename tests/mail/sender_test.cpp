@@ -330,6 +330,37 @@ TEST_P(SenderTest, InConfirmationModeMailsWaitUntilTheAddressIsConfirmed) {
   EXPECT_EQ(sender->run_once(), SendStep::kSent) << log();
 }
 
+// Accepts every message; the first time, it also confirms the recipient's
+// address, as the fastest reader would before the sender has held the mail.
+class ConfirmingTransport : public Transport {
+ public:
+  explicit ConfirmingTransport(std::unique_ptr<store::Store> store) : store_(std::move(store)) {}
+  SendResult send(std::string_view, std::string_view to, std::string_view) override {
+    if (sends_++ == 0) {
+      const auto now = std::chrono::system_clock::now();
+      auto address = store_->mail_address(to, "unused", now);
+      EXPECT_TRUE(address.ok());
+      if (address) {
+        EXPECT_TRUE(store_->confirm_mail_address(address->token, now).ok());
+      }
+    }
+    return SendResult{};
+  }
+
+ private:
+  std::unique_ptr<store::Store> store_;
+  int sends_ = 0;
+};
+
+TEST_P(SenderTest, AConfirmationDuringTheHoldReleasesTheMailAtOnce) {
+  SenderOptions options = fast_options();
+  options.confirm = true;
+  enqueue(scenario_json(1'000, 5, 1));
+  auto sender = make_sender(std::make_unique<ConfirmingTransport>(open_migrated()), options);
+  EXPECT_EQ(sender->run_once(), SendStep::kHeld) << log();
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << "not held for the whole wait: " << log();
+}
+
 TEST_P(SenderTest, MailsToAnAddressNeverConfirmedAreSuppressedAfterTheWait) {
   SenderOptions options = fast_options();
   options.confirm = true;
