@@ -21,31 +21,10 @@
 #include "outbreak/serve/config.hpp"
 #include "outbreak/serve/server.hpp"
 #include "outbreak/store/url.hpp"
-#include "threads.hpp"
+#include "settings.hpp"
 
 namespace outbreak::cli {
 namespace {
-
-Result<serve::ServerConfig> plan(const ServeOptions& options) {
-  auto config = serve::config_from_environment(serve::process_environment());
-  if (!config) return config.error();
-  if (!options.listen.empty()) {
-    if (Status set = serve::set_listen_address(options.listen, *config); !set) {
-      return Error::invalid("--listen: " + set.error().message);
-    }
-  }
-  config->database_url = database_url(options.database);
-  if (options.workers >= 0) config->workers = options.workers;
-  if (Status checked = serve::check(*config); !checked) return checked.error();
-  // A bad OUTBREAK_MEMORY_LIMIT is refused at the start, not per job.
-  if (auto limit = memory_limit(); !limit) return limit.error();
-  // The same bound as `run --threads` and `worker --threads`: the engine
-  // (and the line lists the server makes) would crash on tens of thousands.
-  if (Status threads = check_threads("OUTBREAK_WORKER_THREADS", config->worker_threads); !threads) {
-    return threads.error();
-  }
-  return config;
-}
 
 // The mail counters of this process as Prometheus text.
 void write_mail_metrics(const mail::MailCounters& counters, std::string& out) {
@@ -61,22 +40,27 @@ void write_mail_metrics(const mail::MailCounters& counters, std::string& out) {
           "Mail deliveries that failed for now and were scheduled again (this process).",
           counters.retried.load());
   counter("outbreak_mails_failed_total", "Mails given up (this process).", counters.failed.load());
+  counter("outbreak_mails_suppressed_total",
+          "Mails not sent: over the per-address limit, or to an address never confirmed (this "
+          "process).",
+          counters.suppressed.load());
+  counter("outbreak_mails_held_total",
+          "Times a mail was held until its address is confirmed (this process).",
+          counters.held.load());
+  counter("outbreak_mail_confirmations_requested_total",
+          "Confirmation requests sent or logged (this process).",
+          counters.confirmations_requested.load());
 }
 
 }  // namespace
 
 int serve_command(const ServeOptions& options) {
-  const char* format_env = std::getenv("OUTBREAK_LOG_FORMAT");
-  const auto format = jobs::parse_log_format(format_env ? format_env : "");
-  if (!format) return report(Error::invalid("OUTBREAK_LOG_FORMAT: " + format.error().message));
-  auto config = plan(options);
-  if (!config) return report(config.error(), kExitBadInput);
-  const auto mail_settings =
-      mail::mail_settings_from_environment([](const char* name) { return std::getenv(name); });
-  if (!mail_settings) return report(mail_settings.error(), kExitBadInput);
-  const auto retention_days = jobs::parse_retention_days(std::getenv(jobs::kRetentionDaysVariable),
-                                                         jobs::kRetentionDaysVariable);
-  if (!retention_days) return report(retention_days.error(), kExitBadInput);
+  auto settings = serve_settings(options, serve::process_environment());
+  if (!settings) return report(settings.error(), kExitBadInput);
+  const serve::ServerConfig* config = &settings->server;
+  const mail::MailSettings* mail_settings = &settings->mail;
+  const jobs::LogFormat* format = &settings->log_format;
+  const std::optional<std::int64_t>& retention_days = settings->retention_days;
   if (auto store = open_database(config->database_url, /*migrate=*/true); !store) {
     return report(store.error());
   }
@@ -95,9 +79,9 @@ int serve_command(const ServeOptions& options) {
       [&mail_counters](std::string& out) { write_mail_metrics(mail_counters, out); });
   // With OUTBREAK_RETENTION_DAYS, finished jobs older than that go, hourly.
   std::jthread retention;
-  if (*retention_days) {
+  if (retention_days) {
     retention = std::jthread([&](std::stop_token retention_stop) {
-      const Status pruned = jobs::run_retention(config->database_url, **retention_days,
+      const Status pruned = jobs::run_retention(config->database_url, *retention_days,
                                                 std::chrono::hours(1), log, retention_stop);
       if (!pruned) log.error("retention_stopped", {{"error", pruned.error().message}});
     });

@@ -1,12 +1,13 @@
 #include "outbreak/io/scenario_json.hpp"
 
+#include "outbreak/io/json_text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -38,86 +39,6 @@ std::string unknown_key_message(std::string_view key) {
   const std::string_view nearest = engine::nearest_parameter(key);
   if (nearest.empty()) return "unknown key";
   return fmt::format("unknown key; did you mean \"{}\"?", nearest);
-}
-
-// --- Parsing JSON text -------------------------------------------------------
-
-// Builds the document like nlohmann's own DOM parser, but keeps the position
-// of a syntax error (including number overflow, which nlohmann reports
-// without one) and notices top-level keys given twice, which nlohmann would
-// silently resolve to the last one.
-class TrackingParser : public nlohmann::detail::json_sax_dom_parser<ordered_json> {
- public:
-  explicit TrackingParser(ordered_json& root) : json_sax_dom_parser(root, false) {}
-
-  bool start_object(std::size_t size) {
-    ++depth_;
-    return json_sax_dom_parser::start_object(size);
-  }
-  bool end_object() {
-    --depth_;
-    return json_sax_dom_parser::end_object();
-  }
-  bool key(std::string& name) {
-    if (depth_ == 1 && !seen_.insert(name).second) duplicates_.push_back(name);
-    return json_sax_dom_parser::key(name);
-  }
-  template <typename Exception>
-  bool parse_error(std::size_t position, const std::string& /*token*/, const Exception& ex) {
-    failed_ = true;
-    position_ = position;
-    reason_ = ex.what();
-    return false;
-  }
-
-  bool failed() const { return failed_; }
-  std::size_t position() const { return position_; }
-  const std::string& reason() const { return reason_; }
-  const std::vector<std::string>& duplicates() const { return duplicates_; }
-
- private:
-  int depth_ = 0;
-  std::set<std::string> seen_;
-  std::vector<std::string> duplicates_;
-  bool failed_ = false;
-  std::size_t position_ = 0;
-  std::string reason_;
-};
-
-// "line L, column C" (1-based; columns count UTF-8 characters) of the
-// character at `offset`, as an editor shows it.
-std::string line_and_column(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1;
-  std::size_t column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte == '\n') {
-      ++line;
-      column = 1;
-    } else if ((byte & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
-      ++column;
-    }
-  }
-  return fmt::format("line {}, column {}", line, column);
-}
-
-// nlohmann's message without its id, its own position and the raw token,
-// which the caller replaces with an editor-style position.
-std::string short_reason(std::string reason) {
-  if (const auto end = reason.find("] ");
-      reason.starts_with("[json.") && end != std::string::npos) {
-    reason.erase(0, end + 2);
-  }
-  if (const auto end = reason.find(": ");
-      reason.starts_with("parse error") && end != std::string::npos) {
-    reason.erase(0, end + 2);
-  }
-  if (const auto start = reason.find("; last read: "); start != std::string::npos) {
-    const auto next = reason.find("; ", start + 2);
-    reason.erase(start, next == std::string::npos ? std::string::npos : next - start);
-  }
-  return reason;
 }
 
 // --- Reading one value ---------------------------------------------------------
@@ -407,23 +328,16 @@ ordered_json json_value(const std::optional<T>& value) {
 }  // namespace
 
 Status read_scenario_json(std::string_view text, engine::Scenario& scenario) {
-  ordered_json document;  // keeps the file's key order for the messages
-  TrackingParser parser(document);
-  ordered_json::sax_parse(text, &parser);
-  if (parser.failed()) {
-    // nlohmann's position counts the offending character itself.
-    const std::size_t offset = parser.position() == 0 ? 0 : parser.position() - 1;
-    return Error::invalid(fmt::format("malformed JSON at {}: {}", line_and_column(text, offset),
-                                      short_reason(parser.reason())));
-  }
-  std::vector<FieldError> errors;
-  for (const std::string& key : parser.duplicates()) {
-    errors.push_back({key, "duplicate key; each key may appear only once"});
-  }
-  return read_object(document, scenario, std::move(errors));
+  auto document = parse_json_text(text);  // keeps the file's key order for the messages
+  if (!document) return document.error();
+  return read_object(*document, scenario);
 }
 
 Status read_scenario_json(const nlohmann::json& value, engine::Scenario& scenario) {
+  return read_object(value, scenario);
+}
+
+Status read_scenario_json(const nlohmann::ordered_json& value, engine::Scenario& scenario) {
   return read_object(value, scenario);
 }
 

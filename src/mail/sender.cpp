@@ -113,6 +113,26 @@ void read_from(const Environment& environment, SenderOptions& options,
   options.from_name = std::string(name);
 }
 
+// Reads true or false; unset or empty leaves `value` alone.
+void read_bool(const Environment& environment, const char* name, bool& value,
+               std::vector<FieldError>& errors) {
+  const char* text = environment(name);
+  if (text == nullptr || *text == '\0') return;
+  const std::string_view view(text);
+  if (view == "true") {
+    value = true;
+  } else if (view == "false") {
+    value = false;
+  } else {
+    errors.push_back({name, fmt::format("must be true or false, got '{}'", view)});
+  }
+}
+
+void at_most(const char* name, std::int64_t value, std::int64_t max,
+             std::vector<FieldError>& errors) {
+  if (value > max) errors.push_back({name, fmt::format("must be at most {}, got {}", max, value)});
+}
+
 void read_public_url(const Environment& environment, SenderOptions& options,
                      std::vector<FieldError>& errors) {
   const char* text = environment("OUTBREAK_PUBLIC_URL");
@@ -152,6 +172,15 @@ Result<MailSettings> mail_settings_from_environment(const Environment& environme
   read_positive(environment, "OUTBREAK_MAIL_POLL_MS", poll, errors);
   read_positive(environment, "OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", connect_timeout, errors);
   read_positive(environment, "OUTBREAK_SMTP_TIMEOUT_MS", transfer_timeout, errors);
+  std::int64_t per_address = options.per_address_per_hour;
+  std::int64_t confirm_hours = kDefaultConfirmHours;
+  read_positive(environment, "OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", per_address, errors);
+  read_bool(environment, "OUTBREAK_MAIL_CONFIRM", options.confirm, errors);
+  read_positive(environment, "OUTBREAK_MAIL_CONFIRM_HOURS", confirm_hours, errors);
+  at_most("OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", per_address, 100'000, errors);
+  at_most("OUTBREAK_MAIL_CONFIRM_HOURS", confirm_hours, 8'760, errors);
+  options.per_address_per_hour = std::min<std::int64_t>(per_address, 100'000);
+  options.confirm_wait = store::Duration(std::min<std::int64_t>(confirm_hours, 8'760) * 3'600'000);
   if (max_attempts > 1'000'000) {
     errors.push_back({"OUTBREAK_MAIL_MAX_ATTEMPTS", "must be at most 1000000"});
   }
@@ -245,6 +274,21 @@ SendStep Sender::run_once() {
 }
 
 SendStep Sender::deliver(const MailRecord& mail) {
+  if (options_.confirm) {
+    if (auto step = await_confirmation(mail)) return *step;
+  }
+  const store::TimePoint hour_ago = options_.now() - std::chrono::hours(1);
+  auto recent = store_->count_mail_sent_since(mail.recipient, hour_ago);
+  if (!recent) {
+    log_.error("store_error",
+               {{"during", "count_mail_sent_since"}, {"error", recent.error().message}});
+    return SendStep::kStoreError;
+  }
+  if (*recent >= options_.per_address_per_hour) {
+    return suppress(mail, fmt::format("suppressed: {} mails already went to this address in the "
+                                      "last hour (OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR={})",
+                                      *recent, options_.per_address_per_hour));
+  }
   auto message = build_message(*store_, mail, options_);
   if (!message) {
     if (message.error().code == ErrorCode::kIo) return transient(mail, message.error().message);
@@ -325,6 +369,103 @@ SendStep Sender::give_up(const MailRecord& mail, const std::string& error) {
   return SendStep::kFailed;
 }
 
+std::optional<SendStep> Sender::await_confirmation(const MailRecord& mail) {
+  // The request goes to the recipient too: the same check as for any mail.
+  if (Status valid = validate_address(mail.recipient); !valid) {
+    return give_up(mail, "the recipient address is not valid: " + valid.error().message);
+  }
+  const store::TimePoint now = options_.now();
+  auto address = store_->mail_address(mail.recipient, store::new_secret_token(), now);
+  if (!address) {
+    if (address.error().code == ErrorCode::kIo) {
+      log_.error("store_error", {{"during", "mail_address"}, {"error", address.error().message}});
+      return SendStep::kStoreError;
+    }
+    return give_up(mail, address.error().message);
+  }
+  if (address->confirmed_at) return std::nullopt;
+  if (now - mail.created_at >= options_.confirm_wait) {
+    return suppress(mail, fmt::format("suppressed: the address was not confirmed within {} hours",
+                                      options_.confirm_wait.count() / 3'600'000));
+  }
+  // One request per address and confirmation wait: a request is itself a
+  // mail to a stranger's inbox.
+  if (!address->requested_at || now - *address->requested_at >= options_.confirm_wait) {
+    const SendResult result = send_confirmation_request(*address);
+    if (result.outcome == SendOutcome::kTransient) {
+      return transient(mail, "the confirmation request: " + result.detail);
+    }
+    if (result.outcome == SendOutcome::kPermanent) {
+      return give_up(mail, "the confirmation request: " + result.detail);
+    }
+    if (Status marked = store_->mark_confirmation_requested(address->address, now); !marked) {
+      log_.error("store_error",
+                 {{"during", "mark_confirmation_requested"}, {"error", marked.error().message}});
+      return SendStep::kStoreError;
+    }
+  }
+  // Held: due again when the wait ends, or at once when the address is
+  // confirmed (Store::confirm_mail_address).
+  const store::TimePoint until = mail.created_at + options_.confirm_wait;
+  if (Status marked =
+          store_->mark_mail_retry(mail.id, "held until the address is confirmed", until);
+      !marked) {
+    log_.error("store_error", {{"during", "mark_mail_retry"}, {"error", marked.error().message}});
+    return SendStep::kStoreError;
+  }
+  // A confirmation that came between the look above and the hold released
+  // nothing yet; release this mail now rather than at the end of the wait
+  // (should this write fail, the mail goes when the wait ends).
+  if (auto again = store_->mail_address_by_token(address->token); again && again->confirmed_at) {
+    (void)store_->mark_mail_retry(mail.id, "the address was confirmed", options_.now());
+  }
+  log_.info("mail_held", {{"id", std::to_string(mail.id)},
+                          {"simulation", mail.simulation_id},
+                          {"to", mail.recipient}});
+  counters_.held.fetch_add(1);
+  return SendStep::kHeld;
+}
+
+SendResult Sender::send_confirmation_request(const store::MailAddressRecord& address) {
+  const MailText text = confirmation_text(address.address, address.token, options_.public_url);
+  if (!transport_) {
+    log_.info("mail_logged", {{"kind", "confirmation"},
+                              {"to", address.address},
+                              {"subject", text.subject},
+                              {"link", confirm_url(options_.public_url, address.token)}});
+    counters_.confirmations_requested.fetch_add(1);
+    return SendResult{};
+  }
+  Message message;
+  message.from_address = options_.from_address;
+  message.from_name = options_.from_name;
+  message.to_address = address.address;
+  message.subject = text.subject;
+  message.text_body = text.text;
+  message.html_body = text.html;
+  message.date = options_.now();
+  message.message_id_domain = domain_of(options_.from_address);
+  SendResult result = transport_->send(options_.from_address, address.address, render(message));
+  if (result.outcome == SendOutcome::kDelivered) {
+    log_.info("mail_confirmation_requested", {{"to", address.address}});
+    counters_.confirmations_requested.fetch_add(1);
+  }
+  return result;
+}
+
+SendStep Sender::suppress(const MailRecord& mail, const std::string& reason) {
+  if (Status marked = store_->mark_mail_failed(mail.id, reason, options_.now()); !marked) {
+    log_.error("store_error", {{"during", "mark_mail_failed"}, {"error", marked.error().message}});
+    return SendStep::kStoreError;
+  }
+  log_.warn("mail_suppressed", {{"id", std::to_string(mail.id)},
+                                {"simulation", mail.simulation_id},
+                                {"to", mail.recipient},
+                                {"reason", reason}});
+  counters_.suppressed.fetch_add(1);
+  return SendStep::kSuppressed;
+}
+
 Status run_sender(std::string_view database_url, const MailSettings& settings, jobs::Logger& log,
                   MailCounters& counters, std::stop_token stop) {
   auto store = store::open_store(database_url);
@@ -333,7 +474,9 @@ Status run_sender(std::string_view database_url, const MailSettings& settings, j
   if (settings.smtp) transport = make_smtp_transport(*settings.smtp);
   log.info("mail_sender_started",
            {{"smtp", settings.smtp ? settings.smtp_url_redacted : "none (mails are logged)"},
-            {"from", settings.sender.from_address}});
+            {"from", settings.sender.from_address},
+            {"per_address_per_hour", std::to_string(settings.sender.per_address_per_hour)},
+            {"confirm", settings.sender.confirm ? "true" : "false"}});
   Sender sender(std::move(store).value(), std::move(transport), settings.sender, log, counters);
   return sender.run(stop);
 }

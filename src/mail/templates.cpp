@@ -16,6 +16,52 @@ namespace {
 
 using store::SimulationRecord;
 
+// Unicode's Cf (format) characters, plus the separators Zl and Zp.
+bool is_format_character(char32_t c) {
+  constexpr std::pair<char32_t, char32_t> kRanges[] = {
+      {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},
+      {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},
+      {0x200B, 0x200F},   {0x2028, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+      {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+      {0xE0020, 0xE007F}};
+  return std::any_of(std::begin(kRanges), std::end(kRanges),
+                     [c](const auto& range) { return c >= range.first && c <= range.second; });
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `text` and
+// its code point; length 0 if it is not one.
+std::pair<std::size_t, char32_t> decode(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  std::size_t length = 0;
+  char32_t c = 0;
+  if (lead < 0x80) return {1, lead};
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2;
+    c = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+    c = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4;
+    c = lead & 0x07;
+  } else {
+    return {0, 0};
+  }
+  if (text.size() < length) return {0, 0};
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[i]);
+    if ((next & 0xC0) != 0x80) return {0, 0};
+    c = (c << 6) | (next & 0x3F);
+  }
+  constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < kSmallest[length] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return {0, 0};
+  return {length, c};
+}
+
+// Every value a submitter typed passes through here on its way into a mail.
+std::string clean(std::string_view text) { return without_format_characters(text); }
+
 // What every mail is made of; the text and HTML versions are built from it.
 struct Body {
   std::string intro;
@@ -111,9 +157,9 @@ MailText make(std::string subject, const Body& body) {
 Body ended(const SimulationRecord& record, std::string_view intro, std::string_view reason,
            std::string_view public_url) {
   Body body;
-  body.intro = fmt::format("Your simulation \"{}\" {}.", record.name, intro);
+  body.intro = fmt::format("Your simulation \"{}\" {}.", clean(record.name), intro);
   body.rows.emplace_back("Id", record.id);
-  body.rows.emplace_back("Name", record.name);
+  body.rows.emplace_back("Name", clean(record.name));
   body.rows.emplace_back("Reason", std::string(reason));
   body.links.emplace_back("Results page", results_page_url(public_url, record.id));
   return body;
@@ -134,6 +180,40 @@ std::string results_page_url(std::string_view public_url, std::string_view id) {
 
 std::string results_csv_url(std::string_view public_url, std::string_view id) {
   return fmt::format("{}/api/v1/simulations/{}/results?format=csv", trimmed_base(public_url), id);
+}
+
+std::string without_format_characters(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto [length, c] = decode(text);
+    if (length == 0) {
+      out += text[0];
+      text.remove_prefix(1);
+      continue;
+    }
+    if (!is_format_character(c)) out.append(text.substr(0, length));
+    text.remove_prefix(length);
+  }
+  return out;
+}
+
+std::string confirm_url(std::string_view public_url, std::string_view token) {
+  return fmt::format("{}/mail/confirm/{}", trimmed_base(public_url), token);
+}
+
+MailText confirmation_text(std::string_view address, std::string_view token,
+                           std::string_view public_url) {
+  Body body;
+  body.intro = fmt::format(
+      "Someone asked this outbreak service to send notices about simulations to {}. Before it "
+      "sends any, it asks you to confirm that you want them.",
+      address);
+  body.links.emplace_back("Confirm", confirm_url(public_url, token));
+  body.outro =
+      "Open the link and press the button to confirm. If you did not ask for this, ignore this "
+      "mail: nothing else will be sent to this address.";
+  return make("Confirm mails from outbreak", body);
 }
 
 std::string format_count(double value, int decimals) {
@@ -214,22 +294,23 @@ Result<std::optional<KeyFigures>> load_key_figures(store::Store& store,
 
 MailText accepted_text(const SimulationRecord& record, std::string_view public_url) {
   Body body;
-  body.intro = fmt::format("Your simulation \"{}\" has been accepted and is queued.", record.name);
+  body.intro =
+      fmt::format("Your simulation \"{}\" has been accepted and is queued.", clean(record.name));
   body.rows.emplace_back("Id", record.id);
-  body.rows.emplace_back("Name", record.name);
+  body.rows.emplace_back("Name", clean(record.name));
   add_scenario_rows(record, body);
   body.links.emplace_back("Results page", results_page_url(public_url, record.id));
   body.outro =
       "The results page charts the run while it goes. You will get another mail when it ends.";
-  return make(fmt::format("Simulation accepted: {}", record.name), body);
+  return make(fmt::format("Simulation accepted: {}", clean(record.name)), body);
 }
 
 MailText finished_text(const SimulationRecord& record, const std::optional<KeyFigures>& figures,
                        std::string_view public_url) {
   Body body;
-  body.intro = fmt::format("Your simulation \"{}\" has finished.", record.name);
+  body.intro = fmt::format("Your simulation \"{}\" has finished.", clean(record.name));
   body.rows.emplace_back("Id", record.id);
-  body.rows.emplace_back("Name", record.name);
+  body.rows.emplace_back("Name", clean(record.name));
   if (figures) {
     const int decimals = figures->replicates > 1 ? 1 : 0;
     body.rows.emplace_back("Total infected", format_count(figures->total_infected, decimals));
@@ -253,18 +334,18 @@ MailText finished_text(const SimulationRecord& record, const std::optional<KeyFi
   }
   body.links.emplace_back("Results page", results_page_url(public_url, record.id));
   body.links.emplace_back("CSV", results_csv_url(public_url, record.id));
-  return make(fmt::format("Simulation finished: {}", record.name), body);
+  return make(fmt::format("Simulation finished: {}", clean(record.name)), body);
 }
 
 MailText failed_text(const SimulationRecord& record, std::string_view public_url) {
-  const std::string reason = record.error.value_or("no reason was recorded");
-  return make(fmt::format("Simulation failed: {}", record.name),
+  const std::string reason = clean(record.error.value_or("no reason was recorded"));
+  return make(fmt::format("Simulation failed: {}", clean(record.name)),
               ended(record, "failed", reason, public_url));
 }
 
 MailText cancelled_text(const SimulationRecord& record, std::string_view public_url) {
-  const std::string reason = record.error.value_or("cancelled on request");
-  return make(fmt::format("Simulation cancelled: {}", record.name),
+  const std::string reason = clean(record.error.value_or("cancelled on request"));
+  return make(fmt::format("Simulation cancelled: {}", clean(record.name)),
               ended(record, "was cancelled", reason, public_url));
 }
 

@@ -119,5 +119,7 @@ std::optional<store::SimulationRecord> find_job(const httplib::Request& request,
 void add_api_routes(httplib::Server& http, Context& context);
 void add_stream_routes(httplib::Server& http, Context& context);
 void add_page_routes(httplib::Server& http, Context& context);
+// GET and POST /mail/confirm/{token}: confirming a mail address.
+void add_mail_routes(httplib::Server& http, Context& context);
 
 }  // namespace outbreak::serve::detail

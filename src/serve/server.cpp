@@ -232,6 +232,7 @@ void Server::Impl::configure() {
   detail::add_api_routes(http, context);
   detail::add_stream_routes(http, context);
   detail::add_page_routes(http, context);
+  detail::add_mail_routes(http, context);
 }
 
 Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, jobs::Logger& log) {

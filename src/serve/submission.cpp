@@ -1,6 +1,5 @@
 #include "outbreak/serve/submission.hpp"
 
-#include <set>
 #include <string>
 #include <vector>
 
@@ -8,13 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include "outbreak/engine/scenario.hpp"
+#include "outbreak/io/json_text.hpp"
 #include "outbreak/io/scenario_json.hpp"
 #include "outbreak/mail/address.hpp"
+#include "outbreak/mail/templates.hpp"
 
 namespace outbreak::serve {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool is_control(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
 
@@ -102,97 +103,6 @@ engine::Scenario read_scenario(const json* value, const Limits& limits,
   return scenario;
 }
 
-// Builds the document like nlohmann's DOM parser, and notes the first key
-// given twice in one object, anywhere in the document, by its path
-// ("scenario.days"): nlohmann would keep the last one silently, and
-// `outbreak validate` refuses such a file.
-class StrictParser : public nlohmann::detail::json_sax_dom_parser<json> {
- public:
-  explicit StrictParser(json& root) : json_sax_dom_parser(root, false) {}
-
-  bool start_object(std::size_t size) {
-    open(true);
-    return json_sax_dom_parser::start_object(size);
-  }
-  bool end_object() {
-    frames_.pop_back();
-    return json_sax_dom_parser::end_object();
-  }
-  bool start_array(std::size_t size) {
-    open(false);
-    return json_sax_dom_parser::start_array(size);
-  }
-  bool end_array() {
-    frames_.pop_back();
-    return json_sax_dom_parser::end_array();
-  }
-  bool key(std::string& name) {
-    Frame& frame = frames_.back();
-    frame.key = name;
-    if (!frame.keys.insert(name).second && duplicate_.empty()) duplicate_ = child_path();
-    return json_sax_dom_parser::key(name);
-  }
-  bool null() {
-    element();
-    return json_sax_dom_parser::null();
-  }
-  bool boolean(bool value) {
-    element();
-    return json_sax_dom_parser::boolean(value);
-  }
-  bool number_integer(number_integer_t value) {
-    element();
-    return json_sax_dom_parser::number_integer(value);
-  }
-  bool number_unsigned(number_unsigned_t value) {
-    element();
-    return json_sax_dom_parser::number_unsigned(value);
-  }
-  bool number_float(number_float_t value, const string_t& text) {
-    element();
-    return json_sax_dom_parser::number_float(value, text);
-  }
-  bool string(string_t& value) {
-    element();
-    return json_sax_dom_parser::string(value);
-  }
-  bool binary(binary_t& value) {
-    element();
-    return json_sax_dom_parser::binary(value);
-  }
-
-  // The path of the first key given twice, "" if none was.
-  const std::string& duplicate() const { return duplicate_; }
-
- private:
-  struct Frame {
-    bool object = false;
-    std::string path;
-    std::set<std::string> keys;
-    std::string key;
-    std::size_t index = 0;
-  };
-
-  // The path of the value about to be read in the innermost container.
-  std::string child_path() const {
-    if (frames_.empty()) return "";
-    const Frame& frame = frames_.back();
-    if (!frame.object) return fmt::format("{}[{}]", frame.path, frame.index);
-    return frame.path.empty() ? frame.key : fmt::format("{}.{}", frame.path, frame.key);
-  }
-  void element() {
-    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
-  }
-  void open(bool object) {
-    std::string path = child_path();
-    element();
-    frames_.push_back(Frame{object, std::move(path), {}, {}, 0});
-  }
-
-  std::vector<Frame> frames_;
-  std::string duplicate_;
-};
-
 }  // namespace
 
 Status valid_email(std::string_view address) { return mail::validate_address(address); }
@@ -212,26 +122,11 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
         "the request body is empty; send a JSON object such as {\"name\": \"...\", "
         "\"scenario\": {}}");
   }
-  // nlohmann stops reading at a NUL byte as if the text ended there, so
-  // whatever follows one would be ignored. JSON text cannot contain one.
-  if (const std::size_t nul = body.find('\0'); nul != std::string_view::npos) {
-    return Error::invalid(fmt::format(
-        "malformed JSON: a NUL byte at byte {} of the body; JSON text cannot contain one", nul));
-  }
-  json document;
-  StrictParser parser(document);
-  const bool parsed = json::sax_parse(body, &parser, nlohmann::detail::input_format_t::json,
-                                      /*strict=*/true, /*ignore_comments=*/false);
-  if (!parsed || document.is_discarded()) {
-    // The io module's reader gives the position as an editor shows it.
-    engine::Scenario scratch;
-    const Status read = io::read_scenario_json(body, scratch);
-    return Error::invalid(read ? std::string("malformed JSON") : read.error().message);
-  }
-  if (!parser.duplicate().empty()) {
-    return Error::invalid(fmt::format(
-        "duplicate key \"{}\": each key may appear only once in an object", parser.duplicate()));
-  }
+  // The one JSON policy of io::parse_json_text, which `outbreak validate`
+  // applies too: no NUL byte, nothing after the value, no key twice.
+  auto parsed = io::parse_json_text(body);
+  if (!parsed) return Error::invalid(parsed.error().message);  // 400: no fields
+  const json& document = *parsed;
   if (!document.is_object()) {
     return Error::invalid(
         "the request body must be a JSON object such as {\"name\": \"...\", \"scenario\": {}}");
@@ -248,7 +143,11 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
       } else if (Status ok = valid_name(value.get_ref<const std::string&>()); !ok) {
         errors.push_back({"name", ok.error().message});
       } else {
-        simulation.name = std::string(trimmed(value.get_ref<const std::string&>()));
+        // Format and bidi characters could reorder or hide the text around
+        // the name on pages and in mails; they carry nothing a name needs.
+        const std::string visible =
+            mail::without_format_characters(value.get_ref<const std::string&>());
+        simulation.name = std::string(trimmed(visible));
       }
     } else if (key == "email") {
       if (value.is_null()) continue;

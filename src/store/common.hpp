@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "outbreak/store/store.hpp"
@@ -58,6 +59,17 @@ inline constexpr std::string_view kRecordColumns =
     "id, name, status, scenario_json, email, created_at, started_at, finished_at, "
     "progress_replicate, progress_day, days, replicates, attempts, max_attempts, error, "
     "worker_id, lease_expires_at, cancel_requested";
+
+// The columns of MailAddressRecord, in the order both backends select them.
+inline constexpr std::string_view kAddressColumns =
+    "address, token, created_at, requested_at, confirmed_at";
+// An address as mail_addresses keys it: ASCII lower case (addresses are
+// ASCII, see mail::validate_address), the same as SQL's lower().
+std::string address_key(std::string_view address);
+Error address_not_found(std::string_view address);
+Error token_not_found();
+// mail_address(): neither argument may be empty (kInvalidInput).
+Status validate_address_row(std::string_view address, std::string_view token);
 
 // Channel name for LISTEN/NOTIFY, and what requeue_expired() writes.
 inline constexpr std::string_view kNotifyChannel = "outbreak_jobs";

@@ -234,14 +234,45 @@ CREATE TABLE simulation_age_totals (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kSqlite = {
-    {{1, "simulations, days and summaries", kSqliteV1},
-     {2, "outbox of mails", kSqliteV2},
-     {3, "severity columns, r_t, age totals", kSqliteV3}}};
-constexpr std::array<Migration, 3> kPostgres = {
+// Version 4: mail addresses and their confirmation (docs/mail.md). An
+// address is kept lower-case; its token is the secret of the confirmation
+// link. The expression index serves the per-address hourly count of sent
+// mails.
+constexpr std::string_view kSqliteV4 = R"sql(
+CREATE TABLE mail_addresses (
+  address TEXT PRIMARY KEY,
+  token TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  requested_at TEXT,
+  confirmed_at TEXT
+);
+CREATE INDEX outbox_recipient_sent ON outbox (lower(recipient), sent_at)
+  WHERE status IN ('sent', 'logged');
+CREATE INDEX outbox_recipient_pending ON outbox (lower(recipient)) WHERE status = 'pending';
+)sql";
+
+constexpr std::string_view kPostgresV4 = R"sql(
+CREATE TABLE mail_addresses (
+  address TEXT PRIMARY KEY,
+  token TEXT NOT NULL UNIQUE,
+  created_at TIMESTAMPTZ NOT NULL,
+  requested_at TIMESTAMPTZ,
+  confirmed_at TIMESTAMPTZ
+);
+CREATE INDEX outbox_recipient_sent ON outbox (lower(recipient), sent_at)
+  WHERE status IN ('sent', 'logged');
+CREATE INDEX outbox_recipient_pending ON outbox (lower(recipient)) WHERE status = 'pending';
+)sql";
+
+constexpr std::array<Migration, 4> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
+                                               {2, "outbox of mails", kSqliteV2},
+                                               {3, "severity columns, r_t, age totals", kSqliteV3},
+                                               {4, "mail addresses and confirmations", kSqliteV4}}};
+constexpr std::array<Migration, 4> kPostgres = {
     {{1, "simulations, days and summaries", kPostgresV1},
      {2, "outbox of mails", kPostgresV2},
-     {3, "severity columns, r_t, age totals", kPostgresV3}}};
+     {3, "severity columns, r_t, age totals", kPostgresV3},
+     {4, "mail addresses and confirmations", kPostgresV4}}};
 
 }  // namespace
 

@@ -785,6 +785,24 @@ TEST_F(CliTest, ThreadsAboveFourPerHardwareThreadAreRefused) {
   EXPECT_FALSE(fs::exists(dir_ / "missing")) << "refused before the database is opened";
 }
 
+TEST_F(CliTest, ServeAndWorkerReportEveryBadSettingAtOnce) {
+  // Bad values from different groups (logging, the server's table, mail,
+  // memory, flags): all are named in one run, and nothing starts.
+  const std::string database = "sqlite://" + (dir_ / "missing" / "x.db").string();
+  expect_bad_input(
+      {"serve", "--database", database, "--listen", "127.0.0.1:0"},
+      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAX_STREAMS",
+       "OUTBREAK_MAIL_CONFIRM:", "3 settings are not valid"},
+      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAX_STREAMS=lots", "OUTBREAK_MAIL_CONFIRM=maybe"});
+  expect_bad_input(
+      {"worker", "--database", database, "--threads", "0"},
+      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAIL_MAX_ATTEMPTS:", "OUTBREAK_MEMORY_LIMIT:",
+       "--threads:", "4 settings are not valid"},
+      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAIL_MAX_ATTEMPTS=0", "OUTBREAK_MEMORY_LIMIT=lots"});
+  expect_bad_input({"worker", "--database", "nosuch://x"}, {"--database:"});
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+}
+
 TEST_F(CliTest, TooLittleMemoryIsRefusedNamingPopulation) {
   expect_bad_input({"run", "--set", "population=1000000"},
                    {"population: 1000000 agents need about", "OUTBREAK_MEMORY_LIMIT"},
@@ -881,6 +899,22 @@ TEST_F(CliTest, ValidateReportsEveryProblemOfTheNewKeysAtOnce) {
                     "symptomatic_by_age: must have 9 entries (0-9, 10-19, 20-29, 30-39, 40-49, "
                     "50-59, 60-69, 70-79, 80+), got 8",
                     "hospital_by_age[4]:", "school_max_age:"});
+}
+
+TEST_F(CliTest, ValidateFollowsTheApisJsonPolicy) {
+  // Keys given twice at any depth, a NUL byte and bytes after the value are
+  // refused, as POST /api/v1/simulations refuses them.
+  const std::string nested =
+      write("nested.json", R"({"days": 10, "age_shares": [{"a": 1, "a": 2}]})");
+  expect_bad_input({"validate", nested}, {"age_shares[0].a: duplicate key"});
+  const std::string top = write("top.json", R"({"days": 10, "days": 20})");
+  expect_bad_input({"validate", top}, {"days: duplicate key"});
+  const std::string nul =
+      write("nul.json", std::string(R"({"days": 10})") + '\0' + R"({"days": 20})");
+  expect_bad_input({"validate", nul}, {"NUL byte at byte 12"});
+  const std::string trailing = write("trailing.json", R"({"days": 10} {"days": 20})");
+  expect_bad_input({"validate", trailing}, {"malformed JSON at line 1, column 14"});
+  expect_bad_input({"run", "--scenario", nul}, {"NUL byte"});
 }
 
 TEST_F(CliTest, ValidateAcceptsSharesThatSumToOneUpToRounding) {

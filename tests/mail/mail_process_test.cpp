@@ -149,6 +149,11 @@ class MailProcessTest : public ::testing::TestWithParam<std::string> {
   // The settings of both processes: mails to the test's SMTP port, links to
   // the test's `outbreak serve`, retries and polls in milliseconds.
   Environment mail_environment() const {
+    Environment environment = base_mail_environment();
+    environment.insert(extra_environment_.begin(), extra_environment_.end());
+    return environment;
+  }
+  Environment base_mail_environment() const {
     return {{"OUTBREAK_SMTP_URL", fmt::format("smtp://127.0.0.1:{}", smtp_port_)},
             {"OUTBREAK_MAIL_FROM", fmt::format("Outbreak <{}>", kFromAddress)},
             {"OUTBREAK_PUBLIC_URL", public_url()},
@@ -256,6 +261,7 @@ class MailProcessTest : public ::testing::TestWithParam<std::string> {
            });
   }
 
+  Environment extra_environment_;  // more settings for both processes
   TempDir dir_{"outbreak-mail-process"};
   std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<store::Store> store_;
@@ -519,6 +525,67 @@ TEST_P(MailProcessTest, NoAddressMeansNoMailAndBadAddressesAreRefused) {
     EXPECT_EQ(message["rcpt_tos"], json::array({"other@example.net"}));
     EXPECT_NE(text_of(message).find(with_address), std::string::npos) << text_of(message);
   }
+}
+
+// OUTBREAK_MAIL_CONFIRM: the first mail to an address asks to confirm it;
+// opening the link confirms nothing (mail scanners open links), pressing
+// the page's button does, and releases the mails that waited.
+TEST_P(MailProcessTest, InConfirmationModeOnlyThePagesButtonReleasesTheMails) {
+  extra_environment_ = {{"OUTBREAK_MAIL_CONFIRM", "true"}};
+  ASSERT_NO_FATAL_FAILURE(start_smtp());
+  ASSERT_NO_FATAL_FAILURE(start_serve(1));
+  const std::string id = submit(submission(kName, kRecipient));
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(wait_for_success(id)) << outputs();
+  const auto both_held = [&] {
+    const auto mails = outbox();
+    return mails.size() == 2 && std::all_of(mails.begin(), mails.end(), [](const auto& mail) {
+             return mail.status == MailStatus::kPending &&
+                    mail.last_error.value_or("") == "held until the address is confirmed";
+           });
+  };
+  ASSERT_TRUE(wait_until(both_held)) << outputs();
+  ASSERT_TRUE(smtp_->wait_for_messages(1)) << outputs();
+  auto received = smtp_->messages();
+  ASSERT_EQ(received.size(), 1u) << outputs();
+  EXPECT_EQ(subject_of(received[0]), "Confirm mails from outbreak");
+  std::smatch match;
+  const std::string text = text_of(received[0]);
+  ASSERT_TRUE(
+      std::regex_search(text, match, std::regex(public_url() + "(/mail/confirm/[0-9a-f]{32})")))
+      << text;
+  const std::string path = match[1].str();
+
+  auto page = client().Get(path);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<form method=\"post\""), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("r***@example.net"), std::string::npos) << page->body;
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(page->get_header_value("Referrer-Policy"), "no-referrer");
+  auto address = store_->mail_address_by_token(path.substr(path.rfind('/') + 1));
+  ASSERT_TRUE(address.ok()) << address.error().message;
+  EXPECT_FALSE(address->confirmed_at) << "a GET confirms nothing";
+  EXPECT_TRUE(both_held());
+
+  auto confirmed = client().Post(path, "", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(confirmed);
+  EXPECT_EQ(confirmed->status, 200) << confirmed->body;
+  EXPECT_NE(confirmed->body.find("Address confirmed"), std::string::npos) << confirmed->body;
+  ASSERT_TRUE(wait_until([&] { return all_sent(2); })) << outputs();
+  ASSERT_TRUE(smtp_->wait_for_messages(3)) << outputs();
+  received = smtp_->messages();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(subject_of(received[1]), fmt::format("Simulation accepted: {}", kName));
+  EXPECT_EQ(subject_of(received[2]), fmt::format("Simulation finished: {}", kName));
+
+  auto unknown = client().Get("/mail/confirm/" + std::string(32, '0'));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto unknown_post = client().Post("/mail/confirm/" + std::string(32, '0'), "",
+                                    "application/x-www-form-urlencoded");
+  ASSERT_TRUE(unknown_post);
+  EXPECT_EQ(unknown_post->status, 404);
 }
 
 INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest, ::testing::Values("sqlite", "postgresql"),

@@ -4,7 +4,10 @@
 // simulation is gone.
 #include "outbreak/mail/sender.hpp"
 
+#include <atomic>
+#include <memory>
 #include <regex>
+#include <vector>
 
 #include "mail/mail_fixture.hpp"
 #include "outbreak/mail/templates.hpp"
@@ -235,6 +238,151 @@ TEST_P(SenderTest, AMailWhoseSimulationIsGoneFailsWithAClearError) {
             "simulation " + id + " no longer exists, so its accepted mail cannot be written");
   EXPECT_EQ(counters_.failed.load(), 1);
   EXPECT_NE(log().find(R"("event":"mail_failed")"), std::string::npos) << log();
+}
+
+TEST_P(SenderTest, MailsOverThePerAddressLimitAreSuppressedWithTheReason) {
+  start_server();
+  SenderOptions options = fast_options();
+  options.per_address_per_hour = 2;
+  auto offset = std::make_shared<std::atomic<std::int64_t>>(0);  // hours ahead of the real clock
+  options.now = [offset] {
+    return std::chrono::system_clock::now() + std::chrono::hours(offset->load());
+  };
+  // The same inbox in three spellings, and another inbox.
+  enqueue(scenario_json(1'000, 5, 1), "reader@example.net");
+  enqueue(scenario_json(1'000, 5, 1), "Reader@Example.NET");
+  enqueue(scenario_json(1'000, 5, 1), "READER@example.net");
+  enqueue(scenario_json(1'000, 5, 1), "other@example.net");
+  auto sender = make_sender(smtp_to(server_->port()), options);
+  std::vector<SendStep> steps;
+  for (int i = 0; i < 4; ++i) steps.push_back(sender->run_once());
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle) << "suppressed mails are not retried";
+  EXPECT_EQ(steps, (std::vector<SendStep>{SendStep::kSent, SendStep::kSent, SendStep::kSuppressed,
+                                          SendStep::kSent}))
+      << log();
+  const auto all = mails();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[2].status, MailStatus::kFailed);
+  ASSERT_TRUE(all[2].last_error);
+  EXPECT_NE(all[2].last_error->find("suppressed: 2 mails already went to this address"),
+            std::string::npos)
+      << *all[2].last_error;
+  EXPECT_NE(all[2].last_error->find("OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR=2"), std::string::npos);
+  EXPECT_EQ(all[3].status, MailStatus::kSent) << "another address has its own limit";
+  EXPECT_EQ(counters_.suppressed.load(), 1);
+  EXPECT_NE(log().find("mail_suppressed"), std::string::npos) << log();
+  ASSERT_TRUE(server_->wait_for_messages(3)) << server_->output();
+  EXPECT_EQ(server_->messages().size(), 3u);
+
+  // An hour later the address may get mail again (an operator's retry here).
+  offset->store(1);
+  ASSERT_TRUE(store_->retry_mail(all[2].id, options.now()).ok());
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << log();
+  ASSERT_TRUE(server_->wait_for_messages(4)) << server_->output();
+}
+
+// The token in the confirmation link of a received request.
+std::string token_in(const std::string& text) {
+  std::smatch match;
+  const std::regex link(R"(https://sim\.example\.org/mail/confirm/([0-9a-f]{32}))");
+  return std::regex_search(text, match, link) ? match[1].str() : std::string();
+}
+
+TEST_P(SenderTest, InConfirmationModeMailsWaitUntilTheAddressIsConfirmed) {
+  start_server();
+  SenderOptions options = fast_options();
+  options.confirm = true;
+  enqueue(scenario_json(1'000, 5, 1));
+  enqueue(scenario_json(1'000, 5, 1), "Reader@example.net");
+  auto sender = make_sender(smtp_to(server_->port()), options);
+  EXPECT_EQ(sender->run_once(), SendStep::kHeld) << log();
+  EXPECT_EQ(sender->run_once(), SendStep::kHeld) << log();
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle) << "held mails are not due";
+
+  // One request for the address, whatever the spelling, and nothing else.
+  ASSERT_TRUE(server_->wait_for_messages(1)) << server_->output();
+  auto received = server_->messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(subject_of(received[0]), "Confirm mails from outbreak");
+  EXPECT_EQ(received[0]["rcpt_tos"], nlohmann::json::array({kRecipient}));
+  const std::string token = token_in(text_of(received[0]));
+  ASSERT_EQ(token.size(), 32u) << text_of(received[0]);
+  EXPECT_EQ(text_of(received[0]).find("Épidémie"), std::string::npos)
+      << "the request carries nothing the submitter typed";
+  for (const auto& mail : mails()) {
+    EXPECT_EQ(mail.status, MailStatus::kPending);
+    EXPECT_EQ(mail.last_error.value_or(""), "held until the address is confirmed");
+  }
+  EXPECT_EQ(counters_.held.load(), 2);
+  EXPECT_EQ(counters_.confirmations_requested.load(), 1);
+
+  auto confirmed = store_->confirm_mail_address(token, std::chrono::system_clock::now());
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().message;
+  EXPECT_EQ(drain(*sender), 2) << log();
+  ASSERT_TRUE(server_->wait_for_messages(3)) << server_->output();
+  received = server_->messages();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(subject_of(received[1]), "Simulation accepted: Épidémie à Zürich");
+  EXPECT_EQ(subject_of(received[2]), "Simulation accepted: Épidémie à Zürich");
+
+  // A confirmed address gets later mails at once.
+  enqueue(scenario_json(1'000, 5, 1));
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << log();
+}
+
+// Accepts every message; the first time, it also confirms the recipient's
+// address, as the fastest reader would before the sender has held the mail.
+class ConfirmingTransport : public Transport {
+ public:
+  explicit ConfirmingTransport(std::unique_ptr<store::Store> store) : store_(std::move(store)) {}
+  SendResult send(std::string_view, std::string_view to, std::string_view) override {
+    if (sends_++ == 0) {
+      const auto now = std::chrono::system_clock::now();
+      auto address = store_->mail_address(to, "unused", now);
+      EXPECT_TRUE(address.ok());
+      if (address) {
+        EXPECT_TRUE(store_->confirm_mail_address(address->token, now).ok());
+      }
+    }
+    return SendResult{};
+  }
+
+ private:
+  std::unique_ptr<store::Store> store_;
+  int sends_ = 0;
+};
+
+TEST_P(SenderTest, AConfirmationDuringTheHoldReleasesTheMailAtOnce) {
+  SenderOptions options = fast_options();
+  options.confirm = true;
+  enqueue(scenario_json(1'000, 5, 1));
+  auto sender = make_sender(std::make_unique<ConfirmingTransport>(open_migrated()), options);
+  EXPECT_EQ(sender->run_once(), SendStep::kHeld) << log();
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << "not held for the whole wait: " << log();
+}
+
+TEST_P(SenderTest, MailsToAnAddressNeverConfirmedAreSuppressedAfterTheWait) {
+  SenderOptions options = fast_options();
+  options.confirm = true;
+  options.confirm_wait = std::chrono::hours(2);
+  auto offset = std::make_shared<std::atomic<std::int64_t>>(0);
+  options.now = [offset] {
+    return std::chrono::system_clock::now() + std::chrono::hours(offset->load());
+  };
+  enqueue(scenario_json(1'000, 5, 1));
+  auto sender = make_sender(nullptr, options);  // logged mode: the log gets the request
+  EXPECT_EQ(sender->run_once(), SendStep::kHeld) << log();
+  EXPECT_NE(log().find("https://sim.example.org/mail/confirm/"), std::string::npos) << log();
+  offset->store(1);
+  EXPECT_EQ(sender->run_once(), SendStep::kIdle);
+  offset->store(3);
+  EXPECT_EQ(sender->run_once(), SendStep::kSuppressed) << log();
+  const auto mail = only_mail();
+  ASSERT_TRUE(mail);
+  EXPECT_EQ(mail->status, MailStatus::kFailed);
+  EXPECT_EQ(mail->last_error.value_or(""),
+            "suppressed: the address was not confirmed within 2 hours");
+  EXPECT_EQ(counters_.logged.load(), 0) << "nothing but the request was logged";
 }
 
 INSTANTIATE_TEST_SUITE_P(mail, SenderTest, ::testing::Values("sqlite", "postgresql"),

@@ -149,6 +149,37 @@ TEST(MailSettings, NamesEveryBadVariableAndNeverThePassword) {
                                               "OUTBREAK_SMTP_URL"}));
 }
 
+TEST(MailSettings, ThePerAddressLimitAndConfirmationMode) {
+  auto defaults = mail_settings_from_environment(Environment({}).lookup());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->sender.per_address_per_hour, 10);
+  EXPECT_FALSE(defaults->sender.confirm);
+  EXPECT_EQ(defaults->sender.confirm_wait, std::chrono::hours(168));
+
+  auto set =
+      mail_settings_from_environment(Environment({{"OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", "3"},
+                                                  {"OUTBREAK_MAIL_CONFIRM", "true"},
+                                                  {"OUTBREAK_MAIL_CONFIRM_HOURS", "24"}})
+                                         .lookup());
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->sender.per_address_per_hour, 3);
+  EXPECT_TRUE(set->sender.confirm);
+  EXPECT_EQ(set->sender.confirm_wait, std::chrono::hours(24));
+
+  auto bad =
+      mail_settings_from_environment(Environment({{"OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", "0"},
+                                                  {"OUTBREAK_MAIL_CONFIRM", "yes"},
+                                                  {"OUTBREAK_MAIL_CONFIRM_HOURS", "8761"}})
+                                         .lookup());
+  ASSERT_FALSE(bad.ok());
+  std::map<std::string, std::string> messages;
+  for (const auto& field : bad.error().fields) messages[field.field] = field.message;
+  ASSERT_EQ(messages.size(), 3u) << bad.error().message;
+  EXPECT_EQ(messages["OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR"], "must be a whole number ≥ 1, got '0'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_CONFIRM"], "must be true or false, got 'yes'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_CONFIRM_HOURS"], "must be at most 8760, got 8761");
+}
+
 TEST(MailSettings, RefusesAFromNameThatWouldBreakTheHeader) {
   const Environment environment(std::map<std::string, std::string>{
       {"OUTBREAK_MAIL_FROM", "Eve\r\nBcc: x <eve@example.org>"}});

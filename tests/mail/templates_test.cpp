@@ -1,6 +1,8 @@
 // The texts of the four mails and the key figures they report.
 #include "outbreak/mail/templates.hpp"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace outbreak::mail {
@@ -171,6 +173,37 @@ TEST(MailTemplates, FailedAndCancelledMailsGiveTheReason) {
   EXPECT_TRUE(contains(cancelled.text, "cancelled on request")) << cancelled.text;
   job.error = "lease expired (worker w1)";
   EXPECT_TRUE(contains(cancelled_text(job, kDefaultPublicUrl).text, "lease expired (worker w1)"));
+}
+
+TEST(MailTemplates, FormatAndBidiCharactersAreStrippedFromText) {
+  // U+202E (right-to-left override), U+2066..U+2069 (isolates), U+200B..U+200F,
+  // U+2060..U+2064, U+FEFF, U+061C, U+00AD, U+2028/U+2029 and a tag character.
+  const std::string hidden =
+      "\u202E\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069\u200B\u200C\u200D\u200E"
+      "\u200F\u2060\u2061\u2062\u2063\u2064\uFEFF\u061C\u00AD\u2028\u2029\U000E0041";
+  EXPECT_EQ(without_format_characters("a" + hidden + "b"), "ab");
+  EXPECT_EQ(without_format_characters("Grüße, 東京 ≥ 1 🦠"), "Grüße, 東京 ≥ 1 🦠");
+  // Not UTF-8: kept byte for byte, and what follows is still cleaned.
+  EXPECT_EQ(without_format_characters("x\xFF\xE2\x80y\u202Ez"), "x\xFF\xE2\x80yz");
+  EXPECT_EQ(without_format_characters(""), "");
+}
+
+TEST(MailTemplates, NamesAndReasonsReachNoMailWithFormatCharacters) {
+  store::SimulationRecord job = record();
+  job.name = "invoice\u202Efdp.exe\u2066x\u2069\u200B";
+  job.error = "bad\u202E reason";
+  const std::vector<MailText> mails = {
+      accepted_text(job, kDefaultPublicUrl), finished_text(job, std::nullopt, kDefaultPublicUrl),
+      failed_text(job, kDefaultPublicUrl), cancelled_text(job, kDefaultPublicUrl)};
+  for (const MailText& mail : mails) {
+    for (const std::string& part : {mail.subject, mail.text, mail.html}) {
+      for (const char* bad : {"\u202E", "\u2066", "\u2069", "\u200B"}) {
+        EXPECT_FALSE(contains(part, bad)) << part;
+      }
+    }
+    EXPECT_TRUE(contains(mail.subject, "invoicefdp.exex")) << mail.subject;
+  }
+  EXPECT_TRUE(contains(mails[2].text, "bad reason")) << mails[2].text;
 }
 
 }  // namespace

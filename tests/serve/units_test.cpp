@@ -245,6 +245,16 @@ TEST(ServeSubmission, NamesAndAddressesAreSafeForHeadersAndPages) {
       << "C1 control (NEL)";
 }
 
+TEST(ServeSubmission, FormatAndBidiCharactersAreStrippedFromNames) {
+  auto parsed = parse_submission(
+      "{\"name\": \" \u202Eabc\u2066d\u2069\u200B\uFEFF \", \"scenario\": {}}", Limits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->name, "abcd");
+  auto only_hidden = parse_submission("{\"name\": \"\u202E\u200D\", \"scenario\": {}}", Limits{});
+  ASSERT_TRUE(only_hidden.ok());
+  EXPECT_EQ(only_hidden->name, "simulation");
+}
+
 // The description of one parameter in GET /api/v1/scenario.
 nlohmann::ordered_json parameter(const nlohmann::ordered_json& description, std::string_view name) {
   for (const auto& p : description["parameters"]) {

@@ -17,10 +17,13 @@
 
 namespace outbreak::io {
 
-// Applies the keys of a JSON object onto `scenario`. Errors (kInvalidInput),
-// all collected: malformed JSON (message with line and column, no fields), a
-// top-level value that is not an object (no fields), unknown keys (with the
-// nearest valid key as a suggestion), keys given twice, wrong types (an
+// Applies the keys of a JSON object onto `scenario`. The text is read by
+// parse_json_text (outbreak/io/json_text.hpp), the policy the HTTP API uses
+// too: malformed JSON, trailing bytes and NUL bytes are refused (message with
+// line and column, no fields), and so are keys given twice at any depth
+// (each by its path in Error::fields). Then these errors (kInvalidInput),
+// all collected: a top-level value that is not an object (no fields), unknown
+// keys (with the nearest valid key as a suggestion), wrong types (an
 // integer key given 2.5 or "10", a boolean given 1, an array key given
 // anything but an array) and array entries that are not numbers (naming the
 // entry as `key[i]`). Integer keys accept numbers with an exactly integral
@@ -32,6 +35,7 @@ Status read_scenario_json(std::string_view text, engine::Scenario& scenario);
 
 // Same for an already parsed JSON value.
 Status read_scenario_json(const nlohmann::json& value, engine::Scenario& scenario);
+Status read_scenario_json(const nlohmann::ordered_json& value, engine::Scenario& scenario);
 
 // Text again: nlohmann::json converts implicitly from strings, so without
 // these a std::string or a literal would match both overloads above.

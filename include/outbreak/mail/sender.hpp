@@ -29,11 +29,18 @@ namespace outbreak::mail {
 // Tallies since the process started, for /metrics. Updated by the Sender,
 // read from any thread.
 struct MailCounters {
-  std::atomic<std::int64_t> sent{0};     // accepted by the SMTP server
-  std::atomic<std::int64_t> logged{0};   // written to the log (no SMTP server)
-  std::atomic<std::int64_t> retried{0};  // transient failures scheduled again
-  std::atomic<std::int64_t> failed{0};   // given up: a 5xx reply, too many tries, no simulation
+  std::atomic<std::int64_t> sent{0};        // accepted by the SMTP server
+  std::atomic<std::int64_t> logged{0};      // written to the log (no SMTP server)
+  std::atomic<std::int64_t> retried{0};     // transient failures scheduled again
+  std::atomic<std::int64_t> failed{0};      // given up: a 5xx reply, too many tries, no simulation
+  std::atomic<std::int64_t> suppressed{0};  // not sent: over the per-address limit, or unconfirmed
+  std::atomic<std::int64_t> held{0};        // held until the address is confirmed
+  std::atomic<std::int64_t> confirmations_requested{0};  // confirmation requests sent or logged
 };
+
+// The defaults of the per-address limit and of the confirmation wait.
+inline constexpr std::int64_t kDefaultMailsPerAddressPerHour = 10;
+inline constexpr std::int64_t kDefaultConfirmHours = 168;
 
 struct SenderOptions {
   std::string from_address = "outbreak@localhost";
@@ -49,6 +56,17 @@ struct SenderOptions {
   store::Duration retry_base{30'000};
   store::Duration retry_max{3'600'000};
   int max_attempts = 10;
+  // At most this many mails go to one address (in any letter case) in any
+  // hour; a mail over the limit is not sent but marked failed with the
+  // reason (counted as suppressed), so a submitter cannot turn the service
+  // into a relay that floods one inbox.
+  std::int64_t per_address_per_hour = kDefaultMailsPerAddressPerHour;
+  // OUTBREAK_MAIL_CONFIRM: the first mail to an address is a request to
+  // confirm it (a link to {public_url}/mail/confirm/{token}); until the
+  // address is confirmed its mails are held, and a mail still held
+  // confirm_wait after it was queued is given up (suppressed).
+  bool confirm = false;
+  store::Duration confirm_wait{kDefaultConfirmHours * 3'600'000};
   // The clock for every time stored; tests may inject another.
   std::function<store::TimePoint()> now = [] { return std::chrono::system_clock::now(); };
 };
@@ -66,16 +84,20 @@ using Environment = std::function<const char*(const char*)>;
 // Reads OUTBREAK_SMTP_URL, OUTBREAK_MAIL_FROM ("addr" or "Name <addr>";
 // default: name "outbreak", address outbreak@localhost), OUTBREAK_PUBLIC_URL,
 // OUTBREAK_MAIL_RETRY_BASE_MS, OUTBREAK_MAIL_RETRY_MAX_MS, OUTBREAK_MAIL_MAX_ATTEMPTS,
-// OUTBREAK_MAIL_POLL_MS, OUTBREAK_SMTP_CONNECT_TIMEOUT_MS and OUTBREAK_SMTP_TIMEOUT_MS (empty
-// values count as unset). Errors: kInvalidInput, every bad variable named in Error::fields;
-// messages never contain the SMTP password. Thread-safe if `environment` is.
+// OUTBREAK_MAIL_POLL_MS, OUTBREAK_SMTP_CONNECT_TIMEOUT_MS, OUTBREAK_SMTP_TIMEOUT_MS,
+// OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR (1..100000), OUTBREAK_MAIL_CONFIRM (true or false) and
+// OUTBREAK_MAIL_CONFIRM_HOURS (1..8760) (empty values count as unset). Errors: kInvalidInput, every
+// bad variable named in Error::fields; messages never contain the SMTP password. Thread-safe if
+// `environment` is.
 Result<MailSettings> mail_settings_from_environment(const Environment& environment);
 
 // The delay before try `attempts` + 1 after `attempts` failed tries (>= 1).
 store::Duration retry_delay(const SenderOptions& options, int attempts);
 
 // What one pass of the loop did.
-enum class SendStep { kIdle, kSent, kLogged, kRetry, kFailed, kStoreError };
+// kHeld: kept pending until its address is confirmed; kSuppressed: not
+// sent, over the per-address limit or never confirmed (marked failed).
+enum class SendStep { kIdle, kSent, kLogged, kRetry, kFailed, kHeld, kSuppressed, kStoreError };
 
 // One Sender: one Store (owned), one mail at a time. Not thread-safe: one
 // thread runs it; stop it through the stop_token given to run().
@@ -101,6 +123,12 @@ class Sender {
   SendStep deliver(const store::MailRecord& mail);
   SendStep transient(const store::MailRecord& mail, const std::string& error);
   SendStep give_up(const store::MailRecord& mail, const std::string& error);
+  // Confirmation mode: nullopt when the address is confirmed; otherwise
+  // what was done instead (request sent, mail held or suppressed).
+  std::optional<SendStep> await_confirmation(const store::MailRecord& mail);
+  SendStep suppress(const store::MailRecord& mail, const std::string& reason);
+  // Sends (or logs) the confirmation request for `address`.
+  SendResult send_confirmation_request(const store::MailAddressRecord& address);
   std::optional<store::Duration> until_next_retry() const;
   // Runs one of the store's mark_mail_* calls, retried after a transient
   // failure (a dropped connection) for up to half the claim's lease, so that

@@ -64,6 +64,15 @@ struct MailText {
   std::string html;  // a complete HTML document
 };
 
+// {public_url}/mail/confirm/{token}: the page that confirms an address.
+std::string confirm_url(std::string_view public_url, std::string_view token);
+
+// The request to confirm `address` (OUTBREAK_MAIL_CONFIRM): why it came, the
+// link, and that nothing more is sent there until it is followed. It holds
+// nothing a submitter typed.
+MailText confirmation_text(std::string_view address, std::string_view token,
+                           std::string_view public_url);
+
 // "accepted": id, name, a summary of the scenario, the results page.
 MailText accepted_text(const store::SimulationRecord& record, std::string_view public_url);
 // "finished": the results page, the key figures (when any results are
@@ -74,6 +83,15 @@ MailText finished_text(const store::SimulationRecord& record,
 MailText failed_text(const store::SimulationRecord& record, std::string_view public_url);
 // "cancelled": the reason is the simulation's error, if any.
 MailText cancelled_text(const store::SimulationRecord& record, std::string_view public_url);
+
+// `text` without Unicode format characters (general category Cf: the bidi
+// embeddings, overrides and isolates U+202A..U+202E and U+2066..U+2069,
+// zero-width spaces and joiners U+200B..U+200F, U+2060..U+2064, U+FEFF,
+// U+061C, U+00AD, tag characters ...) and without the line and paragraph
+// separators U+2028 and U+2029: a submitter's text must not reorder or hide
+// what a mail says around it. Bytes that are not valid UTF-8 are kept as they
+// are (the message layer checks them). Pure; thread-safe.
+std::string without_format_characters(std::string_view text);
 
 // `value` with thousands separators and `decimals` digits after the point:
 // format_count(1234567.0, 0) == "1,234,567".

@@ -15,7 +15,8 @@ inline constexpr std::size_t kMaxNameLength = 200;
 // Reads {"name"?: string, "email"?: string, "scenario": {key: value}} into
 // the job to enqueue: the scenario complete with defaults (as `outbreak
 // submit` stores it), validated by the engine and capped by `limits`; the
-// name "simulation" when absent or blank. Errors (kInvalidInput):
+// name without Unicode format characters (mail::without_format_characters),
+// "simulation" when absent or blank. Errors (kInvalidInput):
 //   - no fields: the body is not JSON (the message gives line and column)
 //     or not a JSON object; HTTP 400;
 //   - otherwise every bad field at once, named "name", "email",

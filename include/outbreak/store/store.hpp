@@ -167,6 +167,16 @@ struct MailCounts {
   std::int64_t failed = 0;
 };
 
+// One row of `mail_addresses`: an address mails went to, and whether its
+// owner confirmed it wants them (OUTBREAK_MAIL_CONFIRM, docs/mail.md).
+struct MailAddressRecord {
+  std::string address;  // lower-case
+  std::string token;    // the secret of the confirmation link
+  TimePoint created_at;
+  std::optional<TimePoint> requested_at;  // the last confirmation request sent
+  std::optional<TimePoint> confirmed_at;  // nullopt: not confirmed (yet)
+};
+
 // Simulations per status, every status present (0 when none).
 struct StatusCounts {
   std::int64_t queued = 0;
@@ -354,9 +364,36 @@ class Store {
   virtual Status retry_mail(std::int64_t id, TimePoint now) = 0;
   // Mails per status. Errors: kIo.
   virtual Result<MailCounts> mail_counts() = 0;
+  // How many mails to `recipient` (compared in lower case) were sent or
+  // logged at or after `since`: the per-address hourly limit. Errors: kIo.
+  virtual Result<std::int64_t> count_mail_sent_since(std::string_view recipient,
+                                                     TimePoint since) = 0;
+
+  // --- Mail addresses (confirmation) -------------------------------------------
+
+  // The row of `address` (kept in lower case), inserted with `token` and
+  // created_at = now when there is none; an existing row keeps its token.
+  // Errors: kInvalidInput (empty address or token), kIo.
+  virtual Result<MailAddressRecord> mail_address(std::string_view address, std::string_view token,
+                                                 TimePoint now) = 0;
+  // The confirmation request of `address` went out at `now`. Errors:
+  // kNotFound, kIo.
+  virtual Status mark_confirmation_requested(std::string_view address, TimePoint now) = 0;
+  // The row whose token is `token`; reads only. Errors: kNotFound, kIo.
+  virtual Result<MailAddressRecord> mail_address_by_token(std::string_view token) = 0;
+  // Confirms the address whose token is `token`: confirmed_at = now the
+  // first time (a second call changes nothing), and in the same transaction
+  // every pending mail to it becomes due at `now`, so mails held for the
+  // confirmation go out. Errors: kNotFound (no such token), kIo.
+  virtual Result<MailAddressRecord> confirm_mail_address(std::string_view token, TimePoint now) = 0;
 };
 
 // A random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"). Thread-safe.
 std::string new_uuid_v4();
+
+// 128 bits from the operating system's random source as 32 lower-case hex
+// digits: a secret that cannot be guessed (a confirmation token).
+// Thread-safe.
+std::string new_secret_token();
 
 }  // namespace outbreak::store

@@ -134,4 +134,81 @@ Result<MailCounts> PostgresStore::mail_counts() {
   });
 }
 
+Result<std::int64_t> PostgresStore::count_mail_sent_since(std::string_view recipient,
+                                                          TimePoint since) {
+  return guarded<std::int64_t>(mu_, [&]() -> Result<std::int64_t> {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("SELECT COUNT(*) FROM outbox WHERE lower(recipient) = $1 AND status IN "
+                    "('sent', 'logged') AND sent_at >= {}",
+                    ts(2)),
+        detail::address_key(recipient), micros(since));
+    return rows[0][0].as<std::int64_t>();
+  });
+}
+
+Result<MailAddressRecord> PostgresStore::mail_address(std::string_view address,
+                                                      std::string_view token, TimePoint now) {
+  if (auto valid = detail::validate_address_row(address, token); !valid) return valid.error();
+  const std::string key = detail::address_key(address);
+  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+    pqxx::work txn(*conn_);
+    txn.exec_params(fmt::format("INSERT INTO mail_addresses (address, token, created_at) VALUES "
+                                "($1, $2, {}) ON CONFLICT (address) DO NOTHING",
+                                ts(3)),
+                    key, std::string(token), micros(now));
+    const auto rows = txn.exec_params(
+        fmt::format("SELECT {} FROM mail_addresses WHERE address = $1", address_columns()), key);
+    if (rows.empty()) return detail::address_not_found(key);
+    MailAddressRecord record = read_address(rows[0]);
+    txn.commit();
+    return record;
+  });
+}
+
+Status PostgresStore::mark_confirmation_requested(std::string_view address, TimePoint now) {
+  const std::string key = detail::address_key(address);
+  return guarded<Ok>(mu_, [&]() -> Status {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("UPDATE mail_addresses SET requested_at = {} WHERE address = $1 RETURNING "
+                    "address",
+                    ts(2)),
+        key, micros(now));
+    if (rows.empty()) return detail::address_not_found(key);
+    return Ok{};
+  });
+}
+
+Result<MailAddressRecord> PostgresStore::mail_address_by_token(std::string_view token) {
+  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+    pqxx::nontransaction txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("SELECT {} FROM mail_addresses WHERE token = $1", address_columns()),
+        std::string(token));
+    if (rows.empty()) return detail::token_not_found();
+    return read_address(rows[0]);
+  });
+}
+
+Result<MailAddressRecord> PostgresStore::confirm_mail_address(std::string_view token,
+                                                              TimePoint now) {
+  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+    pqxx::work txn(*conn_);
+    const auto rows = txn.exec_params(
+        fmt::format("UPDATE mail_addresses SET confirmed_at = coalesce(confirmed_at, {}) WHERE "
+                    "token = $1 RETURNING {}",
+                    ts(2), address_columns()),
+        std::string(token), micros(now));
+    if (rows.empty()) return detail::token_not_found();
+    MailAddressRecord record = read_address(rows[0]);
+    txn.exec_params(fmt::format("UPDATE outbox SET next_attempt_at = {0} WHERE lower(recipient) = "
+                                "$1 AND status = 'pending' AND next_attempt_at > {0}",
+                                ts(2)),
+                    record.address, micros(now));
+    txn.commit();
+    return record;
+  });
+}
+
 }  // namespace outbreak::store::postgres

@@ -84,6 +84,22 @@ const std::string& mail_columns() {
   return columns;
 }
 
+const std::string& address_columns() {
+  static const std::string columns = fmt::format("address, token, {}, {}, {}", us("created_at"),
+                                                 us("requested_at"), us("confirmed_at"));
+  return columns;
+}
+
+MailAddressRecord read_address(const pqxx::row& row) {
+  MailAddressRecord record;
+  record.address = row[0].as<std::string>();
+  record.token = row[1].as<std::string>();
+  record.created_at = *optional_time(row[2]);
+  record.requested_at = optional_time(row[3]);
+  record.confirmed_at = optional_time(row[4]);
+  return record;
+}
+
 MailRecord read_mail(const pqxx::row& row) {
   MailRecord mail;
   mail.id = row[0].as<std::int64_t>();

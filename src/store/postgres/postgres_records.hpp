@@ -33,6 +33,10 @@ std::string nullable_double_array(const std::vector<double>& values);
 const std::string& mail_columns();
 MailRecord read_mail(const pqxx::row& row);
 
+// The columns of MailAddressRecord (times as microseconds) and a row of them.
+const std::string& address_columns();
+MailAddressRecord read_address(const pqxx::row& row);
+
 // requeue_expired(); $1 is now (microseconds). Queues the mails of the jobs
 // it fails or cancels; returns the new status of each job it moved.
 std::string requeue_expired_sql();

@@ -22,6 +22,16 @@ MailRecord read_mail(const Statement& row) {
   return mail;
 }
 
+MailAddressRecord read_address(const Statement& row) {
+  MailAddressRecord record;
+  record.address = row.text(0);
+  record.token = row.text(1);
+  record.created_at = parse_time(row.text(2));
+  record.requested_at = row.optional_time(3);
+  record.confirmed_at = row.optional_time(4);
+  return record;
+}
+
 }  // namespace
 
 Result<StatusCounts> SqliteStore::count_by_status() {
@@ -151,6 +161,82 @@ Result<MailCounts> SqliteStore::mail_counts() {
     MailCounts counts;
     while (select.step()) detail::count_mail(select.text(0), select.int64(1), counts);
     return counts;
+  });
+}
+
+Result<std::int64_t> SqliteStore::count_mail_sent_since(std::string_view recipient,
+                                                        TimePoint since) {
+  return locked<std::int64_t>([&]() -> Result<std::int64_t> {
+    Statement select(*db_,
+                     "SELECT COUNT(*) FROM outbox WHERE lower(recipient) = ?1 AND status IN "
+                     "('sent', 'logged') AND sent_at >= ?2");
+    const std::string key = detail::address_key(recipient);
+    select.bind(1, std::string_view(key)).bind(2, since);
+    return select.step() ? select.int64(0) : 0;
+  });
+}
+
+Result<MailAddressRecord> SqliteStore::mail_address(std::string_view address,
+                                                    std::string_view token, TimePoint now) {
+  if (auto valid = detail::validate_address_row(address, token); !valid) return valid.error();
+  const std::string key = detail::address_key(address);
+  const std::string_view key_view(key);
+  return locked<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
+    Transaction txn(*db_);
+    Statement insert(*db_,
+                     "INSERT INTO mail_addresses (address, token, created_at) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT (address) DO NOTHING");
+    insert.bind(1, key_view).bind(2, token).bind(3, now).run();
+    Statement select(*db_, fmt::format("SELECT {} FROM mail_addresses WHERE address = ?1",
+                                       detail::kAddressColumns));
+    if (!select.bind(1, key_view).step()) return detail::address_not_found(key);
+    MailAddressRecord record = read_address(select);
+    select.reset();
+    txn.commit();
+    return record;
+  });
+}
+
+Status SqliteStore::mark_confirmation_requested(std::string_view address, TimePoint now) {
+  const std::string key = detail::address_key(address);
+  const std::string_view key_view(key);
+  return locked<Ok>([&]() -> Status {
+    Statement update(*db_,
+                     "UPDATE mail_addresses SET requested_at = ?2 WHERE address = ?1 RETURNING "
+                     "address");
+    update.bind(1, key_view).bind(2, now);
+    const bool found = update.step();
+    update.run();
+    if (!found) return detail::address_not_found(key);
+    return Ok{};
+  });
+}
+
+Result<MailAddressRecord> SqliteStore::mail_address_by_token(std::string_view token) {
+  return locked<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
+    Statement select(*db_, fmt::format("SELECT {} FROM mail_addresses WHERE token = ?1",
+                                       detail::kAddressColumns));
+    if (!select.bind(1, token).step()) return detail::token_not_found();
+    return read_address(select);
+  });
+}
+
+Result<MailAddressRecord> SqliteStore::confirm_mail_address(std::string_view token, TimePoint now) {
+  return locked<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
+    Transaction txn(*db_);
+    Statement update(*db_, fmt::format("UPDATE mail_addresses SET confirmed_at = "
+                                       "coalesce(confirmed_at, ?2) WHERE token = ?1 RETURNING {}",
+                                       detail::kAddressColumns));
+    update.bind(1, token).bind(2, now);
+    if (!update.step()) return detail::token_not_found();
+    MailAddressRecord record = read_address(update);
+    update.run();
+    Statement release(*db_,
+                      "UPDATE outbox SET next_attempt_at = ?2 WHERE lower(recipient) = ?1 AND "
+                      "status = 'pending' AND next_attempt_at > ?2");
+    release.bind(1, std::string_view(record.address)).bind(2, now).run();
+    txn.commit();
+    return record;
   });
 }
 

@@ -65,6 +65,12 @@ class SqliteStore final : public Store {
   Result<std::vector<MailRecord>> list_mail(std::optional<MailStatus> status, int limit) override;
   Status retry_mail(std::int64_t id, TimePoint now) override;
   Result<MailCounts> mail_counts() override;
+  Result<std::int64_t> count_mail_sent_since(std::string_view recipient, TimePoint since) override;
+  Result<MailAddressRecord> mail_address(std::string_view address, std::string_view token,
+                                         TimePoint now) override;
+  Status mark_confirmation_requested(std::string_view address, TimePoint now) override;
+  Result<MailAddressRecord> mail_address_by_token(std::string_view token) override;
+  Result<MailAddressRecord> confirm_mail_address(std::string_view token, TimePoint now) override;
 
  private:
   // Runs `body` under mu_ and turns SqliteError into a kIo Error (kResource
