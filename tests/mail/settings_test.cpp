@@ -60,6 +60,30 @@ TEST(MailSmtpUrl, RefusesMalformedUrlsWithoutShowingThePassword) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/smtp_url.cpp): any bytes were taken as the
+// host, so "smtp://ucast:%::1]:587/" named the host "ucast:%::1]", which
+// describe() turned into a URL that no longer parsed.
+TEST(MailSmtpUrl, RefusesHostsThatAreNeitherNamesNorAddresses) {
+  for (const char* url :
+       {"smtp://ucast:%::1]:587/", "smtp://mail example.org:25", "smtp://mail\r\n.org",
+        "smtp://user:secret@[::1x]:25", "smtp://user:secret@[mail.example.org]", "smtp://%41:25",
+        "smtp://::1:25", "smtp://a]b"}) {
+    auto parsed = parse_smtp_url(url);
+    ASSERT_FALSE(parsed.ok()) << url << " gave the host " << parsed->host;
+    EXPECT_NE(parsed.error().message.find("the host must be a name"), std::string::npos)
+        << parsed.error().message;
+    EXPECT_EQ(parsed.error().message.find("secret"), std::string::npos) << parsed.error().message;
+  }
+  for (const char* url : {"smtp://mail_relay-2.example.org", "smtp://10.0.0.1:587",
+                          "smtp://[fe80::1]:25", "smtp://[::ffff:10.0.0.1]"}) {
+    auto parsed = parse_smtp_url(url);
+    ASSERT_TRUE(parsed.ok()) << url << ": " << parsed.error().message;
+    auto again = parse_smtp_url(describe(*parsed));
+    ASSERT_TRUE(again.ok()) << describe(*parsed);
+    EXPECT_EQ(again->host, parsed->host);
+  }
+}
+
 class Environment {
  public:
   explicit Environment(std::map<std::string, std::string> values) : values_(std::move(values)) {}
