@@ -173,6 +173,52 @@ TEST(MailSettings, NamesEveryBadVariableAndNeverThePassword) {
                                               "OUTBREAK_SMTP_URL"}));
 }
 
+// Found by fuzzing (tests/fuzz/mail_settings.cpp): timeouts of 2^63 - 1 ms
+// overflowed the lease (their sum plus a minute), and a retry_max that large
+// overflowed the doubling of the retry delay.
+TEST(MailSettings, RefusesIntervalsBeyondTheirLimits) {
+  const std::string huge = "9223372036854775807";
+  const Environment beyond({
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "86400001"},
+      {"OUTBREAK_MAIL_RETRY_MAX_MS", huge},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "1000001"},
+      {"OUTBREAK_MAIL_POLL_MS", "3600001"},
+      {"OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", huge},
+      {"OUTBREAK_SMTP_TIMEOUT_MS", huge},
+  });
+  auto refused = mail_settings_from_environment(beyond.lookup());
+  ASSERT_FALSE(refused.ok());
+  std::map<std::string, std::string> messages;
+  for (const auto& field : refused.error().fields) messages[field.field] = field.message;
+  EXPECT_EQ(messages["OUTBREAK_MAIL_RETRY_BASE_MS"],
+            "must be a whole number from 1 to 86400000, got '86400001'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_RETRY_MAX_MS"],
+            "must be a whole number from 1 to 604800000, got '" + huge + "'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_MAX_ATTEMPTS"],
+            "must be a whole number from 1 to 1000000, got '1000001'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_POLL_MS"],
+            "must be a whole number from 1 to 3600000, got '3600001'");
+  EXPECT_EQ(messages["OUTBREAK_SMTP_CONNECT_TIMEOUT_MS"],
+            "must be a whole number from 1 to 3600000, got '" + huge + "'");
+  EXPECT_EQ(messages["OUTBREAK_SMTP_TIMEOUT_MS"],
+            "must be a whole number from 1 to 3600000, got '" + huge + "'");
+  EXPECT_EQ(messages.size(), 6U);
+
+  const Environment at_limits({
+      {"OUTBREAK_SMTP_URL", "smtp://127.0.0.1:25"},
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "86400000"},
+      {"OUTBREAK_MAIL_RETRY_MAX_MS", "604800000"},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "1000000"},
+      {"OUTBREAK_MAIL_POLL_MS", "3600000"},
+      {"OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", "3600000"},
+      {"OUTBREAK_SMTP_TIMEOUT_MS", "3600000"},
+  });
+  auto settings = mail_settings_from_environment(at_limits.lookup());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  EXPECT_EQ(settings->sender.lease, std::chrono::milliseconds(3'600'000 + 3'600'000 + 60'000));
+  EXPECT_EQ(retry_delay(settings->sender, 1'000'000), std::chrono::milliseconds(604'800'000));
+}
+
 TEST(MailSettings, RefusesAFromNameThatWouldBreakTheHeader) {
   const Environment environment(std::map<std::string, std::string>{
       {"OUTBREAK_MAIL_FROM", "Eve\r\nBcc: x <eve@example.org>"}});
