@@ -271,7 +271,10 @@ Status read_object(const Json& value, Scenario& scenario, std::vector<FieldError
         "scenario JSON must be an object like {{\"population\": 1000}}, got {}", shown(value)));
   }
   Scenario updated = scenario;  // applied only if every key is good
-  for (const auto& [key, item] : value.items()) {
+  for (const auto& entry : value.items()) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda.
+    const std::string& key = entry.key();
+    const Json& item = entry.value();
     const Parameter* p = engine::find_parameter(key);
     if (p == nullptr) {
       errors.push_back({key, unknown_key_message(key)});

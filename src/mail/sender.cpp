@@ -72,16 +72,19 @@ Result<Message> build_message(store::Store& store, const MailRecord& mail,
   return message;
 }
 
-// Reads a positive integer variable; unset or empty leaves `value` alone.
-void read_positive(const Environment& environment, const char* name, std::int64_t& value,
-                   std::vector<FieldError>& errors) {
+// Reads an integer variable in 1..max; unset or empty leaves `value` alone.
+// The bound keeps sums and doublings of the values (the lease, the retry
+// delays) and the waits on them far from overflowing.
+void read_positive(const Environment& environment, const char* name, std::int64_t max,
+                   std::int64_t& value, std::vector<FieldError>& errors) {
   const char* text = environment(name);
   if (text == nullptr || *text == '\0') return;
   const std::string_view view(text);
   std::int64_t parsed = 0;
   const auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), parsed);
-  if (ec != std::errc{} || end != view.data() + view.size() || parsed < 1) {
-    errors.push_back({name, fmt::format("must be a whole number ≥ 1, got '{}'", view)});
+  if (ec != std::errc{} || end != view.data() + view.size() || parsed < 1 || parsed > max) {
+    errors.push_back(
+        {name, fmt::format("must be a whole number from 1 to {}, got '{}'", max, view)});
     return;
   }
   value = parsed;
@@ -128,11 +131,6 @@ void read_bool(const Environment& environment, const char* name, bool& value,
   }
 }
 
-void at_most(const char* name, std::int64_t value, std::int64_t max,
-             std::vector<FieldError>& errors) {
-  if (value > max) errors.push_back({name, fmt::format("must be at most {}, got {}", max, value)});
-}
-
 void read_public_url(const Environment& environment, SenderOptions& options,
                      std::vector<FieldError>& errors) {
   const char* text = environment("OUTBREAK_PUBLIC_URL");
@@ -151,6 +149,15 @@ void read_public_url(const Environment& environment, SenderOptions& options,
   options.public_url = std::string(url);
 }
 
+// The largest values of the settings (docs/mail.md).
+constexpr std::int64_t kMaxRetryBaseMs = 86'400'000;  // a day
+constexpr std::int64_t kMaxRetryMaxMs = 604'800'000;  // a week
+constexpr std::int64_t kMaxAttempts = 1'000'000;
+constexpr std::int64_t kMaxPollMs = 3'600'000;         // an hour
+constexpr std::int64_t kMaxSmtpTimeoutMs = 3'600'000;  // an hour
+constexpr std::int64_t kMaxPerAddressPerHour = 100'000;
+constexpr std::int64_t kMaxConfirmHours = 8'760;  // a year
+
 }  // namespace
 
 Result<MailSettings> mail_settings_from_environment(const Environment& environment) {
@@ -166,27 +173,26 @@ Result<MailSettings> mail_settings_from_environment(const Environment& environme
   SmtpConfig defaults;
   std::int64_t connect_timeout = defaults.connect_timeout.count();
   std::int64_t transfer_timeout = defaults.transfer_timeout.count();
-  read_positive(environment, "OUTBREAK_MAIL_RETRY_BASE_MS", retry_base, errors);
-  read_positive(environment, "OUTBREAK_MAIL_RETRY_MAX_MS", retry_max, errors);
-  read_positive(environment, "OUTBREAK_MAIL_MAX_ATTEMPTS", max_attempts, errors);
-  read_positive(environment, "OUTBREAK_MAIL_POLL_MS", poll, errors);
-  read_positive(environment, "OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", connect_timeout, errors);
-  read_positive(environment, "OUTBREAK_SMTP_TIMEOUT_MS", transfer_timeout, errors);
+  read_positive(environment, "OUTBREAK_MAIL_RETRY_BASE_MS", kMaxRetryBaseMs, retry_base, errors);
+  read_positive(environment, "OUTBREAK_MAIL_RETRY_MAX_MS", kMaxRetryMaxMs, retry_max, errors);
+  read_positive(environment, "OUTBREAK_MAIL_MAX_ATTEMPTS", kMaxAttempts, max_attempts, errors);
+  read_positive(environment, "OUTBREAK_MAIL_POLL_MS", kMaxPollMs, poll, errors);
+  read_positive(environment, "OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", kMaxSmtpTimeoutMs, connect_timeout,
+                errors);
+  read_positive(environment, "OUTBREAK_SMTP_TIMEOUT_MS", kMaxSmtpTimeoutMs, transfer_timeout,
+                errors);
   std::int64_t per_address = options.per_address_per_hour;
   std::int64_t confirm_hours = kDefaultConfirmHours;
-  read_positive(environment, "OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", per_address, errors);
+  read_positive(environment, "OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", kMaxPerAddressPerHour,
+                per_address, errors);
   read_bool(environment, "OUTBREAK_MAIL_CONFIRM", options.confirm, errors);
-  read_positive(environment, "OUTBREAK_MAIL_CONFIRM_HOURS", confirm_hours, errors);
-  at_most("OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR", per_address, 100'000, errors);
-  at_most("OUTBREAK_MAIL_CONFIRM_HOURS", confirm_hours, 8'760, errors);
-  options.per_address_per_hour = std::min<std::int64_t>(per_address, 100'000);
-  options.confirm_wait = store::Duration(std::min<std::int64_t>(confirm_hours, 8'760) * 3'600'000);
-  if (max_attempts > 1'000'000) {
-    errors.push_back({"OUTBREAK_MAIL_MAX_ATTEMPTS", "must be at most 1000000"});
-  }
+  read_positive(environment, "OUTBREAK_MAIL_CONFIRM_HOURS", kMaxConfirmHours, confirm_hours,
+                errors);
+  options.per_address_per_hour = per_address;
+  options.confirm_wait = store::Duration(confirm_hours * 3'600'000);
   options.retry_base = store::Duration(retry_base);
   options.retry_max = store::Duration(std::max(retry_max, retry_base));
-  options.max_attempts = static_cast<int>(std::min<std::int64_t>(max_attempts, 1'000'000));
+  options.max_attempts = static_cast<int>(max_attempts);
   options.poll = store::Duration(poll);
   // A claimed mail must stay claimed for longer than one try can take.
   options.lease = store::Duration(connect_timeout + transfer_timeout + 60'000);

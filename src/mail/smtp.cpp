@@ -32,10 +32,20 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// A host name (letters, digits, '-', '.', '_') or an IPv4 address; with
+// `bracketed`, an IPv6 address (hex digits, ':', '.').
+bool valid_host(std::string_view host, bool bracketed) {
+  return std::all_of(host.begin(), host.end(), [bracketed](char c) {
+    if (bracketed) return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+  });
+}
+
 Status parse_host_port(std::string_view url, std::string_view hostport, SmtpConfig& config) {
   std::string_view host = hostport;
   std::optional<std::string_view> port;
-  if (!hostport.empty() && hostport.front() == '[') {
+  const bool bracketed = !hostport.empty() && hostport.front() == '[';
+  if (bracketed) {
     const auto close = hostport.find(']');
     if (close == std::string_view::npos) return bad_url(url, "an IPv6 address without ']'");
     host = hostport.substr(1, close - 1);
@@ -49,6 +59,13 @@ Status parse_host_port(std::string_view url, std::string_view hostport, SmtpConf
     port = hostport.substr(colon + 1);
   }
   if (host.empty()) return bad_url(url, "no host");
+  // Anything else would reach libcurl's URL as it is, and describe() would
+  // show a server that does not parse back.
+  if (!valid_host(host, bracketed)) {
+    return bad_url(url,
+                   "the host must be a name of letters, digits, '-', '.' and '_', an IPv4 "
+                   "address, or an IPv6 address in brackets");
+  }
   config.host = std::string(host);
   if (port) {
     int value = 0;

@@ -9,6 +9,7 @@
 #include "http.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/serve/submission.hpp"
+#include "query.hpp"
 
 namespace outbreak::serve::detail {
 namespace {
@@ -19,13 +20,7 @@ using httplib::Response;
 constexpr std::string_view kIdPattern = "([^/]+)";
 
 bool is_json(const Request& request) {
-  std::string type = request.get_header_value("Content-Type");
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto end = type.find(';');
-  std::string_view media = std::string_view(type).substr(0, end);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return media == "application/json";
+  return is_json_media_type(request.get_header_value("Content-Type"));
 }
 
 void send_retry_after(Response& response, std::chrono::milliseconds wait, std::string_view code,

@@ -13,6 +13,7 @@
 #include "outbreak/io/line_list_csv.hpp"
 #include "outbreak/io/scenario_json.hpp"
 #include "outbreak/serve/documents.hpp"
+#include "query.hpp"
 #include "results.hpp"
 
 namespace outbreak::serve::detail {
@@ -97,12 +98,11 @@ bool send_results_part(Context& context, ResultsResponse& state, httplib::DataSi
 }
 
 void results(Context& context, const Request& request, Response& response) {
-  const std::string format_name =
-      request.has_param("format") ? request.get_param_value("format") : "json";
-  if (format_name != "json" && format_name != "csv") {
-    return send_error(response, 400, "invalid_parameter",
-                      fmt::format("format must be json or csv, got \"{}\"", format_name),
-                      {{"format", "must be json or csv"}});
+  const auto parsed_format = parse_results_format(
+      request.has_param("format") ? request.get_param_value("format") : "json");
+  if (!parsed_format) {
+    return send_error(response, 400, "invalid_parameter", parsed_format.error().message,
+                      parsed_format.error().fields);
   }
   auto store = borrow_store(context, response);
   if (!store) return;
@@ -110,19 +110,15 @@ void results(Context& context, const Request& request, Response& response) {
   if (!job) return;
   std::optional<std::int64_t> replicate;
   if (request.has_param("replicate")) {
-    const std::string text = request.get_param_value("replicate");
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < 1 ||
-        value > job->replicates) {
-      const std::string message =
-          fmt::format("must be a replicate number from 1 to {}, got \"{}\"", job->replicates, text);
+    auto value = parse_replicate(request.get_param_value("replicate"), job->replicates);
+    if (!value) {
+      const std::string& message = value.error().message;
       return send_error(response, 400, "invalid_parameter", "replicate " + message,
                         {{"replicate", message}});
     }
-    replicate = value - 1;
+    replicate = *value;
   }
-  const io::Format format = format_name == "csv" ? io::Format::kCsv : io::Format::kJson;
+  const io::Format format = *parsed_format;
   response.status = 200;
   const char* type = "application/json";
   if (format == io::Format::kCsv) {

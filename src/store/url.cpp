@@ -148,13 +148,15 @@ std::optional<std::pair<std::size_t, std::size_t>> userinfo_password(std::string
 // `text` with every URL in it (a word containing "://") redacted.
 std::string redact_urls(std::string text) {
   constexpr std::string_view kSpace = " \t\r\n";
-  for (auto sep = text.find("://"); sep != std::string::npos; sep = text.find("://", sep + 3)) {
+  // Each word once: the search goes on after the redacted word, so that a
+  // word with two "://" in it is not redacted again and again.
+  for (auto sep = text.find("://"); sep != std::string::npos;) {
     const auto space = text.find_last_of(kSpace, sep);
     const auto begin = space == std::string::npos ? 0 : space + 1;
     const auto end = std::min(text.find_first_of(kSpace, sep), text.size());
     const std::string redacted = redact_url(std::string_view(text).substr(begin, end - begin));
     text.replace(begin, end - begin, redacted);
-    sep = begin + redacted.find("://");
+    sep = text.find("://", begin + redacted.size());
   }
   return text;
 }

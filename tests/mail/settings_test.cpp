@@ -60,6 +60,30 @@ TEST(MailSmtpUrl, RefusesMalformedUrlsWithoutShowingThePassword) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/smtp_url.cpp): any bytes were taken as the
+// host, so "smtp://ucast:%::1]:587/" named the host "ucast:%::1]", which
+// describe() turned into a URL that no longer parsed.
+TEST(MailSmtpUrl, RefusesHostsThatAreNeitherNamesNorAddresses) {
+  for (const char* url :
+       {"smtp://ucast:%::1]:587/", "smtp://mail example.org:25", "smtp://mail\r\n.org",
+        "smtp://user:secret@[::1x]:25", "smtp://user:secret@[mail.example.org]", "smtp://%41:25",
+        "smtp://::1:25", "smtp://a]b"}) {
+    auto parsed = parse_smtp_url(url);
+    ASSERT_FALSE(parsed.ok()) << url << " gave the host " << parsed->host;
+    EXPECT_NE(parsed.error().message.find("the host must be a name"), std::string::npos)
+        << parsed.error().message;
+    EXPECT_EQ(parsed.error().message.find("secret"), std::string::npos) << parsed.error().message;
+  }
+  for (const char* url : {"smtp://mail_relay-2.example.org", "smtp://10.0.0.1:587",
+                          "smtp://[fe80::1]:25", "smtp://[::ffff:10.0.0.1]"}) {
+    auto parsed = parse_smtp_url(url);
+    ASSERT_TRUE(parsed.ok()) << url << ": " << parsed.error().message;
+    auto again = parse_smtp_url(describe(*parsed));
+    ASSERT_TRUE(again.ok()) << describe(*parsed);
+    EXPECT_EQ(again->host, parsed->host);
+  }
+}
+
 class Environment {
  public:
   explicit Environment(std::map<std::string, std::string> values) : values_(std::move(values)) {}
@@ -175,9 +199,57 @@ TEST(MailSettings, ThePerAddressLimitAndConfirmationMode) {
   std::map<std::string, std::string> messages;
   for (const auto& field : bad.error().fields) messages[field.field] = field.message;
   ASSERT_EQ(messages.size(), 3u) << bad.error().message;
-  EXPECT_EQ(messages["OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR"], "must be a whole number ≥ 1, got '0'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_PER_ADDRESS_PER_HOUR"],
+            "must be a whole number from 1 to 100000, got '0'");
   EXPECT_EQ(messages["OUTBREAK_MAIL_CONFIRM"], "must be true or false, got 'yes'");
-  EXPECT_EQ(messages["OUTBREAK_MAIL_CONFIRM_HOURS"], "must be at most 8760, got 8761");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_CONFIRM_HOURS"],
+            "must be a whole number from 1 to 8760, got '8761'");
+}
+
+// Found by fuzzing (tests/fuzz/mail_settings.cpp): timeouts of 2^63 - 1 ms
+// overflowed the lease (their sum plus a minute), and a retry_max that large
+// overflowed the doubling of the retry delay.
+TEST(MailSettings, RefusesIntervalsBeyondTheirLimits) {
+  const std::string huge = "9223372036854775807";
+  const Environment beyond({
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "86400001"},
+      {"OUTBREAK_MAIL_RETRY_MAX_MS", huge},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "1000001"},
+      {"OUTBREAK_MAIL_POLL_MS", "3600001"},
+      {"OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", huge},
+      {"OUTBREAK_SMTP_TIMEOUT_MS", huge},
+  });
+  auto refused = mail_settings_from_environment(beyond.lookup());
+  ASSERT_FALSE(refused.ok());
+  std::map<std::string, std::string> messages;
+  for (const auto& field : refused.error().fields) messages[field.field] = field.message;
+  EXPECT_EQ(messages["OUTBREAK_MAIL_RETRY_BASE_MS"],
+            "must be a whole number from 1 to 86400000, got '86400001'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_RETRY_MAX_MS"],
+            "must be a whole number from 1 to 604800000, got '" + huge + "'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_MAX_ATTEMPTS"],
+            "must be a whole number from 1 to 1000000, got '1000001'");
+  EXPECT_EQ(messages["OUTBREAK_MAIL_POLL_MS"],
+            "must be a whole number from 1 to 3600000, got '3600001'");
+  EXPECT_EQ(messages["OUTBREAK_SMTP_CONNECT_TIMEOUT_MS"],
+            "must be a whole number from 1 to 3600000, got '" + huge + "'");
+  EXPECT_EQ(messages["OUTBREAK_SMTP_TIMEOUT_MS"],
+            "must be a whole number from 1 to 3600000, got '" + huge + "'");
+  EXPECT_EQ(messages.size(), 6U);
+
+  const Environment at_limits({
+      {"OUTBREAK_SMTP_URL", "smtp://127.0.0.1:25"},
+      {"OUTBREAK_MAIL_RETRY_BASE_MS", "86400000"},
+      {"OUTBREAK_MAIL_RETRY_MAX_MS", "604800000"},
+      {"OUTBREAK_MAIL_MAX_ATTEMPTS", "1000000"},
+      {"OUTBREAK_MAIL_POLL_MS", "3600000"},
+      {"OUTBREAK_SMTP_CONNECT_TIMEOUT_MS", "3600000"},
+      {"OUTBREAK_SMTP_TIMEOUT_MS", "3600000"},
+  });
+  auto settings = mail_settings_from_environment(at_limits.lookup());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  EXPECT_EQ(settings->sender.lease, std::chrono::milliseconds(3'600'000 + 3'600'000 + 60'000));
+  EXPECT_EQ(retry_delay(settings->sender, 1'000'000), std::chrono::milliseconds(604'800'000));
 }
 
 TEST(MailSettings, RefusesAFromNameThatWouldBreakTheHeader) {

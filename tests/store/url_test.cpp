@@ -1,6 +1,11 @@
 // Database URLs, password redaction, and open_store()'s errors.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
 #include "outbreak/store/open.hpp"
 #include "outbreak/store/url.hpp"
 
@@ -101,6 +106,20 @@ TEST(store_url, ScrubHidesAnEscapedPasswordInAUrl) {
   EXPECT_EQ(scrub("url postgresql://me:p%40ss%20w%3Ard@host/db: no", "p@ss w:rd"),
             "url postgresql://me:***@host/db: no");
   EXPECT_EQ(scrub("at smtp://me:p%2Fw@mail:25", "p/w"), "at smtp://me:***@mail:25");
+}
+
+// Found by fuzzing (tests/fuzz/database_url.cpp): a word holding "://"
+// twice was redacted again and again, so scrub() never returned. It runs on
+// a thread of its own here so that a hang fails the test at the deadline.
+TEST(store_url, ScrubReturnsForAWordWithTwoSchemes) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> scrubbed = promise->get_future();
+  std::thread([promise] {
+    promise->set_value(scrub("failed: postgresql://me:pw@h/db?x=sqlite://y, again", "pw"));
+  }).detach();
+  ASSERT_EQ(scrubbed.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "scrub() did not return";
+  EXPECT_EQ(scrubbed.get(), "failed: postgresql://me:***@h/db?x=sqlite://y, again");
 }
 
 TEST(store_url, ConninfoQuotesValues) {
