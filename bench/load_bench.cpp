@@ -468,7 +468,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> environment = {
       "OUTBREAK_SUBMISSIONS_PER_MINUTE=100000", "OUTBREAK_MAX_QUEUED=100000",
       fmt::format("OUTBREAK_MAX_ROWS_PER_JOB={}", options.replicates * options.days),
-      fmt::format("OUTBREAK_MAX_STREAMS={}", std::max(256, options.viewers + 16))};
+      fmt::format("OUTBREAK_MAX_STREAMS={}", std::max(256, options.viewers + 16)),
+      // Every viewer connects from 127.0.0.1; the default allows 64 per address.
+      "OUTBREAK_MAX_CONNECTIONS_PER_CLIENT=65536"};
   bool ok = false;
   try {
     Server server(options.binary, database, environment);
