@@ -295,99 +295,100 @@ TEST_P(Outbox, DeleteFinishedBeforeRemovesOnlyOldFinishedJobsWithAllTheirRows) {
                              "', '" + old_failed + "')"),
             "0");
   EXPECT_EQ(count("outbox"), "4");  // the three accepted left, and recent's finished
-  TEST_P(Outbox, CountMailSentSinceCountsSentAndLoggedMailsOfOneAddressInAnyCase) {
-    for (int i = 0; i < 4; ++i) enqueue_with_email("ada");
-    enqueue_with_email("bob");
-    const auto all = mails();
-    ASSERT_EQ(all.size(), 5u);
-    ASSERT_TRUE(store_->mark_mail_sent(all[0].id, MailStatus::kSent, at_seconds(10)).ok());
-    ASSERT_TRUE(store_->mark_mail_sent(all[1].id, MailStatus::kLogged, at_seconds(20)).ok());
-    ASSERT_TRUE(store_->mark_mail_failed(all[2].id, "refused", at_seconds(30)).ok());
-    ASSERT_TRUE(store_->mark_mail_sent(all[4].id, MailStatus::kSent, at_seconds(40)).ok());
-    const auto count = [&](std::string_view address, double since) {
-      auto n = store_->count_mail_sent_since(address, at_seconds(since));
-      EXPECT_TRUE(n.ok()) << n.error().message;
-      return n.ok() ? *n : -1;
-    };
-    EXPECT_EQ(count("ada@example.org", 0), 2);
-    EXPECT_EQ(count("ADA@Example.ORG", 0), 2) << "addresses compare in lower case";
-    EXPECT_EQ(count("ada@example.org", 10), 2) << "since is inclusive";
-    EXPECT_EQ(count("ada@example.org", 10.5), 1);
-    EXPECT_EQ(count("ada@example.org", 21), 0);
-    EXPECT_EQ(count("bob@example.org", 0), 1);
-    EXPECT_EQ(count("nobody@example.org", 0), 0);
+}
+
+TEST_P(Outbox, CountMailSentSinceCountsSentAndLoggedMailsOfOneAddressInAnyCase) {
+  for (int i = 0; i < 4; ++i) enqueue_with_email("ada");
+  enqueue_with_email("bob");
+  const auto all = mails();
+  ASSERT_EQ(all.size(), 5u);
+  ASSERT_TRUE(store_->mark_mail_sent(all[0].id, MailStatus::kSent, at_seconds(10)).ok());
+  ASSERT_TRUE(store_->mark_mail_sent(all[1].id, MailStatus::kLogged, at_seconds(20)).ok());
+  ASSERT_TRUE(store_->mark_mail_failed(all[2].id, "refused", at_seconds(30)).ok());
+  ASSERT_TRUE(store_->mark_mail_sent(all[4].id, MailStatus::kSent, at_seconds(40)).ok());
+  const auto count = [&](std::string_view address, double since) {
+    auto n = store_->count_mail_sent_since(address, at_seconds(since));
+    EXPECT_TRUE(n.ok()) << n.error().message;
+    return n.ok() ? *n : -1;
+  };
+  EXPECT_EQ(count("ada@example.org", 0), 2);
+  EXPECT_EQ(count("ADA@Example.ORG", 0), 2) << "addresses compare in lower case";
+  EXPECT_EQ(count("ada@example.org", 10), 2) << "since is inclusive";
+  EXPECT_EQ(count("ada@example.org", 10.5), 1);
+  EXPECT_EQ(count("ada@example.org", 21), 0);
+  EXPECT_EQ(count("bob@example.org", 0), 1);
+  EXPECT_EQ(count("nobody@example.org", 0), 0);
+}
+
+TEST_P(Outbox, AMailAddressIsCreatedOnceAndKeepsItsToken) {
+  auto first = store_->mail_address("Ada@Example.org", "token-1", at_seconds(1));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->address, "ada@example.org");
+  EXPECT_EQ(first->token, "token-1");
+  EXPECT_EQ(first->created_at, at_seconds(1));
+  EXPECT_FALSE(first->requested_at);
+  EXPECT_FALSE(first->confirmed_at);
+  auto again = store_->mail_address("ada@example.org", "token-2", at_seconds(2));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->token, "token-1");
+  EXPECT_EQ(again->created_at, at_seconds(1));
+  ASSERT_TRUE(store_->mark_confirmation_requested("ADA@example.org", at_seconds(3)).ok());
+  auto found = store_->mail_address_by_token("token-1");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->requested_at, at_seconds(3));
+  EXPECT_EQ(store_->mail_address_by_token("token-2").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->mark_confirmation_requested("x@example.org", kT0).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(store_->mail_address("", "t", kT0).error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(store_->mail_address("a@b", "", kT0).error().code, ErrorCode::kInvalidInput);
+}
+
+TEST_P(Outbox, ConfirmingAnAddressReleasesItsHeldMailsOnly) {
+  enqueue_with_email("ada");
+  enqueue_with_email("bob");
+  const auto all = mails();
+  ASSERT_EQ(all.size(), 2u);
+  // Both held for a week, as the sender holds mails to unconfirmed addresses.
+  for (const MailRecord& mail : all) {
+    ASSERT_TRUE(store_->mark_mail_retry(mail.id, "held", at_seconds(604'800)).ok());
   }
+  ASSERT_TRUE(store_->mail_address("ada@example.org", "secret-a", kT0).ok());
+  ASSERT_TRUE(store_->mail_address("bob@example.org", "secret-b", kT0).ok());
+  auto none = store_->claim_mail(at_seconds(100), kLease);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(*none) << "held mails are not due";
 
-  TEST_P(Outbox, AMailAddressIsCreatedOnceAndKeepsItsToken) {
-    auto first = store_->mail_address("Ada@Example.org", "token-1", at_seconds(1));
-    ASSERT_TRUE(first.ok()) << first.error().message;
-    EXPECT_EQ(first->address, "ada@example.org");
-    EXPECT_EQ(first->token, "token-1");
-    EXPECT_EQ(first->created_at, at_seconds(1));
-    EXPECT_FALSE(first->requested_at);
-    EXPECT_FALSE(first->confirmed_at);
-    auto again = store_->mail_address("ada@example.org", "token-2", at_seconds(2));
-    ASSERT_TRUE(again.ok()) << again.error().message;
-    EXPECT_EQ(again->token, "token-1");
-    EXPECT_EQ(again->created_at, at_seconds(1));
-    ASSERT_TRUE(store_->mark_confirmation_requested("ADA@example.org", at_seconds(3)).ok());
-    auto found = store_->mail_address_by_token("token-1");
-    ASSERT_TRUE(found.ok()) << found.error().message;
-    EXPECT_EQ(found->requested_at, at_seconds(3));
-    EXPECT_EQ(store_->mail_address_by_token("token-2").error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(store_->mark_confirmation_requested("x@example.org", kT0).error().code,
-              ErrorCode::kNotFound);
-    EXPECT_EQ(store_->mail_address("", "t", kT0).error().code, ErrorCode::kInvalidInput);
-    EXPECT_EQ(store_->mail_address("a@b", "", kT0).error().code, ErrorCode::kInvalidInput);
+  auto confirmed = store_->confirm_mail_address("secret-a", at_seconds(100));
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().message;
+  EXPECT_EQ(confirmed->address, "ada@example.org");
+  EXPECT_EQ(confirmed->confirmed_at, at_seconds(100));
+  auto again = store_->confirm_mail_address("secret-a", at_seconds(200));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->confirmed_at, at_seconds(100)) << "the first confirmation counts";
+
+  auto claimed = store_->claim_mail(at_seconds(100), kLease);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_TRUE(*claimed);
+  EXPECT_EQ((*claimed)->recipient, "ada@example.org");
+  auto next = store_->claim_mail(at_seconds(100), kLease);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(*next) << "bob's mail stays held";
+  EXPECT_EQ(store_->confirm_mail_address("no-such-token", kT0).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(Outbox, SecretTokensAre128RandomBitsInHex) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string token = new_secret_token();
+    EXPECT_EQ(token.size(), 32u);
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
+    seen.insert(token);
   }
+  EXPECT_EQ(seen.size(), 100u);
+}
 
-  TEST_P(Outbox, ConfirmingAnAddressReleasesItsHeldMailsOnly) {
-    enqueue_with_email("ada");
-    enqueue_with_email("bob");
-    const auto all = mails();
-    ASSERT_EQ(all.size(), 2u);
-    // Both held for a week, as the sender holds mails to unconfirmed addresses.
-    for (const MailRecord& mail : all) {
-      ASSERT_TRUE(store_->mark_mail_retry(mail.id, "held", at_seconds(604'800)).ok());
-    }
-    ASSERT_TRUE(store_->mail_address("ada@example.org", "secret-a", kT0).ok());
-    ASSERT_TRUE(store_->mail_address("bob@example.org", "secret-b", kT0).ok());
-    auto none = store_->claim_mail(at_seconds(100), kLease);
-    ASSERT_TRUE(none.ok());
-    EXPECT_FALSE(*none) << "held mails are not due";
-
-    auto confirmed = store_->confirm_mail_address("secret-a", at_seconds(100));
-    ASSERT_TRUE(confirmed.ok()) << confirmed.error().message;
-    EXPECT_EQ(confirmed->address, "ada@example.org");
-    EXPECT_EQ(confirmed->confirmed_at, at_seconds(100));
-    auto again = store_->confirm_mail_address("secret-a", at_seconds(200));
-    ASSERT_TRUE(again.ok());
-    EXPECT_EQ(again->confirmed_at, at_seconds(100)) << "the first confirmation counts";
-
-    auto claimed = store_->claim_mail(at_seconds(100), kLease);
-    ASSERT_TRUE(claimed.ok());
-    ASSERT_TRUE(*claimed);
-    EXPECT_EQ((*claimed)->recipient, "ada@example.org");
-    auto next = store_->claim_mail(at_seconds(100), kLease);
-    ASSERT_TRUE(next.ok());
-    EXPECT_FALSE(*next) << "bob's mail stays held";
-    EXPECT_EQ(store_->confirm_mail_address("no-such-token", kT0).error().code,
-              ErrorCode::kNotFound);
-  }
-
-  TEST_P(Outbox, SecretTokensAre128RandomBitsInHex) {
-    std::set<std::string> seen;
-    for (int i = 0; i < 100; ++i) {
-      const std::string token = new_secret_token();
-      EXPECT_EQ(token.size(), 32u);
-      EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
-      seen.insert(token);
-    }
-    EXPECT_EQ(seen.size(), 100u);
-  }
-
-  INSTANTIATE_TEST_SUITE_P(store, Outbox, ::testing::Values("sqlite", "postgresql"),
-                           [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(store, Outbox, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace outbreak::store::testing

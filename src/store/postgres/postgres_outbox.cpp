@@ -136,7 +136,7 @@ Result<MailCounts> PostgresStore::mail_counts() {
 
 Result<std::int64_t> PostgresStore::count_mail_sent_since(std::string_view recipient,
                                                           TimePoint since) {
-  return guarded<std::int64_t>(mu_, [&]() -> Result<std::int64_t> {
+  return guarded<std::int64_t>([&]() -> Result<std::int64_t> {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("SELECT COUNT(*) FROM outbox WHERE lower(recipient) = $1 AND status IN "
@@ -151,7 +151,7 @@ Result<MailAddressRecord> PostgresStore::mail_address(std::string_view address,
                                                       std::string_view token, TimePoint now) {
   if (auto valid = detail::validate_address_row(address, token); !valid) return valid.error();
   const std::string key = detail::address_key(address);
-  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+  return guarded<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
     pqxx::work txn(*conn_);
     txn.exec_params(fmt::format("INSERT INTO mail_addresses (address, token, created_at) VALUES "
                                 "($1, $2, {}) ON CONFLICT (address) DO NOTHING",
@@ -168,7 +168,7 @@ Result<MailAddressRecord> PostgresStore::mail_address(std::string_view address,
 
 Status PostgresStore::mark_confirmation_requested(std::string_view address, TimePoint now) {
   const std::string key = detail::address_key(address);
-  return guarded<Ok>(mu_, [&]() -> Status {
+  return guarded<Ok>([&]() -> Status {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE mail_addresses SET requested_at = {} WHERE address = $1 RETURNING "
@@ -181,7 +181,7 @@ Status PostgresStore::mark_confirmation_requested(std::string_view address, Time
 }
 
 Result<MailAddressRecord> PostgresStore::mail_address_by_token(std::string_view token) {
-  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+  return guarded<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
     pqxx::nontransaction txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("SELECT {} FROM mail_addresses WHERE token = $1", address_columns()),
@@ -193,7 +193,7 @@ Result<MailAddressRecord> PostgresStore::mail_address_by_token(std::string_view 
 
 Result<MailAddressRecord> PostgresStore::confirm_mail_address(std::string_view token,
                                                               TimePoint now) {
-  return guarded<MailAddressRecord>(mu_, [&]() -> Result<MailAddressRecord> {
+  return guarded<MailAddressRecord>([&]() -> Result<MailAddressRecord> {
     pqxx::work txn(*conn_);
     const auto rows = txn.exec_params(
         fmt::format("UPDATE mail_addresses SET confirmed_at = coalesce(confirmed_at, {}) WHERE "
