@@ -787,18 +787,25 @@ TEST_F(CliTest, ThreadsAboveFourPerHardwareThreadAreRefused) {
 
 TEST_F(CliTest, ServeAndWorkerReportEveryBadSettingAtOnce) {
   // Bad values from different groups (logging, the server's table, mail,
-  // memory, flags): all are named in one run, and nothing starts.
+  // memory, retention, engine threads, flags): all are named in one run,
+  // and nothing starts.
   const std::string database = "sqlite://" + (dir_ / "missing" / "x.db").string();
   expect_bad_input(
       {"serve", "--database", database, "--listen", "127.0.0.1:0"},
-      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAX_STREAMS",
-       "OUTBREAK_MAIL_CONFIRM:", "3 settings are not valid"},
-      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAX_STREAMS=lots", "OUTBREAK_MAIL_CONFIRM=maybe"});
-  expect_bad_input(
-      {"worker", "--database", database, "--threads", "0"},
-      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAIL_MAX_ATTEMPTS:", "OUTBREAK_MEMORY_LIMIT:",
-       "--threads:", "4 settings are not valid"},
-      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAIL_MAX_ATTEMPTS=0", "OUTBREAK_MEMORY_LIMIT=lots"});
+      {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAX_STREAMS", "OUTBREAK_MAIL_CONFIRM:",
+       "OUTBREAK_MEMORY_LIMIT:", "OUTBREAK_RETENTION_DAYS:", "5 settings are not valid"},
+      {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAX_STREAMS=lots", "OUTBREAK_MAIL_CONFIRM=maybe",
+       "OUTBREAK_MEMORY_LIMIT=8G", "OUTBREAK_RETENTION_DAYS=0"});
+  // The engine-thread bound is checked on the server's settings once they
+  // parse, alongside the other groups.
+  expect_bad_input({"serve", "--database", database, "--listen", "127.0.0.1:0"},
+                   {"OUTBREAK_WORKER_THREADS:", "OUTBREAK_LOG_FORMAT:", "2 settings are not valid"},
+                   {"OUTBREAK_WORKER_THREADS=100000", "OUTBREAK_LOG_FORMAT=xml"});
+  expect_bad_input({"worker", "--database", database, "--threads", "0"},
+                   {"OUTBREAK_LOG_FORMAT:", "OUTBREAK_MAIL_MAX_ATTEMPTS:", "OUTBREAK_MEMORY_LIMIT:",
+                    "OUTBREAK_RETENTION_DAYS:", "--threads:", "5 settings are not valid"},
+                   {"OUTBREAK_LOG_FORMAT=xml", "OUTBREAK_MAIL_MAX_ATTEMPTS=0",
+                    "OUTBREAK_MEMORY_LIMIT=lots", "OUTBREAK_RETENTION_DAYS=forever"});
   expect_bad_input({"worker", "--database", "nosuch://x"}, {"--database:"});
   EXPECT_FALSE(fs::exists(dir_ / "missing"));
 }

@@ -167,7 +167,7 @@ TEST_P(WorkerProcessTest, AJobNeedingMoreMemoryThanAllowedFailsForGoodAndTheWork
 TEST_P(WorkerProcessTest, ABadMemoryLimitStopsTheWorkerAtTheStart) {
   auto worker = start_worker("worker", 10, {"OUTBREAK_MEMORY_LIMIT=8G"});
   EXPECT_EQ(worker->wait(seconds(10)), 2);
-  EXPECT_NE(log_text().find("OUTBREAK_MEMORY_LIMIT must be a whole number of bytes"),
+  EXPECT_NE(log_text().find("OUTBREAK_MEMORY_LIMIT: must be a whole number of bytes"),
             std::string::npos)
       << log_text();
 }
@@ -193,8 +193,8 @@ TEST_P(WorkerProcessTest, AWorkerWithARetentionPeriodDeletesOldFinishedJobs) {
 TEST_P(WorkerProcessTest, ABadRetentionPeriodStopsTheWorkerAtTheStart) {
   auto worker = start_worker("worker", 10, {"OUTBREAK_RETENTION_DAYS=forever"});
   EXPECT_EQ(worker->wait(seconds(10)), 2);
-  EXPECT_NE(log_text().find("OUTBREAK_RETENTION_DAYS must be a whole number of days from 1 to "
-                            "36500"),
+  EXPECT_NE(log_text().find("OUTBREAK_RETENTION_DAYS: must be a whole number of days from 1 "
+                            "to 36500"),
             std::string::npos)
       << log_text();
 }
