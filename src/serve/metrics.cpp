@@ -80,6 +80,11 @@ void Metrics::add_source(std::function<void(std::string& out)> source) {
   sources_.push_back(std::move(source));
 }
 
+void Metrics::add_refusal(int status, std::string_view code) {
+  const std::lock_guard lock(mu_);
+  ++refusals_[{status, std::string(code)}];
+}
+
 void Metrics::render_http(std::string& out) const {
   family(out, "outbreak_http_requests_total", "counter",
          "HTTP requests answered, by route pattern, method and status.");
@@ -88,6 +93,14 @@ void Metrics::render_http(std::string& out) const {
     fmt::format_to(std::back_inserter(out),
                    "outbreak_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
                    escape_label(route), method, status, count);
+  }
+  family(out, "outbreak_http_refused_total", "counter",
+         "Connections refused before routing (request head too large or too slow, too many "
+         "connections from one address), by status and error code.");
+  for (const auto& [key, count] : refusals_) {
+    fmt::format_to(std::back_inserter(out),
+                   "outbreak_http_refused_total{{status=\"{}\",code=\"{}\"}} {}\n", key.first,
+                   escape_label(key.second), count);
   }
   family(out, "outbreak_http_request_duration_seconds", "histogram",
          "Time from routing a request to the end of its response (for event streams: the "

@@ -157,6 +157,21 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
 };
 
+namespace {
+
+// The path as the access log shows it: a mail confirmation link carries a
+// secret token (anyone who has it can confirm the address), so the token is
+// left out, as it is kept out of caches and referrers.
+std::string loggable_path(const std::string& path) {
+  constexpr std::string_view kConfirm = "/mail/confirm/";
+  if (path.starts_with(kConfirm) && path.size() > kConfirm.size()) {
+    return std::string(kConfirm) + "***";
+  }
+  return path;
+}
+
+}  // namespace
+
 void Server::Impl::access_log(const httplib::Request& request, const httplib::Response& response) {
   const RequestTracker::Entry entry = tracker.end(request);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - entry.start;
@@ -165,7 +180,7 @@ void Server::Impl::access_log(const httplib::Request& request, const httplib::Re
                                   ? entry.streamed->load()
                                   : static_cast<std::uint64_t>(response.body.size());
   log.info("http_request", {{"method", request.method},
-                            {"path", request.path},
+                            {"path", loggable_path(request.path)},
                             {"route", entry.route},
                             {"status", std::to_string(response.status)},
                             {"duration_ms", fmt::format("{:.3f}", elapsed.count() * 1000)},
@@ -252,7 +267,11 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, jobs:
   impl->http.set_serving(listener->fd);
   Impl* parts = impl.get();
   impl->gate = std::make_unique<detail::Gate>(
-      *listener, gate_options(config), refusal_response,
+      *listener, gate_options(config),
+      [parts](int status, std::string_view code, std::string_view message) {
+        parts->metrics.add_refusal(status, code);
+        return refusal_response(status, code, message);
+      },
       [parts](detail::Arrival arrival) {
         parts->pool->enqueue([parts, arrival = std::move(arrival)] {
           const bool keep_alive = parts->http.serve(arrival);

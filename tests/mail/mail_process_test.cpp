@@ -579,6 +579,12 @@ TEST_P(MailProcessTest, InConfirmationModeOnlyThePagesButtonReleasesTheMails) {
   EXPECT_EQ(subject_of(received[1]), fmt::format("Simulation accepted: {}", kName));
   EXPECT_EQ(subject_of(received[2]), fmt::format("Simulation finished: {}", kName));
 
+  // The token is a secret: the access log shows the route, not the token.
+  const std::string token = path.substr(path.rfind('/') + 1);
+  const std::string serve_log = serve_->output();
+  EXPECT_EQ(serve_log.find(token), std::string::npos) << serve_log;
+  EXPECT_NE(serve_log.find("/mail/confirm/***"), std::string::npos) << serve_log;
+
   auto unknown = client().Get("/mail/confirm/" + std::string(32, '0'));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);

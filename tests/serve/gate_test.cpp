@@ -46,6 +46,16 @@ TEST_P(GateTest, AHeadOverTheByteLimitGets431) {
   EXPECT_EQ(status_of_response(*over), 431) << *over;
   EXPECT_EQ(error_code_of_response(*over), "request_header_fields_too_large") << *over;
   EXPECT_NE(over->find("Content-Type: application/json"), std::string::npos) << *over;
+
+  // Counted in /metrics, by status and code.
+  RawConnection scrape(server_->port());
+  ASSERT_TRUE(scrape.send("GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n"));
+  const auto metrics = scrape.read_response(seconds(10));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->find("outbreak_http_refused_total{status=\"431\",code=\"request_header_"
+                          "fields_too_large\"} 1\n"),
+            std::string::npos)
+      << *metrics;
 }
 
 TEST_P(GateTest, TooManyHeaderLinesGet431) {

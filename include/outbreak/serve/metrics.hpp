@@ -48,6 +48,9 @@ class Metrics {
   void add_agent_days(std::int64_t agent_days) { agent_days_.fetch_add(agent_days); }
   // One poll of the store by an event watcher. Thread-safe, lock-free.
   void add_event_poll() { event_polls_.fetch_add(1); }
+  // One connection the connection gate refused before routing (431, 408,
+  // 429 too_many_connections), by its error code. Thread-safe.
+  void add_refusal(int status, std::string_view code);
 
   // Adds a writer of further metric families (complete with # HELP and
   // # TYPE lines), called on every scrape; e.g. the mail sender's counters.
@@ -68,6 +71,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::string, Histogram> durations_;
+  std::map<std::pair<int, std::string>, std::uint64_t> refusals_;
   std::vector<std::function<void(std::string&)>> sources_;
   std::atomic<std::int64_t> agent_days_{0};
   std::atomic<std::int64_t> event_polls_{0};
