@@ -36,6 +36,7 @@ FUZZ_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZ
                     -DOUTBREAK_FUZZ=ON -DOUTBREAK_BUILD_TESTS=OFF -DOUTBREAK_BUILD_BENCH=OFF
 CTEST_FLAGS = --output-on-failure --no-tests=error -j$(JOBS)
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+                 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 FORMAT_DIRS := include src apps tests bench

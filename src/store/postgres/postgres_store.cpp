@@ -68,7 +68,19 @@ PostgresStore::PostgresStore(std::unique_ptr<pqxx::connection> connection, std::
 PostgresStore::~PostgresStore() = default;
 
 void PostgresStore::reconnect_if_broken() {
-  if (conn_ && conn_->is_open()) return;
+  if (conn_ && conn_->is_open()) {
+    // A server that ended the session (pg_terminate_backend, a restart,
+    // a failover) has left its goodbye on the socket. Reading it now, with
+    // no query in flight, marks the connection broken before a query fails
+    // on it: that query would fail for nothing, and libpqxx 6 leaks the
+    // result of a query that fails that way (docs/reliability.md).
+    try {
+      conn_->get_notifs();
+    } catch (const pqxx::broken_connection&) {
+      // is_open() is false now; replaced below.
+    }
+    if (conn_->is_open()) return;
+  }
   conn_.reset();
   conn_ = std::make_unique<pqxx::connection>(conninfo_);
 }
