@@ -137,7 +137,7 @@ struct Service {
   std::unique_ptr<serve::RateLimiter> limiter;
   std::unique_ptr<serve::EventHub> events;
   serve::detail::RequestTracker tracker;
-  serve::detail::ResultsCache results{1 << 20};
+  serve::detail::ResultsCache results{1 << 20, 1 << 20};
   serve::detail::RouteTable routes;
   std::unique_ptr<serve::detail::Context> context;
   StreamServer http;
