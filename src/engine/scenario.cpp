@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "interventions_check.hpp"
+
 namespace outbreak::engine {
 namespace {
 
@@ -393,6 +395,7 @@ std::vector<FieldError> validate(const Scenario& s) {
       }
     }
   }
+  check_interventions(s, errors);
   return errors;
 }
 

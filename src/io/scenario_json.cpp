@@ -262,6 +262,216 @@ void assign(const Parameter& p, Scenario& scenario, std::vector<FieldError>& err
       p.member);
 }
 
+// --- The policy timeline -------------------------------------------------------
+
+template <typename Json>
+void read_trigger(const Json& value, bool start, const std::string& at,
+                  std::optional<engine::Trigger>& out, std::vector<FieldError>& errors) {
+  const std::string_view bound = start ? "above" : "below";
+  if (!value.is_object()) {
+    errors.push_back(
+        {at, fmt::format(R"(must be an object like {{"metric": "{}", "{}": 50}}, got {})",
+                         engine::kTriggerMetricNames[0], bound, shown(value))});
+    return;
+  }
+  engine::Trigger trigger;
+  bool has_metric = false;
+  bool has_bound = false;
+  for (const auto& entry : value.items()) {
+    const std::string& key = entry.key();
+    const Json& v = entry.value();
+    if (key == "metric") {
+      has_metric = true;
+      const auto& names = engine::kTriggerMetricNames;
+      const auto found = v.is_string()
+                             ? std::find(names.begin(), names.end(), v.template get<std::string>())
+                             : names.end();
+      if (found == names.end()) {
+        errors.push_back({at + ".metric", fmt::format("must be one of {}, got {}",
+                                                      fmt::join(names, ", "), shown(v))});
+      } else {
+        trigger.metric = static_cast<engine::TriggerMetric>(found - names.begin());
+      }
+    } else if (key == bound) {
+      has_bound = true;
+      Result<double> x = real_from_json(v, "a number");
+      if (x) {
+        trigger.threshold = *x;
+      } else {
+        errors.push_back({at + "." + key, x.error().message});
+      }
+    } else {
+      errors.push_back(
+          {at + "." + key, fmt::format("unknown key; a {} trigger has \"metric\" and \"{}\"",
+                                       start ? "start_when" : "end_when", bound)});
+    }
+  }
+  if (!has_metric) errors.push_back({at + ".metric", "is missing"});
+  if (!has_bound) errors.push_back({at + "." + std::string(bound), "is missing"});
+  out = trigger;
+}
+
+template <typename Json>
+Result<double> item_value_from_json(const engine::ItemParameter& p, const Json& v) {
+  using K = engine::ItemValueKind;
+  switch (p.kind) {
+    case K::kReal:
+      return real_from_json(v, "a number");
+    case K::kOptionalReal:
+      if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
+      return real_from_json(v, "a number or null");
+    case K::kInteger: {
+      Result<std::int64_t> n = integer_from_json(v, "an integer");
+      if (!n) return n.error();
+      return static_cast<double>(*n);
+    }
+    case K::kBoolean:
+      if (v.is_boolean()) return v.template get<bool>() ? 1.0 : 0.0;
+      return Error::invalid(fmt::format("must be true or false, got {}", shown(v)));
+    case K::kChoice:
+      if (v.is_string()) {
+        const auto text = v.template get<std::string>();
+        for (std::size_t i = 0; i < p.choices.size(); ++i) {
+          if (p.choices[i] == text) return static_cast<double>(i);
+        }
+      }
+      return Error::invalid(
+          fmt::format("must be one of {}, got {}", fmt::join(p.choices, ", "), shown(v)));
+  }
+  return Error::invalid("unsupported value");
+}
+
+std::string type_names() {
+  std::vector<std::string_view> names;
+  for (const auto& t : engine::intervention_types()) names.push_back(t.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+template <typename Json>
+void read_item(const Json& value, const std::string& at, engine::Intervention& out,
+               std::vector<FieldError>& errors) {
+  if (!value.is_object()) {
+    errors.push_back(
+        {at,
+         fmt::format(R"(must be an object like {{"type": "distancing", "start_day": 30}}, got {})",
+                     shown(value))});
+    return;
+  }
+  const auto type = value.find("type");
+  if (type == value.end()) {
+    errors.push_back({at + ".type", fmt::format("is missing; one of {}", type_names())});
+    return;
+  }
+  const engine::InterventionTypeInfo* info =
+      type->is_string() ? engine::find_intervention_type(type->template get<std::string>())
+                        : nullptr;
+  if (info == nullptr) {
+    errors.push_back(
+        {at + ".type", fmt::format("must be one of {}, got {}", type_names(), shown(*type))});
+    return;
+  }
+  out = engine::make_intervention(info->type);
+  bool has_start = false;
+  for (const auto& entry : value.items()) {
+    const std::string& key = entry.key();
+    const Json& v = entry.value();
+    const std::string field = at + "." + key;
+    if (key == "type") continue;
+    if (key == "name") {
+      if (v.is_string()) {
+        out.name = v.template get<std::string>();
+      } else {
+        errors.push_back({field, fmt::format("must be a string, got {}", shown(v))});
+      }
+    } else if (key == "start_day" || key == "end_day") {
+      if (key == "end_day" && v.is_null()) continue;
+      Result<std::int64_t> day = integer_from_json(v, "an integer");
+      if (!day) {
+        errors.push_back({field, day.error().message});
+      } else if (key == "start_day") {
+        has_start = true;
+        out.start_day = *day;
+      } else {
+        out.end_day = *day;
+      }
+    } else if (key == "start_when" || key == "end_when") {
+      if (v.is_null()) continue;
+      if (key == "start_when") has_start = true;
+      read_trigger(v, key == "start_when", field,
+                   key == "start_when" ? out.start_when : out.end_when, errors);
+    } else {
+      const auto& params = info->parameters;
+      const auto found =
+          std::find_if(params.begin(), params.end(),
+                       [&](const engine::ItemParameter& p) { return p.name == key; });
+      if (found == params.end()) {
+        std::vector<std::string_view> names = {"name", "start_day", "end_day", "start_when",
+                                               "end_when"};
+        for (const auto& p : params) names.push_back(p.name);
+        errors.push_back({field, fmt::format("unknown key for type {}; valid keys: {}", info->name,
+                                             fmt::join(names, ", "))});
+        continue;
+      }
+      Result<double> x = item_value_from_json(*found, v);
+      if (x) {
+        out.values[static_cast<std::size_t>(found - params.begin())] = *x;
+      } else {
+        errors.push_back({field, x.error().message});
+      }
+    }
+  }
+  if (!has_start) {
+    errors.push_back({at + ".start_day",
+                      "is missing: give start_day, or start_when to start on a "
+                      "trigger"});
+  }
+}
+
+template <typename Json>
+void read_interventions(const Json& value, std::vector<engine::Intervention>& out,
+                        std::vector<FieldError>& errors) {
+  if (!value.is_array()) {
+    errors.push_back(
+        {"interventions", fmt::format("must be an array of timeline items, got {}", shown(value))});
+    return;
+  }
+  if (value.size() > engine::kMaxInterventions) {
+    errors.push_back({"interventions", fmt::format("must have at most {} items, got {}",
+                                                   engine::kMaxInterventions, value.size())});
+    return;
+  }
+  std::vector<engine::Intervention> items(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    read_item(value[i], fmt::format("interventions[{}]", i), items[i], errors);
+  }
+  out = std::move(items);
+}
+
+ordered_json item_value_json(const engine::ItemParameter& p, double v) {
+  using K = engine::ItemValueKind;
+  switch (p.kind) {
+    case K::kOptionalReal:
+      if (std::isnan(v)) return nullptr;
+      return v;
+    case K::kInteger:
+      return static_cast<std::int64_t>(v);
+    case K::kBoolean:
+      return v != 0;
+    case K::kChoice:
+      return std::string(p.choices[static_cast<std::size_t>(v)]);
+    case K::kReal:
+      break;
+  }
+  return v;
+}
+
+ordered_json trigger_json(const engine::Trigger& t, bool start) {
+  ordered_json out;
+  out["metric"] = std::string(engine::kTriggerMetricNames[static_cast<std::size_t>(t.metric)]);
+  out[start ? "above" : "below"] = t.threshold;
+  return out;
+}
+
 // --- Whole documents -----------------------------------------------------------
 
 template <typename Json>
@@ -275,6 +485,10 @@ Status read_object(const Json& value, Scenario& scenario, std::vector<FieldError
     // Not a structured binding: clang before 16 cannot capture one in a lambda.
     const std::string& key = entry.key();
     const Json& item = entry.value();
+    if (key == "interventions") {
+      read_interventions(item, updated.interventions, errors);
+      continue;
+    }
     const Parameter* p = engine::find_parameter(key);
     if (p == nullptr) {
       errors.push_back({key, unknown_key_message(key)});
@@ -299,6 +513,15 @@ void apply_assignment(std::string_view assignment, Scenario& scenario,
   }
   const std::string_view key = assignment.substr(0, equals);
   const std::string_view text = assignment.substr(equals + 1);
+  if (key == "interventions") {  // JSON text: interventions='[{"type": ...}]'
+    auto document = parse_json_text(text);
+    if (!document) {
+      errors.push_back({"interventions", "must be a JSON array: " + document.error().message});
+    } else {
+      read_interventions(*document, scenario.interventions, errors);
+    }
+    return;
+  }
   const Parameter* p = engine::find_parameter(key);
   if (p == nullptr) {
     errors.push_back({std::string(key), unknown_key_message(key)});
@@ -416,7 +639,27 @@ nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario) {
     std::visit([&](auto member) { out[std::string(p.name)] = json_value(scenario.*member); },
                p.member);
   }
+  out["interventions"] = interventions_to_json(scenario.interventions);
   return out;
+}
+
+nlohmann::ordered_json interventions_to_json(const std::vector<engine::Intervention>& items) {
+  ordered_json list = ordered_json::array();
+  for (const engine::Intervention& x : items) {
+    const engine::InterventionTypeInfo& info = engine::type_info(x.type);
+    ordered_json item;
+    item["type"] = std::string(info.name);
+    if (!x.name.empty()) item["name"] = x.name;
+    item["start_day"] = x.start_day;
+    if (x.end_day) item["end_day"] = *x.end_day;
+    if (x.start_when) item["start_when"] = trigger_json(*x.start_when, true);
+    if (x.end_when) item["end_when"] = trigger_json(*x.end_when, false);
+    for (std::size_t p = 0; p < info.parameters.size(); ++p) {
+      item[std::string(info.parameters[p].name)] = item_value_json(info.parameters[p], x.values[p]);
+    }
+    list.push_back(std::move(item));
+  }
+  return list;
 }
 
 std::string describe(const Error& error) {

@@ -1,6 +1,7 @@
 #include "outbreak/serve/documents.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -138,6 +139,68 @@ ordered_json presets_document() {
   return out;
 }
 
+ordered_json describe(const engine::ItemParameter& p) {
+  using K = engine::ItemValueKind;
+  ordered_json out;
+  out["name"] = p.name;
+  switch (p.kind) {
+    case K::kReal:
+    case K::kOptionalReal:
+      out["type"] = "real";
+      break;
+    case K::kInteger:
+      out["type"] = "integer";
+      break;
+    case K::kBoolean:
+      out["type"] = "boolean";
+      break;
+    case K::kChoice:
+      out["type"] = "choice";
+      out["choices"] = std::vector<std::string_view>(p.choices.begin(), p.choices.end());
+      break;
+  }
+  out["nullable"] = p.kind == K::kOptionalReal;
+  if (p.kind == K::kOptionalReal && std::isnan(p.default_value)) {
+    out["default"] = nullptr;
+  } else if (p.kind == K::kBoolean) {
+    out["default"] = p.default_value != 0;
+  } else if (p.kind == K::kChoice) {
+    out["default"] = p.choices[static_cast<std::size_t>(p.default_value)];
+  } else if (p.kind == K::kInteger) {
+    out["default"] = static_cast<std::int64_t>(p.default_value);
+  } else {
+    out["default"] = p.default_value;
+  }
+  if (p.kind != K::kBoolean && p.kind != K::kChoice) {
+    out["min"] = p.min;
+    out["max"] = p.max;
+  }
+  out["unit"] = p.unit;
+  out["description"] = p.description;
+  return out;
+}
+
+// The policy timeline's types and triggers, for forms and clients.
+ordered_json interventions_description() {
+  ordered_json types = ordered_json::array();
+  for (const engine::InterventionTypeInfo& t : engine::intervention_types()) {
+    ordered_json parameters = ordered_json::array();
+    for (const engine::ItemParameter& p : t.parameters) parameters.push_back(describe(p));
+    types.push_back({{"name", t.name},
+                     {"title", t.title},
+                     {"description", t.description},
+                     {"parameters", std::move(parameters)}});
+  }
+  ordered_json metrics = ordered_json::array();
+  metrics.push_back({{"name", engine::kTriggerMetricNames[0]},
+                     {"description", "Symptom onsets in the last 7 days per 100,000 agents"}});
+  metrics.push_back({{"name", engine::kTriggerMetricNames[1]},
+                     {"description", "Agents in hospital per 100,000 agents"}});
+  return {{"max_items", engine::kMaxInterventions},
+          {"types", std::move(types)},
+          {"trigger_metrics", std::move(metrics)}};
+}
+
 // One band of age totals: {"band": "0-9", "agents", "infected", ...}.
 ordered_json band_document(const engine::AgeTotals& totals, std::size_t band) {
   return {{"band", engine::kAgeBandLabels[band]}, {"agents", totals.agents[band]},
@@ -252,6 +315,8 @@ ordered_json scenario_description(const Limits& limits) {
   for (const engine::Parameter& p : engine::parameters()) parameters.push_back(describe(p, limits));
   ordered_json out;
   out["parameters"] = std::move(parameters);
+  static const ordered_json interventions = interventions_description();
+  out["interventions"] = interventions;
   out["limits"] = {{"population", limits.population},
                    {"days", limits.days},
                    {"replicates", limits.replicates},

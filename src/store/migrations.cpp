@@ -264,15 +264,59 @@ CREATE INDEX outbox_recipient_sent ON outbox (lower(recipient), sent_at)
 CREATE INDEX outbox_recipient_pending ON outbox (lower(recipient)) WHERE status = 'pending';
 )sql";
 
-constexpr std::array<Migration, 4> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
+// Version 5: the interventions' output columns (in kDayColumns order) and
+// the timeline items active on each day of a replicate, as their ids
+// separated by commas ("0,2"; empty: none). Rows written before it read back
+// with 0 and no active items.
+constexpr std::string_view kSqliteV5 = R"sql(
+ALTER TABLE simulation_days ADD COLUMN new_symptomatic INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN tests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN positive_tests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN isolating INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN traced_contacts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN vaccinated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE simulation_days ADD COLUMN active_interventions TEXT;
+ALTER TABLE simulation_summary ADD COLUMN new_symptomatic REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN tests REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN positive_tests REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN isolating REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN quarantined REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN traced_contacts REAL NOT NULL DEFAULT 0;
+ALTER TABLE simulation_summary ADD COLUMN vaccinated REAL NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::string_view kPostgresV5 = R"sql(
+ALTER TABLE simulation_days
+  ADD COLUMN new_symptomatic BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN tests BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN positive_tests BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN isolating BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN quarantined BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN traced_contacts BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN vaccinated BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN active_interventions TEXT;
+ALTER TABLE simulation_summary
+  ADD COLUMN new_symptomatic DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN tests DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN positive_tests DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN isolating DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN quarantined DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN traced_contacts DOUBLE PRECISION NOT NULL DEFAULT 0,
+  ADD COLUMN vaccinated DOUBLE PRECISION NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<Migration, 5> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
                                                {2, "outbox of mails", kSqliteV2},
                                                {3, "severity columns, r_t, age totals", kSqliteV3},
-                                               {4, "mail addresses and confirmations", kSqliteV4}}};
-constexpr std::array<Migration, 4> kPostgres = {
+                                               {4, "mail addresses and confirmations", kSqliteV4},
+                                               {5, "intervention columns", kSqliteV5}}};
+constexpr std::array<Migration, 5> kPostgres = {
     {{1, "simulations, days and summaries", kPostgresV1},
      {2, "outbox of mails", kPostgresV2},
      {3, "severity columns, r_t, age totals", kPostgresV3},
-     {4, "mail addresses and confirmations", kPostgresV4}}};
+     {4, "mail addresses and confirmations", kPostgresV4},
+     {5, "intervention columns", kPostgresV5}}};
 
 }  // namespace
 

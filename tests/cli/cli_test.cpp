@@ -40,8 +40,9 @@ namespace fs = std::filesystem;
 constexpr std::string_view kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
     "total_infected,new_infections,infections_home,infections_work,infections_community,"
-    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school";
-constexpr std::size_t kColumns = 20;
+    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school,new_symptomatic,"
+    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated";
+constexpr std::size_t kColumns = 27;
 constexpr std::size_t kTotalInfected = 9;  // column index
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
@@ -877,7 +878,8 @@ TEST_F(CliTest, ValidatePrintsEveryKeyWithDefaultsFilledIn) {
   for (const outbreak::engine::Parameter& p : outbreak::engine::parameters()) {
     expected.emplace_back(p.name);
   }
-  EXPECT_EQ(keys, expected) << "every key, in the table's order";
+  expected.emplace_back("interventions");
+  EXPECT_EQ(keys, expected) << "every key, in the table's order, then the timeline";
   EXPECT_EQ(doc.at("population"), 5000);
   EXPECT_EQ(doc.at("contact_tracing"), true);
   EXPECT_EQ(doc.at("days"), 180);

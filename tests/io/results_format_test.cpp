@@ -25,7 +25,8 @@ using ::testing::StartsWith;
 constexpr const char* kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
     "total_infected,new_infections,infections_home,infections_work,infections_community,"
-    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school";
+    "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school,new_symptomatic,"
+    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated";
 constexpr std::size_t kRt = 18;  // the r_t column
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -130,23 +131,26 @@ TEST(CsvFormat, OneReplicateHasOneRowPerDayAndNoReplicateColumn) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(1, 3)));
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], kCsvHeader);
-  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333,19");
-  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333,119") << "six significant digits";
-  EXPECT_EQ(lines[3], "2," + cells(200, 1, 17) + ",,219") << "an unknown r_t is empty";
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26));
+  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333," + cells(100, 19, 26))
+      << "six significant digits";
+  EXPECT_EQ(lines[3], "2," + cells(200, 1, 17) + ",," + cells(200, 19, 26))
+      << "an unknown r_t is empty";
 }
 
 TEST(CsvFormat, SeveralReplicatesThenMeanAndPercentiles) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(3, 2)));
   ASSERT_EQ(lines.size(), 1u + 3 * 2 + 3 * 2);
   EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",replicate");
-  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333,19,1");
-  EXPECT_EQ(lines[3], "0," + cells(1000, 1, 17) + ",0.666667,1019,2");
-  EXPECT_EQ(lines[6], "1," + cells(2100, 1, 17) + ",2,2119,3");
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26) + ",1");
+  EXPECT_EQ(lines[3], "0," + cells(1000, 1, 17) + ",0.666667," + cells(1000, 19, 26) + ",2");
+  EXPECT_EQ(lines[6], "1," + cells(2100, 1, 17) + ",2," + cells(2100, 19, 26) + ",3");
   // Means and percentiles: whole values as integers, others to six decimals.
-  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667,1019,mean");
-  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",1.666667,1119,mean");
-  EXPECT_EQ(lines[9], "0," + cells(100, 1, 17) + ",0.416667,119,p5");
-  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",1.916667,2019,p95");
+  EXPECT_EQ(lines[7],
+            "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) + ",mean");
+  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",1.666667," + cells(1100, 19, 26) + ",mean");
+  EXPECT_EQ(lines[9], "0," + cells(100, 1, 17) + ",0.416667," + cells(100, 19, 26) + ",p5");
+  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",1.916667," + cells(2000, 19, 26) + ",p95");
 }
 
 TEST(CsvFormat, SummaryOfRtNeedsEveryReplicateToKnowIt) {
@@ -154,12 +158,13 @@ TEST(CsvFormat, SummaryOfRtNeedsEveryReplicateToKnowIt) {
   result.replicates[1][1].r_t = kNaN;  // replicate 2 does not know day 1 yet
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, result));
   ASSERT_EQ(lines.size(), 13u);
-  EXPECT_EQ(lines[4], "1," + cells(1100, 1, 17) + ",,1119,2");
-  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667,1019,mean");
-  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",,1119,mean")
+  EXPECT_EQ(lines[4], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",2");
+  EXPECT_EQ(lines[7],
+            "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) + ",mean");
+  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",mean")
       << "not the mean of the replicates that know it";
-  EXPECT_EQ(lines[10], "1," + cells(200, 1, 17) + ",,219,p5");
-  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",,2019,p95");
+  EXPECT_EQ(lines[10], "1," + cells(200, 1, 17) + ",," + cells(200, 19, 26) + ",p5");
+  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",," + cells(2000, 19, 26) + ",p95");
 }
 
 TEST(CsvFormat, NoReplicatesGivesOnlyTheHeader) {

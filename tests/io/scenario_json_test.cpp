@@ -654,6 +654,7 @@ TEST(ScenarioToJson, EveryParameterInTableOrderWithItsType) {
   for (const auto& [key, value] : json.items()) keys.push_back(key);
   std::vector<std::string> expected;
   for (const engine::Parameter& p : engine::parameters()) expected.emplace_back(p.name);
+  expected.emplace_back("interventions");  // the timeline, after the flat keys
   EXPECT_EQ(keys, expected);
 
   EXPECT_TRUE(json["population"].is_number_integer());

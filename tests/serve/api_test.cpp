@@ -108,7 +108,7 @@ TEST_P(ApiTest, ClientsThatAcceptBrotliGetGzip) {
   auto plain = client().Get("/api/v1/scenario", httplib::Headers{{"Accept-Encoding", "br"}});
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
-  EXPECT_EQ(json::parse(plain->body).size(), 3u) << "parameters, limits and presets";
+  EXPECT_EQ(json::parse(plain->body).size(), 4u) << "parameters, interventions, limits and presets";
 }
 
 TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
@@ -185,7 +185,8 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
             "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,"
             "dead,total_infected,new_infections,infections_home,infections_work,infections_"
             "community,hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_"
-            "school");
+            "school,new_symptomatic,tests,positive_tests,isolating,quarantined,traced_contacts,"
+            "vaccinated");
 }
 
 TEST_P(ApiTest, RowsPerJobAreLimitedWhateverThePopulation) {

@@ -80,7 +80,7 @@ TEST_P(StoreMigration, Version2RowsReadBackWithDefaultsAfterMigratingTo3) {
   ASSERT_NE(store, nullptr);
   auto version = store->schema_version();
   ASSERT_TRUE(version.ok()) << version.error().message;
-  EXPECT_EQ(*version, 4);
+  EXPECT_EQ(*version, 5);
 
   auto rows = store->results(kOldId, std::nullopt);
   ASSERT_TRUE(rows.ok()) << rows.error().message;

@@ -39,6 +39,24 @@ struct DayTotals {
   // while not yet known (some of them are still infectious).
   double r_t = std::numeric_limits<double>::quiet_NaN();
   std::int64_t infections_school = 0;
+  // Interventions (docs/model.md#output): symptom onsets today; tests taken
+  // and positive results returned today; cases isolating and contacts
+  // quarantined at the end of the day (`isolated` = isolating + quarantined
+  // + cases kept at home in the original tracing mode); contacts notified
+  // today; agents vaccinated so far.
+  std::int64_t new_symptomatic = 0;
+  std::int64_t tests = 0;
+  std::int64_t positive_tests = 0;
+  std::int64_t isolating = 0;
+  std::int64_t quarantined = 0;
+  std::int64_t traced_contacts = 0;
+  std::int64_t vaccinated = 0;
+  // Timeline items active on this day: bit i of the set is item i of
+  // Scenario::timeline().
+  std::array<std::uint64_t, 2> active{};
+
+  bool is_active(std::size_t item) const { return (active[item / 64] >> (item % 64)) & 1; }
+  void set_active(std::size_t item) { active[item / 64] |= std::uint64_t{1} << (item % 64); }
 
   bool operator==(const DayTotals& o) const;  // NaN r_t equals NaN r_t
 };
@@ -57,7 +75,7 @@ struct DayColumn {
 };
 
 // The output columns, in their documented order.
-inline constexpr std::array<DayColumn, 20> kDayColumns = {{
+inline constexpr std::array<DayColumn, 27> kDayColumns = {{
     {"day", &DayTotals::day},
     {"susceptible", &DayTotals::susceptible},
     {"exposed", &DayTotals::exposed},
@@ -78,9 +96,17 @@ inline constexpr std::array<DayColumn, 20> kDayColumns = {{
     {"new_deaths", &DayTotals::new_deaths},
     {"r_t", nullptr, &DayTotals::r_t},
     {"infections_school", &DayTotals::infections_school},
+    {"new_symptomatic", &DayTotals::new_symptomatic},
+    {"tests", &DayTotals::tests},
+    {"positive_tests", &DayTotals::positive_tests},
+    {"isolating", &DayTotals::isolating},
+    {"quarantined", &DayTotals::quarantined},
+    {"traced_contacts", &DayTotals::traced_contacts},
+    {"vaccinated", &DayTotals::vaccinated},
 }};
 
 inline bool DayTotals::operator==(const DayTotals& o) const {
+  if (active != o.active) return false;
   for (const DayColumn& c : kDayColumns) {
     if (c.member != nullptr) {
       if (this->*c.member != o.*c.member) return false;

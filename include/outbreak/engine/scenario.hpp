@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -30,6 +31,127 @@ inline constexpr std::size_t age_band(int age) {
 }
 // Household sizes 1, 2, ..., 6; the last entry is "6 or more", built as 6.
 inline constexpr std::size_t kHouseholdSizes = 6;
+
+// --- The policy timeline ------------------------------------------------------
+//
+// `interventions` is a list of timeline items. Each has a type, the days it
+// may be active, optional triggers on the epidemic's course, and the values
+// of its type's parameters (a table per type, below, like the scenario's
+// own). docs/model.md#interventions describes each type and its sources.
+
+enum class InterventionType : std::uint8_t {
+  kDistancing,
+  kClosure,
+  kCaseIsolation,
+  kTesting,
+  kContactTracing,
+  kVaccination,
+};
+inline constexpr std::size_t kInterventionTypes = 6;
+inline constexpr std::size_t kMaxInterventions = 100;
+// Items the flat keys (symptomatic_isolation, contact_tracing) add after the
+// user's items: their ids are interventions.size() and on.
+inline constexpr std::size_t kMaxTimelineItems = kMaxInterventions + 2;
+inline constexpr std::size_t kMaxItemValues = 12;
+
+enum class TriggerMetric : std::uint8_t {
+  kNewSymptomaticPer100k7d,  // symptom onsets in the last 7 days per 100,000
+  kHospitalizedPer100k,      // agents in hospital today per 100,000
+};
+inline constexpr std::array<std::string_view, 2> kTriggerMetricNames = {
+    "new_symptomatic_per_100k_7d", "hospitalized_per_100k"};
+
+// start_when fires when the metric is above `threshold`, end_when when it is
+// below, judged on the totals of the day before.
+struct Trigger {
+  TriggerMetric metric = TriggerMetric::kNewSymptomaticPer100k7d;
+  double threshold = 0;
+  bool operator==(const Trigger&) const = default;
+};
+
+enum class ItemValueKind : std::uint8_t { kReal, kInteger, kBoolean, kChoice, kOptionalReal };
+
+// One parameter of an intervention type. Values are held as doubles: a
+// boolean as 0/1, a choice as the index of its name, an unset optional as NaN.
+struct ItemParameter {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view description;
+  ItemValueKind kind = ItemValueKind::kReal;
+  double default_value = 0;
+  double min = 0;
+  double max = 0;
+  std::span<const std::string_view> choices = {};
+};
+
+struct InterventionTypeInfo {
+  InterventionType type;
+  std::string_view name;   // "contact_tracing"
+  std::string_view title;  // "Contact tracing"
+  std::string_view description;
+  std::span<const ItemParameter> parameters;
+};
+
+// The parameters of each type, by index into Intervention::values.
+namespace item {
+enum Distancing : std::size_t { kCommunityContactsFactor, kWorkFactor };
+enum Closure : std::size_t { kSchools, kWorkplaces };
+enum CaseIsolation : std::size_t { kIsolateOn, kCompliance, kDropout, kHouseholdFactor, kDays };
+enum IsolateOn : int { kOnSymptoms, kOnPositiveTest };
+enum Testing : std::size_t {
+  kSeekProbability,
+  kTestDelayDays,
+  kSensitivity,
+  kSpecificity,
+  kDailyCapacity,
+  kTestTracedContacts
+};
+enum ContactTracing : std::size_t {
+  kMode,
+  kStartFrom,
+  kCoverage,
+  kAppAdoption,
+  kLookbackDays,
+  kTraceDelayDays,
+  kQuarantineDays,
+  kQuarantineCompliance,
+  kQuarantineDropout,
+  kSecondStep
+};
+enum TracingMode : int { kContacts, kPlaces };
+enum StartFrom : int { kFromPositiveTest, kFromSymptoms };
+enum Vaccination : std::size_t {
+  kDosesPerDay,
+  kOrder,
+  kMinAge,
+  kEfficacyInfection,
+  kEfficacySevere,
+  kDaysToProtection
+};
+enum VaccinationOrder : int { kOldestFirst, kRandom };
+}  // namespace item
+
+struct Intervention {
+  InterventionType type = InterventionType::kDistancing;
+  std::string name;  // optional label for charts and legends
+  std::int64_t start_day = 0;
+  std::optional<std::int64_t> end_day;  // inclusive; unset: to the end of the run
+  std::optional<Trigger> start_when;    // metric above threshold
+  std::optional<Trigger> end_when;      // metric below threshold
+  std::array<double, kMaxItemValues> values{};
+
+  double operator[](std::size_t i) const { return values[i]; }
+  bool flag(std::size_t i) const { return values[i] != 0; }
+  int choice(std::size_t i) const { return static_cast<int>(values[i]); }
+  bool operator==(const Intervention& o) const;  // unset (NaN) values compare equal
+};
+
+// Every intervention type in documented order. Thread-safe (immutable).
+std::span<const InterventionTypeInfo> intervention_types();
+const InterventionTypeInfo& type_info(InterventionType type);
+const InterventionTypeInfo* find_intervention_type(std::string_view name);
+// An item of `type` with every parameter at its default, active from day 0.
+Intervention make_intervention(InterventionType type);
 
 struct Scenario {
   // Population
@@ -97,8 +219,16 @@ struct Scenario {
   double tracing_coverage = 0.5;
   std::int64_t tracing_delay_days = 2;
   std::int64_t isolation_days = 14;
+  // The policy timeline; the flat keys above add items after these (timeline()).
+  std::vector<Intervention> interventions;
 
   bool operator==(const Scenario&) const = default;
+
+  // The items the engine runs: `interventions`, then one case_isolation item
+  // for symptomatic_isolation and one contact_tracing item (mode "places",
+  // from symptoms) for contact_tracing, active from day 0. An item's id is its
+  // index here.
+  std::vector<Intervention> timeline() const;
 };
 
 enum class ParameterKind {
@@ -139,8 +269,8 @@ const Parameter* find_parameter(std::string_view name);
 std::string_view nearest_parameter(std::string_view name);
 
 // Every range violation and impossible combination, each naming its field
-// (an array entry as `name[i]`). An empty result means the engine accepts
-// the scenario.
+// (an array entry as `name[i]`, an item's value as `interventions[i].name`). An empty result means
+// the engine accepts the scenario.
 std::vector<FieldError> validate(const Scenario& scenario);
 
 // A named set of "key=value" assignments applied on top of the defaults

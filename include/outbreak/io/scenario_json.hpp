@@ -68,6 +68,10 @@ Result<engine::Scenario> resolve_scenario(const std::string* file_text,
 // the documented key order: unset optional keys as null, arrays as arrays.
 nlohmann::ordered_json scenario_to_json(const engine::Scenario& scenario);
 
+// Timeline items as JSON: type, name (if set), start_day, end_day and the
+// triggers (if set), then every parameter of the type.
+nlohmann::ordered_json interventions_to_json(const std::vector<engine::Intervention>& items);
+
 // The error's message, then one indented "field: message" line per field,
 // for a terminal; no trailing newline.
 std::string describe(const Error& error);
