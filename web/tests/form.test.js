@@ -77,26 +77,33 @@ test('the form is generated from the parameters, grouped and labelled', async ()
 
 test('presets set the interventions and the address holds the changed values', async () => {
   const page = await browser.newPage();
-  await openForm(page, server.url);
-  await page.getByRole('button', { name: 'Tracing + symptomatic isolation' }).click();
-  assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), true);
-  assert.equal(await page.locator('[name="symptomatic_isolation"]').isChecked(), true);
+  await openForm(page, server.url, 'contact_tracing=true');
+  const pressed = () => page.locator('[data-preset][aria-pressed="true"]').allTextContents();
+  await page.getByRole('button', { name: 'Test, trace and isolate' }).click();
+  // An intervention preset replaces the timeline and switches the shorthands off.
+  assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), false);
+  assert.equal(await page.locator('[name="symptomatic_isolation"]').isChecked(), false);
+  assert.deepEqual(await page.locator('#timeline-items > li').evaluateAll((lis) => lis.map((li) => li.dataset.type)),
+    ['testing', 'case_isolation', 'contact_tracing']);
+  assert.deepEqual(await pressed(), ['Test, trace and isolate']);
   await page.getByLabel(/^Population/).fill('5000');
   let query = await addressQuery(page);
   assert.equal(query.get('population'), '5000');
-  assert.equal(query.get('contact_tracing'), 'true');
-  assert.equal(query.get('symptomatic_isolation'), 'true');
+  assert.equal(query.has('contact_tracing'), false, 'defaults stay out of the address');
   assert.equal(query.has('days'), false, 'defaults stay out of the address');
+  assert.deepEqual(JSON.parse(query.get('interventions')).map((item) => item.type), ['testing', 'case_isolation', 'contact_tracing']);
 
-  await page.getByRole('button', { name: 'Contact tracing', exact: true }).click();
-  assert.equal(await page.locator('[name="symptomatic_isolation"]').isChecked(), false);
+  await page.getByRole('button', { name: 'Lockdown at day 30 for 6 weeks' }).click();
+  assert.equal(await page.locator('#timeline-items > li').count(), 2);
   assert.equal(await page.getByLabel(/^Population/).inputValue(), '5000', 'an intervention preset keeps other values');
+  assert.deepEqual(await pressed(), ['Lockdown at day 30 for 6 weeks']);
 
   await page.getByRole('button', { name: 'Defaults', exact: true }).click();
-  assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), false);
+  assert.equal(await page.locator('#timeline-items > li').count(), 0);
   query = await addressQuery(page);
   assert.equal([...query.keys()].length, 0);
-  assert.equal(await page.getByRole('button', { name: 'Defaults', exact: true }).getAttribute('aria-pressed'), 'true');
+  // The defaults hold no intervention either, but only one preset is lit.
+  assert.deepEqual(await pressed(), ['Defaults']);
   await page.close();
 });
 
@@ -106,7 +113,8 @@ test('a shared link prefills the form', async () => {
   assert.equal(await page.getByLabel(/^Population/).inputValue(), '5000');
   assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), true);
   assert.equal(await page.getByLabel(/^Name/).inputValue(), 'shared');
-  assert.equal(await page.getByRole('button', { name: 'Contact tracing', exact: true }).getAttribute('aria-pressed'), 'true');
+  // No preset switches tracing on by the shorthand.
+  assert.equal(await page.locator('[data-preset][aria-pressed="true"]').count(), 0);
   await page.close();
 });
 
@@ -147,15 +155,17 @@ test('the presets and the form work from the keyboard', async () => {
   // Tab on to the preset, as someone without a mouse would.
   await waitFor(async () => {
     await page.keyboard.press('Tab');
-    return page.evaluate(() => document.activeElement.textContent === 'Contact tracing');
-  }, 'the "Contact tracing" preset to take the focus', 10000, 0);
+    return page.evaluate(() => document.activeElement.textContent === 'Test, trace and isolate');
+  }, 'the "Test, trace and isolate" preset to take the focus', 10000, 0);
   await page.keyboard.press('Enter');
-  assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), true);
-  // Space toggles the checkbox that has the focus.
+  assert.equal(await page.locator('#timeline-items > li').count(), 3);
+  const preset = page.getByRole('button', { name: 'Test, trace and isolate' });
+  assert.equal(await preset.getAttribute('aria-pressed'), 'true');
+  // Space toggles the checkbox that has the focus; the form no longer holds the preset.
   await page.locator('[name="symptomatic_isolation"]').focus();
   await page.keyboard.press('Space');
   assert.equal(await page.locator('[name="symptomatic_isolation"]').isChecked(), true);
-  assert.equal(await page.getByRole('button', { name: 'Tracing + symptomatic isolation' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await preset.getAttribute('aria-pressed'), 'false');
   await page.close();
 });
 

@@ -34,8 +34,7 @@ const progress = (page) => page.getAttribute('#progress', 'aria-valuenow').then(
 
 test('a run is charted while it runs, looks the same after a reload, and downloads as CSV', async () => {
   const page = await browser.newPage();
-  await openForm(page, server.url, `population=${LIVE_POPULATION}&days=${LIVE_DAYS}&name=live`);
-  await page.getByRole('button', { name: 'Contact tracing', exact: true }).click();
+  await openForm(page, server.url, `population=${LIVE_POPULATION}&days=${LIVE_DAYS}&name=live&contact_tracing=true`);
   const id = await submitForm(page);
   await page.waitForSelector('#simulation:not([hidden])');
   assert.equal(await page.locator('#sim-name').textContent(), 'live');

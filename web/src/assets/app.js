@@ -102,9 +102,17 @@ export function queryValue(value) {
   return String(value);
 }
 
+// A query string with the characters an address may hold as they are:
+// commas ("age_shares=0,0,1") and the brackets, braces and colons of the
+// JSON-encoded timeline (quotes stay %22).
+export function readableQuery(text) {
+  return text.replace(/%(2C|5B|5D|7B|7D|3A)/g, (match, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
 // The scenario's values that differ from the defaults, as a query string
 // (without "?"), in the schema's order; `extra` entries (such as the name)
-// come first. Commas stay readable ("age_shares=0,0,1").
+// come first, a policy timeline (`interventions`, a non-empty list) last,
+// as JSON.
 export function scenarioQuery(scenario, parameters, extra = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(extra)) {
@@ -116,7 +124,10 @@ export function scenarioQuery(scenario, parameters, extra = {}) {
     if (value === null && !parameter.nullable && parameter.default !== undefined) continue;
     if (!sameValue(value, parameter.default)) query.set(parameter.name, queryValue(value));
   }
-  return query.toString().replaceAll('%2C', ',');
+  if (Array.isArray(scenario.interventions) && scenario.interventions.length) {
+    query.set('interventions', JSON.stringify(scenario.interventions));
+  }
+  return readableQuery(query.toString());
 }
 
 // What an unset (null) optional key means, for a person: "By age (Fatality

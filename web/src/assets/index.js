@@ -2,10 +2,12 @@
 // changed values live in the address bar, and the list of "My simulations".
 
 import {
-  FINAL_STATUSES, GROUPS, api, el, formatTime, labelOf, loadSchema, nullChoiceLabel, postJson, sameValue,
+  FINAL_STATUSES, GROUPS, api, el, formatTime, labelOf, loadSchema, nullChoiceLabel, postJson, readableQuery, sameValue,
   scenarioQuery, showBanner, statusBadge,
 } from './app.js';
 import { compareHref, comparedIds, forgetSimulation, rememberSimulation, savedSimulations, setCompared } from './saved.js';
+import { sameTimeline, typesOf } from './timeline.js';
+import { TimelineEditor } from './timeline-editor.js';
 
 const form = document.getElementById('scenario-form');
 const banner = document.getElementById('banner');
@@ -16,13 +18,47 @@ const emailInput = document.getElementById('f-email');
 
 let parameters = [];
 let schemaPresets = [];  // the API's presets: [{name, title, description, scenario}]
+let timeline = null;  // the TimelineEditor
+let timelineTypes = new Map();
+let lastPreset = null;  // the preset applied last, highlighted while the form still matches it
 
-// Presets that switch the interventions only; "defaults" resets every value
-// and the API's presets (such as "Original model") come from the schema.
+// Presets of the interventions: each replaces the policy timeline and
+// switches the flat shorthands off. "defaults" resets every value and the
+// API's presets (such as "Original model") come from the schema.
+const FLAT_OFF = { symptomatic_isolation: false, contact_tracing: false };
+const SYMPTOM_ONSETS = 'new_symptomatic_per_100k_7d';
 const PRESETS = {
-  none: { symptomatic_isolation: false, contact_tracing: false },
-  tracing: { symptomatic_isolation: false, contact_tracing: true },
-  tracing_isolation: { symptomatic_isolation: true, contact_tracing: true },
+  none: { values: FLAT_OFF, timeline: [] },
+  lockdown: {
+    values: FLAT_OFF,
+    timeline: [
+      { type: 'closure', name: 'Lockdown: closures', start_day: 30, end_day: 71, schools: 1, workplaces: 0.7 },
+      { type: 'distancing', name: 'Lockdown: distancing', start_day: 30, end_day: 71, community_contacts_factor: 0.3 },
+    ],
+  },
+  tti: {
+    values: FLAT_OFF,
+    timeline: [
+      { type: 'testing', name: 'Testing', start_day: 0 },
+      { type: 'case_isolation', name: 'Isolation of cases', start_day: 0, isolate_on: 'symptoms' },
+      { type: 'contact_tracing', name: 'Tracing of contacts', start_day: 0, mode: 'contacts' },
+    ],
+  },
+  vaccinate: {
+    values: FLAT_OFF,
+    timeline: [{ type: 'vaccination', name: 'Vaccination, oldest first', start_day: 0, order: 'oldest_first' }],
+  },
+  triggered: {
+    values: FLAT_OFF,
+    timeline: [{
+      type: 'distancing',
+      name: 'Distancing when cases rise',
+      start_when: { metric: SYMPTOM_ONSETS, above: 100 },
+      end_when: { metric: SYMPTOM_ONSETS, below: 20 },
+      community_contacts_factor: 0.4,
+      work_factor: 0.7,
+    }],
+  },
 };
 
 // ---- the form -------------------------------------------------------------
@@ -301,6 +337,11 @@ function currentScenario() {
     if (read.errors) errors.push(...read.errors);
     else if (read.value !== undefined) scenario[parameter.name] = read.value;
   }
+  if (timeline) {
+    const read = timeline.read();
+    if (read.items.length) scenario.interventions = read.items;
+    errors.push(...read.errors);
+  }
   return { scenario, errors };
 }
 
@@ -341,6 +382,31 @@ function applyQuery() {
     } else inputFor(parameter.name).value = raw;
   }
   if (query.has('name')) nameInput.value = query.get('name');
+  if (query.has('interventions')) applyTimelineQuery(query.get('interventions'));
+}
+
+// The timeline from the address: `interventions=[{"type":...}]` (JSON).
+// What cannot be used is said above the editor.
+function applyTimelineQuery(raw) {
+  let items;
+  try {
+    items = JSON.parse(raw);
+  } catch (error) {
+    showTimelineNote(`The timeline in the address could not be read (${error.message}); the editor starts empty.`);
+    return;
+  }
+  if (!Array.isArray(items)) {
+    showTimelineNote('The timeline in the address is not a list of items; the editor starts empty.');
+    return;
+  }
+  const problems = timeline.set(items);
+  if (problems.length) showTimelineNote(`Left out of the timeline in the address: ${problems.join('; ')}.`);
+}
+
+function showTimelineNote(text) {
+  const node = document.getElementById('timeline-error');
+  node.textContent = text;
+  node.hidden = false;
 }
 
 // The address holds what can be read; an entry being typed (or a bad one)
@@ -353,6 +419,13 @@ function addressScenario() {
     if (read.value !== undefined) scenario[parameter.name] = read.value;
     else if (read.errors && previous.has(parameter.name)) scenario[parameter.name] = { raw: previous.get(parameter.name) };
   }
+  // The timeline as far as it can be read: a value out of range stays (and
+  // is flagged again after a reload), an entry that is not a number yet
+  // takes its default.
+  if (timeline) {
+    const { items } = timeline.read();
+    if (items.length) scenario.interventions = items;
+  }
   return scenario;
 }
 
@@ -362,41 +435,57 @@ function updateAddress() {
   for (const [key] of kept) delete scenario[key];
   const query = new URLSearchParams(scenarioQuery(scenario, parameters, { name: nameInput.value.trim() }));
   for (const [key, value] of kept) query.set(key, value.raw);
-  const text = query.toString().replaceAll('%2C', ',');
+  const text = readableQuery(query.toString());
   window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
 }
 
-function presetValues(name) {
-  if (name.startsWith('api:')) return schemaPresets.find((p) => `api:${p.name}` === name)?.scenario || {};
-  return PRESETS[name] || {};
+// A preset: {values: {key: value}, timeline?: [items]} (a timeline
+// replaces the editor's items).
+function presetOf(name) {
+  if (name.startsWith('api:')) return { values: schemaPresets.find((p) => `api:${p.name}` === name)?.scenario || {} };
+  return PRESETS[name] || { values: {} };
 }
 
+// Whether the form holds what preset `name` sets.
+function presetMatches(name, scenario) {
+  const items = scenario.interventions || [];
+  if (name === 'defaults') {
+    return items.length === 0 && parameters.every((p) => scenario[p.name] === undefined || sameValue(scenario[p.name], p.default));
+  }
+  const preset = presetOf(name);
+  const valuesMatch = Object.entries(preset.values).every(([key, value]) => {
+    const parameter = parameters.find((p) => p.name === key);
+    return !parameter || sameValue(scenario[key] === undefined ? parameter.default : scenario[key], value);
+  });
+  return valuesMatch && (!preset.timeline || sameTimeline(items, preset.timeline, timelineTypes));
+}
+
+// One preset at most is highlighted: the one applied last while the form
+// still holds it, else the first (in the buttons' order) that it holds.
 function refreshPresets() {
   const { scenario } = currentScenario();
-  const allDefault = parameters.every((p) => scenario[p.name] === undefined || sameValue(scenario[p.name], p.default));
-  for (const button of form.querySelectorAll('[data-preset]')) {
-    const preset = button.dataset.preset;
-    const on = preset === 'defaults'
-      ? allDefault
-      : Object.entries(presetValues(preset)).every(([key, value]) => {
-        const parameter = parameters.find((p) => p.name === key);
-        return !parameter || sameValue(scenario[key] === undefined ? parameter.default : scenario[key], value);
-      });
-    button.setAttribute('aria-pressed', String(on));
-  }
+  const buttons = [...form.querySelectorAll('[data-preset]')];
+  const names = buttons.map((button) => button.dataset.preset);
+  const candidates = lastPreset && names.includes(lastPreset) ? [lastPreset, ...names] : names;
+  const on = candidates.find((name) => presetMatches(name, scenario)) ?? null;
+  for (const button of buttons) button.setAttribute('aria-pressed', String(button.dataset.preset === on));
 }
 
-// "Defaults" resets every value; every other preset sets the values it
-// names and keeps the rest.
+// "Defaults" resets every value and empties the timeline; every other
+// preset sets the values it names (and its timeline) and keeps the rest.
 function applyPreset(name) {
   if (name === 'defaults') {
     for (const parameter of parameters) setValue(parameter, parameter.default);
+    timeline?.set([]);
   } else {
-    for (const [key, value] of Object.entries(presetValues(name))) {
+    const preset = presetOf(name);
+    for (const [key, value] of Object.entries(preset.values)) {
       const parameter = parameters.find((p) => p.name === key);
       if (parameter) setValue(parameter, value);
     }
+    if (preset.timeline && timeline) timeline.set(preset.timeline.filter((item) => timelineTypes.has(item.type)));
   }
+  lastPreset = name;
   clearFieldErrors();
   updateAddress();
   refreshPresets();
@@ -412,7 +501,7 @@ function clearFieldErrors() {
   }
   for (const node of form.querySelectorAll('.entry-error-row')) node.hidden = true;
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
-  for (const node of form.querySelectorAll('.field-array.invalid')) node.classList.remove('invalid');
+  for (const node of form.querySelectorAll('.invalid')) node.classList.remove('invalid');
 }
 
 // Where an error about `field` goes: {inputs, node (the message), row (an
@@ -421,6 +510,7 @@ function fieldTarget(field) {
   if (field === 'name') return { inputs: [nameInput], node: document.getElementById('f-name-error') };
   if (field === 'email') return { inputs: [emailInput], node: document.getElementById('f-email-error') };
   const key = field.startsWith('scenario.') ? field.slice('scenario.'.length) : field;
+  if (timeline && /^interventions(\[|$)/.test(key)) return timeline.target(key);
   const entry = key.match(/^([A-Za-z0-9_]+)\[(\d+)\]$/);
   if (entry) {
     const input = document.getElementById(entryId(entry[1], entry[2]));
@@ -502,10 +592,38 @@ function showFieldErrors(fields) {
       continue;
     }
     showError(target, message);
-    first = first || target.inputs[0];
+    first = first || target.inputs[0] || target.node;
   }
   if (first) first.focus();
   return unplaced;
+}
+
+// While typing into a timeline item: the client's own checks of that
+// field, at once; the item's legend follows its name.
+function checkTimelineField(input) {
+  if (input.dataset.timeline === 'name') timeline.renumber();
+  const field = input.dataset.timeline === 'trigger'
+    ? input.closest('[data-trigger]').querySelector('input[type="number"]')
+    : input.dataset.timeline === 'nullable' ? input.closest('.field').querySelector('input[type="number"]') : input;
+  if (field !== input) clearErrorOf(field);
+  // An empty number is not flagged while typing: the form says so on submit.
+  if (field.value.trim() === '' && !field.validity.badInput) return;
+  for (const problem of timeline.errorsOf(field)) {
+    const target = fieldTarget(problem.field);
+    if (target) showError(target, problem.message);
+  }
+}
+
+// After an item is added, moved or removed, the server's messages name
+// items by their old places: they go.
+function clearTimelineErrors() {
+  for (const node of document.querySelectorAll('#timeline .field-error')) {
+    node.hidden = true;
+    node.textContent = '';
+    node.removeAttribute('role');
+  }
+  for (const node of document.querySelectorAll('#timeline [aria-invalid]')) node.removeAttribute('aria-invalid');
+  for (const node of document.querySelectorAll('#timeline .invalid, #timeline.invalid')) node.classList.remove('invalid');
 }
 
 // While typing into an array entry: the client's own range check, at once.
@@ -663,6 +781,7 @@ async function start() {
     const input = event.target;
     clearErrorOf(input);
     if (input.dataset.index !== undefined) checkEntry(input);
+    if (input.dataset.timeline) checkTimelineField(input);
     updateAddress();
     refreshPresets();
   };
@@ -686,6 +805,12 @@ async function start() {
   schemaPresets = Array.isArray(schema.presets) ? schema.presets : [];
   buildForm(schema);
   buildPresets();
+  timelineTypes = typesOf(schema.interventions);
+  timeline = new TimelineEditor(document.getElementById('timeline'), schema.interventions, () => {
+    clearTimelineErrors();
+    updateAddress();
+    refreshPresets();
+  });
   for (const parameter of parameters) setValue(parameter, parameter.default);
   applyQuery();
   refreshPresets();

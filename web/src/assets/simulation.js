@@ -7,6 +7,7 @@ import {
   formatValue, labelOf, loadSchema, postJson, sameValue, scenarioQuery, shortId, showBanner, statusBadge,
 } from './app.js';
 import { LineChart, dayAxis, withAlpha } from './chart.js';
+import { compactItem, typesOf } from './timeline.js';
 import { compareHref, comparedIds, rememberSimulation, savedSimulations, setCompared } from './saved.js';
 
 const METRICS = [
@@ -472,7 +473,14 @@ function renderStatic() {
 function renderEditLink() {
   const parameters = schema?.parameters
     || Object.keys(sim.scenario || {}).map((name) => ({ name, default: undefined }));
-  const query = scenarioQuery(sim.scenario || {}, parameters, { name: sim.name === 'simulation' ? '' : sim.name });
+  const scenario = { ...(sim.scenario || {}) };
+  // The timeline with only the values that differ from the defaults, to
+  // keep the address short.
+  if (schema?.interventions && Array.isArray(scenario.interventions)) {
+    const types = typesOf(schema.interventions);
+    scenario.interventions = scenario.interventions.map((item) => compactItem(item, types));
+  }
+  const query = scenarioQuery(scenario, parameters, { name: sim.name === 'simulation' ? '' : sim.name });
   $('edit-link').href = `/${query ? `?${query}` : ''}`;
 }
 
