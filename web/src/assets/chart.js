@@ -40,11 +40,15 @@ export class LineChart {
   // (series indexes, 1-based as in uPlot), xMax?: fixed right end of the
   // x axis, log?: logarithmic y axis, lines?: [{value, label, color}]:
   // dashed horizontal reference lines across the whole plot, in the legend
-  // too}. Rebuilds the plot only when the
-  // series change; new data alone is a cheap update.
+  // too, periods?: [{label, color, ranges: [[first, last], ...]}]: days
+  // shaded behind the lines (one period per timeline item, with a strip of
+  // its own along the top and an entry in the legend)}. Rebuilds the plot
+  // only when the series change; new data (and longer periods) alone is a
+  // cheap update.
   update(spec) {
     const data = spec.log ? spec.data.map((column, i) => (i === 0 ? column : column.map((v) => (v > 0 ? v : null)))) : spec.data;
-    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel, spec.lines || []]);
+    const periods = (spec.periods || []).map((period) => [period.label, period.color]);
+    const signature = JSON.stringify([spec.series, spec.bands || [], spec.log || false, spec.xMax ?? null, this.yLabel, spec.lines || [], periods]);
     this.spec = { ...spec, data };
     if (!this.plot || signature !== this.signature) {
       this.signature = signature;
@@ -101,6 +105,7 @@ export class LineChart {
       bands: (spec.bands || []).map((band) => ({ series: [band.upper, band.lower], fill: band.color })),
       hooks: {
         setCursor: [(u) => this.showValues(u.cursor.idx)],
+        drawClear: [(u) => drawPeriods(u, this.spec.periods || [])],
         draw: [(u) => drawLines(u, lines)],
       },
     };
@@ -126,6 +131,12 @@ export class LineChart {
           value),
       );
     });
+    for (const period of this.spec.periods || []) {
+      items.push(el('li', { class: 'legend-period', 'data-period': period.label },
+        el('span', { class: 'legend-swatch legend-swatch-period', style: `background:${period.color}`, 'aria-hidden': 'true' }),
+        el('span', { class: 'legend-label' }, period.label),
+        el('span', { class: 'legend-value' }, period.text || '')));
+    }
     for (const line of this.spec.lines || []) {
       items.push(el('li', { class: 'legend-line' },
         el('span', { class: 'legend-swatch legend-swatch-dashed', style: `border-color:${line.color}`, 'aria-hidden': 'true' }),
@@ -177,6 +188,32 @@ function drawLines(u, lines) {
     ctx.lineTo(left + width, y);
     ctx.stroke();
   }
+  ctx.restore();
+}
+
+// The days of each period, shaded over the whole height (lightly, so that
+// overlapping periods still show the lines) and as a solid strip of its own
+// along the top of the plot. A day d covers d - 0.5 to d + 0.5.
+function drawPeriods(u, periods) {
+  if (periods.length === 0) return;
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  const lane = Math.max(3, Math.min(6, Math.floor(height / 40 / Math.max(1, periods.length)))) * uPlot.pxRatio;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  periods.forEach((period, i) => {
+    for (const [first, last] of period.ranges || []) {
+      const x0 = Math.max(left, u.valToPos(first - 0.5, 'x', true));
+      const x1 = Math.min(left + width, u.valToPos(last + 0.5, 'x', true));
+      if (!(x1 > x0)) continue;
+      ctx.fillStyle = withAlpha(period.color, 0.12);
+      ctx.fillRect(x0, top, x1 - x0, height);
+      ctx.fillStyle = withAlpha(period.color, 0.85);
+      ctx.fillRect(x0, top + i * lane, x1 - x0, lane);
+    }
+  });
   ctx.restore();
 }
 

@@ -7,7 +7,10 @@ import {
   formatValue, labelOf, loadSchema, postJson, sameValue, scenarioQuery, shortId, showBanner, statusBadge,
 } from './app.js';
 import { LineChart, dayAxis, withAlpha } from './chart.js';
-import { compactItem, typesOf } from './timeline.js';
+import {
+  activeRanges, compactItem, effectiveTimeline, itemColor, itemLabel, parametersText, rangesText, reportsActivity, scheduleText,
+  timelineStrip, typesOf,
+} from './timeline.js';
 import { compareHref, comparedIds, rememberSimulation, savedSimulations, setCompared } from './saved.js';
 
 const METRICS = [
@@ -178,8 +181,64 @@ function linesSpec(metrics, length) {
   return { series, data, bands };
 }
 
+// ---- the policy timeline ------------------------------------------------------
+
+// The items the run ran (ids = places in this list) and the days on which
+// each was on in any run so far: {items, ranges: Map id -> [[a, b]], reported}.
+function timelineState() {
+  const items = effectiveTimeline(sim);
+  const rowLists = [...runs.values()];
+  return { items, ranges: activeRanges(rowLists), reported: reportsActivity(rowLists) };
+}
+
+// The shading of every chart: one period per item, with its days.
+function periodsSpec() {
+  const { items, ranges, reported } = timelineState();
+  return items.map((item, id) => ({
+    label: itemLabel(item, id),
+    color: itemColor(id),
+    ranges: ranges.get(id) || [],
+    text: reported ? `on ${rangesText(ranges.get(id))}` : '',
+  }));
+}
+
+// A sentence for each chart's caption about its shading.
+function periodsNote() {
+  const { items, reported } = timelineState();
+  if (items.length === 0 || !reported) return '';
+  const replicates = replicateCount();
+  return replicates > 1
+    ? ` Shaded: the days on which each policy timeline item was on in any of the ${replicates} runs.`
+    : ' Shaded: the days on which each policy timeline item was on.';
+}
+
+function renderTimeline() {
+  const { items, ranges, reported } = timelineState();
+  const section = $('timeline-section');
+  section.hidden = items.length === 0;
+  if (items.length === 0) return;
+  const types = typesOf(schema?.interventions);
+  const replicates = replicateCount();
+  const days = sim.scenario?.days ?? Math.max(0, lastDayHeld());
+  $('timeline-on-heading').textContent = replicates > 1 ? `On (in any of ${replicates} runs)` : 'On';
+  $('timeline-note').textContent = reported
+    ? `Each item in the order it runs, its id its place (from 0). ${replicates > 1 ? 'The strip and the charts shade the days on which an item was on in any of the runs.' : 'The strip and the charts shade the days on which each item was on.'}`
+    : 'Each item in the order it runs, its id its place (from 0). This server does not report the days on which each item was on.';
+  $('timeline-strip').replaceChildren(reported
+    ? timelineStrip(items, ranges, days, `Days on which each item was on, from day 0 to day ${days}`)
+    : '');
+  $('timeline-table').tBodies[0].replaceChildren(...items.map((item, id) => el('tr', { 'data-item': id },
+    el('th', { scope: 'row' },
+      el('span', { class: 'legend-swatch legend-swatch-period', style: `background:${itemColor(id)}`, 'aria-hidden': 'true' }),
+      itemLabel(item, id), el('span', { class: 'sub' }, `id ${id}`)),
+    el('td', {}, types.get(item.type)?.title || item.type),
+    el('td', {}, scheduleText(item, schema?.interventions)),
+    el('td', {}, parametersText(item, types)),
+    el('td', { class: 'timeline-on' }, reported ? rangesText(ranges.get(id)) : 'not reported'))));
+}
+
 function epidemicSpec(length) {
-  return { ...linesSpec(METRICS, length), xMax: sim.scenario?.days, log: $('log-scale').checked };
+  return { ...linesSpec(METRICS, length), xMax: sim.scenario?.days, log: $('log-scale').checked, periods: periodsSpec() };
 }
 
 // The capacity typed on the page (kept in the address), or null.
@@ -258,6 +317,7 @@ function renderRoutes(length) {
     data: [dayAxis(length), ...ROUTES.map((route) => column(rows, route.key, length))],
     xMax: sim.scenario?.days,
     log: false,
+    periods: periodsSpec(),
   });
   $('routes-summary').textContent = all > 0
     ? `New infections per day by place. Over the days shown, ${ROUTES.map((route, i) => `${formatPercent(totals[i] / all)} at ${route.label.toLowerCase()}`).join(', ')} (initial cases excluded).`
@@ -272,6 +332,7 @@ function renderHospital(length) {
     xMax: sim.scenario?.days,
     log: false,
     lines: beds === null ? [] : [{ value: beds, label: `Capacity (${formatCount(beds)} beds)`, color: CAPACITY_COLOR }],
+    periods: periodsSpec(),
   };
   const host = $('hospital-chart');
   if (beds !== null) host.dataset.capacity = String(beds);
@@ -299,7 +360,7 @@ function renderHospital(length) {
 function renderRt(length) {
   const { rows } = basis();
   const spec = {
-    ...linesSpec(RT, length), xMax: sim.scenario?.days, log: false, lines: [{ value: 1, label: 'R = 1', color: '#59636b' }],
+    ...linesSpec(RT, length), xMax: sim.scenario?.days, log: false, lines: [{ value: 1, label: 'R = 1', color: '#59636b' }], periods: periodsSpec(),
   };
   rtChart.update(spec);
   const days = rows.filter((row) => row && known(row.r_t));
@@ -387,6 +448,14 @@ function renderData() {
   renderHospital(length);
   renderRt(length);
   renderRoutes(length);
+  renderTimeline();
+  // Each chart's caption says what its shading means.
+  const note = periodsNote();
+  for (const name of ['epidemic', 'hospital', 'rt', 'routes']) {
+    const caption = $(`${name}-summary`);
+    if (note && !caption.textContent.endsWith(note)) caption.textContent += note;
+  }
+  host.dataset.periods = String(epidemicChart.spec.periods?.length ?? 0);
 }
 
 function progressText() {
@@ -751,10 +820,7 @@ async function start() {
     else query.set('capacity', String(beds));
     const text = query.toString();
     window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
-    if (observationCount() > 0 || summary) {
-      const length = lastDayHeld() + 1;
-      renderHospital(length);
-    }
+    if (observationCount() > 0 || summary) renderData();
   });
   $('download-line-list').addEventListener('click', downloadLineList);
   $('compare-toggle').addEventListener('change', (event) => {
