@@ -6,6 +6,9 @@ import {
 } from './app.js';
 import { LineChart, PALETTE, dayAxis } from './chart.js';
 import { compareHref } from './saved.js';
+import {
+  activeRanges, effectiveTimeline, itemColor, itemLabel, rangesText, reportsActivity, scheduleText, timelineStrip, typesOf,
+} from './timeline.js';
 
 const METRICS = [
   ['currently_infected', 'Currently infected'],
@@ -52,7 +55,8 @@ async function load(id) {
     const sim = await api(path);
     const results = await api(`${path}/results?format=json`);
     const rows = results.summary?.mean || results.replicates?.[0]?.days || [];
-    return { id, sim, rows, averaged: Boolean(results.summary) };
+    const rowLists = (results.replicates || []).map((replicate) => replicate.days || []);
+    return { id, sim, rows, rowLists, averaged: Boolean(results.summary) };
   } catch (error) {
     return { id, error };
   }
@@ -143,6 +147,32 @@ function renderDifferences() {
       })))))));
 }
 
+// Each simulation's timeline side by side: a strip of its days (one lane
+// per item) and the items with the days they were on.
+function renderTimelines() {
+  const types = typesOf(schema?.interventions);
+  const blocks = entries.map((entry) => {
+    const items = effectiveTimeline(entry.sim);
+    const days = entry.sim.scenario?.days ?? Math.max(0, entry.rows.length - 1);
+    const reported = reportsActivity(entry.rowLists);
+    const ranges = activeRanges(entry.rowLists);
+    const runs = entry.rowLists.length;
+    const heading = el('h3', {}, el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label);
+    if (items.length === 0) {
+      return el('div', { class: 'timeline-run', 'data-id': entry.id }, heading, el('p', { class: 'empty' }, 'No timeline items.'));
+    }
+    const list = el('ul', {}, items.map((item, id) => el('li', { 'data-item': id },
+      el('span', { class: 'legend-swatch legend-swatch-period', style: `background:${itemColor(id)}`, 'aria-hidden': 'true' }),
+      el('span', {},
+        el('strong', {}, itemLabel(item, id)), ` (${types.get(item.type)?.title || item.type}): `,
+        reported ? `on ${rangesText(ranges.get(id))}${runs > 1 ? ` in any of ${runs} runs` : ''}` : `planned ${scheduleText(item, schema?.interventions)}`))));
+    const strip = timelineStrip(items, reported ? ranges : null, days,
+      `${entry.label}: ${reported ? 'days on which each item was on' : 'days planned for each item'}, day 0 to ${days}`);
+    return el('div', { class: 'timeline-run', 'data-id': entry.id }, heading, strip, list);
+  });
+  $('timelines').replaceChildren(...blocks);
+}
+
 function renderList(missing) {
   const rows = entries.map((entry) => el('tr', {},
     el('th', { scope: 'row' },
@@ -176,6 +206,7 @@ async function refresh() {
   $('comparison').hidden = false;
   if (!chart) chart = new LineChart($('compare-chart'), { label: 'Chart comparing the simulations, one line each' });
   renderChart();
+  renderTimelines();
   renderDifferences();
   renderList(missing);
   clearTimeout(pollTimer);

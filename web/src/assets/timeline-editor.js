@@ -144,7 +144,8 @@ export class TimelineEditor {
       if (!known.has(name) && problems) problems.push(`interventions[${index}].${name}: not a parameter of ${type.name}, left out`);
     }
     if (typeof item.name === 'string') set('name', item.name);
-    set('start_day', item.start_day);
+    // A triggered item without start_day looks at its trigger from day 0.
+    set('start_day', item.start_day === undefined && item.start_when ? 0 : item.start_day);
     set('end_day', item.end_day);
     for (const [which, bound] of [['start_when', 'above'], ['end_when', 'below']]) {
       const trigger = item[which];
