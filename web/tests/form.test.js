@@ -172,6 +172,8 @@ test('the presets and the form work from the keyboard', async () => {
 test('the form is usable on a phone-sized screen', async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await openForm(page, server.url);
+  // With timeline items and their fields too.
+  await page.getByRole('button', { name: 'Lockdown when cases rise' }).click();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
   await screenshot(page, 'form-phone');

@@ -203,6 +203,37 @@ test('bad values are flagged at their fields all at once, by the page and by the
   await page.close();
 });
 
+test('the editor stops at the most items the API takes, and says when the address grows too long to share', async () => {
+  const page = await browser.newPage();
+  await openForm(page, server.url);
+  const max = schema.interventions.max_items;
+  // Items from a script, as many as the API takes: clicking would do the same, slower.
+  await page.locator('#timeline-type').selectOption('distancing');
+  await page.evaluate((n) => {
+    for (let i = 0; i < n; i += 1) document.getElementById('timeline-add').click();
+  }, max);
+  assert.equal(await items(page).count(), max);
+  assert.equal(await page.locator('#timeline-add').isDisabled(), true);
+  const note = page.locator('#share-note');
+  assert.doesNotMatch(await note.textContent(), /longer than the server accepts/);
+  // Long names push the address past what the server reads.
+  await page.evaluate(() => {
+    const inputs = [...document.querySelectorAll('#timeline-items input[id$="-name"]')].slice(0, 60);
+    inputs.forEach((input, i) => {
+      input.value = `A long name for item number ${i} `.padEnd(80, 'x');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  });
+  assert.match(await note.textContent(), /longer than the server accepts \(8,192 characters\)/);
+  const length = await page.evaluate(() => window.location.pathname.length + 1 + new URLSearchParams(window.location.search).toString().length);
+  assert.ok(length > 8192, `${length} characters`);
+  // Removing an item enables Add again.
+  await page.getByRole('button', { name: `Remove item ${max}` }).click();
+  assert.equal(await page.locator('#timeline-add').isDisabled(), false);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
 test('presets are timelines, and one preset at most is lit', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url);

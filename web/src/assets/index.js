@@ -25,6 +25,10 @@ let lastPreset = null;  // the preset applied last, highlighted while the form s
 // Presets of the interventions: each replaces the policy timeline and
 // switches the flat shorthands off. "defaults" resets every value and the
 // API's presets (such as "Original model") come from the schema.
+// The longest request target the server reads (cpp-httplib's limit).
+const ADDRESS_LIMIT = 8192;
+const SHARE_NOTE = 'The address of this page holds the values you changed, so you can share it.';
+
 const FLAT_OFF = { symptomatic_isolation: false, contact_tracing: false };
 const SYMPTOM_ONSETS = 'new_symptomatic_per_100k_7d';
 const PRESETS = {
@@ -436,7 +440,17 @@ function updateAddress() {
   const query = new URLSearchParams(scenarioQuery(scenario, parameters, { name: nameInput.value.trim() }));
   for (const [key, value] of kept) query.set(key, value.raw);
   const text = readableQuery(query.toString());
-  window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
+  const address = `${window.location.pathname}${text ? `?${text}` : ''}`;
+  window.history.replaceState(null, '', address);
+  // The server answers an address longer than it reads (a long timeline)
+  // with 414: say so rather than let a shared link fail.
+  const note = document.getElementById('share-note');
+  // Counted with every character percent-encoded, as a browser may send it.
+  const tooLong = window.location.pathname.length + 1 + query.toString().length > ADDRESS_LIMIT;
+  note.textContent = tooLong
+    ? `This address is longer than the server accepts (${ADDRESS_LIMIT.toLocaleString('en-US')} characters), so a link to it would not open; the form can still be run.`
+    : SHARE_NOTE;
+  note.classList.toggle('warning', tooLong);
 }
 
 // A preset: {values: {key: value}, timeline?: [items]} (a timeline
