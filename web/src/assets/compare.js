@@ -7,7 +7,7 @@ import {
 import { LineChart, PALETTE, dayAxis } from './chart.js';
 import { compareHref } from './saved.js';
 import {
-  activeRanges, effectiveTimeline, itemColor, itemLabel, rangesText, reportsActivity, scheduleText, timelineStrip, typesOf,
+  activeRanges, effectiveTimeline, itemColor, itemLabel, onText, reportsActivity, scheduleText, timelineStrip, typesOf,
 } from './timeline.js';
 
 const METRICS = [
@@ -165,7 +165,7 @@ function renderTimelines() {
       el('span', { class: 'legend-swatch legend-swatch-period', style: `background:${itemColor(id)}`, 'aria-hidden': 'true' }),
       el('span', {},
         el('strong', {}, itemLabel(item, id)), ` (${types.get(item.type)?.title || item.type}): `,
-        reported ? `on ${rangesText(ranges.get(id))}${runs > 1 ? ` in any of ${runs} runs` : ''}` : `planned ${scheduleText(item, schema?.interventions)}`))));
+        reported ? `${onText(ranges.get(id))}${runs > 1 ? ` in any of ${runs} runs` : ''}` : `planned ${scheduleText(item, schema?.interventions)}`))));
     const strip = timelineStrip(items, reported ? ranges : null, days,
       `${entry.label}: ${reported ? 'days on which each item was on' : 'days planned for each item'}, day 0 to ${days}`);
     return el('div', { class: 'timeline-run', 'data-id': entry.id }, heading, strip, list);

@@ -8,7 +8,7 @@ import {
 } from './app.js';
 import { LineChart, dayAxis, withAlpha } from './chart.js';
 import {
-  activeRanges, compactItem, effectiveTimeline, itemColor, itemLabel, parametersText, rangesText, reportsActivity, scheduleText,
+  activeRanges, compactItem, effectiveTimeline, itemColor, itemLabel, onText, parametersText, rangesText, reportsActivity, scheduleText,
   timelineStrip, typesOf,
 } from './timeline.js';
 import { compareHref, comparedIds, rememberSimulation, savedSimulations, setCompared } from './saved.js';
@@ -198,7 +198,7 @@ function periodsSpec() {
     label: itemLabel(item, id),
     color: itemColor(id),
     ranges: ranges.get(id) || [],
-    text: reported ? `on ${rangesText(ranges.get(id))}` : '',
+    text: reported ? onText(ranges.get(id)) : '',
   }));
 }
 
@@ -221,9 +221,16 @@ function renderTimeline() {
   const replicates = replicateCount();
   const days = sim.scenario?.days ?? Math.max(0, lastDayHeld());
   $('timeline-on-heading').textContent = replicates > 1 ? `On (in any of ${replicates} runs)` : 'On';
-  $('timeline-note').textContent = reported
-    ? `Each item in the order it runs, its id its place (from 0). ${replicates > 1 ? 'The strip and the charts shade the days on which an item was on in any of the runs.' : 'The strip and the charts shade the days on which each item was on.'}`
-    : 'Each item in the order it runs, its id its place (from 0). This server does not report the days on which each item was on.';
+  const waiting = observationCount() === 0;
+  let note = 'This server does not report the days on which each item was on.';
+  if (reported) {
+    note = replicates > 1
+      ? 'The strip and the charts shade the days on which an item was on in any of the runs.'
+      : 'The strip and the charts shade the days on which each item was on.';
+  } else if (waiting) {
+    note = 'The days on which each item is on appear as the run computes them.';
+  }
+  $('timeline-note').textContent = `Each item in the order it runs, its id its place (from 0). ${note}`;
   $('timeline-strip').replaceChildren(reported
     ? timelineStrip(items, ranges, days, `Days on which each item was on, from day 0 to day ${days}`)
     : '');
@@ -234,7 +241,7 @@ function renderTimeline() {
     el('td', {}, types.get(item.type)?.title || item.type),
     el('td', {}, scheduleText(item, schema?.interventions)),
     el('td', {}, parametersText(item, types)),
-    el('td', { class: 'timeline-on' }, reported ? rangesText(ranges.get(id)) : 'not reported'))));
+    el('td', { class: 'timeline-on' }, reported ? rangesText(ranges.get(id)) : (waiting ? '–' : 'not reported')))));
 }
 
 function epidemicSpec(length) {

@@ -130,6 +130,11 @@ export function activeRanges(rowLists) {
   return ranges;
 }
 
+// "on days 30-71 and 90-95", "on day 4", or "never on".
+export function onText(ranges) {
+  return ranges && ranges.length ? `on ${rangesText(ranges)}` : 'never on';
+}
+
 // "days 30-71 and 90-95", "day 4", or "never".
 export function rangesText(ranges) {
   if (!ranges || ranges.length === 0) return 'never';
