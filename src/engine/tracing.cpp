@@ -173,7 +173,6 @@ void Simulation::Impl::find_contacts(const TraceEntry& e, std::int16_t t, const 
     for (std::uint32_t j = 0; j < made; ++j) {
       const AgentId b = contact_partner(a, d, j);
       if (b == a || !out_on(b, d) || !uses_app(b, adoption)) continue;
-      if (agents_[b].quarantine_until > d) continue;  // at home that day, as far as we know
       Notice n = base;
       n.agent = b;
       n.found_by_app = true;
