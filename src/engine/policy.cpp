@@ -95,7 +95,7 @@ bool Simulation::Impl::place_closed(PlaceId p, std::int64_t day) const {
 }
 
 bool Simulation::Impl::blocked_by_vaccine(AgentId a, std::int16_t t) const {
-  if (!protected_by_vaccine(agents_[a], t)) return false;
+  if (!protected_by_vaccine(a, t)) return false;
   return bernoulli(philox(seed_, a, static_cast<std::uint32_t>(t), Purpose::kVaccineBlock, 0),
                    (*vaccine_)[item::kEfficacyInfection]);
 }
@@ -122,7 +122,7 @@ void Simulation::Impl::on_onset(AgentId a, std::int16_t t, Tally& tally) {
     if (x.choice(item::kIsolateOn) == item::kOnSymptoms) isolate(a, t, x, true, tally);
   }
   AgentState& s = agents_[a];
-  if (testing_item_ >= 0 && s.positive == kNever) {
+  if (testing_item_ >= 0 && !tested_positive(a)) {
     const Intervention& x = items_[static_cast<std::size_t>(testing_item_)];
     const double p = x[item::kSeekProbability];
     if (p > 0) {
@@ -242,7 +242,7 @@ void Simulation::Impl::run_tests(std::int16_t t) {
     ++tally.counts.positive_tests;
     tally.touched = true;
     if (s.flags & kDead) continue;
-    s.positive = t;
+    positive_[a / 64] |= std::uint64_t{1} << (a % 64);
     if (collect_) tally.case_events.push_back({a, t, CaseEventKind::kPositive});
     if (isolation_item_ >= 0) {
       isolate(a, t, items_[static_cast<std::size_t>(isolation_item_)], false, tally);
@@ -307,9 +307,9 @@ void Simulation::Impl::vaccinate(std::int16_t t) {
       const auto a =
           static_cast<AgentId>(vaccination_order(c.position++, static_cast<std::uint32_t>(k)));
       AgentState& s = agents_[a];
-      if ((s.flags & kDead) || s.vaccinated != kNever || pop_.age(a) < min_age) continue;
+      if ((s.flags & kDead) || vaccinated_on_[a] != kNever || pop_.age(a) < min_age) continue;
       if (oldest && static_cast<int>(pop_.band(a)) != c.band) continue;
-      s.vaccinated = t;
+      vaccinated_on_[a] = t;
       ++tally.counts.vaccinated;
       tally.touched = true;
       --doses;

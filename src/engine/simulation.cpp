@@ -68,7 +68,7 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
   arena_.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n_, 1 << 16), [&](const auto& r) {
       std::fill(agents_.data() + r.begin(), agents_.data() + r.end(),
-                AgentState{kNever, 0, 0, kNever, kNever, 0, 0, 0, 0, 0});
+                AgentState{kNever, 0, 0, 0, 0, 0, 0, 0});
     });
   });
   log_escape_[0] = log_escape(s_.home_infection_risk);
@@ -106,6 +106,13 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
     }
   }
   while ((std::uint64_t{1} << permutation_bits_) < n_) ++permutation_bits_;
+  if (vaccine_ != nullptr) {
+    vaccinated_on_ = BigArray<std::int16_t>(n_);
+    std::fill(vaccinated_on_.data(), vaccinated_on_.data() + n_, kNever);
+  }
+  for (const Intervention& x : items_) {
+    if (x.type == InterventionType::kTesting) positive_.assign((std::size_t{n_} + 63) / 64, 0);
+  }
   for (auto& d : deltas_) d.assign(kRing, 0);
   weights_.assign(kRing * NaturalHistory::kBuckets, 0);
   by_onset_.resize(kRing * NaturalHistory::kBuckets);
@@ -313,7 +320,7 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
   Course c = history_.draw(seed_, a, band);
   history_.complete(seed_, a, band, c);
   AgentState& s = agents_[a];
-  if ((c.hospital != Course::kNoEvent || c.dies) && protected_by_vaccine(s, t)) {
+  if ((c.hospital != Course::kNoEvent || c.dies) && protected_by_vaccine(a, t)) {
     // Protection against severe disease given infection: (1 - e_severe) / (1 - e_infection).
     const double ei = (*vaccine_)[item::kEfficacyInfection];
     const double keep = ei >= 1 ? 0 : (1 - (*vaccine_)[item::kEfficacySevere]) / (1 - ei);
@@ -527,6 +534,8 @@ std::size_t Simulation::Impl::memory_bytes() const {
     return bytes;
   };
   std::size_t bytes = sizeof(*this) + pop_.memory_bytes() + std::size_t{n_} * sizeof(AgentState);
+  bytes +=
+      vaccinated_on_.size() * sizeof(std::int16_t) + positive_.capacity() * sizeof(std::uint64_t);
   bytes += lists(events_) + lists(trace_queue_) + lists(releases_) + lists(by_onset_);
   bytes += (quarantine_ends_.capacity() + isolation_ends_.capacity()) * sizeof(std::int64_t);
   bytes += lists(tests_due_) + lists(results_due_) + tests_waiting_.capacity() * sizeof(AgentId);
@@ -589,13 +598,14 @@ Status Simulation::run(DayObserver& observer, std::stop_token stop) {
 std::uint64_t estimate_memory_bytes(const Scenario& s) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(s.population, 0));
   // The population holds 11 bytes per agent (age, home, daytime place and
-  // seat) and 4 per place; the simulation 16 per agent. The lists of cases
+  // seat) and 4 per place; the simulation 12 per agent (and 2 more with
+  // vaccination, 1/8 with testing). The lists of cases
   // (events, the community's lists by onset, pending walks) hold about 4 + 4
   // + 24 bytes per case in flight; 16 bytes per agent covers half the
   // population in flight at once, which no wave of an epidemic reaches. The
   // 64 MiB cover the per-thread buffers, tables and the day's small lists.
   const std::uint64_t places = n / std::max<std::int64_t>(1, std::min(s.class_size, s.office_size));
-  return n * (11 + 16 + 16) + places * 4 + (std::uint64_t{64} << 20);
+  return n * (11 + 14 + 16) + places * 4 + (std::uint64_t{64} << 20);
 }
 
 }  // namespace outbreak::engine

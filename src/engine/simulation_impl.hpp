@@ -69,14 +69,13 @@ constexpr std::uint32_t kCommunityBlock = 1u << 16;
 // so that their sum does not depend on the order of the additions.
 constexpr double kWeightUnit = 65536.0;
 
-// Everything the engine keeps per agent: 16 bytes. Course days count from
+// Everything the engine keeps per agent: 12 bytes (plus a day of vaccination
+// and a bit for a positive test when the timeline has such items). Course days count from
 // the infection day; `latent` is 0 until the infection is settled.
 struct AgentState {
   std::int16_t infected;          // kNever if never infected
   std::int16_t quarantine_until;  // a traced contact at home on day d iff d < value
   std::int16_t isolate_until;     // a case isolating at home on day d iff d < value
-  std::int16_t vaccinated;        // day of the dose, kNever if none
-  std::int16_t positive;          // day of the last positive result, kNever if none
   std::uint16_t slice;            // infectiousness multiplier slice
   std::uint8_t flags;
   std::uint8_t latent;
@@ -275,9 +274,12 @@ class Simulation::Impl {
   void vaccinate(std::int16_t t);
   bool place_closed(PlaceId p, std::int64_t day) const;
   bool blocked_by_vaccine(AgentId a, std::int16_t t) const;
-  bool protected_by_vaccine(const AgentState& s, std::int64_t t) const {
-    return vaccine_ != nullptr && s.vaccinated != kNever &&
-           t >= s.vaccinated + static_cast<std::int64_t>((*vaccine_)[item::kDaysToProtection]);
+  bool protected_by_vaccine(AgentId a, std::int64_t t) const {
+    return vaccine_ != nullptr && vaccinated_on_[a] != kNever &&
+           t >= vaccinated_on_[a] + static_cast<std::int64_t>((*vaccine_)[item::kDaysToProtection]);
+  }
+  bool tested_positive(AgentId a) const {
+    return !positive_.empty() && ((positive_[a / 64] >> (a % 64)) & 1) != 0;
   }
   bool uses_app(AgentId a, double adoption) const;
   std::uint32_t contacts_made(AgentId a, std::int64_t day) const;
@@ -412,6 +414,8 @@ class Simulation::Impl {
   std::vector<std::vector<AgentId>> results_due_;  // ring by day: positive results
   std::vector<CaseEvent> case_events_;             // line list, today's (when collected)
   std::int64_t vaccinated_ = 0;
+  BigArray<std::int16_t> vaccinated_on_;  // day of the dose, kNever if none (with vaccination)
+  std::vector<std::uint64_t> positive_;   // bit per agent: has tested positive (with testing)
 
   std::int64_t quarantined_ = 0;  // living agents quarantined on the coming day
   std::int64_t isolating_ = 0;    // living agents isolating today

@@ -148,20 +148,27 @@ void Simulation::Impl::find_contacts(const TraceEntry& e, std::int16_t t, const 
   if (last < first) return;
   const PlaceId place = pop_.place_of(a);
   if (place != kNoPlace) {
-    std::vector<std::int64_t> days;
-    for (std::int64_t d = first; d <= last; ++d) {
-      if (present_at_place(a, d, true)) days.push_back(d);
+    // The last day in the window the index case was at its place: a mate
+    // was there on one of the index's days unless it has been at home since
+    // before that day (present_at_place judges by the present state).
+    std::int64_t last_present = -1;
+    for (std::int64_t d = last; d >= first && last_present < 0; --d) {
+      if (present_at_place(a, d, true)) last_present = d;
     }
-    if (!days.empty()) {
-      for (AgentId b : pop_.place_members(place)) {
-        if (b == a) continue;
-        const bool met = std::any_of(days.begin(), days.end(),
-                                     [&](std::int64_t d) { return present_at_place(b, d, false); });
-        if (met && found(b)) {
-          Notice n = base;
-          n.agent = b;
-          tally.notices.push_back(n);
-        }
+    if (last_present >= 0) {
+      const std::span<const AgentId> mates = pop_.place_members(place);
+      for (std::size_t i = 0; i < mates.size(); ++i) {
+        // Mates are anywhere in memory: ask for their state early, so that
+        // the cache misses overlap.
+        if (i + 16 < mates.size()) __builtin_prefetch(&agents_[mates[i + 16]]);
+        const AgentId b = mates[i];
+        if (b == a || !found(b)) continue;  // the draw first: it needs no memory
+        const AgentState& s = agents_[b];
+        if ((s.flags & (kDead | kInHospital)) != 0) continue;
+        if (std::max(s.quarantine_until, s.isolate_until) > last_present) continue;
+        Notice n = base;
+        n.agent = b;
+        tally.notices.push_back(n);
       }
     }
   }
@@ -172,7 +179,7 @@ void Simulation::Impl::find_contacts(const TraceEntry& e, std::int16_t t, const 
     const std::uint32_t made = contacts_made(a, d);
     for (std::uint32_t j = 0; j < made; ++j) {
       const AgentId b = contact_partner(a, d, j);
-      if (b == a || !out_on(b, d) || !uses_app(b, adoption)) continue;
+      if (b == a || !uses_app(b, adoption) || !out_on(b, d)) continue;
       Notice n = base;
       n.agent = b;
       n.found_by_app = true;
@@ -202,7 +209,7 @@ void Simulation::Impl::notify(const Notice& n, std::int16_t t, Tally& tally) {
   if (days > 0) quarantine(b, t, until, tally);
   if (testing_item_ >= 0 &&
       items_[static_cast<std::size_t>(testing_item_)].flag(item::kTestTracedContacts) &&
-      agents_[b].positive == kNever && t + 1 <= s_.days) {
+      !tested_positive(b) && t + 1 <= s_.days) {
     tally.tests.emplace_back(t + 1, b);
   }
   if (x.flag(item::kSecondStep) && n.step == 0) {

@@ -386,6 +386,7 @@ void Simulation::Impl::transmit_by_source(std::int16_t t, double contacts) {
   const double risk = s_.community_infection_risk;
   parallel_each(chunks, 1, [&](const Chunk& c, Tally& tally) {
     for (std::size_t k = c.begin; k < c.end; ++k) {
+      if (k + 16 < c.end) __builtin_prefetch(&agents_[(*c.list)[k + 16]]);
       const AgentId a = (*c.list)[k];
       if ((agents_[a].flags & kCountedOut) == 0) continue;
       const double q =
