@@ -234,61 +234,66 @@ test('the editor stops at the most items the API takes, and says when the addres
   await page.close();
 });
 
+// The API's presets that are policy timelines.
+const timelinePresets = () => schema.presets.filter((preset) => Array.isArray(preset.scenario.interventions));
+
 test('presets are timelines, and one preset at most is lit', async () => {
   const page = await browser.newPage();
-  await openForm(page, server.url);
-  assert.deepEqual(await pressed(page), ['Defaults']);
+  await openForm(page, server.url, 'contact_tracing=true');
+  assert.deepEqual(await pressed(page), []);
+  const presets = timelinePresets();
+  assert.deepEqual(presets.map((preset) => preset.title),
+    ['Lockdown at day 30 for 6 weeks', 'Test, trace and isolate', 'Vaccinate the oldest first', 'Lockdown when cases rise']);
 
-  await page.getByRole('button', { name: 'Lockdown at day 30 for 6 weeks' }).click();
-  assert.deepEqual(await types(page), ['closure', 'distancing']);
-  for (const index of [0, 1]) {
-    assert.equal(await field(page, index, 'start_day').inputValue(), '30');
-    assert.equal(await field(page, index, 'end_day').inputValue(), '71');
+  for (const preset of presets) {
+    await page.getByRole('button', { name: preset.title, exact: true }).click();
+    const timeline = preset.scenario.interventions;
+    assert.deepEqual(await types(page), timeline.map((item) => item.type), preset.name);
+    // Every value of every item is in its field.
+    for (const [index, item] of timeline.entries()) {
+      assert.equal(await field(page, index, 'name').inputValue(), item.name);
+      assert.equal(await field(page, index, 'start_day').inputValue(), String(item.start_day ?? 0));
+      assert.equal(await field(page, index, 'end_day').inputValue(), item.end_day === undefined ? '' : String(item.end_day));
+      for (const [which, bound] of [['start_when', 'above'], ['end_when', 'below']]) {
+        assert.equal(await field(page, index, which).isChecked(), Boolean(item[which]), `${preset.name} ${which}`);
+        if (!item[which]) continue;
+        assert.equal(await field(page, index, `${which}-metric`).inputValue(), item[which].metric);
+        assert.equal(Number(await field(page, index, `${which}-${bound}`).inputValue()), item[which][bound]);
+      }
+      const type = schema.interventions.types.find((t) => t.name === item.type);
+      for (const parameter of type.parameters) {
+        const input = field(page, index, parameter.name);
+        const value = item[parameter.name] ?? parameter.default;
+        if (parameter.type === 'boolean') assert.equal(await input.isChecked(), value, parameter.name);
+        else if (parameter.type === 'choice') assert.equal(await input.inputValue(), value, parameter.name);
+        else if (value === null) assert.equal(await page.locator(`[id="${await input.getAttribute('id')}-null"]`).isChecked(), true, parameter.name);
+        else assert.equal(Number(await input.inputValue()), value, `${preset.name}: ${parameter.name}`);
+      }
+    }
+    // A timeline preset is the whole of the interventions: the shorthands go off.
+    assert.equal(await page.locator('[name="contact_tracing"]').isChecked(), false);
+    assert.deepEqual(await pressed(page), [preset.title]);
   }
-  assert.equal(await field(page, 0, 'schools').inputValue(), '1');
-  assert.deepEqual(await pressed(page), ['Lockdown at day 30 for 6 weeks']);
-
-  await page.getByRole('button', { name: 'Test, trace and isolate' }).click();
-  assert.deepEqual(await types(page), ['testing', 'case_isolation', 'contact_tracing']);
-  assert.equal(await field(page, 2, 'mode').inputValue(), 'contacts');
-  assert.deepEqual(await pressed(page), ['Test, trace and isolate']);
-
-  await page.getByRole('button', { name: 'Vaccinate the oldest first' }).click();
-  assert.deepEqual(await types(page), ['vaccination']);
-  assert.equal(await field(page, 0, 'order').inputValue(), 'oldest_first');
-  assert.deepEqual(await pressed(page), ['Vaccinate the oldest first']);
-
-  await page.getByRole('button', { name: 'Lockdown when cases rise' }).click();
-  assert.deepEqual(await types(page), ['distancing']);
-  assert.equal(await field(page, 0, 'start_when').isChecked(), true);
-  assert.equal(await field(page, 0, 'start_when-metric').inputValue(), 'new_symptomatic_per_100k_7d');
-  assert.equal(await field(page, 0, 'start_when-above').inputValue(), '100');
-  assert.equal(await field(page, 0, 'end_when').isChecked(), true);
-  assert.equal(await field(page, 0, 'end_when-below').inputValue(), '20');
-  assert.deepEqual(await pressed(page), ['Lockdown when cases rise']);
   await screenshot(page, 'timeline-preset');
 
   // A change to the timeline: no preset holds any more.
-  await field(page, 0, 'end_when-below').fill('30');
+  const triggered = presets[presets.length - 1];
+  await field(page, 0, 'end_when-below').fill(String(triggered.scenario.interventions[0].end_when.below + 1));
   assert.deepEqual(await pressed(page), []);
   // The preset's address brings it back, lit.
-  await page.getByRole('button', { name: 'Lockdown when cases rise' }).click();
+  await page.getByRole('button', { name: triggered.title, exact: true }).click();
   const link = await page.evaluate(() => window.location.search.slice(1));
   const again = await browser.newPage();
   await openForm(again, server.url, link);
-  assert.deepEqual(await pressed(again), ['Lockdown when cases rise']);
+  assert.deepEqual(await pressed(again), [triggered.title]);
   await again.close();
-  // The API accepts every preset as it is.
-  for (const name of ['Lockdown at day 30 for 6 weeks', 'Test, trace and isolate', 'Vaccinate the oldest first', 'Lockdown when cases rise']) {
-    await page.getByRole('button', { name }).click();
-    const interventions = await addressTimeline(page);
-    const response = await fetch(`${server.url}/api/v1/simulations`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'preset check', scenario: { population: 1000, days: 5, interventions } }),
-    });
-    assert.equal(response.status, 201, `${name}: ${await response.text()}`);
-  }
+  // "No intervention" empties the timeline; "Defaults" is lit alone then.
+  await page.getByRole('button', { name: 'No intervention', exact: true }).click();
+  assert.equal(await items(page).count(), 0);
+  assert.deepEqual(await pressed(page), ['No intervention']);
+  await page.reload();
+  await page.waitForSelector('form[data-ready="true"]');
+  assert.deepEqual(await pressed(page), ['Defaults']);
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
@@ -337,8 +342,10 @@ let plainId = null;
 test('the charts shade the days each item was on in any run, with a legend entry per item', async () => {
   const page = await browser.newPage();
   const days = 80;
+  const lockdown = schema.presets.find((preset) => preset.name === 'lockdown');
+  const names = lockdown.scenario.interventions.map((item) => item.name);
   await openForm(page, server.url, `population=5000&days=${days}&replicates=2&name=lockdown`);
-  await page.getByRole('button', { name: 'Lockdown at day 30 for 6 weeks' }).click();
+  await page.getByRole('button', { name: lockdown.title }).click();
   // A shorthand switch adds an item after the timeline's own.
   await page.locator('[name="contact_tracing"]').check();
   lockdownId = await submitForm(page);
@@ -347,7 +354,7 @@ test('the charts shade the days each item was on in any run, with a legend entry
   const base = `${server.url}/api/v1/simulations/${lockdownId}`;
   const doc = await (await fetch(base)).json();
   assert.deepEqual(doc.timeline.map((item) => [item.type, item.name]),
-    [['closure', 'Lockdown: closures'], ['distancing', 'Lockdown: distancing'], ['contact_tracing', 'contact_tracing']]);
+    [['closure', names[0]], ['distancing', names[1]], ['contact_tracing', 'contact_tracing']]);
   const results = await (await fetch(`${base}/results?format=json`)).json();
   assert.equal(results.replicates.length, 2);
   const ranges = rangesOf(results);
@@ -359,7 +366,7 @@ test('the charts shade the days each item was on in any run, with a legend entry
   // Every chart has a legend entry per item, with its days.
   for (const chart of ['epidemic-chart', 'hospital-chart', 'rt-chart', 'routes-chart']) {
     const entries = await page.locator(`#${chart} .chart-legend li.legend-period`).allTextContents();
-    assert.deepEqual(entries, ['Lockdown: closureson days 30–71', 'Lockdown: distancingon days 30–71', `contact_tracingon days 0–${days}`], chart);
+    assert.deepEqual(entries, [`${names[0]}on days 30–71`, `${names[1]}on days 30–71`, `contact_tracingon days 0–${days}`], chart);
   }
   assert.equal(await page.getAttribute('#epidemic-chart', 'data-periods'), '3');
   // The captions say that the shading covers any of the runs.
@@ -409,9 +416,10 @@ test('the comparison shows each run\'s timeline side by side', async () => {
   assert.equal(await blocks.count(), 2);
   assert.match(await blocks.nth(0).locator('h3').textContent(), /lockdown/);
   const listed = await blocks.nth(0).locator('li').allTextContents();
+  const names = schema.presets.find((preset) => preset.name === 'lockdown').scenario.interventions.map((item) => item.name);
   assert.deepEqual(listed, [
-    'Lockdown: closures (Closure): on days 30–71 in any of 2 runs',
-    'Lockdown: distancing (Distancing): on days 30–71 in any of 2 runs',
+    `${names[0]} (Closure): on days 30–71 in any of 2 runs`,
+    `${names[1]} (Distancing): on days 30–71 in any of 2 runs`,
     'contact_tracing (Contact tracing): on days 0–80 in any of 2 runs',
   ]);
   assert.equal(await blocks.nth(0).locator('.strip-lane').count(), 3);

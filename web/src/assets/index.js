@@ -22,47 +22,17 @@ let timeline = null;  // the TimelineEditor
 let timelineTypes = new Map();
 let lastPreset = null;  // the preset applied last, highlighted while the form still matches it
 
-// Presets of the interventions: each replaces the policy timeline and
-// switches the flat shorthands off. "defaults" resets every value and the
-// API's presets (such as "Original model") come from the schema.
 // The longest request target the server reads (cpp-httplib's limit).
 const ADDRESS_LIMIT = 8192;
 const SHARE_NOTE = 'The address of this page holds the values you changed, so you can share it.';
 
+// "No intervention": an empty timeline and the flat shorthands off. The
+// timelines of the other intervention presets ("Lockdown at day 30 for 6
+// weeks", ...) come from the API's presets, as does "Original model";
+// "defaults" resets every value.
 const FLAT_OFF = { symptomatic_isolation: false, contact_tracing: false };
-const SYMPTOM_ONSETS = 'new_symptomatic_per_100k_7d';
 const PRESETS = {
   none: { values: FLAT_OFF, timeline: [] },
-  lockdown: {
-    values: FLAT_OFF,
-    timeline: [
-      { type: 'closure', name: 'Lockdown: closures', start_day: 30, end_day: 71, schools: 1, workplaces: 0.7 },
-      { type: 'distancing', name: 'Lockdown: distancing', start_day: 30, end_day: 71, community_contacts_factor: 0.3 },
-    ],
-  },
-  tti: {
-    values: FLAT_OFF,
-    timeline: [
-      { type: 'testing', name: 'Testing', start_day: 0 },
-      { type: 'case_isolation', name: 'Isolation of cases', start_day: 0, isolate_on: 'symptoms' },
-      { type: 'contact_tracing', name: 'Tracing of contacts', start_day: 0, mode: 'contacts' },
-    ],
-  },
-  vaccinate: {
-    values: FLAT_OFF,
-    timeline: [{ type: 'vaccination', name: 'Vaccination, oldest first', start_day: 0, order: 'oldest_first' }],
-  },
-  triggered: {
-    values: FLAT_OFF,
-    timeline: [{
-      type: 'distancing',
-      name: 'Distancing when cases rise',
-      start_when: { metric: SYMPTOM_ONSETS, above: 100 },
-      end_when: { metric: SYMPTOM_ONSETS, below: 20 },
-      community_contacts_factor: 0.4,
-      work_factor: 0.7,
-    }],
-  },
 };
 
 // ---- the form -------------------------------------------------------------
@@ -239,11 +209,16 @@ function buildForm(schema) {
 
 // The presets the API describes, each a button after "Defaults", with its
 // description under the buttons.
+// Presets of a policy timeline go after "No intervention", the others
+// after "Defaults".
 function buildPresets() {
   const buttons = form.querySelector('.preset-buttons');
   const notes = document.getElementById('preset-notes');
   const defaults = buttons.querySelector('[data-preset="defaults"]');
-  let after = defaults;
+  const none = buttons.querySelector('[data-preset="none"]');
+  const timelines = (preset) => Array.isArray(preset.scenario?.interventions);
+  let afterDefaults = defaults;
+  let afterNone = none;
   const described = [];
   for (const preset of schemaPresets) {
     const noteId = `preset-note-${preset.name}`;
@@ -251,8 +226,13 @@ function buildPresets() {
       type: 'button', class: 'button', 'data-preset': `api:${preset.name}`, 'aria-describedby': preset.description ? noteId : null,
     }, preset.title || labelOf(preset.name));
     button.addEventListener('click', () => applyPreset(button.dataset.preset));
-    after.after(button);
-    after = button;
+    if (timelines(preset)) {
+      afterNone.after(button);
+      afterNone = button;
+    } else {
+      afterDefaults.after(button);
+      afterDefaults = button;
+    }
     if (preset.description) described.push(el('li', { id: noteId }, el('strong', {}, preset.title || labelOf(preset.name)), `: ${preset.description}`));
   }
   notes.replaceChildren(...described);
@@ -453,11 +433,14 @@ function updateAddress() {
   note.classList.toggle('warning', tooLong);
 }
 
-// A preset: {values: {key: value}, timeline?: [items]} (a timeline
-// replaces the editor's items).
+// A preset: {values: {key: value}, timeline?: [items]}. A timeline
+// replaces the editor's items and, being the whole of the interventions,
+// switches the flat shorthands off.
 function presetOf(name) {
-  if (name.startsWith('api:')) return { values: schemaPresets.find((p) => `api:${p.name}` === name)?.scenario || {} };
-  return PRESETS[name] || { values: {} };
+  if (!name.startsWith('api:')) return PRESETS[name] || { values: {} };
+  const { interventions, ...values } = schemaPresets.find((p) => `api:${p.name}` === name)?.scenario || {};
+  if (!Array.isArray(interventions)) return { values };
+  return { values: { ...FLAT_OFF, ...values }, timeline: interventions };
 }
 
 // Whether the form holds what preset `name` sets.
