@@ -62,7 +62,8 @@ test('two runs side by side', async () => {
 
   // The model's newer outputs are offered too.
   const offered = await page.locator('#metric option').evaluateAll((options) => options.map((o) => o.value));
-  for (const metric of ['hospitalized', 'critical', 'new_hospitalizations', 'new_deaths', 'r_t', 'infections_school']) {
+  for (const metric of ['hospitalized', 'critical', 'new_hospitalizations', 'new_deaths', 'r_t', 'infections_school',
+    'tests', 'positive_tests', 'isolating', 'quarantined', 'traced_contacts', 'vaccinated']) {
     assert.ok(offered.includes(metric), `${metric} offered: ${offered.join(', ')}`);
   }
   await page.getByLabel('Metric').selectOption('hospitalized');

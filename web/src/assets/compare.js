@@ -30,10 +30,17 @@ const METRICS = [
   ['infections_work', 'New infections at work'],
   ['infections_school', 'New infections at school'],
   ['infections_community', 'New infections in the community'],
+  ['new_symptomatic', 'New symptomatic'],
+  ['tests', 'Tests'],
+  ['positive_tests', 'Positive tests'],
+  ['isolating', 'Cases isolating'],
+  ['quarantined', 'Contacts in quarantine'],
+  ['traced_contacts', 'Traced contacts'],
+  ['vaccinated', 'Vaccinated (cumulative)'],
 ];
 
 // Counts that only grow: their last value says more than their peak.
-const CUMULATIVE = new Set(['total_infected', 'dead', 'recovered']);
+const CUMULATIVE = new Set(['total_infected', 'dead', 'recovered', 'vaccinated']);
 // Ratios, not counts: written with two decimals.
 const RATIOS = new Set(['r_t']);
 
