@@ -23,10 +23,10 @@ constexpr std::array<std::string_view, 2> kOrderChoices = {"oldest_first", "rand
 
 constexpr std::array kDistancing = {
     ItemParameter{"community_contacts_factor", "factor",
-                  "Multiplies the number of community contacts per day.", K::kReal, 0.5, 0, 1},
+                  "Multiplies the number of community contacts per day.", K::kReal, 0.25, 0, 1},
     ItemParameter{"work_factor", "factor",
-                  "Multiplies the daily transmission risk between colleagues at work.", K::kReal, 1,
-                  0, 1},
+                  "Multiplies the daily transmission risk between colleagues at work.", K::kReal,
+                  0.75, 0, 1},
 };
 
 constexpr std::array kClosure = {
@@ -67,6 +67,9 @@ constexpr std::array kTesting = {
     ItemParameter{"specificity", "probability",
                   "Probability that a test of an agent who is not infected is negative.", K::kReal,
                   0.999, 0, 1},
+    ItemParameter{"insensitive_days", "days",
+                  "Days after infection on which a test of an infected agent is still negative.",
+                  K::kInteger, 3, 0, 30},
     ItemParameter{"daily_capacity", "tests per day per 100,000",
                   "Most tests a day per 100,000 agents; the rest wait for the next day. Unset "
                   "(null): no limit.",
@@ -125,7 +128,7 @@ constexpr std::array kVaccination = {
                   "infection included; at least efficacy_infection.",
                   K::kReal, 0.9, 0, 1},
     ItemParameter{"days_to_protection", "days", "Days from the dose until protection.", K::kInteger,
-                  14, 0, 365},
+                  21, 0, 365},
 };
 
 constexpr std::array kTypes = {

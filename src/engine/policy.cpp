@@ -228,7 +228,10 @@ void Simulation::Impl::run_tests(std::int16_t t) {
       }
       ++tally.counts.tests;
       tally.touched = true;
-      const bool infected = s.infected != kNever && t < s.infected + s.end;
+      // An infection shows from insensitive_days after it until the case
+      // stops being infectious; before and after, the test sees nothing.
+      const bool infected = s.infected != kNever && t < s.infected + s.end &&
+                            t - s.infected >= static_cast<std::int64_t>(x[item::kInsensitiveDays]);
       const double p = infected ? x[item::kSensitivity] : 1 - x[item::kSpecificity];
       if (bernoulli(philox(seed_, a, static_cast<std::uint32_t>(t), Purpose::kTestResult, 0), p)) {
         results_due_[ring_slot(t + delay, kRing)].push_back(a);

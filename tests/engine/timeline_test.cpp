@@ -300,6 +300,7 @@ Scenario tested_town(double seek, std::int64_t delay, double sensitivity) {
   x.values[item::kTestDelayDays] = static_cast<double>(delay);
   x.values[item::kSensitivity] = sensitivity;
   x.values[item::kSpecificity] = 1;
+  x.values[item::kInsensitiveDays] = 0;
   s.interventions = {x};
   return s;
 }
@@ -321,6 +322,19 @@ TEST(Timeline, AnInsensitiveTestFindsNobody) {
   const auto rows = run_series(tested_town(1, 1, 0), 1, 2);
   EXPECT_GT(sum_of(rows, &DayTotals::tests), 50);
   EXPECT_EQ(sum_of(rows, &DayTotals::positive_tests), 0);
+}
+
+TEST(Timeline, ATestMissesInfectionsInTheirFirstDays) {
+  Scenario s = tested_town(1, 0, 1);
+  const auto all = run_series(s, 1, 2);
+  // Symptoms start 1 to 3 days after infection for some cases only.
+  s.interventions[0].values[item::kInsensitiveDays] = 3;
+  const auto later = run_series(s, 1, 2);
+  EXPECT_EQ(sum_of(later, &DayTotals::tests), sum_of(all, &DayTotals::tests));
+  EXPECT_LT(sum_of(later, &DayTotals::positive_tests), sum_of(all, &DayTotals::positive_tests));
+  EXPECT_GT(sum_of(later, &DayTotals::positive_tests), sum_of(all, &DayTotals::positive_tests) / 2);
+  s.interventions[0].values[item::kInsensitiveDays] = 30;  // longer than any incubation here
+  EXPECT_EQ(sum_of(run_series(s, 1, 2), &DayTotals::positive_tests), 0);
 }
 
 TEST(Timeline, TestsPerDayStayWithinTheCapacityAndTheRestWait) {

@@ -103,6 +103,7 @@ enum Testing : std::size_t {
   kTestDelayDays,
   kSensitivity,
   kSpecificity,
+  kInsensitiveDays,
   kDailyCapacity,
   kTestTracedContacts
 };
