@@ -105,8 +105,8 @@ export class LineChart {
       bands: (spec.bands || []).map((band) => ({ series: [band.upper, band.lower], fill: band.color })),
       hooks: {
         setCursor: [(u) => this.showValues(u.cursor.idx)],
-        drawClear: [(u) => drawPeriods(u, this.spec.periods || [])],
-        draw: [(u) => drawLines(u, lines)],
+        drawClear: [(u) => drawPeriods(u, this.spec.periods || [], false)],
+        draw: [(u) => drawLines(u, lines), (u) => drawPeriods(u, this.spec.periods || [], true)],
       },
     };
     this.plot = new uPlot(options, spec.data, this.plotHost);
@@ -191,10 +191,11 @@ function drawLines(u, lines) {
   ctx.restore();
 }
 
-// The days of each period, shaded over the whole height (lightly, so that
-// overlapping periods still show the lines) and as a solid strip of its own
-// along the top of the plot. A day d covers d - 0.5 to d + 0.5.
-function drawPeriods(u, periods) {
+// The days of each period, shaded over the whole height under the grid and
+// the lines (lightly, so that overlapping periods still show the lines), or
+// (`lanes`) as a solid strip of its own along the top of the plot, over
+// everything. A day d covers d - 0.5 to d + 0.5.
+function drawPeriods(u, periods, lanes) {
   if (periods.length === 0) return;
   const { ctx } = u;
   const { left, top, width, height } = u.bbox;
@@ -208,10 +209,13 @@ function drawPeriods(u, periods) {
       const x0 = Math.max(left, u.valToPos(first - 0.5, 'x', true));
       const x1 = Math.min(left + width, u.valToPos(last + 0.5, 'x', true));
       if (!(x1 > x0)) continue;
-      ctx.fillStyle = withAlpha(period.color, 0.12);
-      ctx.fillRect(x0, top, x1 - x0, height);
-      ctx.fillStyle = withAlpha(period.color, 0.85);
-      ctx.fillRect(x0, top + i * lane, x1 - x0, lane);
+      if (lanes) {
+        ctx.fillStyle = withAlpha(period.color, 0.85);
+        ctx.fillRect(x0, top + i * lane, x1 - x0, lane);
+      } else {
+        ctx.fillStyle = withAlpha(period.color, 0.12);
+        ctx.fillRect(x0, top, x1 - x0, height);
+      }
     }
   });
   ctx.restore();
