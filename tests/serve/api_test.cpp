@@ -353,7 +353,7 @@ TEST_P(ApiTest, ArrayEntriesAreNamedInA422) {
 // The first line of a line list: its exact columns.
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
-    "day_critical,day_resolved,outcome";
+    "day_critical,day_resolved,outcome,day_positive,day_isolated,day_traced";
 
 TEST_P(ApiTest, TheLineListIsMadeOnceASimulationHasSucceeded) {
   start(0);
