@@ -106,15 +106,30 @@ Result<engine::EnsembleResult> simulate(const engine::Scenario& scenario, int th
     if (interrupt.interrupted()) stop.request_stop();
     if (bar) bar->update(progress, ProgressBar::Clock::now());
   };
+  // Each replicate's rows are written when it is over: what interventions do
+  // to a case comes days after its infection.
+  io::LineListBuffer buffer;
+  std::int64_t buffered = 0;
+  const auto flush = [&] {
+    buffer.write(*line_list, buffered + 1, scenario.days);
+    // A full disk will not get better: stop instead of simulating on.
+    if (!*line_list) stop.request_stop();
+  };
   if (line_list != nullptr) {
     options.on_infections = [&](std::int64_t replicate,
                                 std::span<const engine::Infection> infections) {
-      io::write_line_list_rows(*line_list, replicate + 1, infections, scenario.days);
-      // A full disk will not get better: stop instead of simulating on.
-      if (!*line_list) stop.request_stop();
+      if (replicate != buffered) {
+        flush();
+        buffered = replicate;
+      }
+      buffer.add(infections);
+    };
+    options.on_case_events = [&](std::int64_t, std::span<const engine::CaseEvent> events) {
+      buffer.add(events);
     };
   }
   Result<engine::EnsembleResult> result = engine::run_ensemble(scenario, options);
+  if (line_list != nullptr && result) flush();
   if (bar) bar->clear();
   // Also after the last day: the user asked to stop, so print nothing.
   if (interrupt.interrupted()) return Error::make(ErrorCode::kCancelled, "interrupted");

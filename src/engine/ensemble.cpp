@@ -43,6 +43,9 @@ class Collector final : public DayObserver {
   void on_infections(std::span<const Infection> infections) override {
     options_.on_infections(replicate_, infections);
   }
+  void on_case_events(std::span<const CaseEvent> events) override {
+    if (options_.on_case_events) options_.on_case_events(replicate_, events);
+  }
 
  private:
   std::int64_t replicate_;

@@ -140,13 +140,15 @@ void Simulation::Impl::on_onset(AgentId a, std::int16_t t, Tally& tally) {
 // days from `first` does so, dropping out each later day with probability
 // `dropout`.
 std::int16_t Simulation::Impl::stay_until(AgentId a, std::int16_t t, Purpose purpose,
-                                          double dropout, std::int64_t days) const {
+                                          const Intervention& x, std::int64_t days) const {
+  const auto k = static_cast<std::size_t>(&x - items_.data());
+  const double dropout = dropout_[k];
   std::int64_t stay = days;
   if (dropout > 0 && days > 1) {
     const Draw d = philox(seed_, a, static_cast<std::uint32_t>(t), purpose, 0);
     const std::uint64_t kept =
         dropout >= 1 ? 0
-                     : geometric_gap(1 - to_unit(d.v[0], d.v[1]), 1 / det_log1p(-dropout),
+                     : geometric_gap(1 - to_unit(d.v[0], d.v[1]), inverse_log_keep_[k],
                                      static_cast<std::uint64_t>(days));
     stay = std::min<std::int64_t>(days, 1 + static_cast<std::int64_t>(kept));
   }
@@ -169,8 +171,8 @@ void Simulation::Impl::isolate(AgentId a, std::int16_t t, const Intervention& x,
   std::int64_t until =
       std::isnan(x[item::kDays]) ? infectious_end : t + static_cast<std::int64_t>(x[item::kDays]);
   if (x[item::kDropout] > 0) {
-    until = std::min<std::int64_t>(
-        until, t + stay_until(a, t, Purpose::kIsolationDropout, x[item::kDropout], until - t));
+    until = std::min<std::int64_t>(until,
+                                   t + stay_until(a, t, Purpose::kIsolationDropout, x, until - t));
   }
   if (until <= t) return;
   const std::int16_t previous = s.isolate_until;

@@ -106,6 +106,13 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
     }
   }
   while ((std::uint64_t{1} << permutation_bits_) < n_) ++permutation_bits_;
+  for (const Intervention& x : items_) {
+    double dropout = 0;
+    if (x.type == InterventionType::kCaseIsolation) dropout = x[item::kDropout];
+    if (x.type == InterventionType::kContactTracing) dropout = x[item::kQuarantineDropout];
+    dropout_.push_back(dropout);
+    inverse_log_keep_.push_back(dropout > 0 && dropout < 1 ? 1 / det_log1p(-dropout) : 0);
+  }
   if (vaccine_ != nullptr) {
     vaccinated_on_ = BigArray<std::int16_t>(n_);
     std::fill(vaccinated_on_.data(), vaccinated_on_.data() + n_, kNever);

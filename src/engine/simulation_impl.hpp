@@ -294,7 +294,7 @@ class Simulation::Impl {
   void notify(const Notice& n, std::int16_t t, Tally& tally);
   bool present_at_place(AgentId a, std::int64_t day, bool index) const;
   bool out_on(AgentId a, std::int64_t day) const;
-  std::int16_t stay_until(AgentId a, std::int16_t t, Purpose purpose, double dropout,
+  std::int16_t stay_until(AgentId a, std::int16_t t, Purpose purpose, const Intervention& x,
                           std::int64_t days) const;
 
   // Per agent.
@@ -400,6 +400,8 @@ class Simulation::Impl {
   std::vector<ItemState> item_state_;
   std::vector<DayPolicy> policy_;  // [day]
   std::vector<Campaign> campaigns_;
+  std::vector<double> dropout_;           // [item]: its daily drop-out probability (0: none)
+  std::vector<double> inverse_log_keep_;  // [item]: 1 / log(1 - dropout)
   int isolation_item_ = -1;  // today's case_isolation, testing item (the last active one)
   int testing_item_ = -1;
   std::vector<int> tracing_items_;  // today's

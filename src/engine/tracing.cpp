@@ -1,5 +1,7 @@
 // Contact tracing and quarantine; see simulation_impl.hpp and
 // docs/model.md#contact-tracing.
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -41,15 +43,14 @@ void Simulation::Impl::trace_places(std::int16_t t, const std::vector<TraceEntry
                                     const Intervention& x) {
   const auto days = static_cast<std::int64_t>(x[item::kQuarantineDays]);
   const double compliance = x[item::kQuarantineCompliance];
-  const double dropout = x[item::kQuarantineDropout];
   const auto send_home = [&](AgentId a, Tally& tally) {
     if (compliance < 1 && !bernoulli(philox(seed_, a, static_cast<std::uint32_t>(t),
                                             Purpose::kQuarantineCompliance, 0),
                                      compliance)) {
       return;
     }
-    const auto until = static_cast<std::int16_t>(
-        t + 1 + stay_until(a, t, Purpose::kQuarantineDropout, dropout, days));
+    const auto until =
+        static_cast<std::int16_t>(t + 1 + stay_until(a, t, Purpose::kQuarantineDropout, x, days));
     if (quarantine(a, t, until, tally)) ++tally.counts.traced;
   };
   // Each place once, so that every agent is written by one thread per pass.
@@ -78,7 +79,7 @@ void Simulation::Impl::trace_contacts(std::int16_t t, const std::vector<TraceEnt
                 [&](const TraceEntry& e, Tally& tally) { find_contacts(e, t, x, tally); });
   std::vector<Notice> notices;
   for (Tally& tally : tallies_) append(notices, tally.notices);
-  std::sort(notices.begin(), notices.end());
+  arena_.execute([&] { tbb::parallel_sort(notices.begin(), notices.end()); });
   std::vector<Notice> unique;
   unique.reserve(notices.size());
   for (const Notice& n : notices) {
@@ -204,8 +205,8 @@ void Simulation::Impl::notify(const Notice& n, std::int16_t t, Tally& tally) {
     return;
   }
   const auto days = static_cast<std::int64_t>(n.until - t - 1);
-  const auto until = static_cast<std::int16_t>(
-      t + 1 + stay_until(b, t, Purpose::kQuarantineDropout, x[item::kQuarantineDropout], days));
+  const auto until =
+      static_cast<std::int16_t>(t + 1 + stay_until(b, t, Purpose::kQuarantineDropout, x, days));
   if (days > 0) quarantine(b, t, until, tally);
   if (testing_item_ >= 0 &&
       items_[static_cast<std::size_t>(testing_item_)].flag(item::kTestTracedContacts) &&

@@ -243,14 +243,29 @@ bool stream_line_list(Context& context, const engine::Scenario& scenario, httpli
   engine::EnsembleOptions options;
   options.threads = context.config.worker_threads;
   options.stop = stop.get_token();
+  // A replicate's rows are sent once it is over: what interventions do to a
+  // case comes after its infection.
+  io::LineListBuffer buffer;
+  std::int64_t buffered = 0;
+  const auto flush = [&] {
+    // Replicates from 1, as the results and `outbreak run --line-list` number them.
+    buffer.write(chunk, buffered + 1, scenario.days);
+    if (chunk.tellp() >= kLineListChunkBytes && !send()) stop.request_stop();
+  };
   options.on_infections = [&](std::int64_t replicate,
                               std::span<const engine::Infection> infections) {
-    // Replicates from 1, as the results and `outbreak run --line-list` number them.
-    io::write_line_list_rows(chunk, replicate + 1, infections, scenario.days);
-    if (chunk.tellp() >= kLineListChunkBytes && !send()) stop.request_stop();
+    if (replicate != buffered) {
+      flush();
+      buffered = replicate;
+    }
+    buffer.add(infections);
     if (!sink.is_writable()) stop.request_stop();
   };
+  options.on_case_events = [&](std::int64_t, std::span<const engine::CaseEvent> events) {
+    buffer.add(events);
+  };
   auto ran = engine::run_ensemble(scenario, options);
+  if (ran) flush();
   if (!ran) {
     if (ran.error().code != ErrorCode::kCancelled) {
       context.log.error("line_list_failed", {{"error", ran.error().message}});

@@ -46,7 +46,7 @@ constexpr std::size_t kColumns = 27;
 constexpr std::size_t kTotalInfected = 9;  // column index
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
-    "day_critical,day_resolved,outcome";
+    "day_critical,day_resolved,outcome,day_positive,day_isolated,day_traced";
 constexpr int kBadInput = 2;
 constexpr int kFailure = 1;
 
@@ -614,7 +614,7 @@ TEST_F(CliTest, LineListHasTheHeaderAndWellFormedRows) {
   EXPECT_EQ(lines[0], kLineListHeader);
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const std::vector<std::string> cells = csv_cells(lines[i]);
-    ASSERT_EQ(cells.size(), 12u) << lines[i];
+    ASSERT_EQ(cells.size(), 15u) << lines[i];
     EXPECT_TRUE(cells[0] == "1" || cells[0] == "2") << "replicates are numbered from 1";
     EXPECT_TRUE(cells[11] == "recovered" || cells[11] == "dead" || cells[11] == "active")
         << lines[i];

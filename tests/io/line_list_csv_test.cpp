@@ -15,7 +15,7 @@ using engine::Outcome;
 
 constexpr const char* kHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
-    "day_critical,day_resolved,outcome\n";
+    "day_critical,day_resolved,outcome,day_positive,day_isolated,day_traced\n";
 
 std::string rows_of(std::int64_t replicate, const std::vector<Infection>& infections,
                     std::int64_t last_day) {
@@ -49,10 +49,10 @@ TEST(LineListCsv, HeaderIsExactlyTheDocumentedColumns) {
 }
 
 TEST(LineListCsv, ACaseResolvedWithinTheRunHasEveryDayAndItsOutcome) {
-  EXPECT_EQ(rows_of(1, {severe_case()}, 180), "1,42,71,2,7,home,5,7,12,14,30,dead\n");
+  EXPECT_EQ(rows_of(1, {severe_case()}, 180), "1,42,71,2,7,home,5,7,12,14,30,dead,,,\n");
   Infection recovered = severe_case();
   recovered.outcome = Outcome::kRecovered;
-  EXPECT_EQ(rows_of(3, {recovered}, 30), "3,42,71,2,7,home,5,7,12,14,30,recovered\n")
+  EXPECT_EQ(rows_of(3, {recovered}, 30), "3,42,71,2,7,home,5,7,12,14,30,recovered,,,\n")
       << "resolving on the last day counts as resolved";
 }
 
@@ -64,12 +64,12 @@ TEST(LineListCsv, DaysThatNeverComeAreEmpty) {
   mild.route = InfectionRoute::kSeed;  // an initial infection: no infector
   mild.day_infectious = 3;
   mild.day_resolved = 13;  // asymptomatic, never in hospital
-  EXPECT_EQ(rows_of(1, {mild}, 100), "1,3,4,0,,seed,3,,,,13,recovered\n");
+  EXPECT_EQ(rows_of(1, {mild}, 100), "1,3,4,0,,seed,3,,,,13,recovered,,,\n");
 }
 
 TEST(LineListCsv, DaysAfterTheRunAreEmptyAndTheCaseIsActive) {
-  EXPECT_EQ(rows_of(2, {severe_case()}, 13), "2,42,71,2,7,home,5,7,12,,,active\n");
-  EXPECT_EQ(rows_of(2, {severe_case()}, 4), "2,42,71,2,7,home,,,,,,active\n");
+  EXPECT_EQ(rows_of(2, {severe_case()}, 13), "2,42,71,2,7,home,5,7,12,,,active,,,\n");
+  EXPECT_EQ(rows_of(2, {severe_case()}, 4), "2,42,71,2,7,home,,,,,,active,,,\n");
 }
 
 TEST(LineListCsv, EveryRouteByName) {
@@ -96,7 +96,7 @@ TEST(LineListCsv, RowsKeepTheirOrderAndNothingIsWrittenForNoInfections) {
   Infection b = severe_case();
   b.agent = 5;
   EXPECT_EQ(rows_of(1, {a, b}, 180),
-            "1,42,71,2,7,home,5,7,12,14,30,dead\n1,5,71,2,7,home,5,7,12,14,30,dead\n");
+            "1,42,71,2,7,home,5,7,12,14,30,dead,,,\n1,5,71,2,7,home,5,7,12,14,30,dead,,,\n");
   EXPECT_EQ(rows_of(1, {}, 180), "");
 }
 
@@ -104,7 +104,42 @@ TEST(LineListCsv, LargeIdsAreWrittenInFull) {
   Infection i = severe_case();
   i.agent = 3'999'999'999u;
   i.infector = 4'000'000'000u;
-  EXPECT_EQ(rows_of(1000, {i}, 180), "1000,3999999999,71,2,4000000000,home,5,7,12,14,30,dead\n");
+  EXPECT_EQ(rows_of(1000, {i}, 180), "1000,3999999999,71,2,4000000000,home,5,7,12,14,30,dead,,,\n");
+}
+
+}  // namespace
+}  // namespace outbreak::io
+
+namespace outbreak::io {
+namespace {
+
+engine::CaseEvent event(std::uint32_t agent, std::int16_t day, engine::CaseEventKind kind) {
+  return {agent, day, kind};
+}
+
+TEST(LineListBuffer, CaseEventsFillTheirDaysFromTheInfectionOn) {
+  using K = engine::CaseEventKind;
+  LineListBuffer buffer;
+  // Agent 9 is traced on day 1, before its infection on day 2, then tested
+  // positive and isolated on day 8; agent 42 is traced on day 10 and 12.
+  const std::vector<engine::CaseEvent> early = {event(9, 1, K::kTraced)};
+  buffer.add(early);
+  Infection nine = severe_case();
+  nine.agent = 9;
+  const std::vector<Infection> infections = {severe_case(), nine};
+  buffer.add(infections);
+  const std::vector<engine::CaseEvent> later = {
+      event(9, 8, K::kPositive), event(9, 8, K::kIsolated), event(42, 10, K::kTraced),
+      event(42, 12, K::kTraced), event(77, 12, K::kPositive)};
+  buffer.add(later);
+  std::ostringstream out;
+  buffer.write(out, 1, 180);
+  EXPECT_EQ(out.str(),
+            "1,42,71,2,7,home,5,7,12,14,30,dead,,,10\n1,9,71,2,7,home,5,7,12,14,30,dead,8,8,1\n");
+  EXPECT_TRUE(buffer.empty());
+  std::ostringstream again;
+  buffer.write(again, 2, 180);
+  EXPECT_EQ(again.str(), "") << "written once";
 }
 
 }  // namespace

@@ -306,6 +306,31 @@ TEST_P(ApiTest, MalformedJsonIs400WithLineAndColumn) {
   EXPECT_EQ(not_object->status, 400);
 }
 
+TEST_P(ApiTest, EveryBadTimelineFieldIsListedWithItsItem) {
+  start(0);
+  auto response =
+      post("/api/v1/simulations", R"({"scenario": {"population": 1000, "interventions": [
+      {"type": "testing", "start_day": 0},
+      {"type": "contact_tracing", "start_day": 5, "end_day": 2, "coverage": 2},
+      {"type": "curfew", "start_day": 1}]}})");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 422);
+  EXPECT_EQ(fields_of(response), (std::set<std::string>{"scenario.interventions[2].type"}))
+      << "reading problems first: " << response->body;
+  auto ranges = post("/api/v1/simulations", R"({"scenario": {"population": 1000, "interventions": [
+      {"type": "testing", "start_day": 0},
+      {"type": "contact_tracing", "start_day": 5, "end_day": 2, "coverage": 2}]}})");
+  ASSERT_TRUE(ranges);
+  EXPECT_EQ(ranges->status, 422);
+  EXPECT_EQ(fields_of(ranges), (std::set<std::string>{"scenario.interventions[1].end_day",
+                                                      "scenario.interventions[1].coverage"}))
+      << ranges->body;
+  auto good = post("/api/v1/simulations", R"({"scenario": {"population": 1000, "days": 10,
+      "interventions": [{"type": "closure", "start_day": 3}]}})");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 201) << good->body;
+}
+
 TEST_P(ApiTest, EveryBadFieldIsListedWith422) {
   start(0, {{"OUTBREAK_MAX_DAYS", "100"}});
   auto response = post("/api/v1/simulations", R"({"scenario": {"population": 0, "days": 200}})");
@@ -353,7 +378,7 @@ TEST_P(ApiTest, ArrayEntriesAreNamedInA422) {
 // The first line of a line list: its exact columns.
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
-    "day_critical,day_resolved,outcome";
+    "day_critical,day_resolved,outcome,day_positive,day_isolated,day_traced";
 
 TEST_P(ApiTest, TheLineListIsMadeOnceASimulationHasSucceeded) {
   start(0);

@@ -40,10 +40,10 @@ struct DayTotals {
   double r_t = std::numeric_limits<double>::quiet_NaN();
   std::int64_t infections_school = 0;
   // Interventions (docs/model.md#output): symptom onsets today; tests taken
-  // and positive results returned today; cases isolating and contacts
-  // quarantined at the end of the day (`isolated` = isolating + quarantined
-  // + cases kept at home in the original tracing mode); contacts notified
-  // today; agents vaccinated so far.
+  // and positive results returned today; cases isolating today; agents
+  // quarantined by contact tracing for the coming day (the same count as
+  // `isolated`, which keeps its original name and meaning); contacts found
+  // by tracing today; agents vaccinated so far.
   std::int64_t new_symptomatic = 0;
   std::int64_t tests = 0;
   std::int64_t positive_tests = 0;

@@ -46,6 +46,8 @@ struct EnsembleOptions {
   std::function<void(std::int64_t replicate, std::int64_t day, double r_t)> on_r_t;
   // Optional: each day's infections, for a line list (slower, see DayObserver).
   std::function<void(std::int64_t replicate, std::span<const Infection>)> on_infections;
+  // Optional, with on_infections: each day's case events (DayObserver::on_case_events).
+  std::function<void(std::int64_t replicate, std::span<const CaseEvent>)> on_case_events;
   std::stop_token stop;
 };
 
