@@ -41,8 +41,8 @@ constexpr std::string_view kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
     "total_infected,new_infections,infections_home,infections_work,infections_community,"
     "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school,new_symptomatic,"
-    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated";
-constexpr std::size_t kColumns = 27;
+    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated,interventions_active";
+constexpr std::size_t kColumns = 27;       // without interventions_active, the ids of a day's items
 constexpr std::size_t kTotalInfected = 9;  // column index
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
@@ -275,12 +275,13 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every data row has one value per column and keeps every agent accounted for:
-// susceptible + currently_infected + recovered + dead == population.
+// Every data row has one value per column (and its active timeline items)
+// and keeps every agent accounted for: susceptible + currently_infected +
+// recovered + dead == population.
 void expect_conserved(const std::vector<std::string>& rows, std::int64_t population) {
   for (const std::string& row : rows) {
     const std::vector<double> v = csv_numbers(row);
-    ASSERT_EQ(v.size(), kColumns) << row;
+    ASSERT_EQ(v.size(), kColumns + 1) << row;
     EXPECT_EQ(v[1] + v[5] + v[7] + v[8], static_cast<double>(population)) << row;
   }
 }
