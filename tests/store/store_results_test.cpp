@@ -294,6 +294,14 @@ TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
   const double expected =
       (day_totals(2, 0).currently_infected + day_totals(2, 2).currently_infected) / 2.0;
   EXPECT_DOUBLE_EQ(std::stod(mean), expected);
+  // The days an item was active, also from docs/database.md: item 4 was
+  // active on day 2 of replicate 1 only (day 0 of replicate 0 has item 64).
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE ',' || "
+                             "active_interventions || ',' LIKE '%,4,%'"),
+            "1");
+  EXPECT_EQ(database_->query("SELECT replicate || ':' || day FROM simulation_days WHERE ',' || "
+                             "active_interventions || ',' LIKE '%,4,%'"),
+            "1:2");
 }
 
 // One replicate's days are found through the primary key: the event
