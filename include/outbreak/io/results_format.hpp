@@ -36,10 +36,8 @@ Result<Format> parse_format(std::string_view name);
 //   "summary": {"mean": [...], "p5": [...], "p95": [...]}} (summary only with
 //   several replicates; age_totals only for replicates that
 //   result.age_totals covers). Written line by line, never held whole.
-// A summary row's active items are the union of the replicates' sets on that
-// day: the items active that day in at least one replicate.
-// - table: aligned columns for a terminal; with several replicates the mean
-//   per day, rounded, under a line that says so.
+// - table: aligned columns for a terminal, without the active items; with
+//   several replicates the mean per day, rounded, under a line that says so.
 // Counts print as integers; reals of a run (r_t) with six significant digits
 // (table: two decimals); summary values (csv, json) are rounded to six
 // decimals and print as integers when whole. An unknown value (r_t while NaN,
@@ -47,6 +45,8 @@ Result<Format> parse_format(std::string_view name);
 // csv, null in json and "-" in the table. Replicate r (1-based) has seed
 // scenario.seed + r - 1. Output is deterministic; a failed write is left in
 // `out`'s state for the caller to check.
+// A summary row's active items (csv, json) are the union of the replicates'
+// sets on that day: the items active that day in at least one replicate.
 void write_results(std::ostream& out, Format format, const engine::Scenario& scenario,
                    const engine::EnsembleResult& result);
 
