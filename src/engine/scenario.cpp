@@ -200,11 +200,50 @@ constexpr std::array<std::string_view, 24> kOriginalAssignments = {
     "community_infection_risk=0.01",
 };
 
+// Policy timelines (docs/model.md#interventions); every value not given is
+// its type's default.
+constexpr std::array<std::string_view, 1> kLockdownAssignments = {
+    R"(interventions=[{"type": "closure", "name": "Schools and workplaces closed", )"
+    R"("start_day": 30, "end_day": 71, "schools": 1, "workplaces": 0.7}, )"
+    R"({"type": "distancing", "name": "Distancing", "start_day": 30, "end_day": 71, )"
+    R"("community_contacts_factor": 0.3}])"};
+constexpr std::array<std::string_view, 1> kTestTraceIsolateAssignments = {
+    R"(interventions=[{"type": "testing", "name": "Tests for the symptomatic", "start_day": 0}, )"
+    R"({"type": "case_isolation", "name": "Cases isolate", "start_day": 0}, )"
+    R"({"type": "contact_tracing", "name": "Contacts traced", "start_day": 0, )"
+    R"("app_adoption": 0.3}])"};
+constexpr std::array<std::string_view, 1> kVaccinateOldestAssignments = {
+    R"(interventions=[{"type": "vaccination", "name": "Vaccination, oldest first", )"
+    R"("start_day": 0, "order": "oldest_first"}])"};
+constexpr std::array<std::string_view, 1> kTriggeredLockdownAssignments = {
+    R"(interventions=[{"type": "distancing", "name": "Distancing while cases are high", )"
+    R"("start_when": {"metric": "new_symptomatic_per_100k_7d", "above": 200}, )"
+    R"("end_when": {"metric": "new_symptomatic_per_100k_7d", "below": 50}, )"
+    R"("community_contacts_factor": 0.3, "work_factor": 0.5}, )"
+    R"({"type": "closure", "name": "Schools closed while cases are high", )"
+    R"("start_when": {"metric": "new_symptomatic_per_100k_7d", "above": 200}, )"
+    R"("end_when": {"metric": "new_symptomatic_per_100k_7d", "below": 50}}])"};
+
 constexpr std::array kPresets = {
     Preset{"original", "Original model",
            "The first version of the model: homes of 3 adults, workplaces of 20, the same fixed "
            "course for every case, flat infectiousness and a flat mortality rate.",
            kOriginalAssignments},
+    Preset{"lockdown", "Lockdown at day 30 for 6 weeks",
+           "Schools and 70% of workplaces closed and community contacts cut to 30% from day 30 "
+           "to day 71.",
+           kLockdownAssignments},
+    Preset{"test_trace_isolate", "Test, trace and isolate",
+           "The symptomatic are tested, cases isolate, and their contacts (housemates, place "
+           "mates, and app users met in the community) are traced and quarantined.",
+           kTestTraceIsolateAssignments},
+    Preset{"vaccinate_oldest", "Vaccinate the oldest first",
+           "500 doses per day per 100,000 from day 0, oldest age band first.",
+           kVaccinateOldestAssignments},
+    Preset{"triggered_lockdown", "Lockdown when cases rise",
+           "Distancing and school closures switch on when symptomatic cases exceed 200 per "
+           "100,000 in a week and off when they fall below 50.",
+           kTriggeredLockdownAssignments},
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

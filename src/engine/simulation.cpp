@@ -19,6 +19,12 @@ Counts& Counts::operator+=(const Counts& o) {
   away += o.away;
   quarantine_new += o.quarantine_new;
   quarantine_lost += o.quarantine_lost;
+  isolation_new += o.isolation_new;
+  isolation_lost += o.isolation_lost;
+  tests += o.tests;
+  positive_tests += o.positive_tests;
+  traced += o.traced;
+  vaccinated += o.vaccinated;
   return *this;
 }
 
@@ -30,9 +36,10 @@ double log_escape(double p) {
   return p > 0 ? det_log1p(-p) : 0.0;
 }
 
-Tally exemplar_tally(const Scenario& s, std::size_t ring) {
+Tally exemplar_tally(std::size_t stay, std::size_t ring) {
   Tally exemplar;
-  exemplar.end_delta.assign(static_cast<std::size_t>(s.isolation_days) + 2, 0);
+  exemplar.end_delta.assign(stay + 2, 0);
+  exemplar.isolation_end_delta.assign(stay + 2, 0);
   for (auto& walks : exemplar.walks) walks.resize(ring);
   for (auto& d : exemplar.deltas) d.assign(NaturalHistory::kMaxCourseDays + 2, 0);
   exemplar.secondary.assign(ring, 0);
@@ -51,9 +58,8 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
       arena_(threads > 0 ? threads : tbb::task_arena::automatic),
       history_(scenario),
       n_(pop_.size()),
-      tracing_(scenario.contact_tracing && scenario.isolation_days > 0),
       after_onset_max_(NaturalHistory::kMaxStageDays),
-      tallies_(exemplar_tally(scenario, kRing)) {
+      tallies_(exemplar_tally(kMaxStay, kRing)) {
   if (!validate(s_).empty()) throw std::invalid_argument("Simulation: invalid scenario");
   if (static_cast<std::int64_t>(n_) != s_.population) {
     throw std::invalid_argument("Simulation: the population was built for another scenario");
@@ -62,16 +68,51 @@ Simulation::Impl::Impl(const Scenario& scenario, Population population, std::uin
   arena_.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n_, 1 << 16), [&](const auto& r) {
       std::fill(agents_.data() + r.begin(), agents_.data() + r.end(),
-                AgentState{kNever, 0, 0, 0, 0, 0, 0});
+                AgentState{kNever, 0, 0, 0, 0, 0, 0, 0});
     });
   });
   log_escape_[0] = log_escape(s_.home_infection_risk);
   log_escape_[1] = log_escape(s_.work_infection_risk);
   log_escape_[2] = log_escape(s_.school_infection_risk);
   events_.resize(kRing);
-  trace_queue_.resize(static_cast<std::size_t>(s_.tracing_delay_days) + 1);
-  releases_.resize(static_cast<std::size_t>(s_.isolation_days) + 2);
-  quarantine_ends_.assign(static_cast<std::size_t>(s_.days + s_.isolation_days) + 3, 0);
+  trace_queue_.resize(kTraceRing);
+  releases_.resize(kRing);
+  quarantine_ends_.assign(static_cast<std::size_t>(s_.days) + kMaxStay + 3, 0);
+  isolation_ends_.assign(static_cast<std::size_t>(s_.days) + kMaxStay + 3, 0);
+  tests_due_.resize(kRing);
+  results_due_.resize(kRing);
+  items_ = s_.timeline();
+  item_state_.resize(items_.size());
+  campaigns_.resize(items_.size());
+  policy_.resize(static_cast<std::size_t>(s_.days) + 1);
+  for (const Intervention& x : items_) {
+    switch (x.type) {
+      case InterventionType::kCaseIsolation:
+      case InterventionType::kTesting:
+        onset_matters_ = true;
+        break;
+      case InterventionType::kContactTracing:
+        if (x.choice(item::kStartFrom) == item::kFromSymptoms) onset_matters_ = true;
+        if (x.choice(item::kMode) == item::kContacts && x[item::kAppAdoption] > 0 &&
+            s_.community_contacts > 0) {
+          by_source_ = true;
+        }
+        break;
+      case InterventionType::kVaccination:
+        if (vaccine_ == nullptr) vaccine_ = &x;
+        break;
+      default:
+        break;
+    }
+  }
+  while ((std::uint64_t{1} << permutation_bits_) < n_) ++permutation_bits_;
+  if (vaccine_ != nullptr) {
+    vaccinated_on_ = BigArray<std::int16_t>(n_);
+    std::fill(vaccinated_on_.data(), vaccinated_on_.data() + n_, kNever);
+  }
+  for (const Intervention& x : items_) {
+    if (x.type == InterventionType::kTesting) positive_.assign((std::size_t{n_} + 63) / 64, 0);
+  }
   for (auto& d : deltas_) d.assign(kRing, 0);
   weights_.assign(kRing * NaturalHistory::kBuckets, 0);
   by_onset_.resize(kRing * NaturalHistory::kBuckets);
@@ -92,6 +133,7 @@ void Simulation::Impl::seed_initial_infections() {
     if (agents_[pick].infected != kNever) pick = static_cast<AgentId>(j);
     infect(pick, 0, kNoInfector, InfectionRoute::kSeed, tally);
   }
+  apply_policy(0);
   fold(0);
   count(0);
   settle_reproduction(0);
@@ -111,8 +153,14 @@ const DayTotals& Simulation::Impl::step() {
           by_onset_[weight_index(expired, NaturalHistory::bucket_begin(b))]);
     }
   }
+  case_events_.clear();
+  apply_policy(t);
+  isolating_ -= isolation_ends_[static_cast<std::size_t>(t)];
   end_quarantines(t);
   run_events(t);
+  fold(t);
+  run_tests(t);
+  vaccinate(t);
   fold(t);
   // One route after the other, so that an agent reached by two routes on
   // the same day is counted where the earlier one found it.
@@ -134,7 +182,9 @@ void Simulation::Impl::end_quarantines(std::int16_t t) {
   std::vector<AgentId>& due = releases_[ring_slot(t, releases_.size())];
   sort_unique(due);
   each_agent(due, [&](AgentId a, Tally& tally) {
-    if (agents_[a].quarantine_until == t) sync(a, t, tally);  // else extended: a later entry exists
+    const AgentState& s = agents_[a];
+    // Else extended: a later entry exists.
+    if (s.quarantine_until == t || s.isolate_until == t) sync(a, t, tally);
   });
   due.clear();
 }
@@ -168,13 +218,11 @@ void Simulation::Impl::event(AgentId a, std::int16_t t, Tally& tally) {
   if (hospital) c = course_of(a);
   if (e == s.latent) {
     sync(a, t, tally);
-    if (s.quarantine_until > t) tally.released.push_back(a);
+    if (s.quarantine_until > t) tally.released.emplace_back(s.quarantine_until, a);
     start_walks(a, t, tally);
   }
   if (e == s.incubation && (s.flags & kAsymptomatic) == 0) {
-    if (tracing_ && bernoulli(philox(seed_, a, 0, Purpose::kDetection, 0), s_.tracing_coverage)) {
-      tally.detected.push_back(a);
-    }
+    on_onset(a, t, tally);
     sync(a, t, tally);
   }
   if (hospital && e == c.hospital) {
@@ -209,7 +257,7 @@ int Simulation::Impl::next_event(const AgentState& s, const Course& c, int e) co
     if (day > e && day < next) next = day;
   };
   consider(s.latent);
-  if ((s.flags & kAsymptomatic) == 0 && (tracing_ || s_.symptomatic_isolation)) {
+  if ((s.flags & kAsymptomatic) == 0 && onset_matters_) {
     consider(s.incubation);
   }
   consider(s.end);
@@ -229,6 +277,10 @@ void Simulation::Impl::die(AgentId a, std::int16_t t, Tally& tally) {
     ++tally.counts.quarantine_lost;
     --tally.end_delta[static_cast<std::size_t>(s.quarantine_until - t)];
   }
+  if (s.isolate_until > t) {
+    ++tally.counts.isolation_lost;
+    --tally.isolation_end_delta[static_cast<std::size_t>(s.isolate_until - t)];
+  }
   sync(a, t, tally);
 }
 
@@ -242,10 +294,8 @@ void Simulation::Impl::sync(AgentId a, std::int16_t day, Tally& tally) {
   const int e = day - s.infected;
   const bool infected = s.infected != kNever && s.latent > 0;
   const bool infectious = infected && e >= s.latent && e < s.end && !dead && !in_hospital;
-  const bool symptomatic =
-      infected && (flags & kAsymptomatic) == 0 && e >= s.incubation && e < s.end;
   const bool quarantined = s.quarantine_until > day;
-  const bool isolating = symptomatic && s_.symptomatic_isolation && !in_hospital;
+  const bool isolating = s.isolate_until > day && !in_hospital;
   std::uint8_t want = 0;
   if (infectious && !quarantined && !isolating) want |= kCountedOut;
   if (!dead && !quarantined && (isolating || in_hospital)) want |= kCountedAway;
@@ -270,6 +320,16 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
   Course c = history_.draw(seed_, a, band);
   history_.complete(seed_, a, band, c);
   AgentState& s = agents_[a];
+  if ((c.hospital != Course::kNoEvent || c.dies) && protected_by_vaccine(a, t)) {
+    // Protection against severe disease given infection: (1 - e_severe) / (1 - e_infection).
+    const double ei = (*vaccine_)[item::kEfficacyInfection];
+    const double keep = ei >= 1 ? 0 : (1 - (*vaccine_)[item::kEfficacySevere]) / (1 - ei);
+    if (!bernoulli(philox(seed_, a, 0, Purpose::kVaccineSevere, 0), keep)) {
+      c.hospital = c.critical = c.discharge = Course::kNoEvent;
+      c.resolved = c.end;
+      c.dies = false;
+    }
+  }
   s.infected = t;
   s.latent = static_cast<std::uint8_t>(c.latent);
   s.incubation = static_cast<std::uint8_t>(c.incubation);
@@ -285,6 +345,7 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
   ++d[kInfectious][at(c.latent)];
   --d[kInfectious][at(c.resolved)];
   if (c.symptomatic) {
+    ++d[kOnset][at(c.incubation)];
     ++d[kSymptomatic][at(c.incubation)];
     --d[kSymptomatic][at(c.resolved)];
   }
@@ -333,24 +394,29 @@ void Simulation::Impl::infect(AgentId a, std::int16_t t, AgentId infector, Infec
 
 // Moves what the threads produced in the last phase into the simulation.
 void Simulation::Impl::fold(std::int16_t t) {
-  std::vector<AgentId>& detected =  // due at t + delay: the ring's previous slot
-      trace_queue_[ring_slot(t + static_cast<std::int64_t>(trace_queue_.size()) - 1,
-                             trace_queue_.size())];
   for (Tally& x : tallies_) {
     day_ += x.counts;
     away_ += x.counts.away;
     quarantined_ += x.counts.quarantine_new - x.counts.quarantine_lost;
+    isolating_ += x.counts.isolation_new - x.counts.isolation_lost;
+    vaccinated_ += x.counts.vaccinated;
     x.counts = Counts{};
     for (std::size_t i = 0; i < x.end_delta.size(); ++i) {
       quarantine_ends_[static_cast<std::size_t>(t) + i] += x.end_delta[i];
       x.end_delta[i] = 0;
+      isolation_ends_[static_cast<std::size_t>(t) + i] += x.isolation_end_delta[i];
+      x.isolation_end_delta[i] = 0;
     }
     append(day_infected_, x.infected);
-    append(detected, x.detected);
-    append(infections_, x.infections);
-    for (AgentId a : x.released) {
-      releases_[ring_slot(agents_[a].quarantine_until, releases_.size())].push_back(a);
+    for (const auto& [day, entry] : x.detected) {
+      trace_queue_[ring_slot(day, kTraceRing)].push_back(entry);
     }
+    reset_buffer(x.detected);
+    for (const auto& [day, a] : x.tests) tests_due_[ring_slot(day, kRing)].push_back(a);
+    reset_buffer(x.tests);
+    append(infections_, x.infections);
+    append(case_events_, x.case_events);
+    for (const auto& [day, a] : x.released) releases_[ring_slot(day, kRing)].push_back(a);
     reset_buffer(x.released);
     for (const auto& [day, a] : x.events) events_[ring_slot(day, kRing)].push_back(a);
     reset_buffer(x.events);
@@ -404,6 +470,15 @@ void Simulation::Impl::count(std::int16_t t) {
   d.new_deaths = due[kDeadDelta];
   d.currently_infected = d.exposed + d.infectious;
   d.isolated = quarantined_;
+  d.quarantined = quarantined_;
+  d.isolating = isolating_;
+  d.new_symptomatic = due[kOnset];
+  d.tests = day_.tests;
+  d.positive_tests = day_.positive_tests;
+  d.traced_contacts = day_.traced;
+  d.vaccinated = vaccinated_;
+  d.active = policy_[static_cast<std::size_t>(t)].active;
+  onsets_[static_cast<std::size_t>(t) % onsets_.size()] = d.new_symptomatic;
   d.total_infected += new_infections;
   d.susceptible = s_.population - d.total_infected;
   d.new_infections = new_infections;
@@ -424,6 +499,11 @@ void Simulation::Impl::count(std::int16_t t) {
   if (!infections_.empty()) {
     std::sort(infections_.begin(), infections_.end(),
               [](const Infection& x, const Infection& y) { return x.agent < y.agent; });
+  }
+  if (!case_events_.empty()) {
+    std::sort(case_events_.begin(), case_events_.end(), [](const CaseEvent& x, const CaseEvent& y) {
+      return std::tie(x.agent, x.kind) < std::tie(y.agent, y.kind);
+    });
   }
   infected_on_[slot] = new_infections;
   still_infectious_[slot] += new_infections;
@@ -454,15 +534,22 @@ std::size_t Simulation::Impl::memory_bytes() const {
     return bytes;
   };
   std::size_t bytes = sizeof(*this) + pop_.memory_bytes() + std::size_t{n_} * sizeof(AgentState);
+  bytes +=
+      vaccinated_on_.size() * sizeof(std::int16_t) + positive_.capacity() * sizeof(std::uint64_t);
   bytes += lists(events_) + lists(trace_queue_) + lists(releases_) + lists(by_onset_);
-  bytes += quarantine_ends_.capacity() * sizeof(std::int64_t);
+  bytes += (quarantine_ends_.capacity() + isolation_ends_.capacity()) * sizeof(std::int64_t);
+  bytes += lists(tests_due_) + lists(results_due_) + tests_waiting_.capacity() * sizeof(AgentId);
+  bytes += policy_.capacity() * sizeof(DayPolicy);
   bytes += (weights_.size() + kDeltaKinds * kRing + 3 * kRing) * sizeof(std::int64_t);
   bytes +=
       day_infected_.capacity() * sizeof(std::uint64_t) + infections_.capacity() * sizeof(Infection);
   for (const Tally& x : tallies_) {
-    bytes += sizeof(Tally) + x.end_delta.capacity() * sizeof(std::int64_t) +
+    bytes += sizeof(Tally) +
+             (x.end_delta.capacity() + x.isolation_end_delta.capacity()) * sizeof(std::int64_t) +
              x.infected.capacity() * sizeof(std::uint64_t) +
-             (x.detected.capacity() + x.released.capacity()) * sizeof(AgentId) +
+             x.detected.capacity() * sizeof(x.detected[0]) +
+             x.released.capacity() * sizeof(x.released[0]) +
+             x.tests.capacity() * sizeof(x.tests[0]) + x.notices.capacity() * sizeof(Notice) +
              x.hits.capacity() * sizeof(Hit) +
              x.events.capacity() * sizeof(std::pair<std::int64_t, AgentId>) +
              x.infections.capacity() * sizeof(Infection);
@@ -493,7 +580,10 @@ Status Simulation::run(DayObserver& observer, std::stop_token stop) {
   impl_->collect_infections(infections);
   const auto report = [&] {
     for (const auto& [day, r_t] : impl_->settled()) observer.on_r_t(day, r_t);
-    if (infections) observer.on_infections(impl_->infections());
+    if (infections) {
+      observer.on_infections(impl_->infections());
+      observer.on_case_events(impl_->case_events());
+    }
     observer.on_day(today());
   };
   report();
@@ -508,13 +598,14 @@ Status Simulation::run(DayObserver& observer, std::stop_token stop) {
 std::uint64_t estimate_memory_bytes(const Scenario& s) {
   const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(s.population, 0));
   // The population holds 11 bytes per agent (age, home, daytime place and
-  // seat) and 4 per place; the simulation 10 per agent. The lists of cases
+  // seat) and 4 per place; the simulation 12 per agent (and 2 more with
+  // vaccination, 1/8 with testing). The lists of cases
   // (events, the community's lists by onset, pending walks) hold about 4 + 4
   // + 24 bytes per case in flight; 16 bytes per agent covers half the
   // population in flight at once, which no wave of an epidemic reaches. The
   // 64 MiB cover the per-thread buffers, tables and the day's small lists.
   const std::uint64_t places = n / std::max<std::int64_t>(1, std::min(s.class_size, s.office_size));
-  return n * (11 + 10 + 16) + places * 4 + (std::uint64_t{64} << 20);
+  return n * (11 + 14 + 16) + places * 4 + (std::uint64_t{64} << 20);
 }
 
 }  // namespace outbreak::engine

@@ -1,7 +1,8 @@
 // Internal to the engine: the simulation's state and the helpers its
 // parts share. simulation.cpp holds the day loop, the events of each case's
 // course and the counts; transmission.cpp the transmission walks and the
-// community term; tracing.cpp contact tracing and quarantine.
+// community term; policy.cpp the timeline, case isolation, testing and
+// vaccination; tracing.cpp contact tracing and quarantine.
 //
 // docs/model.md describes the model; docs/architecture.md the data layout. In short: each case
 // draws its whole course when it is infected (natural_history.hpp), so the engine knows on that
@@ -62,16 +63,19 @@ constexpr std::uint8_t kInHospital = 16;
 constexpr std::uint8_t kHospitalCase =
     32;                             // will be admitted (its stay is drawn again when needed)
 constexpr std::uint8_t kDies = 64;  // the case will die when it resolves
+constexpr std::uint8_t kIsolatedAtOnset = 128;  // isolated from symptom onset
 constexpr std::uint32_t kCommunityBlock = 1u << 16;
 // Community weights are sums of multipliers in units of 2^-16, as integers,
 // so that their sum does not depend on the order of the additions.
 constexpr double kWeightUnit = 65536.0;
 
-// Everything the engine keeps per agent: 10 bytes. Course days count from
+// Everything the engine keeps per agent: 12 bytes (plus a day of vaccination
+// and a bit for a positive test when the timeline has such items). Course days count from
 // the infection day; `latent` is 0 until the infection is settled.
 struct AgentState {
   std::int16_t infected;          // kNever if never infected
-  std::int16_t quarantine_until;  // quarantined on day d iff d < value
+  std::int16_t quarantine_until;  // a traced contact at home on day d iff d < value
+  std::int16_t isolate_until;     // a case isolating at home on day d iff d < value
   std::uint16_t slice;            // infectiousness multiplier slice
   std::uint8_t flags;
   std::uint8_t latent;
@@ -96,7 +100,26 @@ struct Walk {
   std::uint8_t school;   // 1 if the place is a school class
 };
 
-enum class Route { kHome, kDay };
+enum class Route { kHome, kDay, kCommunity };
+
+// An index case whose contacts `item` traces on the day it is queued for;
+// step 1 marks a traced contact whose own contacts are traced (second step).
+struct TraceEntry {
+  AgentId agent;
+  std::uint16_t item;
+  std::uint8_t step;
+  auto operator<=>(const TraceEntry&) const = default;
+};
+
+// A contact found by tracing: quarantined from tomorrow until `until`.
+struct Notice {
+  AgentId agent;
+  std::int16_t until;
+  std::uint16_t item;
+  std::uint8_t step;
+  bool found_by_app;
+  auto operator<=>(const Notice&) const = default;
+};
 
 // Counts one thread produced in one phase; summed into the day after it.
 struct Counts {
@@ -107,6 +130,12 @@ struct Counts {
   std::int64_t away = 0;  // changes of the number of agents counted away
   std::int64_t quarantine_new = 0;
   std::int64_t quarantine_lost = 0;  // quarantined agents who died
+  std::int64_t isolation_new = 0;
+  std::int64_t isolation_lost = 0;  // isolating agents who died
+  std::int64_t tests = 0;
+  std::int64_t positive_tests = 0;
+  std::int64_t traced = 0;
+  std::int64_t vaccinated = 0;
 
   Counts& operator+=(const Counts& o);
 };
@@ -122,6 +151,7 @@ enum Delta : std::size_t {
   kRecovered,
   kDeadDelta,
   kNewHospital,
+  kOnset,
   kDeltaKinds
 };
 
@@ -132,14 +162,18 @@ using Hit = std::uint64_t;
 // What one thread produced in one phase; folded into the simulation after it.
 struct Tally {
   Counts counts;
-  bool touched = false;                 // the arrays below hold something to fold
-  std::vector<std::int64_t> end_delta;  // [until - today]: quarantines ending then
+  bool touched = false;                           // the arrays below hold something to fold
+  std::vector<std::int64_t> end_delta;            // [until - today]: quarantines ending then
+  std::vector<std::int64_t> isolation_end_delta;  // [until - today]: isolations ending then
   std::vector<std::uint64_t> infected;  // today's infections: agent << 32 | community list
   std::vector<Hit> hits;                // today's walk hits of the current route
-  std::vector<AgentId> detected;        // index cases found today
-  std::vector<AgentId> released;        // look at again when their quarantine ends
-  std::vector<std::pair<std::int64_t, AgentId>> events;  // (day, agent) of the next events
-  std::vector<Infection> infections;                     // line-list records (when collected)
+  std::vector<std::pair<std::int64_t, TraceEntry>> detected;  // (due day, index case)
+  std::vector<std::pair<std::int64_t, AgentId>> tests;        // (day, agent): tests to take
+  std::vector<Notice> notices;                                // contacts found today
+  std::vector<CaseEvent> case_events;                         // line list (when collected)
+  std::vector<std::pair<std::int16_t, AgentId>> released;     // (day, agent): look at again then
+  std::vector<std::pair<std::int64_t, AgentId>> events;       // (day, agent) of the next events
+  std::vector<Infection> infections;                          // line-list records (when collected)
   // [kind][offset from today]: changes of the state counts on later days.
   std::array<std::vector<std::int64_t>, kDeltaKinds> deltas;
   std::vector<std::int64_t> secondary;  // [day infected % ring]: infections caused
@@ -202,6 +236,8 @@ class Simulation::Impl {
   void collect_infections(bool on) { collect_ = on; }
   // The infections of the last day (sorted by agent), when collected.
   const std::vector<Infection>& infections() const { return infections_; }
+  // Line-list events of the last day (sorted by agent), when collected.
+  const std::vector<CaseEvent>& case_events() const { return case_events_; }
   // (day, r_t) of the days settled by the last step.
   const std::vector<std::pair<std::int64_t, double>>& settled() const { return settled_; }
 
@@ -209,17 +245,57 @@ class Simulation::Impl {
   // Ring sizes: every offset a course can reach fits.
   static constexpr std::size_t kRing = 1024;
 
+  // Longest stay at home an intervention can order, in days from today
+  // (quarantine_days and isolation days are at most 365; a course ends
+  // within 255 days of its infection).
+  static constexpr std::size_t kMaxStay = 400;
+  // Ring of the tracing queue: more days than the longest delay.
+  static constexpr std::size_t kTraceRing = 64;
+
   // Phases of a day.
   void end_quarantines(std::int16_t t);
   void run_events(std::int16_t t);
   void transmit_at_home(std::int16_t t);
   void transmit_at_places(std::int16_t t);
   void transmit_in_community(std::int16_t t);
+  void transmit_by_source(std::int16_t t, double contacts);
   void settle_hits(Route route, std::int16_t t);
   void trace(std::int16_t t);
   void fold(std::int16_t t);
   void count(std::int16_t t);
   void settle_reproduction(std::int16_t t);
+
+  // The policy timeline (policy.cpp).
+  void apply_policy(std::int16_t t);
+  double metric(TriggerMetric m) const;
+  void on_onset(AgentId a, std::int16_t t, Tally& tally);
+  void isolate(AgentId a, std::int16_t t, const Intervention& x, bool at_onset, Tally& tally);
+  void run_tests(std::int16_t t);
+  void vaccinate(std::int16_t t);
+  bool place_closed(PlaceId p, std::int64_t day) const;
+  bool blocked_by_vaccine(AgentId a, std::int16_t t) const;
+  bool protected_by_vaccine(AgentId a, std::int64_t t) const {
+    return vaccine_ != nullptr && vaccinated_on_[a] != kNever &&
+           t >= vaccinated_on_[a] + static_cast<std::int64_t>((*vaccine_)[item::kDaysToProtection]);
+  }
+  bool tested_positive(AgentId a) const {
+    return !positive_.empty() && ((positive_[a / 64] >> (a % 64)) & 1) != 0;
+  }
+  bool uses_app(AgentId a, double adoption) const;
+  std::uint32_t contacts_made(AgentId a, std::int64_t day) const;
+  AgentId contact_partner(AgentId a, std::int64_t day, std::uint32_t j) const;
+  std::uint64_t vaccination_order(std::uint64_t position, std::uint32_t item) const;
+
+  // Tracing (tracing.cpp).
+  void trace_places(std::int16_t t, const std::vector<TraceEntry>& entries, const Intervention& x);
+  void trace_contacts(std::int16_t t, const std::vector<TraceEntry>& entries,
+                      const Intervention& x);
+  void find_contacts(const TraceEntry& e, std::int16_t t, const Intervention& x, Tally& tally);
+  void notify(const Notice& n, std::int16_t t, Tally& tally);
+  bool present_at_place(AgentId a, std::int64_t day, bool index) const;
+  bool out_on(AgentId a, std::int64_t day) const;
+  std::int16_t stay_until(AgentId a, std::int16_t t, Purpose purpose, double dropout,
+                          std::int64_t days) const;
 
   // Per agent.
   void sync(AgentId a, std::int16_t day, Tally& tally);
@@ -228,7 +304,7 @@ class Simulation::Impl {
   int next_event(const AgentState& s, const Course& c, int e) const;
   void start_walks(AgentId a, std::int16_t t, Tally& tally);
   void infect(AgentId a, std::int16_t t, AgentId infector, InfectionRoute route, Tally& tally);
-  void quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally);
+  bool quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally);
   bool at_place(AgentId a, std::int16_t t) const;
   Course course_of(AgentId a) const;        // the full course, drawn again
   std::int64_t weight_of(AgentId a) const;  // community weight in units of 2^-16
@@ -272,7 +348,6 @@ class Simulation::Impl {
   tbb::task_arena arena_;
   NaturalHistory history_;
   std::uint32_t n_;
-  bool tracing_;
   bool collect_ = false;
   int after_onset_max_;  // longest infectious time after onset, in days
 
@@ -281,9 +356,10 @@ class Simulation::Impl {
   double log_escape_[3];
 
   std::vector<std::vector<AgentId>> events_;                   // ring by day: agents with an event
-  std::vector<std::vector<AgentId>> trace_queue_;              // ring by due day: index cases
+  std::vector<std::vector<TraceEntry>> trace_queue_;           // ring by due day: index cases
   std::vector<std::vector<AgentId>> releases_;                 // ring by quarantine end day
   std::vector<std::int64_t> quarantine_ends_;                  // [d]: quarantines with until == d
+  std::vector<std::int64_t> isolation_ends_;                   // [d]: isolations with until == d
   std::array<std::vector<std::int64_t>, kDeltaKinds> deltas_;  // ring by day
   // Community: weights and agents by (onset slot, bucket).
   std::vector<std::int64_t> weights_;
@@ -299,7 +375,50 @@ class Simulation::Impl {
   std::vector<Infection> infections_;
   std::vector<std::uint64_t> day_infected_;  // today's infections, from every thread (as Tally)
 
+  // The policy timeline: its items, whether each is switched on (triggers),
+  // and what was in force on each day.
+  struct ItemState {
+    bool on = false;
+    bool done = false;  // switched off by end_when without a start_when: for good
+  };
+  struct DayPolicy {
+    std::array<std::uint64_t, 2> active{};
+    double community_factor = 1;
+    double work_factor = 1;
+    double household_factor = 1;  // for isolating cases
+    double schools_closed = 0;
+    double workplaces_closed = 0;
+    double contacts = 0;  // community contacts drawn per agent (by_source_)
+  };
+  struct Campaign {
+    int band = static_cast<int>(kAgeBands) - 1;  // oldest_first: the band being vaccinated
+    std::uint64_t position = 0;                  // in the item's order
+    double owed = 0;                             // doses not yet given (a fraction of one)
+    bool done = false;
+  };
+  std::vector<Intervention> items_;
+  std::vector<ItemState> item_state_;
+  std::vector<DayPolicy> policy_;  // [day]
+  std::vector<Campaign> campaigns_;
+  int isolation_item_ = -1;  // today's case_isolation, testing item (the last active one)
+  int testing_item_ = -1;
+  std::vector<int> tracing_items_;  // today's
+  std::vector<int> vaccination_items_;
+  const Intervention* vaccine_ = nullptr;  // the first vaccination item: efficacy for all
+  bool onset_matters_ = false;             // some item acts on symptom onset
+  bool by_source_ = false;  // community transmission drawn from the infectious side (app tracing)
+  int permutation_bits_ = 1;
+  std::array<std::int64_t, 7> onsets_{};           // symptom onsets of the last 7 days
+  std::vector<std::vector<AgentId>> tests_due_;    // ring by day: tests to take
+  std::vector<AgentId> tests_waiting_;             // over capacity: first in line tomorrow
+  std::vector<std::vector<AgentId>> results_due_;  // ring by day: positive results
+  std::vector<CaseEvent> case_events_;             // line list, today's (when collected)
+  std::int64_t vaccinated_ = 0;
+  BigArray<std::int16_t> vaccinated_on_;  // day of the dose, kNever if none (with vaccination)
+  std::vector<std::uint64_t> positive_;   // bit per agent: has tested positive (with testing)
+
   std::int64_t quarantined_ = 0;  // living agents quarantined on the coming day
+  std::int64_t isolating_ = 0;    // living agents isolating today
   std::int64_t away_ = 0;         // living, not quarantined, home with symptoms or in hospital
   std::array<std::int64_t, kDeltaKinds> state_{};  // running counts
   Counts day_;  // today's counts, folded from the threads' tallies

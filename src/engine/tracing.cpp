@@ -1,40 +1,231 @@
-// Contact tracing and quarantine; see simulation_impl.hpp.
+// Contact tracing and quarantine; see simulation_impl.hpp and
+// docs/model.md#contact-tracing.
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "simulation_impl.hpp"
 
 namespace outbreak::engine {
 
-// Index cases detected tracing_delay_days ago have every living member of
-// their home and office quarantined from tomorrow for isolation_days days.
+// The index cases due today, item by item (an item no longer in force
+// traces nobody).
 void Simulation::Impl::trace(std::int16_t t) {
-  std::vector<AgentId>& due = trace_queue_[ring_slot(t, trace_queue_.size())];
+  std::vector<TraceEntry>& due = trace_queue_[ring_slot(t, kTraceRing)];
   if (due.empty()) return;
-  const auto until = static_cast<std::int16_t>(t + 1 + s_.isolation_days);
-  // Each place once, so that every agent is written by one thread per pass.
-  std::vector<PlaceId> places;
-  places.reserve(due.size());
-  for (AgentId a : due) places.push_back(pop_.home_begin(a));
-  sort_unique(places);
-  parallel_each(places, 64, [&](AgentId first, Tally& tally) {
-    for (AgentId a = first; a < pop_.home_end(first); ++a) quarantine(a, t, until, tally);
+  std::sort(due.begin(), due.end(), [](const TraceEntry& x, const TraceEntry& y) {
+    return std::tie(x.item, x.agent, x.step) < std::tie(y.item, y.agent, y.step);
   });
-  places.clear();
-  for (AgentId a : due) {
-    if (pop_.place_of(a) != kNoPlace) places.push_back(pop_.place_of(a));
+  due.erase(std::unique(due.begin(), due.end()), due.end());
+  const std::array<std::uint64_t, 2>& active = policy_[static_cast<std::size_t>(t)].active;
+  std::vector<TraceEntry> entries;
+  for (std::size_t i = 0; i < due.size();) {
+    const std::uint16_t k = due[i].item;
+    entries.clear();
+    for (; i < due.size() && due[i].item == k; ++i) entries.push_back(due[i]);
+    if (((active[k / 64] >> (k % 64)) & 1) == 0) continue;
+    const Intervention& x = items_[k];
+    if (x.choice(item::kMode) == item::kPlaces) {
+      trace_places(t, entries, x);
+    } else {
+      trace_contacts(t, entries, x);
+    }
   }
-  sort_unique(places);
-  parallel_each(places, 8, [&](PlaceId o, Tally& tally) {
-    for (AgentId a : pop_.place_members(o)) quarantine(a, t, until, tally);
-  });
   due.clear();
 }
 
-void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally) {
+// Mode "places" (the original model): every living member of the index
+// cases' homes and daytime places, the cases included, stays home from
+// tomorrow for quarantine_days days.
+void Simulation::Impl::trace_places(std::int16_t t, const std::vector<TraceEntry>& entries,
+                                    const Intervention& x) {
+  const auto days = static_cast<std::int64_t>(x[item::kQuarantineDays]);
+  const double compliance = x[item::kQuarantineCompliance];
+  const double dropout = x[item::kQuarantineDropout];
+  const auto send_home = [&](AgentId a, Tally& tally) {
+    if (compliance < 1 && !bernoulli(philox(seed_, a, static_cast<std::uint32_t>(t),
+                                            Purpose::kQuarantineCompliance, 0),
+                                     compliance)) {
+      return;
+    }
+    const auto until = static_cast<std::int16_t>(
+        t + 1 + stay_until(a, t, Purpose::kQuarantineDropout, dropout, days));
+    if (quarantine(a, t, until, tally)) ++tally.counts.traced;
+  };
+  // Each place once, so that every agent is written by one thread per pass.
+  std::vector<PlaceId> places;
+  places.reserve(entries.size());
+  for (const TraceEntry& e : entries) places.push_back(pop_.home_begin(e.agent));
+  sort_unique(places);
+  parallel_each(places, 64, [&](AgentId first, Tally& tally) {
+    for (AgentId a = first; a < pop_.home_end(first); ++a) send_home(a, tally);
+  });
+  places.clear();
+  for (const TraceEntry& e : entries) {
+    if (pop_.place_of(e.agent) != kNoPlace) places.push_back(pop_.place_of(e.agent));
+  }
+  sort_unique(places);
+  parallel_each(places, 8, [&](PlaceId o, Tally& tally) {
+    for (AgentId a : pop_.place_members(o)) send_home(a, tally);
+  });
+}
+
+// Mode "contacts": the index cases' contacts are found in parallel, then
+// each contact found is told once (the longest quarantine wins).
+void Simulation::Impl::trace_contacts(std::int16_t t, const std::vector<TraceEntry>& entries,
+                                      const Intervention& x) {
+  parallel_each(entries, 16,
+                [&](const TraceEntry& e, Tally& tally) { find_contacts(e, t, x, tally); });
+  std::vector<Notice> notices;
+  for (Tally& tally : tallies_) append(notices, tally.notices);
+  std::sort(notices.begin(), notices.end());
+  std::vector<Notice> unique;
+  unique.reserve(notices.size());
+  for (const Notice& n : notices) {
+    if (!unique.empty() && unique.back().agent == n.agent) {
+      // Sorted: the last of an agent's notices has the latest `until`.
+      unique.back() = n;
+    } else {
+      unique.push_back(n);
+    }
+  }
+  parallel_each(unique, 64, [&](const Notice& n, Tally& tally) { notify(n, t, tally); });
+}
+
+// Whether agent a was at its daytime place on a past `day`, judged by the
+// place's closure that day and the agent's present state: not in hospital
+// or dead, not in quarantine (taken to cover the day), and, for an index
+// case (which isolated from its symptom onset, if it did), before that.
+bool Simulation::Impl::present_at_place(AgentId a, std::int64_t day, bool index) const {
+  const AgentState& s = agents_[a];
+  if (s.flags & (kDead | kInHospital)) return false;
+  if (place_closed(pop_.place_of(a), day)) return false;
+  if (index) {
+    if ((s.flags & kIsolatedAtOnset) && day >= s.infected + s.incubation) return false;
+    return true;
+  }
+  return s.quarantine_until <= day && s.isolate_until <= day;
+}
+
+// Whether agent a was out and about in the community on a past `day` (as
+// present_at_place, without the place).
+bool Simulation::Impl::out_on(AgentId a, std::int64_t day) const {
+  const AgentState& s = agents_[a];
+  if (s.flags & kDead) return false;
+  if ((s.flags & kIsolatedAtOnset) && day >= s.infected + s.incubation && day < s.isolate_until) {
+    return false;
+  }
+  return true;
+}
+
+// The contacts of index case e over the lookback window, the days before
+// its result (or, in the second step, before it was told): housemates and
+// place mates found with probability coverage, and, when both use the app,
+// the community contacts it made, drawn again with the keys that drew them
+// for transmission (transmit_by_source).
+void Simulation::Impl::find_contacts(const TraceEntry& e, std::int16_t t, const Intervention& x,
+                                     Tally& tally) {
+  const AgentId a = e.agent;
+  const auto delay = static_cast<std::int64_t>(x[item::kTraceDelayDays]);
+  const std::int64_t last = t - delay - 1;  // the day before the result
+  const std::int64_t first =
+      std::max<std::int64_t>(0, last + 1 - static_cast<std::int64_t>(x[item::kLookbackDays]));
+  const auto until = static_cast<std::int16_t>(t + 1 + x[item::kQuarantineDays]);
+  const double coverage = x[item::kCoverage];
+  const Notice base{0, until, e.item, e.step, false};
+  const auto found = [&](AgentId b) {
+    return bernoulli(philox(seed_, b, static_cast<std::uint32_t>(t), Purpose::kTraceFind, a),
+                     coverage);
+  };
+  tally.touched = true;
+  for (AgentId b = pop_.home_begin(a); b < pop_.home_end(a); ++b) {
+    if (b != a && (agents_[b].flags & kDead) == 0 && found(b)) {
+      Notice n = base;
+      n.agent = b;
+      tally.notices.push_back(n);
+    }
+  }
+  if (last < first) return;
+  const PlaceId place = pop_.place_of(a);
+  if (place != kNoPlace) {
+    // The last day in the window the index case was at its place: a mate
+    // was there on one of the index's days unless it has been at home since
+    // before that day (present_at_place judges by the present state).
+    std::int64_t last_present = -1;
+    for (std::int64_t d = last; d >= first && last_present < 0; --d) {
+      if (present_at_place(a, d, true)) last_present = d;
+    }
+    if (last_present >= 0) {
+      const std::span<const AgentId> mates = pop_.place_members(place);
+      for (std::size_t i = 0; i < mates.size(); ++i) {
+        // Mates are anywhere in memory: ask for their state early, so that
+        // the cache misses overlap.
+        if (i + 16 < mates.size()) __builtin_prefetch(&agents_[mates[i + 16]]);
+        const AgentId b = mates[i];
+        if (b == a || !found(b)) continue;  // the draw first: it needs no memory
+        const AgentState& s = agents_[b];
+        if ((s.flags & (kDead | kInHospital)) != 0) continue;
+        if (std::max(s.quarantine_until, s.isolate_until) > last_present) continue;
+        Notice n = base;
+        n.agent = b;
+        tally.notices.push_back(n);
+      }
+    }
+  }
+  const double adoption = x[item::kAppAdoption];
+  if (!by_source_ || adoption <= 0 || !uses_app(a, adoption)) return;
+  for (std::int64_t d = first; d <= last; ++d) {
+    if (!out_on(a, d)) continue;
+    const std::uint32_t made = contacts_made(a, d);
+    for (std::uint32_t j = 0; j < made; ++j) {
+      const AgentId b = contact_partner(a, d, j);
+      if (b == a || !uses_app(b, adoption) || !out_on(b, d)) continue;
+      Notice n = base;
+      n.agent = b;
+      n.found_by_app = true;
+      tally.notices.push_back(n);
+    }
+  }
+}
+
+// Contact n.agent, found today, is told to stay home from tomorrow; it
+// complies with the item's probability and drops out at its daily rate.
+void Simulation::Impl::notify(const Notice& n, std::int16_t t, Tally& tally) {
+  const AgentId b = n.agent;
+  if (agents_[b].flags & kDead) return;
+  const Intervention& x = items_[n.item];
+  ++tally.counts.traced;
+  tally.touched = true;
+  if (collect_) tally.case_events.push_back({b, t, CaseEventKind::kTraced});
+  const double compliance = x[item::kQuarantineCompliance];
+  if (compliance < 1 &&
+      !bernoulli(philox(seed_, b, static_cast<std::uint32_t>(t), Purpose::kQuarantineCompliance, 0),
+                 compliance)) {
+    return;
+  }
+  const auto days = static_cast<std::int64_t>(n.until - t - 1);
+  const auto until = static_cast<std::int16_t>(
+      t + 1 + stay_until(b, t, Purpose::kQuarantineDropout, x[item::kQuarantineDropout], days));
+  if (days > 0) quarantine(b, t, until, tally);
+  if (testing_item_ >= 0 &&
+      items_[static_cast<std::size_t>(testing_item_)].flag(item::kTestTracedContacts) &&
+      !tested_positive(b) && t + 1 <= s_.days) {
+    tally.tests.emplace_back(t + 1, b);
+  }
+  if (x.flag(item::kSecondStep) && n.step == 0) {
+    const auto delay =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(x[item::kTraceDelayDays]));
+    tally.detected.emplace_back(t + delay, TraceEntry{b, n.item, 1});
+  }
+}
+
+// Agent a stays home from tomorrow until `until` (exclusive), unless a
+// longer stay is already ordered. Returns whether anything changed.
+bool Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until, Tally& tally) {
   AgentState& s = agents_[a];
-  if (s.flags & kDead) return;
+  if (s.flags & kDead) return false;
   const std::int16_t previous = s.quarantine_until;
-  if (previous >= until) return;  // already quarantined by another place today
+  if (previous >= until) return false;  // already quarantined by another place today
   if (previous > t + 1) {
     --tally.end_delta[static_cast<std::size_t>(previous - t)];  // extended
   } else {
@@ -44,8 +235,9 @@ void Simulation::Impl::quarantine(AgentId a, std::int16_t t, std::int16_t until,
   s.quarantine_until = until;
   if (s.infected != kNever) {
     sync(a, static_cast<std::int16_t>(t + 1), tally);
-    tally.released.push_back(a);
+    tally.released.emplace_back(until, a);
   }
+  return true;
 }
 
 }  // namespace outbreak::engine

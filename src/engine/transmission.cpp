@@ -113,10 +113,8 @@ void Simulation::Impl::start_walks(AgentId a, std::int16_t t, Tally& tally) {
 // Whether agent a is at its school or workplace on day t.
 bool Simulation::Impl::at_place(AgentId a, std::int16_t t) const {
   const AgentState& s = agents_[a];
-  if (s.quarantine_until > t || (s.flags & kInHospital)) return false;
-  if (!s_.symptomatic_isolation || (s.flags & kAsymptomatic)) return true;
-  const int e = t - s.infected;
-  return e < s.incubation || e >= s.end;
+  if (s.quarantine_until > t || s.isolate_until > t || (s.flags & kInHospital)) return false;
+  return !place_closed(pop_.place_of(a), t);
 }
 
 void Simulation::Impl::queue(const Walk& w, Route route, Tally& tally) {
@@ -186,7 +184,16 @@ void Simulation::Impl::transmit_at_home(std::int16_t t) {
     // A home is a few consecutive agents: once none is susceptible, the walk
     // is over (infections are never undone, so this changes no outcome).
     if (agents_[target].infected != kNever) return someone_susceptible(w);
-    if (agents_[w.source].flags & kInHospital) return true;
+    const AgentState& source = agents_[w.source];
+    if (source.flags & kInHospital) return true;
+    if (source.isolate_until > t) {  // isolating: housemates are less exposed
+      const double factor = policy_[static_cast<std::size_t>(t)].household_factor;
+      if (factor < 1 && !bernoulli(philox(seed_, w.source, static_cast<std::uint32_t>(t),
+                                          Purpose::kHouseholdFactor, target),
+                                   factor)) {
+        return true;
+      }
+    }
     tally.hits.push_back((Hit{target} << 32) | w.source);
     return true;
   });
@@ -198,8 +205,15 @@ void Simulation::Impl::transmit_at_places(std::int16_t t) {
     const AgentId target = target_of(w, Route::kDay);
     if (target == w.source) return true;
     const AgentState& s = agents_[target];
-    if (s.infected != kNever || s.quarantine_until > t) return true;
+    if (s.infected != kNever || s.quarantine_until > t || s.isolate_until > t) return true;
     if (!at_place(w.source, t)) return true;
+    const double factor = policy_[static_cast<std::size_t>(t)].work_factor;
+    if (!w.school && factor < 1 &&
+        !bernoulli(
+            philox(seed_, w.source, static_cast<std::uint32_t>(t), Purpose::kWorkFactor, target),
+            factor)) {
+      return true;
+    }
     tally.hits.push_back((Hit{target} << 32) | w.source);
     return true;
   });
@@ -221,9 +235,12 @@ void Simulation::Impl::settle_hits(Route route, std::int16_t t) {
   parallel_each(first, 256, [&](Hit hit, Tally& tally) {
     const auto target = static_cast<AgentId>(hit >> 32);
     const auto source = static_cast<AgentId>(hit);
+    if (vaccine_ != nullptr && blocked_by_vaccine(target, t)) return;
     InfectionRoute how = InfectionRoute::kHome;
     if (route == Route::kDay) {
       how = pop_.is_class(pop_.place_of(source)) ? InfectionRoute::kSchool : InfectionRoute::kWork;
+    } else if (route == Route::kCommunity) {
+      how = InfectionRoute::kCommunity;
     }
     infect(target, t, source, how, tally);
   });
@@ -253,10 +270,19 @@ void Simulation::Impl::transmit_in_community(std::int16_t t) {
       cumulative_index_.push_back(i);
     }
   }
+  const double factor = policy_[static_cast<std::size_t>(t)].community_factor;
+  if (by_source_) {
+    transmit_by_source(t, static_cast<double>(s_.community_contacts) * factor *
+                              static_cast<double>(n_) / static_cast<double>(circulating));
+    return;
+  }
   if (!(total > 0)) return;
   const double contact =
       std::min(1.0, s_.community_infection_risk * total / static_cast<double>(circulating));
-  const double p = 1 - none_succeed(contact, static_cast<std::uint64_t>(s_.community_contacts));
+  const double p =
+      factor == 1
+          ? 1 - none_succeed(contact, static_cast<std::uint64_t>(s_.community_contacts))
+          : -det_expm1(static_cast<double>(s_.community_contacts) * factor * det_log1p(-contact));
   if (!(p > 0)) return;
   std::vector<std::uint32_t> blocks((std::size_t{n_} + kCommunityBlock - 1) / kCommunityBlock);
   for (std::size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<std::uint32_t>(b);
@@ -267,7 +293,10 @@ void Simulation::Impl::transmit_in_community(std::int16_t t) {
                      p, n, [&](std::uint64_t j) {
                        const AgentId a = begin + static_cast<AgentId>(j);
                        const AgentState& s = agents_[a];
-                       if (s.infected != kNever || s.quarantine_until > t) return;
+                       if (s.infected != kNever || s.quarantine_until > t || s.isolate_until > t) {
+                         return;
+                       }
+                       if (vaccine_ != nullptr && blocked_by_vaccine(a, t)) return;
                        infect(a, t, community_infector(a, t), InfectionRoute::kCommunity, tally);
                      });
   });
@@ -300,6 +329,83 @@ AgentId Simulation::Impl::community_infector(AgentId target, std::int16_t t) con
     if (agents_[a].flags & kCountedOut) return a;
   }
   return kNoInfector;
+}
+
+}  // namespace outbreak::engine
+
+namespace outbreak::engine {
+
+// How many community contacts agent a makes on `day` (drawn from the
+// infectious side): the day's mean, rounded up or down at random.
+std::uint32_t Simulation::Impl::contacts_made(AgentId a, std::int64_t day) const {
+  const double mean = policy_[static_cast<std::size_t>(day)].contacts;
+  const double whole = std::floor(mean);
+  const Draw d = philox(seed_, a, static_cast<std::uint32_t>(day), Purpose::kContactCount, 0);
+  return static_cast<std::uint32_t>(whole) + (bernoulli(d, mean - whole) ? 1 : 0);
+}
+
+// The agent a's j-th community contact on `day` is with: anyone, uniformly;
+// the contact happens only if that agent is out and about that day.
+AgentId Simulation::Impl::contact_partner(AgentId a, std::int64_t day, std::uint32_t j) const {
+  return static_cast<AgentId>(uniform_below(
+      philox(seed_, a, static_cast<std::uint32_t>(day), Purpose::kContactPartner, j), n_));
+}
+
+// Community transmission drawn from the infectious side, used when an app
+// traces community contacts (which needs each contact to have an identity):
+// every infectious agent out and about makes contacts_made() contacts with
+// agents drawn uniformly, and each transmits with the agent's infectiousness
+// times community_infection_risk. `contacts` is scaled by population /
+// agents out and about, so that the contacts that happen (with agents out
+// and about) average community_contacts x factor, as in the target-side
+// draw: both draws give the same expected infections.
+void Simulation::Impl::transmit_by_source(std::int16_t t, double contacts) {
+  policy_[static_cast<std::size_t>(t)].contacts = contacts;
+  // Today's lists with someone out and about in them, with today's profile.
+  struct Chunk {
+    const std::vector<AgentId>* list;
+    std::size_t begin;
+    std::size_t end;
+    double profile;
+  };
+  std::vector<Chunk> chunks;
+  constexpr std::size_t kChunk = 2048;
+  for (std::int64_t onset = t - after_onset_max_; onset <= t + NaturalHistory::kMaxStageDays;
+       ++onset) {
+    if (onset < 0) continue;
+    const double profile = history_.profile(static_cast<int>(t - onset));
+    for (int b = 0; b < NaturalHistory::kBuckets; ++b) {
+      const std::size_t i = weight_index(onset, NaturalHistory::bucket_begin(b));
+      if (weights_[i] == 0) continue;
+      const std::vector<AgentId>& list = by_onset_[i];
+      for (std::size_t from = 0; from < list.size(); from += kChunk) {
+        chunks.push_back({&list, from, std::min(list.size(), from + kChunk), profile});
+      }
+    }
+  }
+  const double risk = s_.community_infection_risk;
+  parallel_each(chunks, 1, [&](const Chunk& c, Tally& tally) {
+    for (std::size_t k = c.begin; k < c.end; ++k) {
+      if (k + 16 < c.end) __builtin_prefetch(&agents_[(*c.list)[k + 16]]);
+      const AgentId a = (*c.list)[k];
+      if ((agents_[a].flags & kCountedOut) == 0) continue;
+      const double q =
+          std::min(1.0, risk * c.profile * static_cast<double>(weight_of(a)) / kWeightUnit);
+      const std::uint32_t made = contacts_made(a, t);
+      for_each_success(
+          seed_, a, static_cast<std::uint32_t>(t), Purpose::kSourceContact, q, made,
+          [&](std::uint64_t j) {
+            const AgentId b = contact_partner(a, t, static_cast<std::uint32_t>(j));
+            const AgentState& s = agents_[b];
+            if (b == a || s.infected != kNever || s.quarantine_until > t || s.isolate_until > t) {
+              return;
+            }
+            tally.touched = true;
+            tally.hits.push_back((Hit{b} << 32) | a);
+          });
+    }
+  });
+  settle_hits(Route::kCommunity, t);
 }
 
 }  // namespace outbreak::engine

@@ -79,17 +79,24 @@ TEST(Interventions, SymptomaticIsolationReducesInfectionsForEachSeed) {
 
 // --- settings that must change nothing ----------------------------------------------
 
+// The series without the record of which timeline items were in force (an
+// item in force that does nothing still shows there).
+std::vector<DayTotals> effects(std::vector<DayTotals> series) {
+  for (DayTotals& d : series) d.active = {};
+  return series;
+}
+
 TEST(Interventions, TracingThatFindsNobodyChangesNothing) {
   const Scenario off = baseline();
   const auto reference = run_series(off, 3, 2);
   Scenario no_coverage = off;
   no_coverage.contact_tracing = true;
   no_coverage.tracing_coverage = 0;
-  EXPECT_EQ(run_series(no_coverage, 3, 2), reference);
+  EXPECT_EQ(effects(run_series(no_coverage, 3, 2)), reference);
   Scenario no_days = off;
   no_days.contact_tracing = true;
   no_days.isolation_days = 0;
-  EXPECT_EQ(run_series(no_days, 3, 2), reference);
+  EXPECT_EQ(effects(run_series(no_days, 3, 2)), reference);
   Scenario only_settings = off;  // tracing parameters without tracing
   only_settings.tracing_coverage = 1;
   only_settings.tracing_delay_days = 0;
@@ -104,7 +111,7 @@ TEST(Interventions, SymptomaticIsolationWithoutSymptomsChangesNothing) {
   on.symptomatic_isolation = true;
   const auto reference = run_series(off, 2, 2);
   ASSERT_GT(reference.back().total_infected, 10 * off.initial_infected);
-  EXPECT_EQ(run_series(on, 2, 2), reference);
+  EXPECT_EQ(effects(run_series(on, 2, 2)), reference);
 }
 
 // --- exact consequences ---------------------------------------------------------------

@@ -441,6 +441,7 @@ TEST(Scenario, PresetsApplyToTheDefaultsAndNameRealKeys) {
   for (const Preset& preset : presets()) {
     for (std::string_view assignment : preset.assignments) {
       const auto key = assignment.substr(0, assignment.find('='));
+      if (key == "interventions") continue;  // the timeline, read (and checked) as JSON in io
       EXPECT_NE(find_parameter(key), nullptr) << preset.name << ": " << assignment;
     }
   }

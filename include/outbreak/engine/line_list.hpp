@@ -46,6 +46,18 @@ struct Infection {
   bool operator==(const Infection&) const = default;
 };
 
+// What interventions did to an agent on a day after its infection (or to an
+// agent never infected): a positive test result, the start of its isolation,
+// or being told to quarantine by contact tracing.
+enum class CaseEventKind : std::uint8_t { kPositive, kIsolated, kTraced };
+struct CaseEvent {
+  std::uint32_t agent = 0;
+  std::int16_t day = 0;
+  CaseEventKind kind = CaseEventKind::kPositive;
+
+  bool operator==(const CaseEvent&) const = default;
+};
+
 // Totals by age band over a whole run (up to and including its last day).
 struct AgeTotals {
   std::array<std::int64_t, kAgeBands> agents{};        // population by band

@@ -33,6 +33,24 @@ enum class Purpose : std::uint32_t {
   kHouseholds = 15,
   kSchools = 16,
   kWorkplaces = 17,
+  // Interventions (policy.cpp, tracing.cpp, transmission.cpp)
+  kIsolationCompliance = 18,
+  kIsolationDropout = 19,
+  kSeekTest = 20,
+  kTestResult = 21,
+  kTraceFind = 22,
+  kQuarantineCompliance = 23,
+  kQuarantineDropout = 24,
+  kAppUser = 25,
+  kContactCount = 26,    // how many community contacts an agent makes on a day
+  kContactPartner = 27,  // who its j-th contact is with
+  kSourceContact = 28,   // which of its contacts transmit
+  kClosure = 29,
+  kWorkFactor = 30,
+  kHouseholdFactor = 31,
+  kVaccineOrder = 32,
+  kVaccineBlock = 33,
+  kVaccineSevere = 34,
 };
 
 struct Draw {

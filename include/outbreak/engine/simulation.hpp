@@ -28,6 +28,9 @@ class DayObserver {
   // agent, before on_day of that day (day 0: the initial infections).
   virtual bool wants_infections() const { return false; }
   virtual void on_infections(std::span<const Infection> /*infections*/) {}
+  // Only when wants_infections() is true: the day's case events sorted by
+  // agent (then kind), after on_infections of that day.
+  virtual void on_case_events(std::span<const CaseEvent> /*events*/) {}
 };
 
 // A run of `scenario` on `population` with `seed`. The simulation keeps its
