@@ -423,6 +423,38 @@ TEST_F(CliTest, SetOverridesTheScenarioFile) {
   expect_conserved(lines, 3000);  // population still from the file
 }
 
+TEST_F(CliTest, EachDayListsTheTimelineItemsActiveOnIt) {
+  // Item 0: distancing on days 2 and 3; item 1: the flat key's case isolation, all along.
+  const std::string file = write("s.json", R"({"population": 2000, "days": 5, "seed": 3,
+      "symptomatic_isolation": true,
+      "interventions": [{"type": "distancing", "start_day": 2, "end_day": 3}]})");
+  const Outcome json_run = run_cli({"run", "--scenario", file, "--format", "json"});
+  ASSERT_EQ(json_run.status, 0) << json_run.err;
+  const nlohmann::json doc = nlohmann::json::parse(json_run.out);
+  ASSERT_EQ(doc.at("timeline").size(), 2u);
+  EXPECT_EQ(doc.at("timeline")[0].at("id"), 0);
+  EXPECT_EQ(doc.at("timeline")[0].at("type"), "distancing");
+  EXPECT_EQ(doc.at("timeline")[1].at("id"), 1);
+  EXPECT_EQ(doc.at("timeline")[1].at("type"), "case_isolation");
+  const nlohmann::json& days = doc.at("replicates")[0].at("days");
+  ASSERT_EQ(days.size(), 6u);
+  for (std::size_t day = 0; day < days.size(); ++day) {
+    const auto expected = nlohmann::json::parse(day == 2 || day == 3 ? "[0,1]" : "[1]");
+    EXPECT_EQ(days[day].at("interventions_active"), expected) << "day " << day;
+  }
+
+  const Outcome csv_run =
+      run_cli({"run", "--scenario", file, "--set", "replicates=2", "--format", "csv"});
+  ASSERT_EQ(csv_run.status, 0) << csv_run.err;
+  const std::vector<std::string> lines = lines_of(csv_run.out);
+  ASSERT_EQ(lines.size(), 1u + 2 * 6 + 3 * 6);
+  for (std::size_t row = 1; row < lines.size(); ++row) {
+    const std::size_t day = (row - 1) % 6;
+    const std::string last = csv_cells(lines[row]).back();
+    EXPECT_EQ(last, day == 2 || day == 3 ? "0;1" : "1") << lines[row];
+  }
+}
+
 // ---- run: --output ----------------------------------------------------------------------
 
 TEST_F(CliTest, OutputWritesTheFileAndNothingToStdout) {

@@ -192,6 +192,24 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
             "vaccinated,interventions_active");
 }
 
+TEST_P(ApiTest, AWorkerStoresTheItemsActiveOnEachDay) {
+  start(1);
+  const std::string id = submit(
+      R"({"population": 1000, "days": 4, "seed": 7,
+          "interventions": [{"type": "distancing", "start_day": 1, "end_day": 2}]})");
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const json results = get_json("/api/v1/simulations/" + id + "/results");
+  const json& days = results["replicates"][0]["days"];
+  ASSERT_EQ(days.size(), 5u) << results;
+  for (std::size_t day = 0; day < days.size(); ++day) {
+    EXPECT_EQ(days[day]["interventions_active"], json::parse(day == 1 || day == 2 ? "[0]" : "[]"))
+        << "day " << day;
+  }
+  EXPECT_EQ(results["timeline"][0]["id"], 0);
+  EXPECT_EQ(results["timeline"][0]["type"], "distancing");
+}
+
 // The days of a job written by hand, as a worker would, with active timeline
 // items the engine would have recorded: they reach the results in both
 // formats (byte for byte what `outbreak results` prints), the summary (as
