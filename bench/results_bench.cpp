@@ -74,6 +74,10 @@ void BM_WriteDays(benchmark::State& state) {
   for (std::size_t d = 0; d < days.size(); ++d) {
     days[d].day = static_cast<std::int64_t>(d);
     days[d].susceptible = 1'000'000 - static_cast<std::int64_t>(d);
+    // Two timeline items active, as in a run with interventions: their ids
+    // are written with every row.
+    days[d].set_active(0);
+    days[d].set_active(2);
   }
   const auto kBatch = static_cast<std::size_t>(state.range(1));
   std::int64_t rows = 0;

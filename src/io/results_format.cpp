@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -51,21 +52,46 @@ std::string format_cell(const DayColumn& column, const DayTotals& totals,
   return format_real(totals.*column.real, unknown);
 }
 
+// The name of the active items in a row: the last CSV column, the last key
+// of a JSON row.
+constexpr std::string_view kActiveName = "interventions_active";
+
+using ActiveSet = decltype(DayTotals::active);
+constexpr std::size_t kActiveBits = 64 * std::tuple_size_v<ActiveSet>;
+
+// The ids of the timeline items in `active`, ascending, separated by
+// `separator` (nothing for none).
+void append_active_ids(Buffer& out, const ActiveSet& active, std::string_view separator) {
+  bool first = true;
+  for (std::size_t id = 0; id < kActiveBits; ++id) {
+    if (((active[id / 64] >> (id % 64)) & 1) == 0) continue;
+    fmt::format_to(std::back_inserter(out), "{}{}", first ? "" : separator, id);
+    first = false;
+  }
+}
+
 void write(std::ostream& out, const Buffer& buffer) {
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 }
 
 // --- JSON rows -------------------------------------------------------------
 
+// After a row's columns: ,"interventions_active":[ids]}
+void close_json_row(Buffer& row, const ActiveSet& active) {
+  fmt::format_to(std::back_inserter(row), ",\"{}\":[", kActiveName);
+  append_active_ids(row, active, ",");
+  fmt::format_to(std::back_inserter(row), "]}}");
+}
+
 void append_json_row(Buffer& row, const DayTotals& totals) {
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     fmt::format_to(std::back_inserter(row), "{}\"{}\":{}", c == 0 ? "{" : ",", kDayColumns[c].name,
                    format_cell(kDayColumns[c], totals, "null"));
   }
-  fmt::format_to(std::back_inserter(row), "}}");
+  close_json_row(row, totals.active);
 }
 
-void append_json_row(Buffer& row, const DayValues& values) {
+void append_json_row(Buffer& row, const DayValues& values, const ActiveSet& active) {
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     // JSON has no NaN or infinity; null is what JSON.stringify writes for them.
     const std::string value =
@@ -73,7 +99,7 @@ void append_json_row(Buffer& row, const DayValues& values) {
     fmt::format_to(std::back_inserter(row), "{}\"{}\":{}", c == 0 ? "{" : ",", kDayColumns[c].name,
                    value);
   }
-  fmt::format_to(std::back_inserter(row), "}}");
+  close_json_row(row, active);
 }
 
 // One band of a run's totals by age, {"band": "0-9", "agents": ..., ...}.
@@ -229,13 +255,15 @@ void ResultsWriter::head(std::string& out) const {
     for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
       fmt::format_to(std::back_inserter(row), "{}{}", c == 0 ? "" : ",", kDayColumns[c].name);
     }
-    fmt::format_to(std::back_inserter(row), "{}\n", replicates_ > 1 ? ",replicate" : "");
+    fmt::format_to(std::back_inserter(row), "{},{}\n", replicates_ > 1 ? ",replicate" : "",
+                   kActiveName);
     append(out, row);
     return;
   }
   nlohmann::ordered_json columns = nlohmann::ordered_json::array();
   for (const auto& column : kDayColumns) columns.push_back(column.name);
   out += "{\n  \"scenario\": " + scenario_to_json(scenario_).dump() + ",\n";
+  out += "  \"timeline\": " + timeline_json(scenario_).dump() + ",\n";
   out += "  \"columns\": " + columns.dump() + ",\n";
   out += "  \"replicates\": [\n";
 }
@@ -251,6 +279,8 @@ void ResultsWriter::replicate_start(std::string& out, std::int64_t number) {
 }
 
 void ResultsWriter::day(std::string& out, const DayTotals& totals) {
+  if (active_.size() <= row_) active_.resize(row_ + 1);
+  for (std::size_t w = 0; w < totals.active.size(); ++w) active_[row_][w] |= totals.active[w];
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     if (kDayColumns[c].real == nullptr) continue;
     std::vector<std::size_t>& known = known_[c];
@@ -264,6 +294,8 @@ void ResultsWriter::day(std::string& out, const DayTotals& totals) {
                      format_cell(kDayColumns[c], totals, ""));
     }
     if (replicates_ > 1) fmt::format_to(std::back_inserter(row), ",{}", number_);
+    fmt::format_to(std::back_inserter(row), ",");
+    append_active_ids(row, totals.active, ";");
     fmt::format_to(std::back_inserter(row), "\n");
   } else {
     fmt::format_to(std::back_inserter(row), "{}      ", row_ == 0 ? "" : ",\n");
@@ -312,16 +344,20 @@ void ResultsWriter::summary_row(std::string& out, std::size_t day, DayValues val
       values[c] = std::numeric_limits<double>::quiet_NaN();
     }
   }
+  // Items active on this day in any replicate.
+  const ActiveSet active = day < active_.size() ? active_[day] : ActiveSet{};
   Buffer row;
   if (format_ == Format::kCsv) {
     for (double value : values) {
       fmt::format_to(std::back_inserter(row), "{},",
                      std::isfinite(value) ? format_summary_value(value) : std::string());
     }
-    fmt::format_to(std::back_inserter(row), "{}\n", kSeriesLabels.at(series_));
+    fmt::format_to(std::back_inserter(row), "{},", kSeriesLabels.at(series_));
+    append_active_ids(row, active, ";");
+    fmt::format_to(std::back_inserter(row), "\n");
   } else {
     fmt::format_to(std::back_inserter(row), "{}      ", row_ == 0 ? "" : ",\n");
-    append_json_row(row, values);
+    append_json_row(row, values, active);
   }
   append(out, row);
   ++row_;
@@ -335,6 +371,17 @@ void ResultsWriter::series_end(std::string& out) {
 
 void ResultsWriter::tail(std::string& out) const {
   if (format_ == Format::kJson) out += summary_ ? "  }\n}\n" : "  ]\n}\n";
+}
+
+nlohmann::ordered_json timeline_json(const engine::Scenario& scenario) {
+  const nlohmann::ordered_json items = interventions_to_json(scenario.timeline());
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (std::size_t id = 0; id < items.size(); ++id) {
+    nlohmann::ordered_json item = {{"id", id}};
+    item.update(items[id]);
+    out.push_back(std::move(item));
+  }
+  return out;
 }
 
 std::string json_day_row(const engine::DayTotals& totals) {

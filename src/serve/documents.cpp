@@ -6,12 +6,14 @@
 #include <ctime>
 #include <optional>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "outbreak/engine/scenario.hpp"
+#include "outbreak/io/results_format.hpp"
 #include "outbreak/io/scenario_json.hpp"
 
 namespace outbreak::serve {
@@ -23,12 +25,15 @@ ordered_json optional_time(const std::optional<store::TimePoint>& time) {
   return time ? ordered_json(rfc3339(*time)) : ordered_json(nullptr);
 }
 
-// The stored scenario with every default filled in; the stored text as it
-// is if it no longer reads as a scenario (the engine's keys changed).
-ordered_json full_scenario(const std::string& stored) {
+// The stored scenario with every default filled in, and its effective
+// timeline with ids; the stored text as it is, and no timeline (null), if it
+// no longer reads as a scenario (the engine's keys changed).
+std::pair<ordered_json, ordered_json> full_scenario(const std::string& stored) {
   engine::Scenario scenario;
-  if (io::read_scenario_json(stored, scenario)) return io::scenario_to_json(scenario);
-  return ordered_json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  if (io::read_scenario_json(stored, scenario)) {
+    return {io::scenario_to_json(scenario), io::timeline_json(scenario)};
+  }
+  return {ordered_json::parse(stored, nullptr, /*allow_exceptions=*/false), nullptr};
 }
 
 std::string_view type_name(engine::ParameterKind kind) {
@@ -298,7 +303,9 @@ ordered_json simulation_document(const store::SimulationRecord& job,
   out["name"] = job.name;
   out["status"] = store::to_string(job.status);
   out["progress"] = progress(job);
-  out["scenario"] = full_scenario(job.scenario_json);
+  auto [scenario, timeline] = full_scenario(job.scenario_json);
+  out["scenario"] = std::move(scenario);
+  out["timeline"] = std::move(timeline);
   out["created_at"] = rfc3339(job.created_at);
   out["started_at"] = optional_time(job.started_at);
   out["finished_at"] = optional_time(job.finished_at);

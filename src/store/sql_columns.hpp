@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include "outbreak/engine/day_totals.hpp"
 #include "outbreak/engine/ensemble.hpp"
+#include "outbreak/util/result.hpp"
 
 namespace outbreak::store::detail {
 
@@ -39,6 +41,27 @@ inline constexpr std::array<std::pair<std::string_view, AgeSeries>, 5> kAgeColum
 // Whether day column `c` is a real (REAL / DOUBLE PRECISION, NULL while
 // unknown) rather than a count.
 inline bool is_real_column(std::size_t c) { return engine::kDayColumns[c].real != nullptr; }
+
+// The column of simulation_days after the day columns: the timeline items
+// active that day (DayTotals::active), their ids ascending and separated by
+// commas ("0,2"), empty for none. NULL (rows written before migration 5)
+// reads as none.
+inline constexpr std::string_view kActiveColumn = "active_interventions";
+
+// The ids of `active` as kActiveColumn stores them: "0,63,64,101", "" for none.
+std::string active_ids_text(const std::array<std::uint64_t, 2>& active);
+// The set that active_ids_text() wrote; "" is none. Anything but ids below
+// 128 separated by commas (a value outbreak did not write) is kInternal,
+// naming the column and the text, on every backend.
+Result<std::array<std::uint64_t, 2>> parse_active_ids(std::string_view text);
+
+// The columns of simulation_days after (simulation_id, replicate): the day
+// columns, then kActiveColumn.
+std::string days_table_columns();
+// "susceptible = excluded.susceptible, ..., active_interventions =
+// excluded.active_interventions": every column of days_table_columns() but
+// the key column `day`.
+std::string days_table_excluded_assignments();
 
 // "agents, infected, hospitalized, critical, dead".
 std::string age_column_list();

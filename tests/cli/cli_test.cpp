@@ -41,8 +41,8 @@ constexpr std::string_view kCsvHeader =
     "day,susceptible,exposed,infectious,symptomatic,currently_infected,isolated,recovered,dead,"
     "total_infected,new_infections,infections_home,infections_work,infections_community,"
     "hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_school,new_symptomatic,"
-    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated";
-constexpr std::size_t kColumns = 27;
+    "tests,positive_tests,isolating,quarantined,traced_contacts,vaccinated,interventions_active";
+constexpr std::size_t kColumns = 27;       // without interventions_active, the ids of a day's items
 constexpr std::size_t kTotalInfected = 9;  // column index
 constexpr std::string_view kLineListHeader =
     "replicate,agent,age,day_infected,infector,route,day_infectious,day_symptoms,day_hospital,"
@@ -275,12 +275,13 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every data row has one value per column and keeps every agent accounted for:
-// susceptible + currently_infected + recovered + dead == population.
+// Every data row has one value per column (and its active timeline items)
+// and keeps every agent accounted for: susceptible + currently_infected +
+// recovered + dead == population.
 void expect_conserved(const std::vector<std::string>& rows, std::int64_t population) {
   for (const std::string& row : rows) {
     const std::vector<double> v = csv_numbers(row);
-    ASSERT_EQ(v.size(), kColumns) << row;
+    ASSERT_EQ(v.size(), kColumns + 1) << row;
     EXPECT_EQ(v[1] + v[5] + v[7] + v[8], static_cast<double>(population)) << row;
   }
 }
@@ -420,6 +421,38 @@ TEST_F(CliTest, SetOverridesTheScenarioFile) {
   ASSERT_EQ(lines.size(), 17u) << "days=15 from --set wins over the file's 10";
   lines.erase(lines.begin());
   expect_conserved(lines, 3000);  // population still from the file
+}
+
+TEST_F(CliTest, EachDayListsTheTimelineItemsActiveOnIt) {
+  // Item 0: distancing on days 2 and 3; item 1: the flat key's case isolation, all along.
+  const std::string file = write("s.json", R"({"population": 2000, "days": 5, "seed": 3,
+      "symptomatic_isolation": true,
+      "interventions": [{"type": "distancing", "start_day": 2, "end_day": 3}]})");
+  const Outcome json_run = run_cli({"run", "--scenario", file, "--format", "json"});
+  ASSERT_EQ(json_run.status, 0) << json_run.err;
+  const nlohmann::json doc = nlohmann::json::parse(json_run.out);
+  ASSERT_EQ(doc.at("timeline").size(), 2u);
+  EXPECT_EQ(doc.at("timeline")[0].at("id"), 0);
+  EXPECT_EQ(doc.at("timeline")[0].at("type"), "distancing");
+  EXPECT_EQ(doc.at("timeline")[1].at("id"), 1);
+  EXPECT_EQ(doc.at("timeline")[1].at("type"), "case_isolation");
+  const nlohmann::json& days = doc.at("replicates")[0].at("days");
+  ASSERT_EQ(days.size(), 6u);
+  for (std::size_t day = 0; day < days.size(); ++day) {
+    const auto expected = nlohmann::json::parse(day == 2 || day == 3 ? "[0,1]" : "[1]");
+    EXPECT_EQ(days[day].at("interventions_active"), expected) << "day " << day;
+  }
+
+  const Outcome csv_run =
+      run_cli({"run", "--scenario", file, "--set", "replicates=2", "--format", "csv"});
+  ASSERT_EQ(csv_run.status, 0) << csv_run.err;
+  const std::vector<std::string> lines = lines_of(csv_run.out);
+  ASSERT_EQ(lines.size(), 1u + 2 * 6 + 3 * 6);
+  for (std::size_t row = 1; row < lines.size(); ++row) {
+    const std::size_t day = (row - 1) % 6;
+    const std::string last = csv_cells(lines[row]).back();
+    EXPECT_EQ(last, day == 2 || day == 3 ? "0;1" : "1") << lines[row];
+  }
 }
 
 // ---- run: --output ----------------------------------------------------------------------

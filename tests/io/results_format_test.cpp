@@ -32,7 +32,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Count column c of replicate r (0-based) on `day` holds 1000 r + 100 day + c,
 // so every cell says where it came from; r_t is (r + 1) / 3 + day, and not
-// known (NaN) from day 2 on.
+// known (NaN) from day 2 on. Timeline item 64 + day is active on `day` in
+// every replicate, and item r from day 1 on.
 DayTotals totals(std::int64_t replicate, std::int64_t day) {
   DayTotals t;
   for (std::size_t c = 1; c < kDayColumns.size(); ++c) {
@@ -41,6 +42,8 @@ DayTotals totals(std::int64_t replicate, std::int64_t day) {
   }
   t.day = day;
   t.r_t = day >= 2 ? kNaN : static_cast<double>(replicate + 1) / 3.0 + static_cast<double>(day);
+  t.set_active(64 + static_cast<std::size_t>(day));
+  if (day >= 1) t.set_active(static_cast<std::size_t>(replicate));
   return t;
 }
 
@@ -130,27 +133,30 @@ TEST(ParseFormat, UnknownNameListsTheAllowedOnes) {
 TEST(CsvFormat, OneReplicateHasOneRowPerDayAndNoReplicateColumn) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(1, 3)));
   ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0], kCsvHeader);
-  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26));
-  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333," + cells(100, 19, 26))
+  EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",interventions_active");
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26) + ",64");
+  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333," + cells(100, 19, 26) + ",0;65")
       << "six significant digits";
-  EXPECT_EQ(lines[3], "2," + cells(200, 1, 17) + ",," + cells(200, 19, 26))
+  EXPECT_EQ(lines[3], "2," + cells(200, 1, 17) + ",," + cells(200, 19, 26) + ",0;66")
       << "an unknown r_t is empty";
 }
 
 TEST(CsvFormat, SeveralReplicatesThenMeanAndPercentiles) {
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, make_result(3, 2)));
   ASSERT_EQ(lines.size(), 1u + 3 * 2 + 3 * 2);
-  EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",replicate");
-  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26) + ",1");
-  EXPECT_EQ(lines[3], "0," + cells(1000, 1, 17) + ",0.666667," + cells(1000, 19, 26) + ",2");
-  EXPECT_EQ(lines[6], "1," + cells(2100, 1, 17) + ",2," + cells(2100, 19, 26) + ",3");
-  // Means and percentiles: whole values as integers, others to six decimals.
-  EXPECT_EQ(lines[7],
-            "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) + ",mean");
-  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",1.666667," + cells(1100, 19, 26) + ",mean");
-  EXPECT_EQ(lines[9], "0," + cells(100, 1, 17) + ",0.416667," + cells(100, 19, 26) + ",p5");
-  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",1.916667," + cells(2000, 19, 26) + ",p95");
+  EXPECT_EQ(lines[0], std::string(kCsvHeader) + ",replicate,interventions_active");
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26) + ",1,64");
+  EXPECT_EQ(lines[3], "0," + cells(1000, 1, 17) + ",0.666667," + cells(1000, 19, 26) + ",2,64");
+  EXPECT_EQ(lines[6], "1," + cells(2100, 1, 17) + ",2," + cells(2100, 19, 26) + ",3,2;65");
+  // Means and percentiles: whole values as integers, others to six decimals;
+  // the items active in any replicate.
+  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) +
+                          ",mean,64");
+  EXPECT_EQ(lines[8],
+            "1," + cells(1100, 1, 17) + ",1.666667," + cells(1100, 19, 26) + ",mean,0;1;2;65");
+  EXPECT_EQ(lines[9], "0," + cells(100, 1, 17) + ",0.416667," + cells(100, 19, 26) + ",p5,64");
+  EXPECT_EQ(lines[12],
+            "1," + cells(2000, 1, 17) + ",1.916667," + cells(2000, 19, 26) + ",p95,0;1;2;65");
 }
 
 TEST(CsvFormat, SummaryOfRtNeedsEveryReplicateToKnowIt) {
@@ -158,17 +164,40 @@ TEST(CsvFormat, SummaryOfRtNeedsEveryReplicateToKnowIt) {
   result.replicates[1][1].r_t = kNaN;  // replicate 2 does not know day 1 yet
   const std::vector<std::string> lines = lines_of(render(Format::kCsv, result));
   ASSERT_EQ(lines.size(), 13u);
-  EXPECT_EQ(lines[4], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",2");
-  EXPECT_EQ(lines[7],
-            "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) + ",mean");
-  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",mean")
+  EXPECT_EQ(lines[4], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",2,1;65");
+  EXPECT_EQ(lines[7], "0,2.5,0.333333," + cells(1000, 3, 17) + ",0.666667," + cells(1000, 19, 26) +
+                          ",mean,64");
+  EXPECT_EQ(lines[8], "1," + cells(1100, 1, 17) + ",," + cells(1100, 19, 26) + ",mean,0;1;2;65")
       << "not the mean of the replicates that know it";
-  EXPECT_EQ(lines[10], "1," + cells(200, 1, 17) + ",," + cells(200, 19, 26) + ",p5");
-  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",," + cells(2000, 19, 26) + ",p95");
+  EXPECT_EQ(lines[10], "1," + cells(200, 1, 17) + ",," + cells(200, 19, 26) + ",p5,0;1;2;65");
+  EXPECT_EQ(lines[12], "1," + cells(2000, 1, 17) + ",," + cells(2000, 19, 26) + ",p95,0;1;2;65");
 }
 
 TEST(CsvFormat, NoReplicatesGivesOnlyTheHeader) {
-  EXPECT_EQ(render(Format::kCsv, EnsembleResult{}), std::string(kCsvHeader) + "\n");
+  EXPECT_EQ(render(Format::kCsv, EnsembleResult{}),
+            std::string(kCsvHeader) + ",interventions_active\n");
+}
+
+TEST(CsvFormat, ActiveItemsAreTheLastCellAscendingSeparatedBySemicolons) {
+  EnsembleResult result = make_result(1, 2);
+  result.replicates[0][0].active = {};  // none: an empty last cell
+  result.replicates[0][1].active = {};
+  for (const std::size_t item : {101, 64, 0, 63}) result.replicates[0][1].set_active(item);
+  const std::vector<std::string> lines = lines_of(render(Format::kCsv, result));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], "0," + cells(0, 1, 17) + ",0.333333," + cells(0, 19, 26) + ",");
+  EXPECT_EQ(lines[2], "1," + cells(100, 1, 17) + ",1.33333," + cells(100, 19, 26) + ",0;63;64;101");
+}
+
+TEST(CsvFormat, ASummaryRowOfADayNoReplicateHadItemsOnHasAnEmptyLastCell) {
+  EnsembleResult result = make_result(2, 2);
+  for (auto& series : result.replicates) series[0].active = {};
+  const std::vector<std::string> lines = lines_of(render(Format::kCsv, result));
+  ASSERT_EQ(lines.size(), 1u + 2 * 2 + 3 * 2);
+  for (const std::size_t summary_day0 : {5u, 7u, 9u}) {
+    EXPECT_THAT(lines[summary_day0], ::testing::EndsWith(",")) << lines[summary_day0];
+  }
+  EXPECT_THAT(lines[6], ::testing::EndsWith(",mean,0;1;65"));
 }
 
 // --- JSON -----------------------------------------------------------------------
@@ -201,6 +230,12 @@ TEST(JsonFormat, DayRowsUseTheColumnNamesInOrder) {
   const auto& row = json["replicates"][0]["days"][0];
   std::size_t c = 0;
   for (const auto& [key, value] : row.items()) {
+    if (c == kDayColumns.size()) {
+      EXPECT_EQ(key, "interventions_active") << "after the columns";
+      EXPECT_EQ(value, nlohmann::json::parse("[64]"));
+      ++c;
+      continue;
+    }
     ASSERT_LT(c, kDayColumns.size());
     EXPECT_EQ(key, kDayColumns[c].name);
     if (kDayColumns[c].member != nullptr) {
@@ -211,7 +246,73 @@ TEST(JsonFormat, DayRowsUseTheColumnNamesInOrder) {
     }
     ++c;
   }
-  EXPECT_EQ(c, kDayColumns.size());
+  EXPECT_EQ(c, kDayColumns.size() + 1);
+}
+
+TEST(JsonFormat, EachDayListsTheIdsOfItsActiveTimelineItems) {
+  EnsembleResult result = make_result(1, 3);
+  result.replicates[0][2].active = {};
+  for (const std::size_t item : {101, 64, 0, 63}) result.replicates[0][2].set_active(item);
+  result.replicates[0][0].active = {};
+  const auto json = nlohmann::json::parse(render(Format::kJson, result));
+  const auto& days = json["replicates"][0]["days"];
+  EXPECT_EQ(days[0]["interventions_active"], nlohmann::json::array());
+  EXPECT_EQ(days[1]["interventions_active"], nlohmann::json::parse("[0,65]"));
+  EXPECT_EQ(days[2]["interventions_active"], nlohmann::json::parse("[0,63,64,101]"));
+  EXPECT_THAT(json_day_row(result.replicates[0][2]),
+              ::testing::EndsWith(",\"interventions_active\":[0,63,64,101]}"));
+}
+
+TEST(JsonFormat, SummaryRowsListTheItemsActiveInAnyReplicate) {
+  EnsembleResult result = make_result(3, 3);
+  for (auto& series : result.replicates) series[2].active = {};
+  const auto json = nlohmann::json::parse(render(Format::kJson, result));
+  for (const char* series : {"mean", "p5", "p95"}) {
+    const auto& rows = json["summary"][series];
+    ASSERT_EQ(rows.size(), 3u) << series;
+    EXPECT_EQ(rows[0]["interventions_active"], nlohmann::json::parse("[64]")) << series;
+    EXPECT_EQ(rows[1]["interventions_active"], nlohmann::json::parse("[0,1,2,65]")) << series;
+    EXPECT_EQ(rows[2]["interventions_active"], nlohmann::json::array()) << series;
+  }
+}
+
+TEST(JsonFormat, TheTimelineListsEveryItemWithItsId) {
+  engine::Scenario scenario;
+  engine::Intervention lockdown = engine::make_intervention(engine::InterventionType::kDistancing);
+  lockdown.name = "Lockdown";
+  lockdown.start_day = 30;
+  lockdown.end_day = 71;
+  scenario.interventions.push_back(lockdown);
+  scenario.symptomatic_isolation = true;  // the flat keys' items follow the user's
+  scenario.contact_tracing = true;
+  const auto json =
+      nlohmann::ordered_json::parse(render(Format::kJson, make_result(1, 1), scenario));
+  EXPECT_EQ(json["scenario"], scenario_to_json(scenario)) << "the scenario as it reads back";
+  const auto& timeline = json["timeline"];
+  EXPECT_EQ(timeline, timeline_json(scenario));
+  ASSERT_EQ(timeline.size(), 3u);
+  const auto items = interventions_to_json(scenario.timeline());
+  for (std::size_t id = 0; id < 3; ++id) {
+    EXPECT_EQ(timeline[id].begin().key(), "id");
+    EXPECT_EQ(timeline[id]["id"], id);
+    auto rest = timeline[id];
+    rest.erase("id");
+    EXPECT_EQ(rest, items[id]) << id;
+  }
+  EXPECT_EQ(timeline[0]["name"], "Lockdown");
+  EXPECT_EQ(timeline[0]["end_day"], 71);
+  EXPECT_EQ(timeline[1]["type"], "case_isolation");
+  EXPECT_EQ(timeline[2]["type"], "contact_tracing");
+  EXPECT_EQ(timeline[2]["mode"], "places");
+  const auto keys = [](const nlohmann::ordered_json& object) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : object.items()) out.push_back(key);
+    return out;
+  };
+  EXPECT_THAT(keys(json), ::testing::ElementsAre("scenario", "timeline", "columns", "replicates"));
+
+  const auto none = nlohmann::json::parse(render(Format::kJson, make_result(1, 1)));
+  EXPECT_EQ(none["timeline"], nlohmann::json::array());
 }
 
 TEST(JsonFormat, UnknownRtIsNull) {

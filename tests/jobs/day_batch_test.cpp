@@ -14,6 +14,7 @@ engine::DayTotals day(std::int64_t n) {
   engine::DayTotals totals;
   totals.day = n;
   totals.susceptible = 100 - n;
+  totals.set_active(static_cast<std::size_t>(60 + n));
   return totals;
 }
 
@@ -46,7 +47,11 @@ TEST(DayBatch, ALateRtMakesItsDayPendingAgainWithTheLatestDay) {
   EXPECT_EQ(days_of(taken), (std::vector<std::int64_t>{1, 3, 5}));
   EXPECT_EQ(taken.new_days, 0);
   EXPECT_EQ(taken.rows[0].r_t, 1.5);
-  EXPECT_EQ(taken.rows[0].susceptible, 99);  // the whole row, for the upsert
+  EXPECT_EQ(taken.rows[0], [] {  // the whole row, for the upsert: active items too
+    auto expected = day(1);
+    expected.r_t = 1.5;
+    return expected;
+  }());
   EXPECT_EQ(taken.rows[1].r_t, 0.75);
   EXPECT_TRUE(std::isnan(taken.rows[2].r_t));
 

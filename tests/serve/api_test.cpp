@@ -9,9 +9,12 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <sstream>
 
 #include "outbreak/engine/day_totals.hpp"
 #include "outbreak/engine/scenario.hpp"
+#include "outbreak/store/open.hpp"
+#include "serve/event_reader.hpp"
 #include "serve/serve_fixture.hpp"
 
 namespace outbreak::serve::testing {
@@ -186,7 +189,126 @@ TEST_P(ApiTest, ASubmittedSimulationRunsAndItsResultsMatchTheCommandLine) {
             "dead,total_infected,new_infections,infections_home,infections_work,infections_"
             "community,hospitalized,critical,new_hospitalizations,new_deaths,r_t,infections_"
             "school,new_symptomatic,tests,positive_tests,isolating,quarantined,traced_contacts,"
-            "vaccinated");
+            "vaccinated,interventions_active");
+}
+
+TEST_P(ApiTest, AWorkerStoresTheItemsActiveOnEachDay) {
+  start(1);
+  const std::string id = submit(
+      R"({"population": 1000, "days": 4, "seed": 7,
+          "interventions": [{"type": "distancing", "start_day": 1, "end_day": 2}]})");
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const json results = get_json("/api/v1/simulations/" + id + "/results");
+  const json& days = results["replicates"][0]["days"];
+  ASSERT_EQ(days.size(), 5u) << results;
+  for (std::size_t day = 0; day < days.size(); ++day) {
+    EXPECT_EQ(days[day]["interventions_active"], json::parse(day == 1 || day == 2 ? "[0]" : "[]"))
+        << "day " << day;
+  }
+  EXPECT_EQ(results["timeline"][0]["id"], 0);
+  EXPECT_EQ(results["timeline"][0]["type"], "distancing");
+}
+
+// The days of a job written by hand, as a worker would, with active timeline
+// items the engine would have recorded: they reach the results in both
+// formats (byte for byte what `outbreak results` prints), the summary (as
+// the union over the replicates) and the event stream.
+TEST_P(ApiTest, ActiveTimelineItemsReachTheResultsTheSummaryAndTheEvents) {
+  start(0);
+  const std::string id = submit(
+      R"({"population": 1000, "days": 2, "replicates": 2, "seed": 7, "contact_tracing": true,
+          "interventions": [{"type": "distancing", "name": "Lockdown", "start_day": 1}]})");
+  ASSERT_FALSE(id.empty());
+  const json document = simulation(id);
+  ASSERT_EQ(document["timeline"].size(), 2u) << document;
+  EXPECT_EQ(document["timeline"][0]["id"], 0);
+  EXPECT_EQ(document["timeline"][0]["name"], "Lockdown");
+  EXPECT_EQ(document["timeline"][1]["id"], 1);
+  EXPECT_EQ(document["timeline"][1]["type"], "contact_tracing");
+
+  auto store = store::open_store(database_->url());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  const auto now = std::chrono::system_clock::now();
+  const store::Duration lease = seconds(600);
+  auto claimed = (*store)->claim("hand", lease, now);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  ASSERT_EQ((*claimed)->id, id);
+  // Item 1 (tracing) all along; item 0 (the lockdown) from day 1 in
+  // replicate 1 only.
+  for (std::int64_t replicate = 0; replicate < 2; ++replicate) {
+    std::vector<engine::DayTotals> days(3);
+    for (std::int64_t day = 0; day < 3; ++day) {
+      engine::DayTotals& totals = days[static_cast<std::size_t>(day)];
+      totals.day = day;
+      totals.susceptible = 1000;
+      totals.set_active(1);
+      if (replicate == 0 && day >= 1) totals.set_active(0);
+    }
+    ASSERT_TRUE((*store)->write_days(id, "hand", replicate, days, lease, now).ok());
+  }
+  engine::Summary summary;
+  for (std::size_t day = 0; day < 3; ++day) {
+    engine::DayValues values{};
+    values[0] = static_cast<double>(day);
+    values[1] = 1000;
+    summary.mean.push_back(values);
+    summary.p5.push_back(values);
+    summary.p95.push_back(values);
+  }
+  ASSERT_TRUE((*store)->write_summary(id, "hand", summary).ok());
+  ASSERT_TRUE((*store)->finish(id, "hand", store::JobStatus::kSucceeded, {}, now).ok());
+
+  auto results = client().Get("/api/v1/simulations/" + id + "/results");
+  ASSERT_TRUE(results);
+  ASSERT_EQ(results->status, 200) << results->body;
+  const json parsed = json::parse(results->body);
+  EXPECT_EQ(parsed["timeline"], document["timeline"]);
+  const json& first = parsed["replicates"][0]["days"];
+  const json& second = parsed["replicates"][1]["days"];
+  EXPECT_EQ(first[0]["interventions_active"], json::parse("[1]"));
+  EXPECT_EQ(first[2]["interventions_active"], json::parse("[0,1]"));
+  EXPECT_EQ(second[2]["interventions_active"], json::parse("[1]"));
+  for (const char* series : {"mean", "p5", "p95"}) {
+    EXPECT_EQ(parsed["summary"][series][0]["interventions_active"], json::parse("[1]"));
+    EXPECT_EQ(parsed["summary"][series][1]["interventions_active"], json::parse("[0,1]"));
+  }
+  const Finished cli = run_outbreak(
+      {"results", id, "--format", "json", "--database", database_->url()}, path("results.json"));
+  ASSERT_EQ(cli.status, 0);
+  EXPECT_EQ(results->body, cli.output);
+
+  auto csv = client().Get("/api/v1/simulations/" + id + "/results?format=csv");
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200);
+  const Finished cli_csv = run_outbreak(
+      {"results", id, "--format", "csv", "--database", database_->url()}, path("results.csv"));
+  ASSERT_EQ(cli_csv.status, 0);
+  EXPECT_EQ(csv->body, cli_csv.output);
+  std::vector<std::string> lines;
+  std::istringstream in(csv->body);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 1u + 2 * 3 + 3 * 3);
+  EXPECT_TRUE(lines[0].ends_with(",replicate,interventions_active")) << lines[0];
+  EXPECT_TRUE(lines[1].ends_with(",1,1")) << lines[1];
+  EXPECT_TRUE(lines[3].ends_with(",1,0;1")) << lines[3];
+  EXPECT_TRUE(lines[6].ends_with(",2,1")) << lines[6];
+  EXPECT_TRUE(lines[8].ends_with(",mean,0;1")) << lines[8];
+  auto one = client().Get("/api/v1/simulations/" + id + "/results?format=csv&replicate=1");
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->status, 200) << one->body;
+  EXPECT_NE(one->body.find("\n2,1000,"), std::string::npos) << one->body;
+  EXPECT_TRUE(one->body.ends_with(",0;1\n")) << one->body;
+
+  EventReader events(server_->port(), "/api/v1/simulations/" + id + "/events");
+  ASSERT_TRUE(events.wait_closed(seconds(30))) << events.text();
+  std::vector<json> active;
+  for (const SseEvent& event : events.events()) {
+    if (event.event == "day") active.push_back(json::parse(event.data)["interventions_active"]);
+  }
+  EXPECT_EQ(active,
+            (std::vector<json>{json::parse("[1]"), json::parse("[0,1]"), json::parse("[0,1]"),
+                               json::parse("[1]"), json::parse("[1]"), json::parse("[1]")}));
 }
 
 TEST_P(ApiTest, RowsPerJobAreLimitedWhateverThePopulation) {

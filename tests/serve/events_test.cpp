@@ -44,6 +44,7 @@ std::vector<Key> days_in(const std::vector<SseEvent>& events, const std::string&
     EXPECT_TRUE(data.contains("infections_community")) << events[i].data;
     EXPECT_TRUE(data.contains("infections_school")) << events[i].data;
     EXPECT_TRUE(data["r_t"].is_null() || data["r_t"].is_number()) << events[i].data;
+    EXPECT_TRUE(data["interventions_active"].is_array()) << events[i].data;
     if (!days.empty()) {
       EXPECT_LT(days.back(), key) << "in order, each once";
     }

@@ -2,6 +2,7 @@
 // rate limiter, event ids and the metrics text.
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -369,12 +370,24 @@ TEST(ServeEvents, IdsRoundTrip) {
   EXPECT_EQ(data["replicate"], 2);
   EXPECT_EQ(data["day"], 4);
   EXPECT_EQ(data["susceptible"], 99);
-  EXPECT_EQ(data.size(), 1 + engine::kDayColumns.size());
+  EXPECT_EQ(data.size(), 2 + engine::kDayColumns.size()) << "replicate, columns, active items";
+  EXPECT_EQ(data["interventions_active"], nlohmann::json::array());
   EXPECT_TRUE(data["r_t"].is_null()) << "not known yet";
   EXPECT_EQ(data["infections_school"], 0);
   totals.r_t = 1.25;
   EXPECT_EQ(nlohmann::json::parse(day_event(1, totals).substr(text.find("data: ") + 6))["r_t"],
             1.25);
+}
+
+TEST(ServeEvents, ADayEventListsTheActiveTimelineItems) {
+  engine::DayTotals totals;
+  totals.day = 12;
+  for (const std::size_t item : {101, 0, 64, 63}) totals.set_active(item);
+  const std::string text = day_event(0, totals);
+  EXPECT_NE(text.find(",\"interventions_active\":[0,63,64,101]}\n\n"), std::string::npos) << text;
+  const auto data = nlohmann::ordered_json::parse(text.substr(text.find("data: ") + 6));
+  EXPECT_EQ(data["interventions_active"], nlohmann::json::parse("[0,63,64,101]"));
+  EXPECT_EQ(std::prev(data.end()).key(), "interventions_active") << "after the columns";
 }
 
 TEST(ServeMetrics, ExpositionFormat) {
@@ -416,6 +429,43 @@ TEST(ServeMetrics, ExpositionFormat) {
   const std::string down = metrics.render(LiveValues{});
   EXPECT_NE(down.find("outbreak_database_up 0\n"), std::string::npos);
   EXPECT_EQ(down.find("outbreak_queue_depth"), std::string::npos);
+}
+
+TEST(ServeDocuments, TheSimulationListsItsEffectiveTimelineWithIds) {
+  store::SimulationRecord job;
+  job.id = "53dc8789-2809-4e59-854b-df3a5015c560";
+  job.scenario_json = R"({"population": 1000, "contact_tracing": true, "interventions": [
+    {"type": "distancing", "name": "Lockdown", "start_day": 30, "end_day": 71},
+    {"type": "vaccination", "start_when": {"metric": "hospitalized_per_100k", "above": 20}}]})";
+  const auto document = simulation_document(job, {});
+  const auto& timeline = document["timeline"];
+  ASSERT_EQ(timeline.size(), 3u) << document;
+  for (std::size_t id = 0; id < timeline.size(); ++id) {
+    EXPECT_EQ(timeline[id].begin().key(), "id");
+    EXPECT_EQ(timeline[id]["id"], id);
+  }
+  EXPECT_EQ(timeline[0]["name"], "Lockdown");
+  EXPECT_EQ(timeline[0]["end_day"], 71);
+  EXPECT_EQ(timeline[1]["type"], "vaccination");
+  EXPECT_EQ(timeline[1]["start_when"]["metric"], "hospitalized_per_100k");
+  // The flat key's item, which `interventions` does not list.
+  EXPECT_EQ(timeline[2]["type"], "contact_tracing");
+  EXPECT_EQ(timeline[2]["mode"], "places");
+  EXPECT_EQ(document["scenario"]["interventions"].size(), 2u);
+  EXPECT_EQ(document["scenario"]["contact_tracing"], true);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : document.items()) keys.push_back(key);
+  ASSERT_GE(keys.size(), 6u);
+  EXPECT_EQ(keys[4], "scenario");
+  EXPECT_EQ(keys[5], "timeline");
+
+  job.scenario_json = R"({"population": 1000})";
+  EXPECT_EQ(simulation_document(job, {})["timeline"], nlohmann::json::array());
+  // A stored scenario that no longer reads is shown as stored, without a timeline.
+  job.scenario_json = R"({"population": 1000, "key_of_an_older_outbreak": 1})";
+  const auto old = simulation_document(job, {});
+  EXPECT_EQ(old["scenario"]["key_of_an_older_outbreak"], 1);
+  EXPECT_TRUE(old["timeline"].is_null());
 }
 
 TEST(ServeDocuments, TimesAndIds) {

@@ -47,6 +47,9 @@ inline engine::DayTotals day_totals(std::int64_t day, std::int64_t salt = 0) {
     }
   }
   totals.day = day;
+  // Active timeline items in both words of the set, different per day and salt.
+  totals.set_active(static_cast<std::size_t>(day + salt) % 64);
+  totals.set_active(64 + static_cast<std::size_t>(3 * day + salt) % 38);
   return totals;
 }
 

@@ -1,5 +1,6 @@
 // Upgrading a database: rows written by an older outbreak stay readable
 // after the newer migrations, on every backend.
+#include <array>
 #include <cmath>
 #include <latch>
 #include <string>
@@ -149,6 +150,32 @@ TEST_P(StoreMigration, AMigratedDatabaseTakesRowsWithTheNewColumns) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].totals, day);
+}
+
+TEST_P(StoreMigration, Version4RowsReadBackWithNoActiveInterventionsAfterMigratingTo5) {
+  create_schema_up_to(4);
+  insert_version_2_rows();  // version 4 has every column these rows fill
+  auto store = open_and_migrate();
+  ASSERT_NE(store, nullptr);
+  auto version = store->schema_version();
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, 5);
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE active_interventions IS "
+                             "NULL"),
+            "2");
+
+  auto rows = store->results(kOldId, std::nullopt);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  for (const DayRow& row : *rows) {
+    EXPECT_EQ(row.totals.active, (std::array<std::uint64_t, 2>{})) << "day " << row.totals.day;
+    EXPECT_EQ(row.totals.quarantined, 0);
+    EXPECT_EQ(row.totals.vaccinated, 0);
+  }
+  EXPECT_EQ((*rows)[1].totals.susceptible, 985);
+  auto one = store->results(kOldId, 0);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*one, *rows);
 }
 
 INSTANTIATE_TEST_SUITE_P(store, StoreMigration, ::testing::Values("sqlite", "postgresql"),

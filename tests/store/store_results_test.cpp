@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 
 #include "outbreak/store/open.hpp"
 #include "store/conformance_fixture.hpp"
@@ -174,6 +175,56 @@ TEST_P(StoreConformance, AnUnknownRtIsStoredAsNullAndARewriteFillsItIn) {
   EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE r_t IS NULL"), "2");
 }
 
+TEST_P(StoreConformance, ActiveInterventionsRoundTripAsAscendingIds) {
+  const auto id = enqueue("job");
+  claim("w1");
+  std::vector<engine::DayTotals> batch = days(0, 2, 0);
+  batch[0].active = {};
+  batch[1].active = {};
+  for (const std::size_t item : {101, 0, 64, 63}) batch[1].set_active(item);
+  batch[2].active = {};
+  batch[2].set_active(127);  // the last id the set holds
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, batch, kLease, kT0).ok());
+  // Plain text for SQL readers: ids ascending, separated by commas.
+  EXPECT_EQ(database_->query("SELECT active_interventions FROM simulation_days WHERE day = 1"),
+            "0,63,64,101");
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE day = 0 AND "
+                             "active_interventions = ''"),
+            "1");
+  auto read = store_->results(id, 0);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->size(), 3u);
+  for (std::size_t day = 0; day < 3; ++day) EXPECT_EQ((*read)[day].totals, batch[day]);
+  EXPECT_EQ((*read)[0].totals.active, (std::array<std::uint64_t, 2>{}));
+  EXPECT_TRUE((*read)[1].totals.is_active(0));
+  EXPECT_TRUE((*read)[1].totals.is_active(63));
+  EXPECT_TRUE((*read)[1].totals.is_active(64));
+  EXPECT_TRUE((*read)[1].totals.is_active(101));
+  EXPECT_FALSE((*read)[1].totals.is_active(1));
+
+  // A rerun of day 1 with nothing active clears the set.
+  batch[1].active = {};
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, std::span(batch).subspan(1, 1), kLease, kT0).ok());
+  read = store_->results(id, 0);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ((*read)[1].totals, batch[1]);
+  EXPECT_EQ(database_->query("SELECT active_interventions FROM simulation_days WHERE day = 1"), "");
+}
+
+TEST_P(StoreConformance, AnActiveSetOutbreakDidNotWriteIsAnErrorNamingIt) {
+  const auto id = enqueue("job");
+  claim("w1");
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, days(0, 0, 0), kLease, kT0).ok());
+  for (const std::string bad : {"1,x", "3,", ",3", "128", "-1", "1;2", " 1"}) {
+    database_->exec("UPDATE simulation_days SET active_interventions = '" + bad + "'");
+    auto read = store_->results(id, 0);
+    ASSERT_FALSE(read.ok()) << bad;
+    EXPECT_EQ(read.error().code, ErrorCode::kInternal) << bad;
+    EXPECT_THAT(read.error().message, ::testing::HasSubstr("active_interventions holds \"" + bad))
+        << read.error().message;
+  }
+}
+
 TEST_P(StoreConformance, ASummaryWithAnUnknownRtStoresNull) {
   const auto id = enqueue("job");
   claim("w1");
@@ -243,6 +294,14 @@ TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
   const double expected =
       (day_totals(2, 0).currently_infected + day_totals(2, 2).currently_infected) / 2.0;
   EXPECT_DOUBLE_EQ(std::stod(mean), expected);
+  // The days an item was active, also from docs/database.md: item 4 was
+  // active on day 2 of replicate 1 only (day 0 of replicate 0 has item 64).
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE ',' || "
+                             "active_interventions || ',' LIKE '%,4,%'"),
+            "1");
+  EXPECT_EQ(database_->query("SELECT replicate || ':' || day FROM simulation_days WHERE ',' || "
+                             "active_interventions || ',' LIKE '%,4,%'"),
+            "1:2");
 }
 
 // One replicate's days are found through the primary key: the event

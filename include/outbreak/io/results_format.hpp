@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "outbreak/engine/ensemble.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/util/result.hpp"
@@ -22,16 +24,20 @@ Result<Format> parse_format(std::string_view name);
 
 // Writes the results in `format`:
 // - csv: a header row of the day columns; with one replicate, one row per
-//   day. With several, a trailing `replicate` column: rows of replicate
+//   day. With several, a `replicate` column after them: rows of replicate
 //   1..R, then rows of the summary whose `replicate` is mean, p5 or p95.
-// - json: {"scenario": {...}, "columns": [...], "replicates": [{"replicate",
-//   "seed", "days": [{column: value}, ...], "age_totals": [{"band": "0-9",
+//   Last, `interventions_active`: the ids of the timeline items active that
+//   day (DayTotals::active) separated by ';', empty for none; never quoted,
+//   as it holds only digits and ';'.
+// - json: {"scenario": {...}, "timeline": timeline_json(scenario), "columns":
+//   [...], "replicates": [{"replicate", "seed", "days": [{column: value, ...,
+//   "interventions_active": [ids]}, ...], "age_totals": [{"band": "0-9",
 //   "agents", "infected", "hospitalized", "critical", "dead"}, ...]}],
 //   "summary": {"mean": [...], "p5": [...], "p95": [...]}} (summary only with
 //   several replicates; age_totals only for replicates that
 //   result.age_totals covers). Written line by line, never held whole.
-// - table: aligned columns for a terminal; with several replicates the mean
-//   per day, rounded, under a line that says so.
+// - table: aligned columns for a terminal, without the active items; with
+//   several replicates the mean per day, rounded, under a line that says so.
 // Counts print as integers; reals of a run (r_t) with six significant digits
 // (table: two decimals); summary values (csv, json) are rounded to six
 // decimals and print as integers when whole. An unknown value (r_t while NaN,
@@ -39,6 +45,8 @@ Result<Format> parse_format(std::string_view name);
 // csv, null in json and "-" in the table. Replicate r (1-based) has seed
 // scenario.seed + r - 1. Output is deterministic; a failed write is left in
 // `out`'s state for the caller to check.
+// A summary row's active items (csv, json) are the union of the replicates'
+// sets on that day: the items active that day in at least one replicate.
 void write_results(std::ostream& out, Format format, const engine::Scenario& scenario,
                    const engine::EnsembleResult& result);
 
@@ -49,8 +57,9 @@ void write_results(std::ostream& out, Format format, const engine::Scenario& sce
 // replicate_start(), day() for each of its days, replicate_end(); then,
 // with several replicates (csv: and a summary), summary_start() and for
 // each series series_start(), summary_row() for each of its days and
-// series_end(); tail() last. Memory: a count per day of the real columns, whatever the
-// number of replicates. Not thread-safe.
+// series_end(); tail() last. Memory: a count per day of the real columns
+// and the union of the active items per day, whatever the number of
+// replicates. Not thread-safe.
 class ResultsWriter {
  public:
   // `format` is kCsv or kJson; `replicates` is how many replicate_start()
@@ -67,7 +76,8 @@ class ResultsWriter {
   // Series 0 = mean, 1 = p5, 2 = p95, in that order.
   void series_start(std::string& out, std::size_t series);
   // Row `day` of the series (days in order from 0); a real column is
-  // unknown unless every replicate knew it that day.
+  // unknown unless every replicate knew it that day; the active items are
+  // those of any replicate written that day.
   void summary_row(std::string& out, std::size_t day, engine::DayValues values);
   void series_end(std::string& out);
   void tail(std::string& out) const;
@@ -82,10 +92,18 @@ class ResultsWriter {
   bool summary_ = false;                         // summary_start() was called
   std::size_t series_ = 0;                       // the series being written
   std::vector<std::vector<std::size_t>> known_;  // [real column][day]: replicates that knew it
+  std::vector<decltype(engine::DayTotals::active)> active_;  // [day]: union of the replicates' sets
 };
 
-// One day of a run as the json format writes it: {"day":0,...,"r_t":null,...}
-// in column order, on one line (for documents built elsewhere).
+// The effective timeline (Scenario::timeline(): the `interventions`, then the
+// items of the flat keys) as interventions_to_json writes it, each item with
+// its id first: {"id": 0, "type": ..., ...}. The ids are those of
+// DayTotals::active and `interventions_active`.
+nlohmann::ordered_json timeline_json(const engine::Scenario& scenario);
+
+// One day of a run as the json format writes it: {"day":0,...,"r_t":null,...,
+// "interventions_active":[0,2]} in column order, on one line (for documents
+// built elsewhere).
 std::string json_day_row(const engine::DayTotals& totals);
 
 }  // namespace outbreak::io

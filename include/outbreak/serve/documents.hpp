@@ -36,8 +36,9 @@ nlohmann::ordered_json age_totals_document(const std::vector<store::AgeTotalsRow
 
 // Everything about a job a shareable page may show: never the e-mail
 // address, the worker or the lease. The scenario is complete (defaults
-// filled in) as long as the stored one reads as a scenario; `age_totals`
-// as age_totals_document() makes it.
+// filled in) as long as the stored one reads as a scenario, and `timeline`
+// is then its effective timeline as io::timeline_json() writes it (null
+// otherwise); `age_totals` as age_totals_document() makes it.
 nlohmann::ordered_json simulation_document(const store::SimulationRecord& job,
                                            const std::vector<store::AgeTotalsRow>& age_totals);
 

@@ -137,6 +137,20 @@ std::string nullable_double_array(const std::vector<double>& values) {
   return out + "}";
 }
 
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 std::string requeue_expired_sql() {
   return fmt::format(R"sql(WITH u AS (
 UPDATE simulations SET

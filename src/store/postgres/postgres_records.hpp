@@ -28,6 +28,9 @@ std::string int_array(const std::vector<std::int64_t>& values);
 std::string double_array(const std::vector<double>& values);
 // The same with NULL for NaN: for the columns where NULL means unknown.
 std::string nullable_double_array(const std::vector<double>& values);
+// A TEXT[] literal: every element quoted, so that empty strings and commas
+// inside them survive: {"0,2",""}.
+std::string text_array(const std::vector<std::string>& values);
 
 // The columns of MailRecord (times as microseconds) and a row of them.
 const std::string& mail_columns();

@@ -25,13 +25,14 @@ std::string array_params(int first, std::size_t count, std::string_view type) {
 }
 
 // The array parameters of the day columns, from $first: BIGINT[] for the
-// counts, DOUBLE PRECISION[] for the reals.
+// counts, DOUBLE PRECISION[] for the reals; then TEXT[] for the active items.
 std::string day_array_params(int first) {
   std::string out;
   for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
     out += fmt::format("{}${}::{}[]", c == 0 ? "" : ", ", first + static_cast<int>(c),
                        detail::is_real_column(c) ? "DOUBLE PRECISION" : "BIGINT");
   }
+  out += fmt::format(", ${}::TEXT[]", first + static_cast<int>(detail::kDayColumnCount));
   return out;
 }
 
@@ -66,6 +67,10 @@ std::vector<std::string> day_arrays(std::span<const engine::DayTotals> rows) {
       arrays.push_back(nullable_double_array(values));
     }
   }
+  std::vector<std::string> active;
+  active.reserve(rows.size());
+  for (const auto& row : rows) active.push_back(detail::active_ids_text(row.active));
+  arrays.push_back(text_array(active));
   return arrays;
 }
 
@@ -98,8 +103,9 @@ double real_or_nan(const pqxx::field& field) {
   return field.is_null() ? std::numeric_limits<double>::quiet_NaN() : field.as<double>();
 }
 
-// The day columns of a row that selected them from column 1 on.
-engine::DayTotals read_day(const pqxx::row& row) {
+// The day columns and the active items of a row that selected
+// days_table_columns() from column 1 on.
+Result<engine::DayTotals> read_day(const pqxx::row& row) {
   engine::DayTotals totals;
   for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
     const engine::DayColumn& column = engine::kDayColumns[c];
@@ -109,6 +115,12 @@ engine::DayTotals read_day(const pqxx::row& row) {
     } else {
       totals.*column.real = real_or_nan(field);
     }
+  }
+  const pqxx::field active = row[static_cast<int>(detail::kDayColumnCount) + 1];
+  if (!active.is_null()) {
+    auto ids = detail::parse_active_ids(std::string_view(active.c_str(), active.size()));
+    if (!ids) return ids.error();
+    totals.active = *ids;
   }
   return totals;
 }
@@ -151,7 +163,8 @@ Result<LeaseState> PostgresStore::write_days(std::string_view id, std::string_vi
       "WITH held AS ({}), rows AS (INSERT INTO simulation_days (simulation_id, replicate, {}) "
       "SELECT $1, $6, * FROM unnest({}) WHERE EXISTS (SELECT 1 FROM held) ON CONFLICT "
       "(simulation_id, replicate, day) DO UPDATE SET {}) SELECT cancel_requested FROM held",
-      renew_sql, detail::day_column_list(0), day_array_params(7), detail::excluded_assignments(1));
+      renew_sql, detail::days_table_columns(), day_array_params(7),
+      detail::days_table_excluded_assignments());
   return guarded<LeaseState>([&]() -> Result<LeaseState> {
     pqxx::nontransaction txn(*conn_);
     const pqxx::result held =
@@ -206,11 +219,15 @@ Result<std::vector<DayRow>> PostgresStore::results(std::string_view id,
     const auto result = txn.exec_params(
         fmt::format("SELECT replicate, {} FROM simulation_days WHERE simulation_id = $1 AND ($2::"
                     "BIGINT IS NULL OR replicate = $2) ORDER BY replicate, day",
-                    detail::day_column_list(0)),
+                    detail::days_table_columns()),
         std::string(id), replicate);
     Rows rows;
     rows.reserve(result.size());
-    for (const auto& r : result) rows.push_back(DayRow{r[0].as<std::int64_t>(), read_day(r)});
+    for (const auto& r : result) {
+      auto totals = read_day(r);
+      if (!totals) return totals.error();
+      rows.push_back(DayRow{r[0].as<std::int64_t>(), *totals});
+    }
     return rows;
   });
 }

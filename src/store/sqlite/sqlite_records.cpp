@@ -34,8 +34,8 @@ std::string upsert_day_sql() {
   return fmt::format(
       "INSERT INTO simulation_days (simulation_id, replicate, {}) VALUES (?, ?, {}) "
       "ON CONFLICT (simulation_id, replicate, day) DO UPDATE SET {}",
-      detail::day_column_list(0), detail::placeholders(detail::kDayColumnCount),
-      detail::excluded_assignments(1));
+      detail::days_table_columns(), detail::placeholders(detail::kDayColumnCount + 1),
+      detail::days_table_excluded_assignments());
 }
 
 std::string insert_summary_sql() {
@@ -54,7 +54,7 @@ std::string select_days_sql(bool one_replicate) {
   return fmt::format(
       "SELECT replicate, {} FROM simulation_days WHERE simulation_id = ?1{} ORDER BY replicate, "
       "day",
-      detail::day_column_list(0), one_replicate ? " AND replicate = ?2" : "");
+      detail::days_table_columns(), one_replicate ? " AND replicate = ?2" : "");
 }
 
 std::string upsert_age_totals_sql() {

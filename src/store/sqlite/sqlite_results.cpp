@@ -42,6 +42,8 @@ void upsert_days(Database& db, std::string_view id, std::int64_t replicate,
         bind_real(upsert, index, row.*column.real);
       }
     }
+    const std::string active = detail::active_ids_text(row.active);
+    upsert.bind(static_cast<int>(detail::kDayColumnCount) + 3, std::string_view(active));
     upsert.run();
     upsert.reset();
   }
@@ -52,8 +54,9 @@ double real_or_nan(const Statement& row, int column) {
   return row.is_null(column) ? std::numeric_limits<double>::quiet_NaN() : row.real(column);
 }
 
-// The day columns of the current row of select_days_sql().
-engine::DayTotals read_day(const Statement& row) {
+// The day columns and the active items of the current row of
+// select_days_sql().
+Result<engine::DayTotals> read_day(const Statement& row) {
   engine::DayTotals totals;
   for (std::size_t c = 0; c < detail::kDayColumnCount; ++c) {
     const engine::DayColumn& column = engine::kDayColumns[c];
@@ -63,6 +66,12 @@ engine::DayTotals read_day(const Statement& row) {
     } else {
       totals.*column.real = real_or_nan(row, index);
     }
+  }
+  const int active = static_cast<int>(detail::kDayColumnCount) + 1;
+  if (!row.is_null(active)) {
+    auto ids = detail::parse_active_ids(row.text(active));
+    if (!ids) return ids.error();
+    totals.active = *ids;
   }
   return totals;
 }
@@ -159,7 +168,9 @@ Result<std::vector<DayRow>> SqliteStore::results(std::string_view id,
     if (replicate) select.bind(2, *replicate);
     Rows rows;
     while (select.step()) {
-      rows.push_back(DayRow{select.int64(0), read_day(select)});
+      auto totals = read_day(select);
+      if (!totals) return totals.error();
+      rows.push_back(DayRow{select.int64(0), *totals});
     }
     return rows;
   });
