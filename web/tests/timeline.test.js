@@ -366,8 +366,15 @@ test('the charts shade the days each item was on in any run, with a legend entry
   assert.deepEqual(ranges.get(1), [[30, 71]]);
   assert.deepEqual(ranges.get(2), [[0, days]]);
 
-  // Every chart has a legend entry per item, with its days.
-  for (const chart of ['epidemic-chart', 'hospital-chart', 'rt-chart', 'routes-chart']) {
+  // Every chart has a legend entry per item, with its days. The page says
+  // "succeeded" before it has read the finished run's stored days, which is
+  // where the days of the entries come from: wait for them.
+  const charts = ['epidemic-chart', 'hospital-chart', 'rt-chart', 'routes-chart'];
+  await page.waitForFunction((ids) => ids.every((id) => {
+    const entries = [...document.querySelectorAll(`#${id} .chart-legend li.legend-period`)];
+    return entries.length === 3 && entries.every((li) => li.textContent.includes('on days'));
+  }), charts);
+  for (const chart of charts) {
     const entries = await page.locator(`#${chart} .chart-legend li.legend-period`).allTextContents();
     assert.deepEqual(entries, [`${names[0]}on days 30–71`, `${names[1]}on days 30–71`, `contact_tracingon days 0–${days}`], chart);
   }

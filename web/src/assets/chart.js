@@ -55,8 +55,18 @@ export class LineChart {
       this.build();
     } else {
       this.plot.setData(data);
+      this.refreshPeriods();
     }
     this.showValues(null);
+  }
+
+  // The periods' legend texts ("on days 30-71") change as days arrive,
+  // without a rebuild.
+  refreshPeriods() {
+    const texts = (this.spec.periods || []).map((period) => period.text || '');
+    this.legend.querySelectorAll('li.legend-period .legend-value').forEach((node, i) => {
+      if (node.textContent !== texts[i]) node.textContent = texts[i];
+    });
   }
 
   build() {
