@@ -557,7 +557,7 @@ std::size_t Simulation::Impl::memory_bytes() const {
              x.detected.capacity() * sizeof(x.detected[0]) +
              x.released.capacity() * sizeof(x.released[0]) +
              x.tests.capacity() * sizeof(x.tests[0]) + x.notices.capacity() * sizeof(Notice) +
-             x.hits.capacity() * sizeof(Hit) +
+             x.visits.capacity() * sizeof(PlaceVisit) + x.hits.capacity() * sizeof(Hit) +
              x.events.capacity() * sizeof(std::pair<std::int64_t, AgentId>) +
              x.infections.capacity() * sizeof(Infection);
     bytes +=

@@ -111,6 +111,16 @@ struct TraceEntry {
   auto operator<=>(const TraceEntry&) const = default;
 };
 
+// An index case's daytime place, traced: its mates are found once per place
+// and day, however many index cases it has (trace_contacts).
+struct PlaceVisit {
+  PlaceId place;
+  std::int16_t last_present;  // the last day in the window the index case was there
+  AgentId index;
+  std::uint8_t step;
+  auto operator<=>(const PlaceVisit&) const = default;
+};
+
 // A contact found by tracing: quarantined from tomorrow until `until`.
 struct Notice {
   AgentId agent;
@@ -170,6 +180,7 @@ struct Tally {
   std::vector<std::pair<std::int64_t, TraceEntry>> detected;  // (due day, index case)
   std::vector<std::pair<std::int64_t, AgentId>> tests;        // (day, agent): tests to take
   std::vector<Notice> notices;                                // contacts found today
+  std::vector<PlaceVisit> visits;                             // places of today's index cases
   std::vector<CaseEvent> case_events;                         // line list (when collected)
   std::vector<std::pair<std::int16_t, AgentId>> released;     // (day, agent): look at again then
   std::vector<std::pair<std::int64_t, AgentId>> events;       // (day, agent) of the next events

@@ -77,6 +77,62 @@ void Simulation::Impl::trace_contacts(std::int16_t t, const std::vector<TraceEnt
                                       const Intervention& x) {
   parallel_each(entries, 16,
                 [&](const TraceEntry& e, Tally& tally) { find_contacts(e, t, x, tally); });
+  // Place mates: each place once, for all of its index cases. A mate is
+  // found by each other index case there with probability `coverage`, so
+  // with 1 - (1 - coverage)^k for k of them (one draw, keyed by the place),
+  // if it has not been at home since before the last day one of them was
+  // there.
+  std::vector<PlaceVisit> visits;
+  for (Tally& tally : tallies_) append(visits, tally.visits);
+  std::sort(visits.begin(), visits.end());
+  std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) in visits
+  for (std::size_t i = 0; i < visits.size();) {
+    std::size_t j = i;
+    while (j < visits.size() && visits[j].place == visits[i].place) ++j;
+    groups.emplace_back(i, j);
+    i = j;
+  }
+  const double coverage = x[item::kCoverage];
+  const auto until = static_cast<std::int16_t>(t + 1 + x[item::kQuarantineDays]);
+  const auto item_id = static_cast<std::uint16_t>(&x - items_.data());
+  parallel_each(groups, 1, [&](const std::pair<std::size_t, std::size_t>& g, Tally& tally) {
+    const auto begin = visits.begin() + static_cast<std::ptrdiff_t>(g.first);
+    const auto end = visits.begin() + static_cast<std::ptrdiff_t>(g.second);
+    const PlaceId place = begin->place;
+    std::int16_t last_present = 0;
+    std::uint8_t step = 1;
+    for (auto v = begin; v != end; ++v) {
+      last_present = std::max(last_present, v->last_present);
+      step = std::min(step, v->step);
+    }
+    const auto count = static_cast<double>(end - begin);
+    const auto found_by = [&](double k) {
+      return coverage >= 1 ? 1.0 : 1 - std::pow(1 - coverage, k);
+    };
+    const double by_all = found_by(count);
+    const double by_others = found_by(count - 1);
+    const std::span<const AgentId> mates = pop_.place_members(place);
+    tally.touched = true;
+    for (std::size_t i = 0; i < mates.size(); ++i) {
+      // Mates are anywhere in memory: ask for their state early, so that
+      // the cache misses overlap.
+      if (i + 16 < mates.size()) __builtin_prefetch(&agents_[mates[i + 16]]);
+      const AgentId b = mates[i];
+      const bool index = std::any_of(begin, end, [&](const PlaceVisit& v) { return v.index == b; });
+      if (index && count == 1) continue;  // its only index case
+      const double p = index ? by_others : by_all;
+      // The draw first: it needs no memory.
+      if (!bernoulli(philox(seed_, b, static_cast<std::uint32_t>(t), Purpose::kTraceFind,
+                            place | 0x8000'0000u),
+                     p)) {
+        continue;
+      }
+      const AgentState& s = agents_[b];
+      if ((s.flags & (kDead | kInHospital)) != 0) continue;
+      if (std::max(s.quarantine_until, s.isolate_until) > last_present) continue;
+      tally.notices.push_back({b, until, item_id, step, false});
+    }
+  });
   std::vector<Notice> notices;
   for (Tally& tally : tallies_) append(notices, tally.notices);
   arena_.execute([&] { tbb::parallel_sort(notices.begin(), notices.end()); });
@@ -157,20 +213,8 @@ void Simulation::Impl::find_contacts(const TraceEntry& e, std::int16_t t, const 
       if (present_at_place(a, d, true)) last_present = d;
     }
     if (last_present >= 0) {
-      const std::span<const AgentId> mates = pop_.place_members(place);
-      for (std::size_t i = 0; i < mates.size(); ++i) {
-        // Mates are anywhere in memory: ask for their state early, so that
-        // the cache misses overlap.
-        if (i + 16 < mates.size()) __builtin_prefetch(&agents_[mates[i + 16]]);
-        const AgentId b = mates[i];
-        if (b == a || !found(b)) continue;  // the draw first: it needs no memory
-        const AgentState& s = agents_[b];
-        if ((s.flags & (kDead | kInHospital)) != 0) continue;
-        if (std::max(s.quarantine_until, s.isolate_until) > last_present) continue;
-        Notice n = base;
-        n.agent = b;
-        tally.notices.push_back(n);
-      }
+      tally.visits.push_back(
+          {place, static_cast<std::int16_t>(last_present), a, static_cast<std::uint8_t>(e.step)});
     }
   }
   const double adoption = x[item::kAppAdoption];
