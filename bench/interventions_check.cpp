@@ -10,7 +10,8 @@
 // positive contact is isolated and traced in turn. Every figure is from real
 // runs with seeds 1 ... K, so the tables come back with the command alone:
 //
-//   build/bench/outbreak_interventions_check [--population N] [--seeds K] [--set key=value ...]
+//   build/bench/outbreak_interventions_check [--population N] [--seeds K] [--first-seed S]
+//                                            [--all-symptomatic] [--set key=value ...]
 //
 // R is the mean number of secondary cases of the cases infected on days
 // 10 ... 50 (their offspring counted to the end of the run), from the line
@@ -83,9 +84,13 @@ void measure(const engine::Scenario& s, std::uint64_t seed, Measured& m) {
   }
 }
 
+int first_seed = 1;
+
 Measured run(const engine::Scenario& s, int seeds) {
   Measured m;
-  for (int seed = 1; seed <= seeds; ++seed) measure(s, static_cast<std::uint64_t>(seed), m);
+  for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
+    measure(s, static_cast<std::uint64_t>(seed), m);
+  }
   return m;
 }
 
@@ -152,6 +157,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> assignments;
   app.add_option("--population", population, "agents per run");
   app.add_option("--seeds", seeds, "runs per figure (seeds 1 ... K)");
+  app.add_option("--first-seed", first_seed, "the first seed (default 1)");
   app.add_option("--distancing", factor,
                  "community, work and school contacts kept under distancing (0.25: R about 1.2)");
   app.add_flag("--all-symptomatic", symptomatic,
@@ -168,8 +174,8 @@ int main(int argc, char** argv) {
   const std::vector<double> coverages = {0.25, 0.5, 0.9};
   const Measured none = run(base, seeds);
   fmt::print(
-      "# {} agents, {} seeds, distancing factor {}{}{}\n", population, seeds, factor,
-      symptomatic ? ", every case symptomatic" : "",
+      "# {} agents, seeds {}-{}, distancing factor {}{}{}\n", population, first_seed,
+      first_seed + seeds - 1, factor, symptomatic ? ", every case symptomatic" : "",
       assignments.empty() ? "" : ", --set " + fmt::format("{}", fmt::join(assignments, " ")));
   fmt::print("R with distancing only: {:.2f} ({:.0f} cases)\n\n", none.r(), none.cases);
   fmt::print(
