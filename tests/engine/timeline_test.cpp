@@ -324,6 +324,34 @@ TEST(Timeline, AnInsensitiveTestFindsNobody) {
   EXPECT_EQ(sum_of(rows, &DayTotals::positive_tests), 0);
 }
 
+// Traced contacts are tested; with a test blind to infection, the only
+// positive results are false positives of agents without one.
+TEST(Timeline, FalsePositivesComeFromTheSpecificity) {
+  Scenario s = tested_town(1, 0, 0);
+  s.interventions[0].values[item::kTestTracedContacts] = 1;
+  Intervention tracing = item_of(InterventionType::kContactTracing);
+  tracing.values[item::kStartFrom] = item::kFromSymptoms;
+  tracing.values[item::kCoverage] = 1;
+  s.interventions.push_back(tracing);
+  const auto exact = run_series(s, 1, 2);
+  EXPECT_GT(sum_of(exact, &DayTotals::tests), sum_of(exact, &DayTotals::new_symptomatic));
+  EXPECT_EQ(sum_of(exact, &DayTotals::positive_tests), 0);
+  s.interventions[0].values[item::kSpecificity] = 0.9;
+  const auto rows = run_series(s, 1, 2);
+  const auto positives = static_cast<double>(sum_of(rows, &DayTotals::positive_tests));
+  // Tests of traced contacts: every test but the symptomatic cases' own.
+  const auto contacts = static_cast<double>(sum_of(rows, &DayTotals::tests) -
+                                            sum_of(rows, &DayTotals::new_symptomatic));
+  ASSERT_GT(contacts, 500);
+  // Each test of a contact without a detectable infection is positive with
+  // probability 0.1. Most traced contacts are not infected (the household
+  // attack rate is about 20%, lower at places): between half and all of
+  // them, give or take 5 binomial standard deviations.
+  const double sd = std::sqrt(0.09 * contacts);
+  EXPECT_LT(positives, 0.1 * contacts + 5 * sd);
+  EXPECT_GT(positives, 0.05 * contacts - 5 * sd);
+}
+
 TEST(Timeline, ATestMissesInfectionsInTheirFirstDays) {
   Scenario s = tested_town(1, 0, 1);
   const auto all = run_series(s, 1, 2);
