@@ -322,11 +322,14 @@ bool EventStream::catch_up(std::string& out) {
       if (cursor_ >= feed.trimmed_through) {
         mode_ = Mode::kFollow;
         begin_following(out);
-        if (out.empty()) return follow(out);
-        return mode_ != Mode::kDone;
+        if (!out.empty()) return mode_ != Mode::kDone;
+      } else {
+        through = feed.trimmed_through;
       }
-      through = feed.trimmed_through;
     }
+    // Nothing new since the store: wait in follow(), which takes the lock
+    // itself (it is not recursive).
+    if (mode_ == Mode::kFollow) return follow(out);
     if (read_replicate_ > through.replicate) {
       mode_ = Mode::kDone;  // cannot happen: rows are stored in order
       return false;
