@@ -209,18 +209,22 @@ TEST_P(EventsTest, SlowViewersGetEveryDayWhileTheServerBuffersLittle) {
     }
   });
 
-  // The job runs while the slow viewer reads nothing; a viewer that keeps
-  // reading gets every day.
+  // The job runs while the slow viewer reads nothing, until a viewer that
+  // keeps reading has had 2 MB: far more than the buffer and the sockets
+  // hold, and well within the server's write timeout (5 s), which would
+  // drop a viewer that reads nothing for longer.
   const auto worker = start_worker();
   EventReader fast(server_->port(), events_path(id));
-  ASSERT_TRUE(fast.wait_closed(seconds(120)));
-  const std::vector<SseEvent> fast_events = fast.events();
-  EXPECT_EQ(days_in(fast_events, "succeeded"), every_day(10, 3650));
+  ASSERT_TRUE(wait_until([&] { return fast.text().size() > 2'000'000; }, seconds(60)));
   {
     const std::lock_guard lock(mu);
     go_on = true;
   }
   resumed.notify_all();
+  // The viewer that kept reading gets every day.
+  ASSERT_TRUE(fast.wait_closed(seconds(120)));
+  const std::vector<SseEvent> fast_events = fast.events();
+  EXPECT_EQ(days_in(fast_events, "succeeded"), every_day(10, 3650));
   slow.join();
   sampling = false;
   sampler.join();
