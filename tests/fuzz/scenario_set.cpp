@@ -22,7 +22,9 @@ std::vector<std::string> as_assignments(const engine::Scenario& scenario) {
   const nlohmann::ordered_json document = io::scenario_to_json(scenario);
   for (const auto& [key, value] : document.items()) {
     std::string text;
-    if (value.is_array()) {
+    if (key == "interventions") {
+      text = value.dump();  // the timeline is set as JSON text
+    } else if (value.is_array()) {
       for (const auto& entry : value) {
         if (!text.empty()) text += ',';
         text += entry.dump();
