@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -120,4 +121,42 @@ export async function submitForm(page) {
 export async function waitForFinalStatus(page, timeoutMs = 120000) {
   await page.waitForSelector('body[data-state]', { timeout: timeoutMs });
   return page.getAttribute('body', 'data-state');
+}
+
+// axe-core's source, injected into pages by checkAccessibility().
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Runs axe-core on the page as it is now, against WCAG 2.0, 2.1 and 2.2 at
+// levels A and AA, and fails with every violation (rule, impact, the
+// elements at fault) if there is any. `what` names the page in the message.
+export async function checkAccessibility(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    // Evaluated through the debugging protocol, which the page's
+    // Content-Security-Policy does not govern (a script tag would be refused).
+    await page.evaluate(axeSource);
+  }
+  const result = await page.evaluate(async () => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] },
+    resultTypes: ['violations'],
+  }));
+  const problems = result.violations.map((violation) => {
+    const nodes = violation.nodes.slice(0, 5).map((node) => `    ${node.target.join(' ')}: ${node.failureSummary.replaceAll('\n', ' ')}`);
+    return `  ${violation.id} (${violation.impact}): ${violation.help}\n${nodes.join('\n')}`;
+  });
+  assert.equal(problems.length, 0, `accessibility violations on ${what}:\n${problems.join('\n')}`);
+}
+
+// Checks the page at 1280 px and at 390 px (a phone) and takes a screenshot
+// at each width named `${name}-1280` and `${name}-390`; leaves the page at
+// its first width.
+export async function checkBothWidths(page, name) {
+  const original = page.viewportSize();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    // Charts follow their box through a ResizeObserver: give it a frame.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await checkAccessibility(page, `${name} at ${width} px`);
+    await screenshot(page, `${name}-${width}`);
+  }
+  if (original) await page.setViewportSize(original);
 }
