@@ -506,7 +506,7 @@ export class LineChart {
         el('span', { class: 'legend-label' }, line.label)));
     }
     this.legend.replaceChildren(...items);
-    const caption = [this.caption, this.spec.bandLabel && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
+    const caption = [this.caption && this.caption.replace(/([^.])$/, '$1.'), this.spec.bandLabel && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
       .filter(Boolean).join(' ');
     this.captionNode.textContent = caption;
     this.captionNode.hidden = caption === '';
