@@ -197,6 +197,20 @@ test('legend entries hide and show their series; all-zero series are hidden; das
   await page.keyboard.press('Enter');
   assert.deepEqual(await shown(page, 'first'), [true, true, true, true, true, false]);
 
+  // An entry is all zero only if the faint lines of its runs are too.
+  await page.evaluate(() => window.draw('second', { label: 'Chart of runs' }, {
+    series: [
+      { label: 'Dead, run 1', color: '#000000', alpha: 0.3, legend: false },
+      { label: 'Dead, run 2', legendLabel: 'Dead (run 2)', color: '#000000' },
+    ],
+    data: [[0, 1, 2], [0, 1, 2], [0, 0, 0]],
+  }));
+  assert.equal((await legendText(page, 'second'))[0], 'Dead (run 2)0 (day 2)');
+  assert.deepEqual(await shown(page, 'second'), [true, true, true]);
+  // Hiding the entry hides its runs' faint lines.
+  await page.getByRole('button', { name: 'Dead (run 2)' }).click();
+  assert.deepEqual(await shown(page, 'second'), [true, false, false]);
+
   // Each colour has its own dash: solid, then dashed; legend swatches too.
   const dashes = await page.evaluate(() => window.charts.first.plot.series.slice(1).map((s) => JSON.stringify(s.dash ?? null)));
   assert.equal(dashes[0], 'null');

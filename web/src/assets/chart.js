@@ -252,21 +252,23 @@ export class LineChart {
     const { bandOf } = this.roleInfo;
     const values = this.scaledData();
     this.values = values;
-    // All-zero legend series (with a known value at all) are hidden.
-    this.allZero = new Set();
-    spec.series.forEach((s, k) => {
-      if (s.legend === false) return;
-      const column = values[k + 1];
-      let seen = false;
-      let zero = true;
-      for (let j = 0; j < column.length && zero; j += 1) {
+    // A legend entry whose series (its band and faint runs included) are
+    // all zero, with a known value at all, is hidden.
+    const { owner } = this.roleInfo;
+    const seen = new Set();
+    const nonZero = new Set();
+    for (let i = 1; i < values.length; i += 1) {
+      const lead = owner[i];
+      if (!lead || nonZero.has(lead)) continue;
+      const column = values[i];
+      for (let j = 0; j < column.length; j += 1) {
         const v = column[j];
         if (!known(v)) continue;
-        seen = true;
-        if (v !== 0) zero = false;
+        seen.add(lead);
+        if (v !== 0) { nonZero.add(lead); break; }
       }
-      if (seen && zero) this.allZero.add(k + 1);
-    });
+    }
+    this.allZero = new Set([...seen].filter((lead) => !nonZero.has(lead) && spec.series[lead - 1].legend !== false));
     const unit = this.unit();
     const firstPopulation = this.populationOf(1);
     this.lines = (spec.lines || []).map((line) => ({
