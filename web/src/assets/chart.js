@@ -297,7 +297,7 @@ export class LineChart {
       let top = high > 0 ? Math.ceil(Math.log10(high)) : bottom + 1;
       if (top <= bottom) top = bottom + 1;
       bottom = Math.max(bottom, -12);
-      this.logRange = [10 ** bottom, 10 ** top];
+      this.logRange = [Number(`1e${bottom}`), Number(`1e${top}`)];
       const floor = this.logRange[0];
       data = values.map((column, i) => {
         if (i === 0) return column;
