@@ -304,6 +304,9 @@ test('drag zooms the days; double-click and "Reset zoom" show them all again', a
   const [min, max] = await scale();
   assert.ok(Math.abs(min - 30) <= 2 && Math.abs(max - 60) <= 2, `zoomed to ${min}–${max}`);
   assert.equal(await reset.isVisible(), true);
+  // The legend, away from the cursor, shows the last day shown.
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 80);
+  assert.match((await legendText(page, 'first'))[0], new RegExp(`\\(day ${Math.round(max)}\\)$`));
   // New data keeps the zoom.
   await page.evaluate((spec) => window.draw('first', { label: 'Chart of test counts' }, spec), firstSpec());
   assert.deepEqual(await scale(), [min, max]);

@@ -465,6 +465,7 @@ export class LineChart {
     const [min, max] = range || this.fullRange();
     this.plot.setScale('x', { min, max });
     if (this.tableOpen) this.scheduleTable();
+    this.showValues(null);
   }
 
   resetZoom(fromButton) {
@@ -539,7 +540,8 @@ export class LineChart {
     this.refreshLegendState();
   }
 
-  // Values at data index `index`, or each series' latest value when null;
+  // Values at data index `index`, or each series' latest value (of the
+  // zoomed days) when null;
   // a series with a band reads "mean (p5–p95)".
   showValues(index) {
     if (!this.spec || !this.legendValues) return;
@@ -554,7 +556,10 @@ export class LineChart {
         const series = values[column];
         let at = index;
         if (at === null || at === undefined || at < 0) {
+          // The last value shown: of the zoomed days when zoomed.
           at = series.length - 1;
+          const xs = this.spec.data[0];
+          if (this.zoom) while (at > 0 && xs[at] > this.zoom[1]) at -= 1;
           while (at >= 0 && !known(series[at])) at -= 1;
         }
         const value = at >= 0 ? series[at] : null;
