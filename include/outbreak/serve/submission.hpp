@@ -2,6 +2,9 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
+
+#include "outbreak/engine/scenario.hpp"
 
 #include "outbreak/serve/config.hpp"
 #include "outbreak/store/store.hpp"
@@ -22,6 +25,11 @@ inline constexpr std::size_t kMaxNameLength = 200;
 //   - otherwise every bad field at once, named "name", "email",
 //     "scenario" or "scenario.<key>"; HTTP 422.
 Result<store::NewSimulation> parse_submission(std::string_view body, const Limits& limits);
+
+// The server's limits as caps on the engine's ranges: population and
+// initial_infected (limits.population), days, replicates; said "on this
+// server". GET /api/v1/scenario shows the same merged ranges.
+std::vector<engine::RangeCap> scenario_caps(const Limits& limits);
 
 // An address the mail module can send to (mail::validate_address): so no
 // control characters (CR, LF above all), which could inject headers.
