@@ -255,6 +255,8 @@ std::vector<double> workplace_sizes(const Scenario& s, double employed) {
 // where the law of large numbers makes them agree. Stops when a generation
 // is negligible or after kGenerations.
 constexpr std::size_t kGenerations = 40;
+// Reproduction numbers below this are 0 (see estimate()).
+constexpr double kNoGrowth = 1e-6;
 constexpr int kExactPlace = 25;
 
 std::vector<double> generations(double n, double g) {
@@ -655,6 +657,9 @@ Estimate estimate(const Scenario& s) {
     r0 = estimate;
     if (settled) break;
   }
+  // Without a cycle of transmission (one kind of place alone) the operator
+  // is nilpotent and the iteration only decays towards 0: report 0.
+  if (r0 < kNoGrowth) r0 = 0;
   out.r0 = r0;
   if (r0 > 0) {
     const double routes_total = routes[0] + routes[1] + routes[2] + routes[3];

@@ -116,7 +116,10 @@ TEST(Estimate, IsolatedWorkplacesGiveNoGrowth) {
   s.employment_rate = 1;
   s.office_size = 20;
   s.work_infection_risk = 0.05;
-  EXPECT_NEAR(estimate(s).r0, 0, 1e-6);
+  const Estimate e = estimate(s);
+  EXPECT_EQ(e.r0, 0);
+  EXPECT_FALSE(e.growth_rate_per_day);
+  EXPECT_FALSE(e.halving_time_days);
 }
 
 // Homes of 2 only: a case infected at home has nobody left to infect there,
@@ -126,7 +129,7 @@ TEST(Estimate, HomesOfTwoAloneGiveNoGrowth) {
   s.household_size = 2;
   s.population = 10'000;
   s.home_infection_risk = 0.5;
-  EXPECT_NEAR(estimate(s).r0, 0, 1e-6);
+  EXPECT_EQ(estimate(s).r0, 0);
 }
 
 TEST(Estimate, RisesWithEveryRisk) {
