@@ -165,6 +165,29 @@ double pair_probability(const Courses& c, Kind kind, double risk) {
   return total;
 }
 
+// E[(1 - p)^t] for t = 0 ... kExactPlace: the probability that t given
+// susceptible setting mates all escape one case of `kind` at daily risk
+// `risk` (the pair probability is 1 - the entry for t = 1).
+std::vector<double> escapes(const Courses& c, Kind kind, double risk, int most) {
+  std::vector<double> out(static_cast<std::size_t>(most) + 1, 1.0);
+  if (!(risk > 0)) return out;
+  const double hazard = risk >= 1 ? 1e300 : -std::log1p(-risk);
+  const std::vector<double>& after = c.after_onset[kind];
+  for (int t = 1; t <= most; ++t) {
+    double total = 0;
+    for (std::size_t p = 0; p < c.presymptomatic.size(); ++p) {
+      if (c.presymptomatic[p] <= kNegligible) continue;
+      for (std::size_t d = 0; d < after.size(); ++d) {
+        if (after[d] <= kNegligible) continue;
+        const double x = std::min(1e300, t * hazard * c.multiplier[kind] * c.sum(p, d));
+        total += c.presymptomatic[p] * after[d] * c.escape(x);
+      }
+    }
+    out[static_cast<std::size_t>(t)] = total;
+  }
+  return out;
+}
+
 // E[m * sum of w] over the course of `kind`: the expected infectiousness
 // that the community term turns into infections linearly.
 double mean_infectiousness(const Courses& c, Kind kind) {
@@ -248,56 +271,91 @@ std::vector<double> workplace_sizes(const Scenario& s, double employed) {
 }
 
 // Expected number of cases in each generation of an outbreak within one
-// place of n members started by one case, every pair infecting with
-// probability g over a course (a Reed-Frost chain): mu[0] = 1, mu[1] =
-// (n - 1) g, ... Exact (the chain binomial's distribution of susceptibles and
-// cases) up to kExactPlace members, the recursion on expectations beyond,
-// where the law of large numbers makes them agree. Stops when a generation
-// is negligible or after kGenerations.
+// place of n members started by one case (a Reed-Frost chain): mu[0] = 1,
+// mu[1], ... `escape[t]` is the probability that t given susceptibles all
+// escape one case over its course, E[(1 - p)^t] over the case's
+// infectiousness (course, kind, multiplier): given the cases of a
+// generation, each susceptible escapes them independently, so with c cases
+// k of s susceptibles are infected with probability
+//   C(s, k) sum_j C(k, j) (-1)^j escape[s - k + j]^c.
+// Exact (the chain's distribution of susceptibles and cases) up to
+// kExactPlace members; beyond, the recursion on expected values with the
+// mean pair probability g = 1 - escape[1], where the law of large numbers
+// makes them agree. Stops when a generation is negligible or after
+// kGenerations.
 constexpr std::size_t kGenerations = 40;
 // Reproduction numbers below this are 0 (see estimate()).
 constexpr double kNoGrowth = 1e-6;
 constexpr int kExactPlace = 25;
 
-std::vector<double> generations(double n, double g) {
+// The chain's transition probabilities for places of up to `members`:
+// entry (c * cells + s) * cells + k, cells = members + 1, is the probability
+// that c cases infect k of s susceptibles.
+std::vector<double> chain_table(const std::vector<double>& escape_all, int members) {
+  const auto cells = static_cast<std::size_t>(members + 1);
+  std::vector<double> chance(cells * cells * cells, 0.0);
+  std::vector<long double> choose(cells * cells, 0.0L);
+  for (std::size_t a = 0; a < cells; ++a) {
+    choose[a * cells] = 1;
+    for (std::size_t b = 1; b <= a; ++b) {
+      choose[a * cells + b] = choose[(a - 1) * cells + b - 1] + choose[(a - 1) * cells + b];
+    }
+  }
+  std::vector<long double> power(cells, 1.0L);
+  for (std::size_t c = 1; c < cells; ++c) {
+    for (std::size_t t = 0; t < cells; ++t) power[t] *= escape_all[t];  // escape[t]^c
+    for (std::size_t sus = 0; sus < cells; ++sus) {
+      for (std::size_t k = 0; k <= sus; ++k) {
+        long double sum = 0;
+        for (std::size_t j = 0; j <= k; ++j) {
+          const long double term = choose[k * cells + j] * power[sus - k + j];
+          sum += j % 2 == 0 ? term : -term;
+        }
+        const long double value = choose[sus * cells + k] * sum;
+        chance[(c * cells + sus) * cells + k] = std::clamp(static_cast<double>(value), 0.0, 1.0);
+      }
+    }
+  }
+  return chance;
+}
+
+// `table`: chain_table(escape_all, table_members), or empty to build one.
+std::vector<double> generations(double n, const std::vector<double>& escape_all,
+                                const std::vector<double>& table = {}, int table_members = 0) {
   std::vector<double> mu{1.0};
+  const double g = 1 - escape_all[1];
   if (!(n >= 2) || !(g > 0)) return mu;
   const double escape = 1 - std::min(g, 1.0);
   if (n <= kExactPlace) {
     const auto members = static_cast<int>(std::lround(n));
-    // p[s][i]: probability of s susceptibles left and i cases in this generation.
+    const bool shared = !table.empty() && table_members >= members;
+    const std::vector<double> own =
+        shared ? std::vector<double>() : chain_table(escape_all, members);
+    const std::vector<double>& chance = shared ? table : own;
+    const auto stride = static_cast<std::size_t>((shared ? table_members : members) + 1);
     const auto cells = static_cast<std::size_t>(members + 1);
+    // p[s][i]: probability of s susceptibles left and i cases in this generation.
     std::vector<double> p(cells * cells, 0.0), next(cells * cells, 0.0);
     p[static_cast<std::size_t>(members - 1) * cells + 1] = 1;
-    // escape^j for j up to members^2: a susceptible escapes j infectious ones.
-    std::vector<double> power(cells * cells, 1.0);
-    for (std::size_t j = 1; j < power.size(); ++j) power[j] = power[j - 1] * escape;
     for (std::size_t generation = 1; generation < kGenerations; ++generation) {
       std::fill(next.begin(), next.end(), 0.0);
       double expected = 0;
-      for (int sus = 0; sus < members; ++sus) {
-        for (int cases = 1; cases <= members; ++cases) {
-          const double at =
-              p[static_cast<std::size_t>(sus) * cells + static_cast<std::size_t>(cases)];
+      for (std::size_t sus = 0; sus < cells; ++sus) {
+        for (std::size_t cases = 1; cases < cells; ++cases) {
+          const double at = p[sus * cells + cases];
           if (at <= 0) continue;
-          const double q = 1 - power[static_cast<std::size_t>(cases)];  // each susceptible infected
-          // Binomial(sus, q), term by term.
-          const double odds = q < 1 ? q / (1 - q) : 0;
-          double term = q < 1 ? power[static_cast<std::size_t>(cases * sus)] : 0;
-          for (int k = 0; k <= sus; ++k) {
-            if (k > 0) term *= odds * static_cast<double>(sus - k + 1) / static_cast<double>(k);
-            const double chance = q < 1 ? term : (k == sus ? 1.0 : 0.0);
-            if (chance <= 0) continue;
-            next[static_cast<std::size_t>(sus - k) * cells + static_cast<std::size_t>(k)] +=
-                at * chance;
-            expected += at * chance * k;
+          for (std::size_t k = 0; k <= sus; ++k) {
+            const double x = at * chance[(cases * stride + sus) * stride + k];
+            if (x <= 0) continue;
+            next[(sus - k) * cells + k] += x;
+            expected += x * static_cast<double>(k);
           }
         }
       }
       if (!(expected > 1e-12)) break;
       mu.push_back(expected);
       std::swap(p, next);
-      for (int sus = 0; sus <= members; ++sus) p[static_cast<std::size_t>(sus) * cells] = 0;
+      for (std::size_t sus = 0; sus < cells; ++sus) p[sus * cells] = 0;
     }
     return mu;
   }
@@ -358,6 +416,43 @@ Estimate estimate(const Scenario& s) {
       for (std::size_t k = 0; k < kKinds; ++k) per[b][r] += kind[b][k] * by_kind[r][k];
     }
   }
+
+  // Per band and place (home, school, work): E[(1 - p)^t], t = 0 ... kExactPlace.
+  const auto escape_size = static_cast<std::size_t>(kExactPlace) + 1;
+  std::array<std::array<std::vector<double>, kAgeBands>, 3> escape_by_band;
+  {
+    const std::array<double, 3> risks = {s.home_infection_risk, s.school_infection_risk,
+                                         s.work_infection_risk};
+    for (std::size_t r = 0; r < 3; ++r) {
+      std::array<std::vector<double>, kKinds> of_kind;
+      for (std::size_t k = 0; k < kKinds; ++k) {
+        of_kind[k] = escapes(c, static_cast<Kind>(k), risks[r], kExactPlace);
+      }
+      for (std::size_t b = 0; b < kAgeBands; ++b) {
+        escape_by_band[r][b].assign(escape_size, 0.0);
+        for (std::size_t k = 0; k < kKinds; ++k) {
+          for (std::size_t t = 0; t < escape_size; ++t) {
+            escape_by_band[r][b][t] += kind[b][k] * of_kind[k][t];
+          }
+        }
+      }
+    }
+  }
+  // The mixture over the members of a place (shares by class).
+  const auto place_escape = [&](std::size_t route, const std::array<double, kClasses>& shares) {
+    std::vector<double> out(escape_size, 0.0);
+    double total_share = 0;
+    for (std::size_t k = 0; k < kClasses; ++k) {
+      if (shares[k] <= 0) continue;
+      total_share += shares[k];
+      for (std::size_t t = 0; t < escape_size; ++t) {
+        out[t] += shares[k] * escape_by_band[route][k / kStatuses][t];
+      }
+    }
+    if (!(total_share > 0)) return std::vector<double>(escape_size, 1.0);
+    for (double& x : out) x /= total_share;
+    return out;
+  };
 
   // The population: ages, homes, roles and daytime places, as planned by the
   // population build (without placing any agent).
@@ -458,31 +553,31 @@ Estimate estimate(const Scenario& s) {
   std::vector<std::vector<double>> home_mu(types);
   for (std::size_t t = 0; t < types; ++t) {
     const double size = homes.types[t].size;
-    double g = 0;
     for (std::size_t r = 0; r < pb::kRoles; ++r) {
       for (std::size_t k = 0; k < kClasses; ++k) {
         home_given_class[t * kClasses + k] += given_class[at(t, r, k)];
         const double share = size > 0 ? homes.types[t].slots[r] * role_share[r][k] / size : 0;
         members[t][k] += share;
-        g += share * per[k / kStatuses][0];
       }
     }
-    home_mu[t] = generations(size, g);
+    home_mu[t] = generations(size, place_escape(0, members[t]));
   }
   // Each class of pupils: its outbreaks' generations.
   std::array<std::vector<double>, kClasses> class_mu;
   for (std::size_t k = 0; k < kClasses; ++k) {
-    class_mu[k] = generations(class_mates[k] + 1, per[k / kStatuses][1]);
+    std::array<double, kClasses> only{};
+    only[k] = 1;
+    class_mu[k] = generations(class_mates[k] + 1, place_escape(1, only));
   }
   // Workplaces by size as a worker sees them (size-biased), in bins: every
   // size up to kExactPlace, then bins 25% wide.
   std::array<double, kClasses> worker_share{};
-  double work_pair = 0;
   for (std::size_t k = 0; k < kClasses; ++k) {
     if (k % kStatuses != kWorker || !(employed > 0)) continue;
     worker_share[k] = population[k] / employed;
-    work_pair += worker_share[k] * per[k / kStatuses][2];
   }
+  const std::vector<double> work_escape = place_escape(2, worker_share);
+  const std::vector<double> work_table = chain_table(work_escape, kExactPlace);
   struct Bin {
     double size = 0;    // mean size in the bin, as seen by its workers
     double weight = 0;  // share of workers in the bin
@@ -508,7 +603,7 @@ Estimate estimate(const Scenario& s) {
       }
       if (bin.weight > 1e-15) {
         bin.size = sum / bin.weight;
-        bin.mu = generations(bin.size, work_pair);
+        bin.mu = generations(bin.size, work_escape, work_table, kExactPlace);
         bins.push_back(std::move(bin));
       }
       n = last + 1;

@@ -107,6 +107,42 @@ TEST(Estimate, PairsOfColleaguesAndCommunity) {
   EXPECT_NEAR(estimate(s).r0, expected(1 - 1 / (1 - 10 * std::log(0.95))), 1e-7);
 }
 
+// Workplaces of 3 and community contacts, with gamma-distributed
+// infectiousness (shape 1): one case's colleagues are infected together more
+// often than independently. The first case infects each colleague with g =
+// 1 - psi(1), both with E[p^2] = 1 - 2 psi(1) + psi(2), where psi(t) = 1 / (1
+// + 10 t lambda) is the probability that t colleagues all escape it. So the
+// workplace's generations are mu1 = 2g and mu2 = 2 (g - E[p^2]) g (one
+// colleague infected, who then infects the last), and R0 solves 1 = R_c
+// (1 / R + mu1 / R^2 + mu2 / R^3).
+TEST(Estimate, SmallPlacesCountCasesThatShareAnInfector) {
+  Scenario s = fixed_course();
+  s.population = 30'000;
+  s.household_size = 1;
+  s.employment_rate = 1;
+  s.office_size = 3;
+  s.work_infection_risk = 0.05;
+  s.community_contacts = 5;
+  s.community_infection_risk = 0.02;
+  s.infectiousness_dispersion = 1;
+  const double rc = 5 * 0.02 * 10;
+  const double lambda = -std::log(0.95);
+  const auto psi = [&](double t) { return 1 / (1 + 10 * t * lambda); };
+  const double g = 1 - psi(1);
+  const double both = 1 - 2 * psi(1) + psi(2);
+  const double mu1 = 2 * g;
+  const double mu2 = 2 * (g - both) * g;
+  double lo = 0.1, hi = 10;
+  for (int i = 0; i < 200; ++i) {
+    const double r = (lo + hi) / 2;
+    (rc * (1 / r + mu1 / (r * r) + mu2 / (r * r * r)) > 1 ? lo : hi) = r;
+  }
+  EXPECT_NEAR(estimate(s).r0, lo, 1e-7);
+  // Independent colleagues (E[p^2] = g^2) would give a larger R0.
+  const double independent = 2 * (g - g * g) * g;
+  EXPECT_GT(independent, mu2);
+}
+
 // Workplaces alone, however large and risky, cannot make an epidemic grow:
 // each workplace's outbreak ends within it.
 TEST(Estimate, IsolatedWorkplacesGiveNoGrowth) {
