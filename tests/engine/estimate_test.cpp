@@ -294,6 +294,16 @@ TEST(Estimate, AgreesWithSimulatedR0) {
   original.work_infection_risk = 0.002;
   original.community_infection_risk = 0.015;
   expect_agrees_with_simulation(original, "homes of 3, workplaces of 20");
+
+  // The same places where each case infects more than one colleague, so
+  // that workplaces' outbreaks use up their agents: the estimate counts them
+  // by generation (2.91 against about 2.86 simulated; counting every
+  // colleague as susceptible would give 3.15).
+  Scenario saturating = original;
+  saturating.home_infection_risk = 0.1;
+  saturating.work_infection_risk = 0.01;
+  saturating.community_infection_risk = 0.01;
+  expect_agrees_with_simulation(saturating, "workplaces of 20 that saturate");
 }
 
 }  // namespace
