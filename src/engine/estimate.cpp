@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "natural_history.hpp"
 #include "outbreak/engine/distributions.hpp"
 #include "population_build.hpp"
 
@@ -27,7 +28,7 @@ namespace {
 
 namespace pb = population_build;
 
-constexpr int kMaxStageDays = 120;  // as NaturalHistory::kMaxStageDays
+constexpr int kMaxStageDays = NaturalHistory::kMaxStageDays;
 constexpr int kMaxWorkplace = 65'535;
 constexpr double kWorkplaceTailZ = 5.2;  // as the population build
 constexpr std::size_t kStatuses = 3;     // neither, pupil, in work
