@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "outbreak/engine/estimate.hpp"
 #include "outbreak/engine/population.hpp"
 #include "outbreak/engine/random.hpp"
 #include "outbreak/engine/simulation.hpp"
@@ -73,6 +74,19 @@ void BM_StepAtPeak(benchmark::State& state) {
 BENCHMARK(BM_StepAtPeak)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Keyed draws: the cost of one Philox4x32-10 call and of the logarithm.
+// R0 and the doubling time from the parameters (engine::estimate): the
+// defaults, and the widest workplace sizes allowed (office_size 10,000, sd
+// 100,000), which give the most size bins.
+void BM_Estimate(benchmark::State& state) {
+  Scenario s;
+  if (state.range(0) == 1) {
+    s.office_size = 10'000;
+    s.office_size_sd = 100'000;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(outbreak::engine::estimate(s).r0);
+}
+BENCHMARK(BM_Estimate)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 void BM_Philox(benchmark::State& state) {
   std::uint32_t i = 0;
   for (auto _ : state) {

@@ -12,6 +12,7 @@
 
 #include "bench_command.hpp"
 #include "db_command.hpp"
+#include "estimate_command.hpp"
 #include "exit_status.hpp"
 #include "jobs_command.hpp"
 #include "mail_command.hpp"
@@ -63,6 +64,19 @@ void add_validate(CLI::App& app, std::string& path, std::optional<std::string>& 
       "validate", "Check a scenario file and print it with every default filled in.");
   validate->add_option("file", path, "Scenario JSON file")->type_name("FILE")->required();
   add_preset(*validate, preset);
+}
+
+void add_estimate(CLI::App& app, EstimateOptions& options) {
+  CLI::App* estimate = app.add_subcommand(
+      "estimate", "Print R0 and the doubling time of a scenario, without simulating.");
+  estimate
+      ->add_option("--scenario", options.scenario_path,
+                   "Scenario JSON file; keys it leaves out keep their defaults (or the preset's)")
+      ->type_name("FILE");
+  add_preset(*estimate, options.preset);
+  estimate->add_option("--set", options.assignments, "Override one key, after the file")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
 }
 
 void add_bench(CLI::App& app, BenchOptions& options) {
@@ -207,6 +221,8 @@ int parse_and_run(int argc, char** argv) {
   bench.threads = all_threads();
   add_run(app, run);
   add_validate(app, validate_path, validate_preset);
+  EstimateOptions estimate;
+  add_estimate(app, estimate);
   add_bench(app, bench);
   WorkerCommandOptions worker;
   add_worker(app, worker);
@@ -231,6 +247,7 @@ int parse_and_run(int argc, char** argv) {
   }
   if (app.got_subcommand("run")) return run_command(run);
   if (app.got_subcommand("validate")) return validate_command(validate_path, validate_preset);
+  if (app.got_subcommand("estimate")) return estimate_command(estimate);
   if (app.got_subcommand("bench")) return bench_command(bench);
   if (app.got_subcommand("worker")) return worker_command(worker);
   if (app.got_subcommand("submit")) return submit_command(submit);

@@ -413,6 +413,27 @@ TEST_F(CliTest, DifferentSeedsGiveDifferentOutput) {
   EXPECT_NE(a.out, b.out);
 }
 
+TEST_F(CliTest, EstimatePrintsR0AndTheDoublingTimeOfTheScenario) {
+  const Outcome defaults = run_cli({"estimate"});
+  ASSERT_EQ(defaults.status, 0) << defaults.err;
+  EXPECT_NE(defaults.out.find("R0 "), std::string::npos) << defaults.out;
+  EXPECT_NE(defaults.out.find("doubling time    2."), std::string::npos) << defaults.out;
+  EXPECT_NE(defaults.out.find("halving time     -"), std::string::npos) << defaults.out;
+
+  const std::string file = write("e.json", R"({"community_contacts": 2, "work_infection_risk": 0,)"
+                                           R"( "school_infection_risk": 0})");
+  const Outcome low =
+      run_cli({"estimate", "--scenario", file, "--set", "home_infection_risk=0.01"});
+  ASSERT_EQ(low.status, 0) << low.err;
+  EXPECT_NE(low.out.find("doubling time    -"), std::string::npos) << low.out;
+  EXPECT_NE(low.out.find("halving time     "), std::string::npos) << low.out;
+  EXPECT_EQ(low.out.find("halving time     -"), std::string::npos) << low.out;
+
+  const Outcome bad = run_cli({"estimate", "--set", "home_infection_risk=2"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("home_infection_risk"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, SetOverridesTheScenarioFile) {
   const std::string file = write("s.json", R"({"population": 3000, "days": 10, "seed": 5})");
   const Outcome r = run_cli({"run", "--scenario", file, "--set", "days=15", "--format", "csv"});

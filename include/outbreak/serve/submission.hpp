@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "outbreak/engine/scenario.hpp"
-
 #include "outbreak/serve/config.hpp"
 #include "outbreak/store/store.hpp"
 #include "outbreak/util/result.hpp"
@@ -30,6 +29,12 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
 // initial_infected (limits.population), days, replicates; said "on this
 // server". GET /api/v1/scenario shows the same merged ranges.
 std::vector<engine::RangeCap> scenario_caps(const Limits& limits);
+
+// Reads {"scenario": {key: value}} (the body of POST
+// /api/v1/scenario/estimate): the scenario complete with defaults, checked as
+// a submission's. Errors as parse_submission's: no fields for a body that is
+// not a JSON object (HTTP 400), else every bad field at once (HTTP 422).
+Result<engine::Scenario> parse_scenario_request(std::string_view body, const Limits& limits);
 
 // An address the mail module can send to (mail::validate_address): so no
 // control characters (CR, LF above all), which could inject headers.
