@@ -317,9 +317,11 @@ TEST_P(StoreConformance, FiguresRoundTripAndAreUpsertedPerReplicate) {
             "2");
 }
 
-TEST_P(StoreConformance, AClaimDropsTheFiguresAndSummaryOfAnEarlierTry) {
+TEST_P(StoreConformance, AClaimDropsWhatAnEarlierTryStoredAndCountsItself) {
   const auto id = enqueue("job");
   claim("w1", kT0);
+  ASSERT_TRUE(store_->write_days(id, "w1", 0, days(0, 3, 0), kLease, kT0).ok());
+  ASSERT_TRUE(store_->write_age_totals(id, "w1", 0, engine::AgeTotals{}).ok());
   ASSERT_TRUE(store_->write_figures(id, "w1", figures_of(0, 5)).ok());
   engine::Summary summary;
   summary.mean.resize(2);
@@ -333,10 +335,21 @@ TEST_P(StoreConformance, AClaimDropsTheFiguresAndSummaryOfAnEarlierTry) {
   ASSERT_TRUE(store_->requeue_expired(at_seconds(600)).ok());
   ASSERT_EQ(get(id).status, JobStatus::kQueued);
   EXPECT_EQ(store_->figures(id)->size(), 1u);  // kept until the next try starts
+  EXPECT_EQ(get(id).claims, 1);
   const SimulationRecord again = claim("w2", at_seconds(601));
   EXPECT_EQ(again.id, id);
+  EXPECT_EQ(again.claims, 2);
+  EXPECT_EQ(again.attempts, 2);
+  EXPECT_FALSE(again.progress_replicate.has_value()) << "the new try starts from nothing";
+  EXPECT_FALSE(again.progress_day.has_value());
+  EXPECT_TRUE(store_->results(id, std::nullopt)->empty());
+  EXPECT_TRUE(store_->age_totals(id)->empty());
   EXPECT_TRUE(store_->figures(id)->empty());
   EXPECT_TRUE(store_->summary(id)->mean.empty());
+  // A release gives the attempt back, but the claims go on counting.
+  ASSERT_TRUE(store_->release(id, "w2", at_seconds(602)).ok());
+  EXPECT_EQ(get(id).attempts, 1);
+  EXPECT_EQ(claim("w4", at_seconds(603)).claims, 3);
   EXPECT_EQ(store_->figures(other)->size(), 1u) << "another job's figures stay";
 }
 
