@@ -27,18 +27,21 @@ std::string domain_of(std::string_view address) {
 
 Result<MailText> text_for(store::Store& store, const MailRecord& mail,
                           const store::SimulationRecord& record, const SenderOptions& options) {
+  if (mail.kind == MailKind::kAccepted) return accepted_text(record, options.public_url);
+  auto runs = load_run_counts(store, record);
+  if (!runs) return runs.error();
   switch (mail.kind) {
     case MailKind::kAccepted:
-      return accepted_text(record, options.public_url);
+      break;
     case MailKind::kFinished: {
       auto figures = load_key_figures(store, record);
       if (!figures) return figures.error();
-      return finished_text(record, *figures, options.public_url);
+      return finished_text(record, *figures, options.public_url, *runs);
     }
     case MailKind::kFailed:
-      return failed_text(record, options.public_url);
+      return failed_text(record, options.public_url, *runs);
     case MailKind::kCancelled:
-      return cancelled_text(record, options.public_url);
+      return cancelled_text(record, options.public_url, *runs);
   }
   return Error::make(ErrorCode::kInternal, "unknown mail kind");
 }

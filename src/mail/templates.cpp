@@ -165,6 +165,25 @@ Body ended(const SimulationRecord& record, std::string_view intro, std::string_v
   return body;
 }
 
+// The note on runs still spreading at the end, when there are any.
+void add_spreading_note(const RunCounts& runs, Body& body) {
+  if (runs.still_spreading <= 0) return;
+  body.rows.emplace_back(
+      "Note",
+      fmt::format("Still spreading at the end of the run ({} of {} {}): the totals are "
+                  "not final.",
+                  runs.still_spreading, runs.complete, runs.complete == 1 ? "run" : "runs"));
+}
+
+// A job that stopped early with complete runs: how many.
+void add_partial_rows(const SimulationRecord& record, const RunCounts& runs, Body& body) {
+  if (runs.complete <= 0) return;
+  body.rows.emplace_back(
+      "Runs", fmt::format("partial: {} of {} {} complete", runs.complete, record.replicates,
+                          record.replicates == 1 ? "run" : "runs"));
+  add_spreading_note(runs, body);
+}
+
 double column(const engine::DayValues& values, std::int64_t engine::DayTotals::*member) {
   for (std::size_t i = 0; i < engine::kDayColumns.size(); ++i) {
     if (engine::kDayColumns[i].member == member) return values[i];
@@ -292,6 +311,15 @@ Result<std::optional<KeyFigures>> load_key_figures(store::Store& store,
   return key_figures(days);
 }
 
+Result<RunCounts> load_run_counts(store::Store& store, const SimulationRecord& record) {
+  auto figures = store.figures(record.id);
+  if (!figures) return figures.error();
+  RunCounts runs;
+  runs.complete = static_cast<std::int64_t>(figures->size());
+  for (const store::RunFigures& run : *figures) runs.still_spreading += run.still_spreading ? 1 : 0;
+  return runs;
+}
+
 MailText accepted_text(const SimulationRecord& record, std::string_view public_url) {
   Body body;
   body.intro =
@@ -306,7 +334,7 @@ MailText accepted_text(const SimulationRecord& record, std::string_view public_u
 }
 
 MailText finished_text(const SimulationRecord& record, const std::optional<KeyFigures>& figures,
-                       std::string_view public_url) {
+                       std::string_view public_url, RunCounts runs) {
   Body body;
   body.intro = fmt::format("Your simulation \"{}\" has finished.", clean(record.name));
   body.rows.emplace_back("Id", record.id);
@@ -332,21 +360,25 @@ MailText finished_text(const SimulationRecord& record, const std::optional<KeyFi
   } else {
     body.rows.emplace_back("Figures", "no results were stored");
   }
+  add_spreading_note(runs, body);
   body.links.emplace_back("Results page", results_page_url(public_url, record.id));
   body.links.emplace_back("CSV", results_csv_url(public_url, record.id));
   return make(fmt::format("Simulation finished: {}", clean(record.name)), body);
 }
 
-MailText failed_text(const SimulationRecord& record, std::string_view public_url) {
+MailText failed_text(const SimulationRecord& record, std::string_view public_url, RunCounts runs) {
   const std::string reason = clean(record.error.value_or("no reason was recorded"));
-  return make(fmt::format("Simulation failed: {}", clean(record.name)),
-              ended(record, "failed", reason, public_url));
+  Body body = ended(record, "failed", reason, public_url);
+  add_partial_rows(record, runs, body);
+  return make(fmt::format("Simulation failed: {}", clean(record.name)), body);
 }
 
-MailText cancelled_text(const SimulationRecord& record, std::string_view public_url) {
+MailText cancelled_text(const SimulationRecord& record, std::string_view public_url,
+                        RunCounts runs) {
   const std::string reason = clean(record.error.value_or("cancelled on request"));
-  return make(fmt::format("Simulation cancelled: {}", clean(record.name)),
-              ended(record, "was cancelled", reason, public_url));
+  Body body = ended(record, "was cancelled", reason, public_url);
+  add_partial_rows(record, runs, body);
+  return make(fmt::format("Simulation cancelled: {}", clean(record.name)), body);
 }
 
 }  // namespace outbreak::mail

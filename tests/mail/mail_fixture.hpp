@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -96,10 +97,12 @@ class MailStoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Runs the oldest queued job to its end with a worker; returns its outcome.
-  std::optional<jobs::JobOutcome> run_job() {
+  std::optional<jobs::JobOutcome> run_job(
+      const std::function<void(jobs::WorkerOptions&)>& adjust = {}) {
     jobs::WorkerOptions options;
     options.worker_id = "w1";
     options.poll = store::Duration(10);
+    if (adjust) adjust(options);
     std::ostringstream worker_log;
     jobs::Logger logger(worker_log, jobs::LogFormat::kText);
     jobs::Worker worker(open_migrated(), options, logger);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mail/mail_fixture.hpp"
+#include "outbreak/engine/ensemble.hpp"
 #include "outbreak/mail/templates.hpp"
 
 namespace outbreak::mail::testing {
@@ -166,7 +167,10 @@ TEST_P(SenderTest, OneReplicateReportsReplicateZerosDays) {
   EXPECT_EQ(line_value(text, "Total infected"), format_count(days.back().total_infected));
   EXPECT_EQ(line_value(text, "Deaths"), format_count(days.back().dead));
   EXPECT_EQ(line_value(text, "Figures"), "at day 30");
-  EXPECT_EQ(text, finished_text(get(id), key_figures(days), kPublicUrl).text);
+  auto runs = load_run_counts(*store_, get(id));
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(runs->complete, 1);
+  EXPECT_EQ(text, finished_text(get(id), key_figures(days), kPublicUrl, *runs).text);
 }
 
 TEST_P(SenderTest, NoAddressMeansNoMail) {
@@ -219,6 +223,71 @@ TEST_P(SenderTest, FailedAndCancelledMailsCarryTheReason) {
   EXPECT_EQ(line_value(text_of(received[1]), "Reason"), error) << text_of(received[1]);
   EXPECT_NE(text_of(received[3]).find("cancelled on request"), std::string::npos)
       << text_of(received[3]);
+}
+
+TEST_P(SenderTest, TheFinishedMailSaysWhenRunsWereStillSpreadingAtTheEnd) {
+  start_server();
+  // Ten days: every run is still spreading on its last day.
+  const std::string id = enqueue(scenario_json(3'000, 10, 3));
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kSucceeded);
+  auto figures = store_->figures(id);
+  ASSERT_TRUE(figures.ok());
+  ASSERT_EQ(figures->size(), 3u);
+  std::int64_t spreading = 0;
+  for (const auto& run : *figures) spreading += run.still_spreading ? 1 : 0;
+  ASSERT_GT(spreading, 0);
+  // Three hundred days of a small town: the epidemic is over.
+  const std::string over = enqueue(scenario_json(500, 300, 1), kRecipient, "over");
+  ASSERT_EQ(run_job(), jobs::JobOutcome::kSucceeded);
+  ASSERT_FALSE(store_->figures(over)->at(0).still_spreading);
+
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(drain(*sender), 4);
+  ASSERT_TRUE(server_->wait_for_messages(4));
+  const auto received = server_->messages();
+  const std::string text = text_of(received[1]);
+  EXPECT_EQ(line_value(text, "Note"),
+            fmt::format("Still spreading at the end of the run ({} of 3 runs): the totals are not "
+                        "final.",
+                        spreading))
+      << text;
+  EXPECT_NE(received[1].at("parts").at(1).at("content").get<std::string>().find(
+                "Still spreading at the end of the run"),
+            std::string::npos)
+      << "the HTML version says it too";
+  EXPECT_EQ(subject_of(received[3]), "Simulation finished: over");
+  EXPECT_EQ(text_of(received[3]).find("Still spreading"), std::string::npos)
+      << text_of(received[3]);
+}
+
+TEST_P(SenderTest, TheMailOfACancelledJobSaysHowManyRunsAreComplete) {
+  start_server();
+  const std::string id = enqueue(scenario_json(3'000, 60, 5), kRecipient, "stopped");
+  // A cancel through the store while run 4 computes its day 5, as the API does it.
+  ASSERT_EQ(run_job([&](jobs::WorkerOptions& options) {
+              options.flush_days = 1;
+              options.run_ensemble = [this, id](const engine::Scenario& scenario,
+                                                const engine::EnsembleOptions& engine_options) {
+                engine::EnsembleOptions wrapped = engine_options;
+                wrapped.on_day = [&, this](std::int64_t replicate, const engine::DayTotals& day) {
+                  if (replicate == 3 && day.day == 5) {
+                    EXPECT_TRUE(store_->cancel(id, std::chrono::system_clock::now()).ok());
+                  }
+                  engine_options.on_day(replicate, day);
+                };
+                return engine::run_ensemble(scenario, wrapped);
+              };
+            }),
+            jobs::JobOutcome::kCancelled);
+  ASSERT_EQ(store_->figures(id)->size(), 3u);
+  auto sender = make_sender(smtp_to(server_->port()));
+  EXPECT_EQ(drain(*sender), 2);
+  ASSERT_TRUE(server_->wait_for_messages(2));
+  const auto received = server_->messages();
+  EXPECT_EQ(subject_of(received[1]), "Simulation cancelled: stopped");
+  const std::string text = text_of(received[1]);
+  EXPECT_EQ(line_value(text, "Runs"), "partial: 3 of 5 runs complete") << text;
+  EXPECT_EQ(line_value(text, "Reason"), "cancelled on request") << text;
 }
 
 TEST_P(SenderTest, AMailWhoseSimulationIsGoneFailsWithAClearError) {

@@ -57,6 +57,16 @@ std::optional<KeyFigures> key_figures(const engine::Summary& summary, std::int64
 Result<std::optional<KeyFigures>> load_key_figures(store::Store& store,
                                                    const store::SimulationRecord& record);
 
+// What the stored key figures of each run (Store::figures()) say about a
+// job: how many runs are complete and how many of those were still
+// spreading at the end (their totals are not final).
+struct RunCounts {
+  std::int64_t complete = 0;
+  std::int64_t still_spreading = 0;
+};
+// Errors: those of Store::figures (kNotFound, kIo).
+Result<RunCounts> load_run_counts(store::Store& store, const store::SimulationRecord& record);
+
 // The subject and the two versions of one mail's body.
 struct MailText {
   std::string subject;
@@ -76,13 +86,19 @@ MailText confirmation_text(std::string_view address, std::string_view token,
 // "accepted": id, name, a summary of the scenario, the results page.
 MailText accepted_text(const store::SimulationRecord& record, std::string_view public_url);
 // "finished": the results page, the key figures (when any results are
-// stored) and the CSV link.
+// stored) and the CSV link; with runs still spreading at the end, a "Note"
+// that says so: "Still spreading at the end of the run (N of M runs): the
+// totals are not final."
 MailText finished_text(const store::SimulationRecord& record,
-                       const std::optional<KeyFigures>& figures, std::string_view public_url);
-// "failed": the reason is the simulation's error.
-MailText failed_text(const store::SimulationRecord& record, std::string_view public_url);
-// "cancelled": the reason is the simulation's error, if any.
-MailText cancelled_text(const store::SimulationRecord& record, std::string_view public_url);
+                       const std::optional<KeyFigures>& figures, std::string_view public_url,
+                       RunCounts runs = {});
+// "failed": the reason is the simulation's error. With complete runs, a
+// row "Runs": "partial: K of M runs complete" (and the note above).
+MailText failed_text(const store::SimulationRecord& record, std::string_view public_url,
+                     RunCounts runs = {});
+// "cancelled": the reason is the simulation's error, if any; runs as failed.
+MailText cancelled_text(const store::SimulationRecord& record, std::string_view public_url,
+                        RunCounts runs = {});
 
 // `text` without Unicode format characters (general category Cf: the bidi
 // embeddings, overrides and isolates U+202A..U+202E and U+2066..U+2069,

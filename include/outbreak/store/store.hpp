@@ -94,6 +94,9 @@ struct SimulationRecord {
   std::optional<std::string> worker_id;  // the holder, or the last holder
   std::optional<TimePoint> lease_expires_at;
   bool cancel_requested = false;
+  // Every claim so far, never reset (unlike attempts, which release() and
+  // retry() lower): tells one try's days from another's.
+  int claims = 0;
 };
 
 // One row of `simulation_days`.
@@ -108,6 +111,25 @@ struct AgeTotalsRow {
   std::int64_t replicate = 0;
   engine::AgeTotals totals;
   bool operator==(const AgeTotalsRow&) const = default;
+};
+
+// One replicate's key figures (rows of `simulation_figures`), computed from
+// its days when it ends (jobs::run_figures(), docs/api.md#figures), so that
+// a job that stops early keeps those of its complete runs. The attack rate
+// is total_infected over the scenario's population, computed when read.
+struct RunFigures {
+  std::int64_t replicate = 0;  // 0-based
+  std::int64_t peak_infected = 0;
+  std::int64_t peak_day = 0;  // the first day of the peak
+  std::int64_t total_infected = 0;
+  std::int64_t dead = 0;
+  std::int64_t peak_hospitalized = 0;
+  std::int64_t peak_hospitalized_day = 0;
+  std::int64_t infected_at_end = 0;
+  std::int64_t new_infections_last_7_days = 0;
+  bool still_spreading = false;
+  std::optional<std::int64_t> ended_on_day;
+  bool operator==(const RunFigures&) const = default;
 };
 
 // Returned by calls that need the lease: whether cancel() was requested, so
@@ -229,8 +251,10 @@ class Store {
 
   // Atomically takes the oldest queued job (by created_at, then id): status
   // running, worker_id, started_at = now, lease until now + lease, attempts
-  // + 1 (a try is counted when it starts). Exactly one concurrent caller gets any one job. nullopt
-  // when nothing is queued. Errors: kIo.
+  // + 1 (a try is counted when it starts), claims + 1. Whatever an earlier
+  // try stored (days, age totals, key figures, summary) is deleted and
+  // progress cleared: the new try writes its own from its first day. Exactly one concurrent caller
+  // gets any one job. nullopt when nothing is queued. Errors: kIo.
   virtual Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                         TimePoint now) = 0;
 
@@ -253,6 +277,12 @@ class Store {
   // (replicate < 0), kIo.
   virtual Status write_age_totals(std::string_view id, std::string_view worker_id,
                                   std::int64_t replicate, const engine::AgeTotals& totals) = 0;
+
+  // Upserts the key figures of one replicate (figures.replicate), written
+  // once it has ended. Errors: lease lost, kInvalidInput (replicate < 0),
+  // kIo.
+  virtual Status write_figures(std::string_view id, std::string_view worker_id,
+                               const RunFigures& figures) = 0;
 
   // Replaces the job's per-day summary (all three statistics must have the
   // same length; a NaN r_t is stored as NULL). Errors: lease lost,
@@ -290,7 +320,7 @@ class Store {
   // A failed or cancelled job goes back to queued with a fresh budget:
   // attempts 0, cancel_requested false, started/finished/worker/lease
   // cleared; the last error is kept until the job finishes again. Stored
-  // rows stay and are overwritten by the rerun. Errors: kNotFound,
+  // results stay until the rerun is claimed (see claim()). Errors: kNotFound,
   // kInvalidInput (queued, running or succeeded), kIo.
   virtual Status retry(std::string_view id) = 0;
 
@@ -322,6 +352,13 @@ class Store {
   // The stored age totals ordered by replicate (replicates not written yet
   // are absent). Errors: kNotFound, kIo.
   virtual Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) = 0;
+  // The stored key figures ordered by replicate (replicates not ended yet
+  // are absent). Errors: kNotFound, kIo.
+  virtual Result<std::vector<RunFigures>> figures(std::string_view id) = 0;
+  // A queued job's place in the queue: 1 + the queued jobs claimed before
+  // it (older by created_at, then id); nullopt when it is not queued.
+  // Errors: kNotFound, kIo.
+  virtual Result<std::optional<std::int64_t>> queue_position(std::string_view id) = 0;
   // How many simulations have each status (one query). Errors: kIo.
   virtual Result<StatusCounts> count_by_status() = 0;
 
