@@ -247,3 +247,147 @@ test('a comparison without ids explains how to make one', async () => {
   assert.equal(await page.locator('#comparison').isVisible(), false);
   await page.close();
 });
+
+// Submits `scenario` unnamed through the API and waits for it to succeed.
+async function submitUnnamed(scenario) {
+  const response = await fetch(`${server.url}/api/v1/simulations`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ scenario }),
+  });
+  assert.equal(response.status, 201);
+  const { id } = await response.json();
+  await waitFor(async () => (await getJson(`/api/v1/simulations/${id}`)).status === 'succeeded', `${id} to succeed`, 120000, 200);
+  return id;
+}
+
+const ONE_DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+test('unnamed runs with replicates: names, bands, ranges, units and the keyboard', async () => {
+  const big = await submitUnnamed({ population: 20000, days: 60, replicates: 3 });
+  const small = await submitUnnamed({ population: 10000, days: 60, replicates: 3, home_infection_risk: 0.2 });
+  const page = await browser.newPage();
+  const requests = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(`${server.url}/compare?ids=${big},${small}`);
+  await page.waitForSelector('body[data-state="ready"]');
+
+  // Named from what differs from the defaults, and the population.
+  const names = await page.locator('#figures thead th[data-id]').evaluateAll((ths) => ths.map((th) => th.firstChild.nextSibling.textContent));
+  assert.deepEqual(names, ['60 days, 20k', `60 days, ${(await page.evaluate(async () => {
+    const schema = await (await fetch('/api/v1/scenario')).json();
+    const p = schema.parameters.find((x) => x.name === 'home_infection_risk');
+    return (p.label || 'Home infection risk').toLowerCase();
+  }))} 0.2, 10k`]);
+  const legend = await page.locator('#compare-chart .chart-legend li').allTextContents();
+  assert.ok(legend.some((text) => text.startsWith('60 days, 20k')), legend.join(' | '));
+
+  // Runs of several replicates are read without their days.
+  for (const id of [big, small]) {
+    const reads = requests.filter((url) => url.includes(`/simulations/${id}/results`));
+    assert.ok(reads.length >= 1 && reads.every((url) => url.includes('part=summary')), reads.join(', '));
+  }
+
+  // The mean with a 5–95% range over the 3 runs of each figure; the
+  // difference and the ratio to the baseline.
+  const expected = { [big]: await expectedFigures(big), [small]: await expectedFigures(small) };
+  await checkFigures(page, big, expected[big], null, PEOPLE);
+  await checkFigures(page, small, expected[small], expected[big], PEOPLE);
+  assert.equal(await page.getAttribute('#compare-chart', 'data-bands'), '2');
+  assert.match(await page.locator('#compare-summary').textContent(), /shaded between the 5th and 95th percentile/);
+  assert.match(await page.locator('#figures thead').textContent(), /mean of 3 runs/);
+
+  // % of population: the ratio now compares runs of different sizes, in
+  // the table and on the chart.
+  await page.getByLabel('Units').selectOption('percent');
+  await checkFigures(page, big, expected[big], null, PERCENT);
+  await checkFigures(page, small, expected[small], expected[big], PERCENT);
+  const people = (await cell(page, small, 'peak_infected')).ratio;
+  assert.notEqual(people, expected[small].mean.peak_infected / expected[big].mean.peak_infected);
+  assert.equal(await page.getAttribute('#compare-chart', 'data-units'), 'percent');
+  const summary = await page.locator('#compare-summary').textContent();
+  for (const [id, label] of [[big, names[0]], [small, names[1]]]) {
+    const rows = expected[id].results.summary.mean;
+    const peak = rows.reduce((best, row) => (row.currently_infected > best.currently_infected ? row : best), rows[0]);
+    const text = `${label}: highest ${ONE_DECIMAL.format((peak.currently_infected * 100) / expected[id].population)}% on day ${peak.day}`;
+    assert.ok(summary.includes(text), `${text} in ${summary}`);
+  }
+  assert.equal(new URL(page.url()).searchParams.get('units'), 'percent');
+  await checkBothWidths(page, 'compare-replicates');
+
+  // On a phone the tables scroll sideways, and the keyboard reaches them.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const region = page.getByRole('region', { name: 'Key figures (scrolls sideways)' });
+  await waitFor(async () => {
+    await page.keyboard.press('Tab');
+    return region.evaluate((node) => node === document.activeElement);
+  }, 'the key figures to get the focus', 10000, 0);
+  assert.ok(await region.evaluate((node) => node.scrollWidth > node.clientWidth), 'the table is wider than the phone');
+  for (let i = 0; i < 5; i += 1) await page.keyboard.press('ArrowRight');
+  await waitFor(() => region.evaluate((node) => node.scrollLeft > 0), 'the table to scroll with the arrow keys', 5000);
+  const parameters = page.getByRole('region', { name: 'Parameters that differ (scrolls sideways)' });
+  assert.equal(await parameters.getAttribute('tabindex'), '0');
+  await screenshot(page, 'compare-replicates-scrolled-390');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.close();
+
+  // A server that does not know `part` (400): the whole documents serve.
+  const old = await browser.newPage();
+  await old.route(/\/results\?.*part=summary/, (route) => route.fulfill({
+    status: 400, contentType: 'application/json', body: '{"error":{"code":"bad_request","message":"unknown parameter part"}}',
+  }));
+  await old.goto(`${server.url}/compare?ids=${big},${small}`);
+  await old.waitForSelector('body[data-state="ready"]');
+  await checkFigures(old, small, expected[small], expected[big], PEOPLE);
+  assert.equal(await old.getAttribute('#compare-chart', 'data-bands'), '2');
+  await old.close();
+
+  // One id: nothing to compare yet, said so (never "Compare 1 simulations").
+  const one = await browser.newPage();
+  await one.goto(`${server.url}/compare?ids=${big}`);
+  await one.waitForSelector('body[data-state="ready"]');
+  assert.equal(await one.locator('h1').textContent(), 'Compare simulations');
+  assert.match(await one.locator('#one-note').textContent(), /Only one simulation so far: add another to compare/);
+  assert.doesNotMatch(await one.locator('body').textContent(), /Compare 1 simulation/);
+  assert.equal(await one.getByLabel('Baseline').isVisible(), false);
+  await checkBothWidths(one, 'compare-one');
+  await one.close();
+  assert.deepEqual(browser.errors, []);
+});
+
+test('unnamed runs are named from what differs from the defaults', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/compare`);
+  const names = await page.evaluate(async () => {
+    const { runName } = await import('/assets/naming.js');
+    const schema = await (await fetch('/api/v1/scenario')).json();
+    const defaults = Object.fromEntries(schema.parameters.map((p) => [p.name, p.default]));
+    const sim = (name, changes) => ({ name, scenario: { ...defaults, ...changes } });
+    return [
+      runName(sim('my run', { population: 300000 }), schema),
+      runName(sim('simulation', {}), schema),
+      runName(sim('simulation', { population: 300000, contact_tracing: true }), schema),
+      runName(sim('simulation', {
+        population: 50000,
+        interventions: [{ type: 'distancing', name: 'Lockdown', start_day: 30 }, { type: 'vaccination', start_day: 0 },
+          { type: 'distancing', name: 'lockdown', start_day: 90 }],
+      }), schema),
+      runName(sim('simulation', { population: 1500000, symptomatic_isolation: true, contact_tracing: true, latent_days: 2 }), schema),
+      runName(sim('simulation', {}), null),
+      runName({ name: 'simulation', scenario: 'unreadable' }, schema),
+      schema.parameters.find((p) => p.name === 'contact_tracing').label || 'Contact tracing',
+      schema.parameters.find((p) => p.name === 'symptomatic_isolation').label || 'Symptomatic isolation',
+    ];
+  });
+  const [tracing, isolation] = names.slice(-2).map((label) => label.charAt(0).toLowerCase() + label.slice(1));
+  assert.deepEqual(names.slice(0, -2), [
+    'my run',
+    'defaults, 100k',
+    `${tracing}, 300k`,
+    'lockdown + vaccination, 50k',
+    `${isolation}, ${tracing}, +1 more, 1.5M`,
+    'simulation, 100k',
+    'simulation',
+  ]);
+  await page.close();
+});

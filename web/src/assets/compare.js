@@ -356,8 +356,9 @@ function renderFigures() {
   const units = currentUnits();
   const unitText = units === 'people' ? 'counts in people' : `counts ${units === 'percent' ? 'in % of each run’s population' : 'per 100,000 of each run’s population'}`;
   const ranged = withFigures.some((entry) => entry.figures.p5);
-  const caption = `Key figures of each simulation (${unitText}; the mean over runs where a simulation has several${ranged ? ', with the 5th–95th percentile over its runs' : ''}), `
-    + `with the difference and the ratio to the baseline, ${baseline.label}`;
+  const caption = `Key figures, with the difference and the ratio to the baseline (${baseline.label})`;
+  const explanation = `${unitText.charAt(0).toUpperCase()}${unitText.slice(1)}; the mean over runs where a simulation has several`
+    + `${ranged ? ', with the 5th–95th percentile over its runs (5–95%)' : ''}. A difference of percentages is in percentage points.`;
   const header = el('tr', {}, el('th', { scope: 'col' }, 'Figure'),
     entries.map((entry) => el('th', { scope: 'col', 'data-id': entry.id },
       el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label,
@@ -369,7 +370,7 @@ function renderFigures() {
     entries.map((entry) => (entry.figures ? figureCell(entry, figure, baseline) : el('td', { class: 'num' }, 'not known yet')))));
   body.push(el('tr', { 'data-figure': 'end' }, el('th', { scope: 'row' }, 'At the end'),
     entries.map((entry) => el('td', { class: `end${entry.figures?.stillSpreading ? ' still-spreading' : ''}`, 'data-id': entry.id }, endText(entry)))));
-  host.replaceChildren(el('div', {
+  host.replaceChildren(el('p', { class: 'help', id: 'figures-explanation' }, explanation), el('div', {
     class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Key figures (scrolls sideways)',
   }, el('table', { class: 'figures', id: 'figures-table' },
     el('caption', {}, caption),

@@ -55,16 +55,19 @@ function timelineText(scenario, schema) {
   return names.join(' + ');
 }
 
-// The differences of `scenario` from the schema's defaults, in the
-// schema's order, in words.
+// The differences of `scenario` from the schema's defaults in words:
+// switches first (they say most about a run), then the other values, each
+// in the schema's order.
 export function differencesText(scenario, schema) {
-  const parts = [];
+  const switches = [];
+  const values = [];
   for (const parameter of schema?.parameters || []) {
     if (LEFT_OUT.has(parameter.name) || !Object.hasOwn(scenario, parameter.name)) continue;
     const value = scenario[parameter.name];
     if (value === undefined || sameValue(value, parameter.default ?? null)) continue;
-    parts.push(differenceText(parameter, value));
+    (typeof value === 'boolean' ? switches : values).push(differenceText(parameter, value));
   }
+  const parts = [...switches, ...values];
   const named = parts.slice(0, MAX_NAMED);
   if (parts.length > MAX_NAMED) named.push(`+${parts.length - MAX_NAMED} more`);
   const timeline = timelineText(scenario, schema);
