@@ -173,7 +173,7 @@ test('two runs side by side', async () => {
   // figure, difference and ratio as worked out here from the results.
   const expected = { [off]: await expectedFigures(off), [on]: await expectedFigures(on) };
   const [first, second] = ids;
-  assert.equal(await page.getByLabel('Baseline').inputValue(), first);
+  assert.equal(await page.getByLabel('Baseline', { exact: true }).inputValue(), first);
   await checkFigures(page, first, expected[first], null, PEOPLE);
   await checkFigures(page, second, expected[second], expected[first], PEOPLE);
   const headers = await page.locator('#figures thead th[scope="col"]').allTextContents();
@@ -187,19 +187,19 @@ test('two runs side by side', async () => {
 
   // Another baseline: the differences and ratios turn around, and the
   // address keeps it.
-  await page.getByLabel('Baseline').selectOption(second);
+  await page.getByLabel('Baseline', { exact: true }).selectOption(second);
   await checkFigures(page, second, expected[second], null, PEOPLE);
   await checkFigures(page, first, expected[first], expected[second], PEOPLE);
   assert.equal(new URL(page.url()).searchParams.get('baseline'), second);
   await checkBothWidths(page, 'compare-figures');
 
   // Per 100,000: the table and the chart's values scale with the population.
-  await page.getByLabel('Units').selectOption('per100k');
+  await page.getByLabel('Units', { exact: true }).selectOption('per100k');
   await checkFigures(page, first, expected[first], expected[second], PER_100K);
-  assert.equal(await page.getAttribute('#compare-chart', 'data-units'), 'per100k');
+  assert.equal(await page.getAttribute('#comparison', 'data-units'), 'per100k');
   assert.match(await page.locator('#compare-summary').textContent(), /\(per 100,000\)/);
-  await page.getByLabel('Units').selectOption('people');
-  await page.getByLabel('Baseline').selectOption(first);
+  await page.getByLabel('Units', { exact: true }).selectOption('people');
+  await page.getByLabel('Baseline', { exact: true }).selectOption(first);
   assert.equal(new URL(page.url()).searchParams.get('baseline'), null);
   const legend = await page.locator('#compare-chart .chart-legend li').allTextContents();
   assert.equal(legend.length, 2);
@@ -295,16 +295,18 @@ test('unnamed runs with replicates: names, bands, ranges, units and the keyboard
   await checkFigures(page, small, expected[small], expected[big], PEOPLE);
   assert.equal(await page.getAttribute('#compare-chart', 'data-bands'), '2');
   assert.match(await page.locator('#compare-summary').textContent(), /shaded between the 5th and 95th percentile/);
+  const bandLegend = await page.locator('#compare-chart .chart-legend li').allTextContents();
+  assert.ok(bandLegend.some((text) => text.includes('5th–95th percentile over 3 runs')), bandLegend.join(' | '));
   assert.match(await page.locator('#figures thead').textContent(), /mean of 3 runs/);
 
   // % of population: the ratio now compares runs of different sizes, in
   // the table and on the chart.
-  await page.getByLabel('Units').selectOption('percent');
+  await page.getByLabel('Units', { exact: true }).selectOption('percent');
   await checkFigures(page, big, expected[big], null, PERCENT);
   await checkFigures(page, small, expected[small], expected[big], PERCENT);
   const people = (await cell(page, small, 'peak_infected')).ratio;
   assert.notEqual(people, expected[small].mean.peak_infected / expected[big].mean.peak_infected);
-  assert.equal(await page.getAttribute('#compare-chart', 'data-units'), 'percent');
+  assert.equal(await page.getAttribute('#comparison', 'data-units'), 'percent');
   const summary = await page.locator('#compare-summary').textContent();
   for (const [id, label] of [[big, names[0]], [small, names[1]]]) {
     const rows = expected[id].results.summary.mean;
@@ -349,7 +351,7 @@ test('unnamed runs with replicates: names, bands, ranges, units and the keyboard
   assert.equal(await one.locator('h1').textContent(), 'Compare simulations');
   assert.match(await one.locator('#one-note').textContent(), /Only one simulation so far: add another to compare/);
   assert.doesNotMatch(await one.locator('body').textContent(), /Compare 1 simulation/);
-  assert.equal(await one.getByLabel('Baseline').isVisible(), false);
+  assert.equal(await one.getByLabel('Baseline', { exact: true }).isVisible(), false);
   await checkBothWidths(one, 'compare-one');
   await one.close();
   assert.deepEqual(browser.errors, []);

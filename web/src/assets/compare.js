@@ -358,7 +358,8 @@ function renderFigures() {
   const ranged = withFigures.some((entry) => entry.figures.p5);
   const caption = `Key figures, with the difference and the ratio to the baseline (${baseline.label})`;
   const explanation = `${unitText.charAt(0).toUpperCase()}${unitText.slice(1)}; the mean over runs where a simulation has several`
-    + `${ranged ? ', with the 5th–95th percentile over its runs (5–95%)' : ''}. A difference of percentages is in percentage points.`;
+    + `${ranged ? ', with the 5th–95th percentile over its runs (5–95%)' : ''}. A difference of percentages is in percentage points.`
+    + `${withFigures.some((entry) => entry.figures.runs > 1) ? ' A peak is the mean of the runs’ own peaks, which can lie above the highest point of the chart’s mean curve.' : ''}`;
   const header = el('tr', {}, el('th', { scope: 'col' }, 'Figure'),
     entries.map((entry) => el('th', { scope: 'col', 'data-id': entry.id },
       el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label,
@@ -459,7 +460,8 @@ function renderChart() {
   const host = $('compare-chart');
   host.dataset.series = String(entries.length);
   host.dataset.metric = metric;
-  host.dataset.units = units;
+  // (The chart's root says its own units, `people` here: the page scales.)
+  $('comparison').dataset.units = units;
   host.dataset.bands = String(bands.length);
   const parts = entries.map((entry) => {
     let peak = null;
