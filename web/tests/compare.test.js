@@ -344,6 +344,42 @@ test('unnamed runs with replicates: names, bands, ranges, units and the keyboard
   assert.equal(await old.getAttribute('#compare-chart', 'data-bands'), '2');
   await old.close();
 
+  // The server's `figures` come first when it sends them: those of the
+  // complete runs of a cancelled job, marked partial, one still spreading,
+  // and a run that stopped early.
+  const fake = (replicate, peak, endedOn, spreading) => ({
+    replicate, peak_infected: peak, peak_day: 20 + replicate, total_infected: 4000 + replicate, attack_rate: (4000 + replicate) / 10000,
+    dead: 10 * replicate, peak_hospitalized: 30 + replicate, peak_hospitalized_day: 25 + replicate, infected_at_end: spreading ? 50 : 0,
+    new_infections_last_7_days: spreading ? 40 : 0, still_spreading: spreading, ended_on_day: endedOn,
+  });
+  const stats = (a, b, f) => Object.fromEntries(Object.keys(a).filter((k) => typeof a[k] === 'number').map((k) => [k, f(a[k], b[k])]));
+  const runs = [fake(1, 1000, null, true), fake(2, 3000, 50, false)];
+  const figures = {
+    population: 10000, days: 60, replicates: 3, complete: 2, partial: true, runs,
+    mean: stats(runs[0], runs[1], (x, y) => (x + y) / 2),
+    p5: stats(runs[0], runs[1], (x, y) => percentile([x, y], 0.05)),
+    p95: stats(runs[0], runs[1], (x, y) => percentile([x, y], 0.95)),
+    still_spreading: 1,
+  };
+  const given = await browser.newPage();
+  await given.route(new RegExp(`/api/v1/simulations/${small}$`), async (route) => {
+    const response = await route.fetch();
+    const sim = await response.json();
+    await route.fulfill({ response, json: { ...sim, status: 'cancelled', figures } });
+  });
+  await given.goto(`${server.url}/compare?ids=${big},${small}`);
+  await given.waitForSelector('body[data-state="ready"]');
+  const peak = await cell(given, small, 'peak_infected');
+  close(peak.value, 2000, 'the mean peak of the server');
+  close(peak.p5, percentile([1000, 3000], 0.05), 'its p5');
+  close(peak.ratio, 2000 / expected[big].mean.peak_infected, 'its ratio');
+  close((await cell(given, small, 'attack_rate')).value, 40.015, 'the attack rate of the server, in %');
+  const end = await given.locator(`#figures td.end[data-id="${small}"]`).textContent();
+  assert.match(end, /still spreading at the end \(1 of 2 runs\)/);
+  assert.match(end, /partial: 2 of 3 runs complete/);
+  assert.match(await given.locator(`#figures thead th[data-id="${small}"]`).textContent(), /partial/);
+  await given.close();
+
   // One id: nothing to compare yet, said so (never "Compare 1 simulations").
   const one = await browser.newPage();
   await one.goto(`${server.url}/compare?ids=${big}`);
