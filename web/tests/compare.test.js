@@ -388,6 +388,9 @@ test('unnamed runs with replicates: names, bands, ranges, units and the keyboard
   assert.match(await one.locator('#one-note').textContent(), /Only one simulation so far: add another to compare/);
   assert.doesNotMatch(await one.locator('body').textContent(), /Compare 1 simulation/);
   assert.equal(await one.getByLabel('Baseline', { exact: true }).isVisible(), false);
+  assert.equal(await one.locator('#figures caption').textContent(), 'Key figures');
+  assert.doesNotMatch(await one.locator('#figures table').textContent(), /baseline/);
+  close((await cell(one, big, 'peak_infected')).value, expected[big].mean.peak_infected, 'the peak of the one run');
   await checkBothWidths(one, 'compare-one');
   await one.close();
   assert.deepEqual(browser.errors, []);

@@ -352,11 +352,12 @@ function renderFigures() {
     host.replaceChildren(el('p', { class: 'empty' }, 'No key figures yet: they are known once a run is complete.'));
     return;
   }
-  const baseline = baselineEntry();
+  // With one simulation there is nothing to set it against.
+  const baseline = entries.length >= 2 ? baselineEntry() : null;
   const units = currentUnits();
   const unitText = units === 'people' ? 'counts in people' : `counts ${units === 'percent' ? 'in % of each run’s population' : 'per 100,000 of each run’s population'}`;
   const ranged = withFigures.some((entry) => entry.figures.p5);
-  const caption = `Key figures, with the difference and the ratio to the baseline (${baseline.label})`;
+  const caption = baseline ? `Key figures, with the difference and the ratio to the baseline (${baseline.label})` : 'Key figures';
   const explanation = `${unitText.charAt(0).toUpperCase()}${unitText.slice(1)}; the mean over runs where a simulation has several`
     + `${ranged ? ', with the 5th–95th percentile over its runs (5–95%)' : ''}. A difference of percentages is in percentage points.`
     + `${withFigures.some((entry) => entry.figures.runs > 1) ? ' A peak is the mean of the runs’ own peaks, which can lie above the highest point of the chart’s mean curve.' : ''}`;
