@@ -362,7 +362,7 @@ function renderFigures() {
     + `${ranged ? ', with the 5th–95th percentile over its runs (5–95%)' : ''}. A difference of percentages is in percentage points.`
     + `${withFigures.some((entry) => entry.figures.runs > 1) ? ' A peak is the mean of the runs’ own peaks, which can lie above the highest point of the chart’s mean curve.' : ''}`;
   const header = el('tr', {}, el('th', { scope: 'col' }, 'Figure'),
-    entries.map((entry) => el('th', { scope: 'col', 'data-id': entry.id },
+    entries.map((entry) => el('th', { scope: 'col', 'data-id': entry.id, 'data-source': entry.figures?.source },
       el('span', { class: 'legend-swatch', style: `background:${entry.color}`, 'aria-hidden': 'true' }), entry.label,
       entry === baseline ? el('span', { class: 'figure-note' }, ' (baseline)') : null,
       entry.figures && entry.figures.runs > 1 ? el('span', { class: 'figure-note' }, ` mean of ${plural(entry.figures.runs, 'run')}`) : null,
