@@ -26,7 +26,8 @@ export function populationText(population) {
 
 function parameterLabel(parameter) {
   const label = typeof parameter.label === 'string' && parameter.label.trim() ? parameter.label.trim() : labelOf(parameter.name);
-  return label.charAt(0).toLowerCase() + label.slice(1);
+  // "Contact tracing" -> "contact tracing", but "ICU beds" stays.
+  return /^.[A-Z]/.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1);
 }
 
 // One difference from the defaults in words: a switch by its label ("contact
