@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import {
-  checkBothWidths, screenshot, startBrowser, startServer, waitFor, waitForFinalStatus,
+  checkBothWidths, screenshot, screenshotDir, startBrowser, startServer, waitFor, waitForFinalStatus,
 } from './support.js';
 
 let server;
@@ -197,6 +197,20 @@ test('legend entries hide and show their series; all-zero series are hidden; das
   await page.keyboard.press('Enter');
   assert.deepEqual(await shown(page, 'first'), [true, true, true, true, true, false]);
 
+  // An entry is all zero only if the faint lines of its runs are too.
+  await page.evaluate(() => window.draw('second', { label: 'Chart of runs' }, {
+    series: [
+      { label: 'Dead, run 1', color: '#000000', alpha: 0.3, legend: false },
+      { label: 'Dead, run 2', legendLabel: 'Dead (run 2)', color: '#000000' },
+    ],
+    data: [[0, 1, 2], [0, 1, 2], [0, 0, 0]],
+  }));
+  assert.equal((await legendText(page, 'second'))[0], 'Dead (run 2)0 (day 2)');
+  assert.deepEqual(await shown(page, 'second'), [true, true, true]);
+  // Hiding the entry hides its runs' faint lines.
+  await page.getByRole('button', { name: 'Dead (run 2)' }).click();
+  assert.deepEqual(await shown(page, 'second'), [true, false, false]);
+
   // Each colour has its own dash: solid, then dashed; legend swatches too.
   const dashes = await page.evaluate(() => window.charts.first.plot.series.slice(1).map((s) => JSON.stringify(s.dash ?? null)));
   assert.equal(dashes[0], 'null');
@@ -290,6 +304,9 @@ test('drag zooms the days; double-click and "Reset zoom" show them all again', a
   const [min, max] = await scale();
   assert.ok(Math.abs(min - 30) <= 2 && Math.abs(max - 60) <= 2, `zoomed to ${min}–${max}`);
   assert.equal(await reset.isVisible(), true);
+  // The legend, away from the cursor, shows the last day shown.
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 80);
+  assert.match((await legendText(page, 'first'))[0], new RegExp(`\\(day ${Math.round(max)}\\)$`));
   // New data keeps the zoom.
   await page.evaluate((spec) => window.draw('first', { label: 'Chart of test counts' }, spec), firstSpec());
   assert.deepEqual(await scale(), [min, max]);
@@ -439,14 +456,14 @@ test('PNG and SVG downloads of the chart with its legend', async () => {
   await view.setContent(text);
   await screenshot(view, 'chart-export-svg');
   await view.close();
-  fs.writeFileSync(`${(await import('./support.js')).screenshotDir}/chart-export-png.png`, bytes);
+  fs.writeFileSync(`${screenshotDir}/chart-export-png.png`, bytes);
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
 
 test('a chart of 3,650 days and 15 series with bands updates without a node per point', async () => {
   const page = await openHarness();
-  const figures = await page.evaluate(() => {
+  const figures = await page.evaluate(async () => {
     const days = 3651;
     const xs = Array.from({ length: days }, (_, d) => d);
     const colours = window.chartModule.PALETTE;
@@ -464,14 +481,19 @@ test('a chart of 3,650 days and 15 series with bands updates without a node per 
       }
       return { series, data, bands, bandLabel: '5th–95th percentile over 100 runs', population: 1000000 };
     };
+    // uPlot draws in a microtask after setData: each time includes it
+    // (and the wait for the next task, under a few milliseconds).
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
     let t = performance.now();
     window.draw('first', { label: 'Chart of a long run' }, make(0));
+    await settle();
     const first = performance.now() - t;
     const times = [];
     for (let k = 1; k <= 10; k += 1) {
       const spec = make(k);
       t = performance.now();
       window.draw('first', { label: 'Chart of a long run' }, spec);
+      await settle();
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
@@ -513,6 +535,10 @@ test('the results page of a real run: legend toggles, toolbar and table on its c
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     await checkChartAccessibility(page, '#epidemic-chart', `the results page's chart at ${width} px`);
     await screenshot(page, `chart-results-page-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const id of ['epidemic-chart', 'hospital-chart', 'rt-chart', 'routes-chart']) {
+    await page.locator(`#${id}`).screenshot({ path: `${screenshotDir}/chart-results-${id}.png` });
   }
   assert.deepEqual(browser.errors, []);
   await page.close();

@@ -252,21 +252,23 @@ export class LineChart {
     const { bandOf } = this.roleInfo;
     const values = this.scaledData();
     this.values = values;
-    // All-zero legend series (with a known value at all) are hidden.
-    this.allZero = new Set();
-    spec.series.forEach((s, k) => {
-      if (s.legend === false) return;
-      const column = values[k + 1];
-      let seen = false;
-      let zero = true;
-      for (let j = 0; j < column.length && zero; j += 1) {
+    // A legend entry whose series (its band and faint runs included) are
+    // all zero, with a known value at all, is hidden.
+    const { owner } = this.roleInfo;
+    const seen = new Set();
+    const nonZero = new Set();
+    for (let i = 1; i < values.length; i += 1) {
+      const lead = owner[i];
+      if (!lead || nonZero.has(lead)) continue;
+      const column = values[i];
+      for (let j = 0; j < column.length; j += 1) {
         const v = column[j];
         if (!known(v)) continue;
-        seen = true;
-        if (v !== 0) zero = false;
+        seen.add(lead);
+        if (v !== 0) { nonZero.add(lead); break; }
       }
-      if (seen && zero) this.allZero.add(k + 1);
-    });
+    }
+    this.allZero = new Set([...seen].filter((lead) => !nonZero.has(lead) && spec.series[lead - 1].legend !== false));
     const unit = this.unit();
     const firstPopulation = this.populationOf(1);
     this.lines = (spec.lines || []).map((line) => ({
@@ -295,7 +297,7 @@ export class LineChart {
       let top = high > 0 ? Math.ceil(Math.log10(high)) : bottom + 1;
       if (top <= bottom) top = bottom + 1;
       bottom = Math.max(bottom, -12);
-      this.logRange = [10 ** bottom, 10 ** top];
+      this.logRange = [Number(`1e${bottom}`), Number(`1e${top}`)];
       const floor = this.logRange[0];
       data = values.map((column, i) => {
         if (i === 0) return column;
@@ -463,6 +465,7 @@ export class LineChart {
     const [min, max] = range || this.fullRange();
     this.plot.setScale('x', { min, max });
     if (this.tableOpen) this.scheduleTable();
+    this.showValues(null);
   }
 
   resetZoom(fromButton) {
@@ -506,7 +509,7 @@ export class LineChart {
         el('span', { class: 'legend-label' }, line.label)));
     }
     this.legend.replaceChildren(...items);
-    const caption = [this.caption, this.spec.bandLabel && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
+    const caption = [this.caption && this.caption.replace(/([^.])$/, '$1.'), this.spec.bandLabel && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
       .filter(Boolean).join(' ');
     this.captionNode.textContent = caption;
     this.captionNode.hidden = caption === '';
@@ -537,7 +540,8 @@ export class LineChart {
     this.refreshLegendState();
   }
 
-  // Values at data index `index`, or each series' latest value when null;
+  // Values at data index `index`, or each series' latest value (of the
+  // zoomed days) when null;
   // a series with a band reads "mean (p5–p95)".
   showValues(index) {
     if (!this.spec || !this.legendValues) return;
@@ -552,7 +556,10 @@ export class LineChart {
         const series = values[column];
         let at = index;
         if (at === null || at === undefined || at < 0) {
+          // The last value shown: of the zoomed days when zoomed.
           at = series.length - 1;
+          const xs = this.spec.data[0];
+          if (this.zoom) while (at > 0 && xs[at] > this.zoom[1]) at -= 1;
           while (at >= 0 && !known(series[at])) at -= 1;
         }
         const value = at >= 0 ? series[at] : null;
