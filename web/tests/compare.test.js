@@ -420,6 +420,13 @@ test('unnamed runs are named from what differs from the defaults', async () => {
       runName(sim('simulation', { population: 1500000, symptomatic_isolation: true, contact_tracing: true, latent_days: 2 }), schema),
       runName(sim('simulation', {}), null),
       runName({ name: 'simulation', scenario: 'unreadable' }, schema),
+      // The schema's labels name the parameters; an acronym keeps its capitals.
+      runName(sim('simulation', { contact_tracing: true, symptomatic_isolation: true }), {
+        ...schema,
+        parameters: schema.parameters.map((p) => ({
+          ...p, label: { contact_tracing: 'Test and trace', symptomatic_isolation: 'TTI isolation' }[p.name] ?? p.label,
+        })),
+      }),
       schema.parameters.find((p) => p.name === 'contact_tracing').label || 'Contact tracing',
       schema.parameters.find((p) => p.name === 'symptomatic_isolation').label || 'Symptomatic isolation',
     ];
@@ -433,6 +440,7 @@ test('unnamed runs are named from what differs from the defaults', async () => {
     `${isolation}, ${tracing}, +1 more, 1.5M`,
     'simulation, 100k',
     'simulation',
+    'TTI isolation, test and trace, 100k',
   ]);
   await page.close();
 });
