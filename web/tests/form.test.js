@@ -43,7 +43,7 @@ test('the form is generated from the parameters, grouped and labelled', async ()
       for (let i = 0; i < parameter.length; i += 1) {
         const entry = page.getByLabel(`${labelOf(parameter.name)}, ${parameter.labels[i]}`, { exact: true });
         assert.equal(Number(await entry.inputValue()), parameter.default[i], `${parameter.name}[${i}]`);
-        assert.equal(Number(await entry.getAttribute('min')), parameter.min, `min of ${parameter.name}[${i}]`);
+        assert.equal(Number(await entry.getAttribute('data-min')), parameter.min, `min of ${parameter.name}[${i}]`);
       }
       const help = await page.locator(`#p-${parameter.name}-help`).textContent();
       assert.ok(help.includes(parameter.description), `help of ${parameter.name}`);
@@ -66,11 +66,11 @@ test('the form is generated from the parameters, grouped and labelled', async ()
       assert.equal(await input.inputValue(), '', `default of ${parameter.name}`);
     } else {
       assert.equal(Number(await input.inputValue()), parameter.default, `default of ${parameter.name}`);
-      assert.equal(Number(await input.getAttribute('min')), parameter.min, `min of ${parameter.name}`);
+      assert.equal(Number(await input.getAttribute('data-min')), parameter.min, `min of ${parameter.name}`);
     }
   }
   const population = page.getByLabel(/^Population/);
-  assert.equal(Number(await population.getAttribute('max')), Math.min(schema.parameters[0].max, schema.limits.population));
+  assert.equal(Number(await population.getAttribute('data-max')), Math.min(schema.parameters[0].max, schema.limits.population));
   await screenshot(page, 'form');
   await page.close();
 });
