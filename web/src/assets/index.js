@@ -566,15 +566,18 @@ function presetOf(name) {
   return { values: { ...FLAT_OFF, ...values }, timeline: interventions };
 }
 
-// Whether the form holds what preset `name` sets.
-function presetMatches(name, scenario) {
+// Whether the form holds what preset `name` sets (`flagged`: the names of
+// the parameters whose fields hold no usable value: they hold no preset's).
+function presetMatches(name, scenario, flagged) {
   const items = scenario.interventions || [];
   if (name === 'defaults') {
-    return items.length === 0 && parameters.every((p) => scenario[p.name] === undefined || sameValue(scenario[p.name], p.default));
+    return items.length === 0 && parameters.every((p) => !flagged.has(p.name)
+      && (scenario[p.name] === undefined || sameValue(scenario[p.name], p.default)));
   }
   const preset = presetOf(name);
   const valuesMatch = Object.entries(preset.values).every(([key, value]) => {
     const parameter = parameters.find((p) => p.name === key);
+    if (parameter && flagged.has(key)) return false;
     return !parameter || sameValue(scenario[key] === undefined ? parameter.default : scenario[key], value);
   });
   return valuesMatch && (!preset.timeline || sameTimeline(items, preset.timeline, timelineTypes));
@@ -583,11 +586,12 @@ function presetMatches(name, scenario) {
 // One preset at most is highlighted: the one applied last while the form
 // still holds it, else the first (in the buttons' order) that it holds.
 function refreshPresets() {
-  const { scenario } = currentScenario();
+  const { scenario, errors } = currentScenario();
+  const flagged = new Set(errors.map((problem) => String(problem.field).replace(/^scenario\./, '').replace(/\[.*$/, '')));
   const buttons = [...form.querySelectorAll('[data-preset]')];
   const names = buttons.map((button) => button.dataset.preset);
   const candidates = lastPreset && names.includes(lastPreset) ? [lastPreset, ...names] : names;
-  const on = candidates.find((name) => presetMatches(name, scenario)) ?? null;
+  const on = candidates.find((name) => presetMatches(name, scenario, flagged)) ?? null;
   for (const button of buttons) button.setAttribute('aria-pressed', String(button.dataset.preset === on));
 }
 
