@@ -121,27 +121,36 @@ test('a shared link prefills the form', async () => {
 test('a rejected value is reported beside its field', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url, 'days=20');
-  await page.getByLabel(/^Population/).fill('-5');
+  // Each value is in its range, so the page sends it; the server objects to
+  // more initial infections than agents.
+  await page.getByLabel(/^Population/).fill('5');
+  let posted = 0;
+  page.on('request', (request) => { if (request.method() === 'POST' && request.url().endsWith('/api/v1/simulations')) posted += 1; });
   await page.getByRole('button', { name: 'Run simulation' }).click();
 
-  const population = page.getByLabel(/^Population/);
-  await page.waitForSelector('[name="population"][aria-invalid="true"]');
-  const error = page.locator('#p-population-error');
+  const infected = page.locator('#p-initial_infected');
+  await page.waitForSelector('#p-initial_infected[aria-invalid="true"]');
+  assert.equal(posted, 1, 'the server was asked');
+  const error = page.locator('#p-initial_infected-error');
   assert.equal(await error.isVisible(), true);
   assert.equal(await error.getAttribute('role'), 'alert');
   assert.match(await error.textContent(), /\S/);
-  assert.ok((await population.getAttribute('aria-describedby')).includes('p-population-error'));
-  // Every field the server named (here possibly also initial_infected, which
-  // must not exceed the population) has its own visible message.
+  assert.ok((await infected.getAttribute('aria-describedby')).includes('p-initial_infected-error'));
+  // Every field the server named has its own visible message.
   const invalid = await page.locator('[aria-invalid="true"]').count();
   assert.ok(invalid >= 1);
   assert.equal(await page.locator('.field-error:not([hidden])').count(), invalid);
   assert.equal(new URL(page.url()).pathname, '/', 'the page stays on the form');
-  assert.equal(await page.evaluate(() => document.activeElement?.name), 'population', 'focus moves to the field');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'p-initial_infected', 'focus moves to the field');
+  // The server's messages are in the summary too, each a link to its field.
+  const link = page.locator('#banner .error-summary a[href="#p-initial_infected"]');
+  assert.equal(await link.count(), 1);
+  assert.ok((await link.textContent()).includes(await error.textContent()));
+  assert.equal(await page.locator('#banner .error-summary li').count(), invalid);
   await screenshot(page, 'form-invalid');
 
   // Correcting the value clears the message.
-  await population.fill('1000');
+  await infected.fill('1');
   assert.equal(await error.isVisible(), false);
   assert.deepEqual(browser.errors, []);
   await page.close();
@@ -519,6 +528,11 @@ async function fakeEstimate(page, requests) {
   await page.route('**/api/v1/scenario/estimate', async (route) => {
     const body = route.request().postDataJSON();
     requests.push(body);
+    if (body.scenario.population < 10) {
+      const message = 'must be at least 10 agents, got 5';
+      await route.fulfill({ status: 422, json: { error: { code: 'invalid_scenario', message, fields: [{ field: 'scenario.population', message }] } } });
+      return;
+    }
     const risk = body.scenario.home_infection_risk ?? 0.14;
     const r0 = 10 * risk;
     await route.fulfill({
@@ -542,7 +556,8 @@ test('an estimate of R0 and the doubling time follows the values, "—" while on
   assert.equal(await box.isVisible(), true);
   assert.equal(await page.locator('#estimate-time').textContent(), `${(5.3 * Math.log(2) / Math.log(1.4)).toFixed(1)} days`);
   // A polite live region, with its explanation.
-  assert.equal(await page.locator('.estimate-figures').getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#estimate [aria-live]').getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#estimate [aria-live] #estimate-r0').count(), 1);
   assert.match(await box.textContent(), /no intervention/);
   assert.equal(requests[0].scenario.population, 100000);
   assert.equal(requests[0].scenario.interventions, undefined);
@@ -560,6 +575,11 @@ test('an estimate of R0 and the doubling time follows the values, "—" while on
   assert.equal(await page.locator('#estimate-note').isVisible(), true);
   assert.equal(requests.length, asked, 'nothing is asked of the server for an invalid scenario');
   await page.locator('#p-latent_days').fill('3');
+  // A value only the server objects to: a dash and its message.
+  await page.locator('#p-population').fill('5');
+  await waitFor(async () => (await page.locator('#estimate-note').textContent()).includes('at least 10 agents'), 'the server\'s message');
+  assert.equal(await r0.textContent(), '—');
+  await page.locator('#p-population').fill('5000');
   // Below 1, the epidemic shrinks: a halving time.
   await page.locator('#p-home_infection_risk').fill('0.05');
   await waitFor(async () => (await r0.textContent()) === '0.50', 'the estimate below 1');

@@ -888,7 +888,8 @@ let estimateAvailable = true;
 const daysFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const r0Format = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-function showEstimate(estimate) {
+// `note`: why there is no estimate (a flagged value, the server's answer).
+function showEstimate(estimate, note = '') {
   const dash = '—';
   const r0 = estimate && Number.isFinite(estimate.r0) ? r0Format.format(estimate.r0) : dash;
   let timeLabel = 'Doubling time';
@@ -902,7 +903,9 @@ function showEstimate(estimate) {
   document.getElementById('estimate-r0').textContent = r0;
   document.getElementById('estimate-time-label').textContent = timeLabel;
   document.getElementById('estimate-time').textContent = time;
-  document.getElementById('estimate-note').hidden = estimate !== null;
+  const noteNode = document.getElementById('estimate-note');
+  noteNode.textContent = note;
+  noteNode.hidden = !note;
 }
 
 async function updateEstimate() {
@@ -912,10 +915,11 @@ async function updateEstimate() {
   // The timeline does not enter the estimate (it is without interventions).
   delete scenario.interventions;
   if (errors.some((problem) => !String(problem.field).startsWith('scenario.interventions'))) {
-    showEstimate(null);
+    showEstimate(null, 'Correct the values flagged in the form to see the estimate.');
     return;
   }
   let estimate = null;
+  let note = '';
   try {
     estimate = await postJson('/api/v1/scenario/estimate', { scenario });
   } catch (error) {
@@ -925,10 +929,14 @@ async function updateEstimate() {
       estimateBox.hidden = true;
       return;
     }
+    note = error.status === 422
+      ? `No estimate for these values: ${error.fields.map((field) => field.message).join(' ') || error.message}`
+      : `No estimate right now: ${error.message}`;
   }
   if (request !== estimateRequest) return;  // a newer one is on its way
   estimateBox.hidden = false;
-  showEstimate(estimate && Number.isFinite(estimate.r0) ? estimate : null);
+  const usable = estimate && Number.isFinite(estimate.r0);
+  showEstimate(usable ? estimate : null, usable ? '' : note || 'No estimate for these values.');
 }
 
 function scheduleEstimate() {
