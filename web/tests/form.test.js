@@ -414,6 +414,10 @@ test('help and messages give the same range in the same words, and every problem
   await page.locator('#p-days').fill('30');
   assert.equal(await page.locator('#p-days').getAttribute('aria-invalid'), null);
   assert.equal((await visibleErrors(page)).length, 2);
+  // A preset puts good values back: the messages and their summary go.
+  await page.getByRole('button', { name: 'Defaults', exact: true }).click();
+  assert.equal((await visibleErrors(page)).length, 0);
+  assert.equal(await page.locator('#banner').isVisible(), false);
   assert.deepEqual(browser.errors, []);
   await page.close();
 });

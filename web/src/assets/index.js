@@ -611,6 +611,8 @@ function applyPreset(name) {
   }
   lastPreset = name;
   clearFieldErrors();
+  // A summary of the messages just cleared goes with them.
+  if (banner.querySelector('.error-summary')) showBanner(banner, null);
   syncDependencies();
   openAdvanced();
   updateAddress();
