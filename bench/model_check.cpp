@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "outbreak/engine/estimate.hpp"
 #include "outbreak/engine/line_list.hpp"
 #include "outbreak/engine/population.hpp"
 #include "outbreak/engine/simulation.hpp"
@@ -58,6 +59,8 @@ struct Early {
   std::array<double, 5> routes{};
   double infected = 0;
   engine::AgeTotals ages;
+  Moments growth;  // per run: ln(C(t2) / C(t1)) / (t2 - t1), C cumulative infections
+  Moments r0;      // per run: mean secondary cases of its early cases
 };
 
 // One run: adds its early cases' figures and its whole-run totals to `e`.
@@ -93,11 +96,26 @@ void measure(const engine::Scenario& s, std::uint64_t seed, Early& e) {
     }
     if (x.route == engine::InfectionRoute::kHome) e.home_infected += 1;
   }
+  // Early growth rate: cumulative infections from 0.1% (at least 100) to 2%
+  // of the population, where depletion of susceptibles is still small.
+  const double from = std::max(100.0, 0.001 * static_cast<double>(s.population));
+  const double to = 0.02 * static_cast<double>(s.population);
+  std::int64_t t1 = -1, t2 = -1;
+  double c1 = 0, c2 = 0;
+  for (const auto& d : c.rows) {
+    const auto total = static_cast<double>(d.total_infected);
+    if (t1 < 0 && total >= from) t1 = d.day, c1 = total;
+    if (t2 < 0 && total >= to) t2 = d.day, c2 = total;
+  }
+  if (t1 >= 0 && t2 > t1) e.growth.add(std::log(c2 / c1) / static_cast<double>(t2 - t1));
+  Moments run;
   for (const Infection& x : c.infections) {
     if (x.day_infected > early_day || x.day_resolved > s.days) continue;  // offspring incomplete
+    run.add(static_cast<double>(children[x.agent]));
     e.offspring.add(static_cast<double>(children[x.agent]));
     e.home_contacts += pop.home_size(x.agent) - 1;
   }
+  if (run.n > 0) e.r0.add(run.mean());
   e.infected += static_cast<double>(c.infections.size());
   const engine::AgeTotals& a = simulation.age_totals();
   for (std::size_t b = 0; b < engine::kAgeBands; ++b) {
@@ -117,6 +135,12 @@ void report(const Early& e) {
   const double k = e.offspring.mean() * e.offspring.mean() /
                    (e.offspring.sd() * e.offspring.sd() - e.offspring.mean());
   fmt::print("| figure | measured | literature |\n|---|---|---|\n");
+  row("R0 per run, mean (sd over runs)",
+      fmt::format("{:.2f} ({:.2f}, {:.0f} runs)", e.r0.mean(), e.r0.sd(), e.r0.n), "");
+  row("early growth rate per day, mean (sd over runs)",
+      fmt::format("{:.3f} ({:.3f}, {:.0f} runs); doubling time {:.1f} days", e.growth.mean(),
+                  e.growth.sd(), e.growth.n, std::log(2.0) / e.growth.mean()),
+      "");
   row("R0 (mean secondary cases, early cases)", fmt::format("{:.2f}", e.offspring.mean()),
       "2.4 (Ferguson et al. 2020, Report 9); 2.8 median of early estimates (Liu et al. 2020)");
   row("generation interval, mean (sd), days",
@@ -218,6 +242,13 @@ int main(int argc, char** argv) {
   Early early;
   for (int seed = 1; seed <= seeds; ++seed) measure(s, static_cast<std::uint64_t>(seed), early);
   fmt::print("population {}, {} seeds, {} days\n\n", population, seeds, s.days);
+  const engine::Estimate estimate = engine::estimate(s);
+  fmt::print(
+      "estimate (docs/model.md): R0 {:.2f}, generation time {:.2f} days, growth rate {:.3f} per "
+      "day, routes home / school / work / community {:.0f}% / {:.0f}% / {:.0f}% / {:.0f}%\n\n",
+      estimate.r0, estimate.generation_time_days, estimate.growth_rate_per_day.value_or(NAN),
+      100 * estimate.route_shares[0], 100 * estimate.route_shares[1],
+      100 * estimate.route_shares[2], 100 * estimate.route_shares[3]);
   report(early);
   if (tracing) tracing_table(s, seeds, coverage);
   return 0;

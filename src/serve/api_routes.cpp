@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "http.hpp"
+#include "outbreak/engine/estimate.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/serve/submission.hpp"
 #include "query.hpp"
@@ -121,6 +122,37 @@ void cancel(Context& context, const Request& request, Response& response) {
   send_simulation(*store, *job, response);
 }
 
+// The early R0 and doubling time of a scenario, without simulating
+// (engine::estimate); docs/api.md, "Estimate".
+void estimate(Context& context, const Request& request, Response& response) {
+  if (!is_json(request)) {
+    return send_error(response, 415, "unsupported_media_type",
+                      "send the scenario as Content-Type: application/json");
+  }
+  if (request.body.size() > context.config.max_body_bytes) {
+    return send_error(
+        response, 413, "payload_too_large",
+        fmt::format("the body may be at most {} bytes", context.config.max_body_bytes));
+  }
+  auto scenario = parse_scenario_request(request.body, context.config.limits);
+  if (!scenario) {
+    const Error& error = scenario.error();
+    if (error.fields.empty()) return send_error(response, 400, "invalid_json", error.message);
+    return send_error(response, 422, "invalid_scenario", error.message, error.fields);
+  }
+  const engine::Estimate result = engine::estimate(*scenario);
+  const auto optional = [](const std::optional<double>& value) -> nlohmann::ordered_json {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json body;
+  body["r0"] = result.r0;
+  body["generation_time_days"] = result.generation_time_days;
+  body["growth_rate_per_day"] = optional(result.growth_rate_per_day);
+  body["doubling_time_days"] = optional(result.doubling_time_days);
+  body["halving_time_days"] = optional(result.halving_time_days);
+  send_json(response, 200, body);
+}
+
 }  // namespace
 
 void add_api_routes(httplib::Server& http, Context& context) {
@@ -139,6 +171,10 @@ void add_api_routes(httplib::Server& http, Context& context) {
   add_route(http, context, "GET", "/api/v1/scenario", "/api/v1/scenario",
             [&context](const Request&, Response& response) {
               send_json(response, 200, scenario_description(context.config.limits));
+            });
+  add_route(http, context, "POST", "/api/v1/scenario/estimate", "/api/v1/scenario/estimate",
+            [&context](const Request& request, Response& response) {
+              estimate(context, request, response);
             });
 }
 

@@ -180,4 +180,34 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
   return simulation;
 }
 
+Result<engine::Scenario> parse_scenario_request(std::string_view body, const Limits& limits) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Error::invalid(
+        "the request body is empty; send a JSON object such as {\"scenario\": {}}");
+  }
+  auto parsed = io::parse_json_text(body);
+  if (!parsed) return Error::invalid(parsed.error().message);  // 400: no fields
+  const json& document = *parsed;
+  if (!document.is_object()) {
+    return Error::invalid("the request body must be a JSON object such as {\"scenario\": {}}");
+  }
+  std::vector<FieldError> errors;
+  const json* scenario_value = nullptr;
+  for (const auto& [key, value] : document.items()) {
+    if (key == "scenario") {
+      scenario_value = &value;
+    } else {
+      errors.push_back({key, "unknown key; the request has only scenario"});
+    }
+  }
+  engine::Scenario scenario = read_scenario(scenario_value, limits, errors);
+  if (!errors.empty()) {
+    const std::size_t count = errors.size();
+    return Error::invalid(
+        fmt::format("invalid scenario: {} problem{}", count, count == 1 ? "" : "s"),
+        std::move(errors));
+  }
+  return scenario;
+}
+
 }  // namespace outbreak::serve

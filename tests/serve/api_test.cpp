@@ -6,10 +6,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "outbreak/engine/day_totals.hpp"
 #include "outbreak/engine/scenario.hpp"
@@ -451,6 +454,62 @@ TEST_P(ApiTest, EveryBadTimelineFieldIsListedWithItsItem) {
       "interventions": [{"type": "closure", "start_day": 3}]}})");
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 201) << good->body;
+}
+
+// The estimate of R0 and the doubling time: computed, not simulated, and
+// checked like a submission's scenario.
+TEST_P(ApiTest, EstimateAnswersR0AndDoublingTimeAndChecksTheScenario) {
+  start(0, {{"OUTBREAK_MAX_POPULATION", "50000"}});
+  auto defaults = post("/api/v1/scenario/estimate", R"({"scenario": {"population": 20000}})");
+  ASSERT_TRUE(defaults);
+  ASSERT_EQ(defaults->status, 200) << defaults->body;
+  const json body = json::parse(defaults->body);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : body.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"r0", "generation_time_days", "growth_rate_per_day",
+                                         "doubling_time_days", "halving_time_days"}));
+  EXPECT_GT(body["r0"].get<double>(), 1) << body;
+  EXPECT_GT(body["generation_time_days"].get<double>(), 1) << body;
+  EXPECT_GT(body["growth_rate_per_day"].get<double>(), 0) << body;
+  EXPECT_NEAR(body["doubling_time_days"].get<double>(),
+              std::log(2.0) / body["growth_rate_per_day"].get<double>(), 1e-9)
+      << body;
+  EXPECT_TRUE(body["halving_time_days"].is_null()) << body;
+
+  // Interventions are left out: the estimate is R0 without them.
+  auto isolated = post("/api/v1/scenario/estimate",
+                       R"({"scenario": {"population": 20000, "symptomatic_isolation": true}})");
+  ASSERT_TRUE(isolated);
+  ASSERT_EQ(isolated->status, 200) << isolated->body;
+  EXPECT_EQ(json::parse(isolated->body)["r0"], body["r0"]);
+
+  auto low = post("/api/v1/scenario/estimate",
+                  R"({"scenario": {"population": 20000, "home_infection_risk": 0.01,)"
+                  R"( "work_infection_risk": 0,)"
+                  R"( "school_infection_risk": 0, "community_contacts": 2}})");
+  ASSERT_TRUE(low);
+  ASSERT_EQ(low->status, 200) << low->body;
+  const json below = json::parse(low->body);
+  EXPECT_LT(below["r0"].get<double>(), 1) << below;
+  EXPECT_TRUE(below["doubling_time_days"].is_null()) << below;
+  EXPECT_GT(below["halving_time_days"].get<double>(), 0) << below;
+
+  auto bad = post("/api/v1/scenario/estimate",
+                  R"({"scenario": {"population": 60000, "home_infection_risk": 2}, "x": 1})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422) << bad->body;
+  EXPECT_EQ(error_code(bad), "invalid_scenario");
+  EXPECT_EQ(fields_of(bad),
+            (std::set<std::string>{"x", "scenario.population", "scenario.home_infection_risk"}))
+      << bad->body;
+
+  auto broken = post("/api/v1/scenario/estimate", R"({"scenario": {)");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->status, 400) << broken->body;
+  EXPECT_EQ(error_code(broken), "invalid_json");
+  auto text = post("/api/v1/scenario/estimate", R"({"scenario": {}})", "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 415) << text->body;
 }
 
 TEST_P(ApiTest, EveryBadFieldIsListedWith422) {

@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "outbreak/engine/scenario.hpp"
 #include "outbreak/serve/config.hpp"
 #include "outbreak/store/store.hpp"
 #include "outbreak/util/result.hpp"
@@ -22,6 +23,12 @@ inline constexpr std::size_t kMaxNameLength = 200;
 //   - otherwise every bad field at once, named "name", "email",
 //     "scenario" or "scenario.<key>"; HTTP 422.
 Result<store::NewSimulation> parse_submission(std::string_view body, const Limits& limits);
+
+// Reads {"scenario": {key: value}} (the body of POST
+// /api/v1/scenario/estimate): the scenario complete with defaults, checked as
+// a submission's. Errors as parse_submission's: no fields for a body that is
+// not a JSON object (HTTP 400), else every bad field at once (HTTP 422).
+Result<engine::Scenario> parse_scenario_request(std::string_view body, const Limits& limits);
 
 // An address the mail module can send to (mail::validate_address): so no
 // control characters (CR, LF above all), which could inject headers.
