@@ -581,7 +581,7 @@ test('an estimate of R0 and the doubling time follows the values, "—" while on
   await page.locator('#p-latent_days').fill('3');
   // A value only the server objects to: a dash and its message.
   await page.locator('#p-population').fill('5');
-  await waitFor(async () => (await page.locator('#estimate-note').textContent()).includes('at least 10 agents'), 'the server\'s message');
+  await waitFor(async () => (await page.locator('#estimate-note').textContent()).includes('Population: must be at least 10 agents'), 'the server\'s message');
   assert.equal(await r0.textContent(), '—');
   await page.locator('#p-population').fill('5000');
   // Below 1, the epidemic shrinks: a halving time.
@@ -631,5 +631,29 @@ test('one preset looks lit: the pressed one, not the one under the pointer', asy
   assert.deepEqual(await page.locator('[data-preset][aria-pressed="true"]').allTextContents(), ['Original model']);
   // The accessible names are the titles alone (the tick is decoration).
   assert.equal(await page.getByRole('button', { name: 'Original model', exact: true }).count(), 1);
+  await page.close();
+});
+
+test('the estimate comes from the server\'s route, asked once typing pauses', async () => {
+  const page = await browser.newPage();
+  const asked = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/v1/scenario/estimate')) asked.push(request.postDataJSON());
+  });
+  await openForm(page, server.url);
+  const r0 = page.locator('#estimate-r0');
+  const number = async () => Number.parseFloat(await r0.textContent());
+  await waitFor(async () => Number.isFinite(await number()), 'the first estimate');
+  assert.equal(await page.locator('#estimate').isVisible(), true);
+  assert.match(await page.locator('#estimate-time').textContent(), /^\d[\d,]*(\.\d)? days$/);
+  const before = await number();
+  // Four keystrokes, one request once they stop.
+  const count = asked.length;
+  await page.locator('#p-home_infection_risk').fill('');
+  await page.locator('#p-home_infection_risk').pressSequentially('0.45');
+  await waitFor(async () => (await number()) > before, 'a higher R0 for a higher household risk');
+  assert.ok(asked.length - count < 5, `${asked.length - count} requests for 5 changes`);
+  assert.equal(asked.at(-1).scenario.home_infection_risk, 0.45);
+  assert.deepEqual(browser.errors, []);
   await page.close();
 });

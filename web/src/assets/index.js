@@ -932,7 +932,7 @@ async function updateEstimate() {
       return;
     }
     note = error.status === 422
-      ? `No estimate for these values: ${error.fields.map((field) => field.message).join(' ') || error.message}`
+      ? `No estimate for these values: ${error.fields.map(({ field, message }) => `${whatOf(String(field || ''), null)}: ${message}.`).join(' ') || error.message}`
       : `No estimate right now: ${error.message}`;
   }
   if (request !== estimateRequest) return;  // a newer one is on its way
