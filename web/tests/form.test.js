@@ -654,6 +654,17 @@ test('the estimate comes from the server\'s route, asked once typing pauses', as
   await waitFor(async () => (await number()) > before, 'a higher R0 for a higher household risk');
   assert.ok(asked.length - count < 5, `${asked.length - count} requests for 5 changes`);
   assert.equal(asked.at(-1).scenario.home_infection_risk, 0.45);
+
+  // Opened with a bad value: the estimate is there, with a dash.
+  const flagged = await browser.newPage();
+  await openForm(flagged, server.url, 'population=abc');
+  await waitFor(() => flagged.locator('#estimate').isVisible(), 'the estimate box');
+  assert.equal(await flagged.locator('#estimate-r0').textContent(), '—');
+  assert.match(await flagged.locator('#estimate-note').textContent(), /values flagged/);
+  await flagged.locator('#p-population').fill('5000');
+  await waitFor(async () => Number.isFinite(Number.parseFloat(await flagged.locator('#estimate-r0').textContent())), 'an estimate once corrected');
+  assert.equal(await flagged.locator('#estimate-note').isVisible(), false);
+  await flagged.close();
   assert.deepEqual(browser.errors, []);
   await page.close();
 });

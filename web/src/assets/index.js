@@ -886,6 +886,7 @@ const ESTIMATE_DELAY_MS = 300;
 let estimateTimer = null;
 let estimateRequest = 0;
 let estimateAvailable = true;
+let estimateKnown = false;  // whether the server has answered the route once
 
 const daysFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const r0Format = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -916,8 +917,12 @@ async function updateEstimate() {
   const { scenario, errors } = currentScenario();
   // The timeline does not enter the estimate (it is without interventions).
   delete scenario.interventions;
-  if (errors.some((problem) => !String(problem.field).startsWith('scenario.interventions'))) {
-    showEstimate(null, 'Correct the values flagged in the form to see the estimate.');
+  const flagged = errors.some((problem) => !String(problem.field).startsWith('scenario.interventions'));
+  const flaggedNote = 'Correct the values flagged in the form to see the estimate.';
+  // Until the server has answered once, it is asked even so: its answer
+  // says whether it has the route at all.
+  if (flagged && estimateKnown) {
+    showEstimate(null, flaggedNote);
     return;
   }
   let estimate = null;
@@ -935,10 +940,12 @@ async function updateEstimate() {
       ? `No estimate for these values: ${error.fields.map(({ field, message }) => `${whatOf(String(field || ''), null)}: ${message}.`).join(' ') || error.message}`
       : `No estimate right now: ${error.message}`;
   }
+  estimateKnown = true;
   if (request !== estimateRequest) return;  // a newer one is on its way
   estimateBox.hidden = false;
-  const usable = estimate && Number.isFinite(estimate.r0);
-  showEstimate(usable ? estimate : null, usable ? '' : note || 'No estimate for these values.');
+  const usable = !flagged && estimate && Number.isFinite(estimate.r0);
+  if (usable) showEstimate(estimate);
+  else showEstimate(null, flagged ? flaggedNote : note || 'No estimate for these values.');
 }
 
 function scheduleEstimate() {
