@@ -158,6 +158,20 @@ Status write_outputs(Outputs& outputs, const Plan& plan, const engine::EnsembleR
   return Ok{};
 }
 
+// One line on stderr per replicate that stopped changing before its last
+// day: its later rows repeat that day's totals (docs/model.md#early-stop).
+void report_early_ends(const engine::Scenario& scenario, const engine::EnsembleResult& result) {
+  for (std::size_t r = 0; r < result.ended_on_day.size(); ++r) {
+    const std::optional<std::int64_t> day = result.ended_on_day[r];
+    if (!day || *day >= scenario.days) continue;
+    const std::string rest = *day + 1 == scenario.days
+                                 ? fmt::format("day {} repeats", scenario.days)
+                                 : fmt::format("days {}-{} repeat", *day + 1, scenario.days);
+    std::cerr << fmt::format("replicate {}: no infection left after day {}; {} its totals\n", r + 1,
+                             *day, rest);
+  }
+}
+
 }  // namespace
 
 int run_command(const RunOptions& options) {
@@ -171,6 +185,7 @@ int run_command(const RunOptions& options) {
   // A failed line-list write stopped the run; commit() names the file and why.
   if (line_list && !line_list->stream()) return report(line_list->commit().error(), kExitFailure);
   if (!result) return report(result.error());
+  report_early_ends(plan->scenario, *result);
   if (Status written = write_outputs(*outputs, *plan, *result); !written) {
     return report(written.error(), kExitFailure);
   }

@@ -96,9 +96,12 @@ Result<EnsembleResult> run_ensemble(const Scenario& scenario, const EnsembleOpti
     rows.reserve(static_cast<std::size_t>(scenario.days) + 1);
     Simulation simulation(scenario, Population(scenario, seed, options.threads), seed,
                           options.threads);
+    simulation.set_early_stop(options.early_stop);
     Collector collector(r, options, scenario.replicates, scenario.days, rows);
     if (Status status = simulation.run(collector, options.stop); !status) return status.error();
     result.age_totals.push_back(simulation.age_totals());
+    result.ended_on_day.push_back(simulation.ended_on_day());
+    if (options.on_replicate_end) options.on_replicate_end(r, simulation.ended_on_day());
   }
   result.summary = summarize(result.replicates);
   return result;

@@ -22,113 +22,115 @@ constexpr std::array<std::string_view, 2> kStartFromChoices = {"positive_test", 
 constexpr std::array<std::string_view, 2> kOrderChoices = {"oldest_first", "random"};
 
 constexpr std::array kDistancing = {
-    ItemParameter{"community_contacts_factor", "factor",
+    ItemParameter{"community_contacts_factor", "Community contacts factor", "factor",
                   "Multiplies the number of community contacts per day.", K::kReal, 0.25, 0, 1},
-    ItemParameter{"work_factor", "factor",
+    ItemParameter{"work_factor", "Workplace risk factor", "factor",
                   "Multiplies the daily transmission risk between colleagues at work.", K::kReal,
                   0.75, 0, 1},
 };
 
 constexpr std::array kClosure = {
-    ItemParameter{"schools", "fraction",
+    ItemParameter{"schools", "Schools closed", "fraction",
                   "Share of school classes closed; their pupils stay at home by day.", K::kReal, 1,
                   0, 1},
-    ItemParameter{"workplaces", "fraction",
+    ItemParameter{"workplaces", "Workplaces closed", "fraction",
                   "Share of workplaces closed; their workers stay at home by day.", K::kReal, 0, 0,
                   1},
 };
 
 constexpr std::array kCaseIsolation = {
-    ItemParameter{"isolate_on", "",
+    ItemParameter{"isolate_on", "Isolate on", "",
                   "What sends a case home: its symptoms (and a positive test, for cases without "
                   "symptoms), or only a positive test.",
                   K::kChoice, item::kOnSymptoms, 0, 1, kIsolateOnChoices},
-    ItemParameter{"compliance", "probability", "Probability that a case isolates at all.", K::kReal,
-                  0.7, 0, 1},
-    ItemParameter{"dropout", "probability per day",
+    ItemParameter{"compliance", "Isolation compliance", "probability",
+                  "Probability that a case isolates at all.", K::kReal, 0.7, 0, 1},
+    ItemParameter{"dropout", "Isolation dropout", "probability per day",
                   "Daily probability that an isolating case stops isolating.", K::kReal, 0.01, 0,
                   1},
-    ItemParameter{"household_factor", "factor",
+    ItemParameter{"household_factor", "Household risk factor", "factor",
                   "Multiplies an isolating case's transmission to its housemates.", K::kReal, 1, 0,
                   1},
-    ItemParameter{"days", "days",
+    ItemParameter{"days", "Isolation length", "days",
                   "Days of isolation from its start; unset (null): until no longer infectious.",
                   K::kOptionalReal, 10, 1, 365},
 };
 
 constexpr std::array kTesting = {
-    ItemParameter{"seek_probability", "probability per day",
+    ItemParameter{"seek_probability", "Test seeking", "probability per day",
                   "Daily probability that an agent with symptoms, not yet tested, takes a test.",
                   K::kReal, 0.5, 0, 1},
-    ItemParameter{"delay_days", "days", "Days from taking a test until its result.", K::kInteger, 2,
-                  0, 30},
-    ItemParameter{"sensitivity", "probability",
+    ItemParameter{"delay_days", "Test result delay", "days",
+                  "Days from taking a test until its result.", K::kInteger, 2, 0, 30},
+    ItemParameter{"sensitivity", "Test sensitivity", "probability",
                   "Probability that a test of an infected agent is positive.", K::kReal, 0.8, 0, 1},
-    ItemParameter{"specificity", "probability",
+    ItemParameter{"specificity", "Test specificity", "probability",
                   "Probability that a test of an agent who is not infected is negative.", K::kReal,
                   0.999, 0, 1},
-    ItemParameter{"insensitive_days", "days",
+    ItemParameter{"insensitive_days", "Days before a test detects", "days",
                   "Days after infection on which a test of an infected agent is still negative.",
                   K::kInteger, 3, 0, 30},
-    ItemParameter{"daily_capacity", "tests per day per 100,000",
+    ItemParameter{"daily_capacity", "Daily test capacity", "tests per day per 100,000",
                   "Most tests a day per 100,000 agents; the rest wait for the next day. Unset "
                   "(null): no limit.",
                   K::kOptionalReal, kUnset, 0, 100'000},
-    ItemParameter{"test_traced_contacts", "",
+    ItemParameter{"test_traced_contacts", "Test traced contacts", "",
                   "Traced contacts are tested on the day their quarantine starts.", K::kBoolean, 0,
                   0, 1},
 };
 
 constexpr std::array kContactTracing = {
-    ItemParameter{"mode", "",
+    ItemParameter{"mode", "Tracing mode", "",
                   "contacts: trace people (housemates, place mates present, app contacts); "
                   "places: quarantine the whole home and daytime place of a detected case.",
                   K::kChoice, item::kContacts, 0, 1, kModeChoices},
-    ItemParameter{"start_from", "",
+    ItemParameter{"start_from", "Tracing starts from", "",
                   "What starts tracing: a positive test, or (as the original model did) symptom "
                   "onset, detected with probability coverage.",
                   K::kChoice, item::kFromPositiveTest, 0, 1, kStartFromChoices},
-    ItemParameter{"coverage", "probability",
+    ItemParameter{"coverage", "Tracing coverage", "probability",
                   "Probability that each housemate or place mate is found (mode contacts), or that "
                   "a case is detected (start_from symptoms).",
                   K::kReal, 0.8, 0, 1},
-    ItemParameter{"app_adoption", "fraction",
+    ItemParameter{"app_adoption", "App adoption", "fraction",
                   "Share of agents using a tracing app; community contacts are traced when both "
                   "sides use it.",
                   K::kReal, 0, 0, 1},
-    ItemParameter{"lookback_days", "days",
+    ItemParameter{"lookback_days", "Look-back period", "days",
                   "Contacts of the last this many days before the result are traced.", K::kInteger,
                   7, 0, 30},
-    ItemParameter{"delay_days", "days", "Days from the index case's result until quarantine.",
-                  K::kInteger, 1, 0, 30},
-    ItemParameter{"quarantine_days", "days", "Days a traced contact stays at home.", K::kInteger,
-                  14, 0, 365},
-    ItemParameter{"compliance", "probability",
+    ItemParameter{"delay_days", "Tracing delay", "days",
+                  "Days from the index case's result until quarantine.", K::kInteger, 1, 0, 30},
+    ItemParameter{"quarantine_days", "Quarantine length", "days",
+                  "Days a traced contact stays at home.", K::kInteger, 14, 0, 365},
+    ItemParameter{"compliance", "Quarantine compliance", "probability",
                   "Probability that a traced contact quarantines at all.", K::kReal, 0.9, 0, 1},
-    ItemParameter{"dropout", "probability per day",
+    ItemParameter{"dropout", "Quarantine dropout", "probability per day",
                   "Daily probability that a quarantined contact stops quarantining.", K::kReal,
                   0.03, 0, 1},
-    ItemParameter{"second_step", "", "Also trace the contacts of traced contacts (mode contacts).",
-                  K::kBoolean, 0, 0, 1},
+    ItemParameter{"second_step", "Trace contacts of contacts", "",
+                  "Also trace the contacts of traced contacts (mode contacts).", K::kBoolean, 0, 0,
+                  1},
 };
 
 constexpr std::array kVaccination = {
-    ItemParameter{"doses_per_day", "doses per day per 100,000", "Agents vaccinated each day.",
-                  K::kReal, 500, 0, 100'000},
-    ItemParameter{"order", "",
+    ItemParameter{"doses_per_day", "Doses per day", "doses per day per 100,000",
+                  "Agents vaccinated each day.", K::kReal, 500, 0, 100'000},
+    ItemParameter{"order", "Vaccination order", "",
                   "oldest_first: by ten-year age band, oldest band first, at random within a "
                   "band; random: at random.",
                   K::kChoice, item::kOldestFirst, 0, 1, kOrderChoices},
-    ItemParameter{"min_age", "years", "Youngest age vaccinated.", K::kInteger, 18, 0, kMaxAge},
-    ItemParameter{"efficacy_infection", "probability",
+    ItemParameter{"min_age", "Youngest age vaccinated", "years", "Youngest age vaccinated.",
+                  K::kInteger, 18, 0, kMaxAge},
+    ItemParameter{"efficacy_infection", "Efficacy against infection", "probability",
                   "Reduction of a protected agent's risk of infection per exposure.", K::kReal, 0.7,
                   0, 1},
-    ItemParameter{"efficacy_severe", "probability",
+    ItemParameter{"efficacy_severe", "Efficacy against severe disease", "probability",
                   "Reduction of a protected agent's risk of admission to hospital (and death), "
                   "infection included; at least efficacy_infection.",
                   K::kReal, 0.9, 0, 1},
-    ItemParameter{"days_to_protection", "days", "Days from the dose until protection.", K::kInteger,
-                  21, 0, 365},
+    ItemParameter{"days_to_protection", "Days to protection", "days",
+                  "Days from the dose until protection.", K::kInteger, 21, 0, 365},
 };
 
 constexpr std::array kTypes = {
@@ -151,7 +153,7 @@ constexpr std::array kTypes = {
 
 bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-std::string format_number(double v) { return fmt::format("{}", v); }
+std::string format_number(double v) { return number_text(v); }
 
 }  // namespace
 
@@ -238,7 +240,7 @@ void check_interventions(const Scenario& s, std::vector<FieldError>& errors) {
     }
     if (x.start_day < 0 || x.start_day > 3650) {
       errors.push_back({at + ".start_day",
-                        fmt::format("must be between 0 and 3650 (days), got {}", x.start_day)});
+                        range_message(0, 3650, "days", "", static_cast<double>(x.start_day))});
     }
     if (x.end_day && *x.end_day < x.start_day) {
       errors.push_back({at + ".end_day", fmt::format("must not be before start_day ({}), got {}",
@@ -251,7 +253,7 @@ void check_interventions(const Scenario& s, std::vector<FieldError>& errors) {
       if (!std::isfinite(v) || v < 0 || v > 100'000) {
         errors.push_back({fmt::format("{}.{}.{}", at, start ? "start_when" : "end_when",
                                       start ? "above" : "below"),
-                          fmt::format("must be between 0 and 100000 (per 100,000), got {}", v)});
+                          range_message(0, 100'000, "per 100,000", "", v)});
       }
     }
     if (x.start_when && x.end_when && x.start_when->metric == x.end_when->metric &&
@@ -269,11 +271,8 @@ void check_interventions(const Scenario& s, std::vector<FieldError>& errors) {
       if (param.kind == K::kOptionalReal && std::isnan(v)) continue;
       const bool whole = param.kind != K::kReal && param.kind != K::kOptionalReal;
       if (!std::isfinite(v) || v < param.min || v > param.max || (whole && std::trunc(v) != v)) {
-        errors.push_back(
-            {fmt::format("{}.{}", at, param.name),
-             fmt::format("must be between {} and {} ({}), got {}", format_number(param.min),
-                         format_number(param.max), param.unit.empty() ? "number" : param.unit,
-                         format_number(v))});
+        errors.push_back({fmt::format("{}.{}", at, param.name),
+                          range_message(param.min, param.max, param.unit, "", v)});
       }
     }
     if (x.type == InterventionType::kVaccination &&

@@ -144,6 +144,7 @@ void Simulation::Impl::seed_initial_infections() {
   fold(0);
   count(0);
   settle_reproduction(0);
+  if (nothing_left(0)) ended_on_ = 0;
 }
 
 const DayTotals& Simulation::Impl::step() {
@@ -152,6 +153,10 @@ const DayTotals& Simulation::Impl::step() {
   day_ = Counts{};
   settled_.clear();
   infections_.clear();
+  if (ended_on_ && early_stop_) {
+    quiet_step(t);
+    return today_;
+  }
   // Nobody with this onset day can still be infectious.
   const std::int64_t expired = t - after_onset_max_ - 1;
   if (expired >= 0) {
@@ -182,7 +187,62 @@ const DayTotals& Simulation::Impl::step() {
   fold(t);
   count(t);
   settle_reproduction(t);
+  if (!ended_on_ && nothing_left(t)) ended_on_ = t;
   return today_;
+}
+
+// Nothing can change after day t when no agent is infected or in hospital
+// (so no event is due and no walk or community draw can find anyone), nobody
+// is isolating or quarantined, no test, result or trace is pending, and no
+// vaccination item could still give a dose. Items that only change rates
+// (distancing, closure, isolation, testing, tracing) cannot change a count
+// then; their triggers still switch them, which quiet_step() keeps. Once
+// true it stays true: nothing brings an infection in from outside.
+bool Simulation::Impl::nothing_left(std::int16_t t) const {
+  if (state_[kExposed] != 0 || state_[kInfectious] != 0 || state_[kSymptomatic] != 0 ||
+      state_[kHospitalized] != 0 || state_[kCritical] != 0 || quarantined_ != 0 ||
+      isolating_ != 0 || away_ != 0 || !tests_waiting_.empty()) {
+    return false;
+  }
+  for (std::size_t k = 0; k < items_.size(); ++k) {
+    const Intervention& x = items_[k];
+    if (x.type != InterventionType::kVaccination || campaigns_[k].done || item_state_[k].done) {
+      continue;
+    }
+    if (!x.end_day || *x.end_day > t) return false;
+  }
+  const auto empty = [](const auto& rings) {
+    return std::all_of(rings.begin(), rings.end(), [](const auto& v) { return v.empty(); });
+  };
+  if (!empty(events_) || !empty(trace_queue_) || !empty(releases_) || !empty(tests_due_) ||
+      !empty(results_due_)) {
+    return false;
+  }
+  for (const auto& ring : deltas_) {
+    if (std::any_of(ring.begin(), ring.end(), [](std::int64_t v) { return v != 0; })) return false;
+  }
+  const auto later = static_cast<std::size_t>(t) + 1;
+  const auto none_after = [&](const std::vector<std::int64_t>& ends) {
+    return later >= ends.size() || std::all_of(ends.begin() + static_cast<std::ptrdiff_t>(later),
+                                               ends.end(), [](std::int64_t v) { return v == 0; });
+  };
+  if (!none_after(quarantine_ends_) || !none_after(isolation_ends_)) return false;
+  for (const Tally& x : tallies_) {
+    for (const auto& ring : x.walks) {
+      if (!empty(ring)) return false;
+    }
+  }
+  return true;
+}
+
+// A day after ended_on_day(): only what can still differ from the day
+// before, the timeline (triggers see the last 7 days' onsets fall to 0) and
+// the totals, exactly as step() would produce them.
+void Simulation::Impl::quiet_step(std::int16_t t) {
+  case_events_.clear();
+  apply_policy(t);
+  count(t);
+  settle_reproduction(t);
 }
 
 void Simulation::Impl::end_quarantines(std::int16_t t) {
@@ -578,6 +638,8 @@ Simulation& Simulation::operator=(Simulation&&) noexcept = default;
 const DayTotals& Simulation::today() const { return impl_->today(); }
 bool Simulation::finished() const { return impl_->finished(); }
 const DayTotals& Simulation::step() { return impl_->step(); }
+std::optional<std::int64_t> Simulation::ended_on_day() const { return impl_->ended_on_day(); }
+void Simulation::set_early_stop(bool on) { impl_->set_early_stop(on); }
 const Population& Simulation::population() const { return impl_->population(); }
 const AgeTotals& Simulation::age_totals() const { return impl_->age_totals(); }
 std::size_t Simulation::memory_bytes() const { return impl_->memory_bytes(); }

@@ -42,6 +42,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "natural_history.hpp"
@@ -240,6 +241,8 @@ class Simulation::Impl {
   const DayTotals& today() const { return today_; }
   bool finished() const { return today_.day >= s_.days; }
   const DayTotals& step();
+  std::optional<std::int64_t> ended_on_day() const { return ended_on_; }
+  void set_early_stop(bool on) { early_stop_ = on; }
   const Population& population() const { return pop_; }
   const AgeTotals& age_totals() const { return age_totals_; }
   std::size_t memory_bytes() const;
@@ -275,6 +278,10 @@ class Simulation::Impl {
   void fold(std::int16_t t);
   void count(std::int16_t t);
   void settle_reproduction(std::int16_t t);
+  // Early stop (simulation.cpp): whether nothing can change after day t, and
+  // the step of a day after that.
+  bool nothing_left(std::int16_t t) const;
+  void quiet_step(std::int16_t t);
 
   // The policy timeline (policy.cpp).
   void apply_policy(std::int16_t t);
@@ -430,6 +437,8 @@ class Simulation::Impl {
   BigArray<std::int16_t> vaccinated_on_;  // day of the dose, kNever if none (with vaccination)
   std::vector<std::uint64_t> positive_;   // bit per agent: has tested positive (with testing)
 
+  std::optional<std::int64_t> ended_on_;  // ended_on_day()
+  bool early_stop_ = true;
   std::int64_t quarantined_ = 0;  // living agents quarantined on the coming day
   std::int64_t isolating_ = 0;    // living agents isolating today
   std::int64_t away_ = 0;         // living, not quarantined, home with symptoms or in hospital

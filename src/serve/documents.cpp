@@ -15,6 +15,7 @@
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/io/results_format.hpp"
 #include "outbreak/io/scenario_json.hpp"
+#include "outbreak/serve/submission.hpp"
 
 namespace outbreak::serve {
 namespace {
@@ -52,14 +53,6 @@ std::string_view type_name(engine::ParameterKind kind) {
   return "unknown";
 }
 
-// The server's own cap on a parameter, if it has one.
-std::optional<std::int64_t> limit_of(std::string_view name, const Limits& limits) {
-  if (name == "population") return limits.population;
-  if (name == "days") return limits.days;
-  if (name == "replicates") return limits.replicates;
-  return std::nullopt;
-}
-
 // A scenario value as JSON: null for an unset optional key.
 template <typename T>
 ordered_json value_json(const T& value) {
@@ -76,10 +69,8 @@ void add_bounds(const engine::Parameter& p, const Limits& limits, ordered_json& 
   switch (p.kind()) {
     case engine::ParameterKind::kInteger:
     case engine::ParameterKind::kOptionalInteger: {
-      std::int64_t max = static_cast<std::int64_t>(p.max);
-      if (const auto limit = limit_of(p.name, limits)) max = std::min(max, *limit);
       out["min"] = static_cast<std::int64_t>(p.min);
-      out["max"] = max;
+      out["max"] = static_cast<std::int64_t>(engine::max_under(p, scenario_caps(limits)));
       break;
     }
     case engine::ParameterKind::kReal:
@@ -100,7 +91,10 @@ ordered_json describe(const engine::Parameter& p, const Limits& limits) {
   const engine::ParameterKind kind = p.kind();
   ordered_json out;
   out["name"] = p.name;
+  out["label"] = p.label;
   out["group"] = p.group;
+  out["advanced"] = p.advanced;
+  out["depends_on"] = p.depends_on.empty() ? ordered_json(nullptr) : ordered_json(p.depends_on);
   out["type"] = type_name(kind);
   if (kind == engine::ParameterKind::kRealArray) {
     out["items"] = "real";
@@ -148,6 +142,7 @@ ordered_json describe(const engine::ItemParameter& p) {
   using K = engine::ItemValueKind;
   ordered_json out;
   out["name"] = p.name;
+  out["label"] = p.label;
   switch (p.kind) {
     case K::kReal:
     case K::kOptionalReal:

@@ -119,6 +119,13 @@ std::optional<store::SimulationRecord> find_job(const httplib::Request& request,
 void add_api_routes(httplib::Server& http, Context& context);
 void add_stream_routes(httplib::Server& http, Context& context);
 void add_page_routes(httplib::Server& http, Context& context);
+// True when an Accept header asks for text/html (q above 0) and does not
+// rank application/json above it: what a browser's address bar sends.
+bool prefers_html(std::string_view accept);
+// For a request no route matched: a path outside /api/ asked for by a
+// browser (prefers_html) gets the 404 page (web/src/404.html) and true;
+// anything else false, and keeps its JSON error.
+bool send_not_found_page(const httplib::Request& request, httplib::Response& response);
 // GET and POST /mail/confirm/{token}: confirming a mail address.
 void add_mail_routes(httplib::Server& http, Context& context);
 

@@ -1,4 +1,10 @@
 // The web UI's pages and files, health checks and metrics.
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <string>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "http.hpp"
@@ -92,7 +98,59 @@ void metrics(Context& context, Response& response) {
   response.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The q of one media range ("text/html;level=1;q=0.8"); 1 without one, 0
+// when it cannot be read.
+double quality(std::string_view params) {
+  while (!params.empty()) {
+    const std::size_t semicolon = params.find(';');
+    const std::string_view param = trim(params.substr(0, semicolon));
+    params = semicolon == std::string_view::npos ? "" : params.substr(semicolon + 1);
+    if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') continue;
+    try {
+      return std::stod(std::string(param.substr(2)));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 }  // namespace
+
+bool prefers_html(std::string_view accept) {
+  double html = 0;
+  double json = 0;
+  while (!accept.empty()) {
+    const std::size_t comma = accept.find(',');
+    const std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? "" : accept.substr(comma + 1);
+    const std::size_t semicolon = range.find(';');
+    const std::string type = lower(trim(range.substr(0, semicolon)));
+    const double q = semicolon == std::string_view::npos ? 1 : quality(range.substr(semicolon + 1));
+    if (type == "text/html") html = std::max(html, q);
+    if (type == "application/json") json = std::max(json, q);
+  }
+  return html > 0 && json <= html;
+}
+
+bool send_not_found_page(const Request& request, Response& response) {
+  const std::string_view path = request.path;
+  if (path == "/api" || path.starts_with("/api/")) return false;
+  if (!prefers_html(request.get_header_value("Accept"))) return false;
+  return send_asset(response, "/404.html", 404);
+}
 
 void add_page_routes(httplib::Server& http, Context& context) {
   add_route(http, context, "GET", "/healthz", "/healthz", [](const Request&, Response& response) {

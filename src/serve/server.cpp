@@ -221,6 +221,10 @@ void Server::Impl::configure() {
             return httplib::Server::HandlerResponse::Handled;
           }
         }
+        // A browser that follows a bad link gets a page, not JSON.
+        if (response.status == 404 && detail::send_not_found_page(request, response)) {
+          return httplib::Server::HandlerResponse::Handled;
+        }
         const std::string_view code = detail::code_for_status(response.status);
         std::string message = fmt::format("the request was refused ({})", response.status);
         if (response.status == 404) message = "no such resource; see docs/api.md for the routes";

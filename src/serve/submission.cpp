@@ -50,20 +50,11 @@ void prefixed(std::vector<FieldError>& out, std::vector<FieldError> fields) {
   }
 }
 
-// The server's caps, on top of the engine's ranges.
+// What the caps of scenario_caps() cannot say: rows, not agents. A
+// population of ten can still ask for years of days in many replicates, and
+// every one of them is stored and served.
 std::vector<FieldError> check_limits(const engine::Scenario& scenario, const Limits& limits) {
   std::vector<FieldError> errors;
-  const auto cap = [&](const char* name, std::int64_t value, std::int64_t max) {
-    if (value > max) {
-      errors.push_back(
-          {name, fmt::format("must be at most {} on this server, got {}", max, value)});
-    }
-  };
-  cap("population", scenario.population, limits.population);
-  cap("days", scenario.days, limits.days);
-  cap("replicates", scenario.replicates, limits.replicates);
-  // Rows, not agents: a population of ten can still ask for years of days
-  // in many replicates, and every one of them is stored and served.
   std::int64_t rows = 0;
   const bool overflow = __builtin_mul_overflow(scenario.days, scenario.replicates, &rows);
   if (scenario.days > 0 && scenario.replicates > 0 && (overflow || rows > limits.rows_per_job)) {
@@ -96,7 +87,8 @@ engine::Scenario read_scenario(const json* value, const Limits& limits,
     return scenario;
   }
   // Ranges only once every value could be read, as io::resolve_scenario does.
-  std::vector<FieldError> problems = engine::validate(scenario);
+  const std::vector<engine::RangeCap> caps = scenario_caps(limits);
+  std::vector<FieldError> problems = engine::validate(scenario, caps);
   std::vector<FieldError> capped = check_limits(scenario, limits);
   problems.insert(problems.end(), capped.begin(), capped.end());
   prefixed(errors, std::move(problems));
@@ -104,6 +96,15 @@ engine::Scenario read_scenario(const json* value, const Limits& limits,
 }
 
 }  // namespace
+
+std::vector<engine::RangeCap> scenario_caps(const Limits& limits) {
+  constexpr std::string_view kHere = "on this server";
+  const auto cap = [&](std::string_view name, std::int64_t max) {
+    return engine::RangeCap{name, static_cast<double>(max), kHere};
+  };
+  return {cap("population", limits.population), cap("initial_infected", limits.population),
+          cap("days", limits.days), cap("replicates", limits.replicates)};
+}
 
 Status valid_email(std::string_view address) { return mail::validate_address(address); }
 

@@ -734,7 +734,7 @@ TEST_F(CliTest, UnknownKeySuggestsTheNearest) {
 
 TEST_F(CliTest, InitialInfectedAbovePopulationNamesInitialInfected) {
   expect_bad_input({"run", "--set", "population=100", "--set", "initial_infected=200"},
-                   {"initial_infected: must not exceed population"});
+                   {"initial_infected: must not exceed the population (100 agents), got 200"});
 }
 
 TEST_F(CliTest, SetWithoutEqualsSignIsRefused) {

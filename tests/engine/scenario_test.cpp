@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -461,6 +463,125 @@ TEST(Scenario, MaxSeedLeavesRoomForReplicates) {
   EXPECT_TRUE(validate(s).empty());
   s.seed = kMaxSeed + 1;
   EXPECT_TRUE(names_field(validate(s), "seed"));
+}
+
+// Every key a form shows has a human label; the labels are distinct so that
+// a message naming one is unambiguous; a dependency names a switch.
+TEST(Scenario, EveryParameterHasALabelAndValidHints) {
+  std::vector<std::string_view> labels;
+  std::size_t advanced = 0;
+  for (const Parameter& p : parameters()) {
+    EXPECT_FALSE(p.label.empty()) << p.name;
+    EXPECT_NE(p.label, p.name) << "a label is not the key";
+    EXPECT_TRUE(std::isupper(static_cast<unsigned char>(p.label[0]))) << p.label;
+    EXPECT_EQ(std::count(labels.begin(), labels.end(), p.label), 0) << p.label;
+    labels.push_back(p.label);
+    if (p.advanced) ++advanced;
+    if (!p.depends_on.empty()) {
+      const Parameter* on = find_parameter(p.depends_on);
+      ASSERT_NE(on, nullptr) << p.name << " depends on " << p.depends_on;
+      EXPECT_EQ(on->kind(), ParameterKind::kBoolean) << p.name;
+      EXPECT_FALSE(on->advanced) << "a visible field must not hang on a folded switch";
+    }
+  }
+  EXPECT_GT(advanced, 0u);
+  EXPECT_LT(advanced, parameters().size());
+  for (std::string_view basic : {"population", "days", "replicates", "initial_infected",
+                                 "symptomatic_isolation", "contact_tracing"}) {
+    EXPECT_FALSE(find_parameter(basic)->advanced) << basic;
+  }
+  EXPECT_EQ(find_parameter("tracing_delay_days")->depends_on, "contact_tracing");
+  EXPECT_EQ(find_parameter("isolation_days")->depends_on, "contact_tracing");
+  for (const InterventionTypeInfo& t : intervention_types()) {
+    for (const ItemParameter& p : t.parameters) {
+      EXPECT_FALSE(p.label.empty()) << t.name << "." << p.name;
+    }
+  }
+}
+
+TEST(Scenario, NumbersAreWrittenWithThousandsSeparators) {
+  EXPECT_EQ(number_text(0), "0");
+  EXPECT_EQ(number_text(999), "999");
+  EXPECT_EQ(number_text(1000), "1,000");
+  EXPECT_EQ(number_text(10'000'000), "10,000,000");
+  EXPECT_EQ(number_text(-30), "-30");
+  EXPECT_EQ(number_text(-1234), "-1,234");
+  EXPECT_EQ(number_text(0.0034), "0.0034");
+  EXPECT_EQ(number_text(3.2), "3.2");
+}
+
+std::string message_of(const std::vector<FieldError>& errors, std::string_view field) {
+  for (const FieldError& e : errors) {
+    if (e.field == field) return e.message;
+  }
+  return "(no error for " + std::string(field) + ")";
+}
+
+TEST(Scenario, RangeMessagesQuoteTheRangeInForce) {
+  Scenario s;
+  s.population = 0;
+  s.initial_infected = 0;
+  EXPECT_EQ(message_of(validate(s), "population"),
+            "must be between 1 and 4,000,000,000 agents, got 0");
+  const std::array caps = {RangeCap{"population", 10'000'000, "on this server"}};
+  EXPECT_EQ(message_of(validate(s, caps), "population"),
+            "must be between 1 and 10,000,000 agents on this server, got 0");
+  EXPECT_EQ(max_under(*find_parameter("population"), caps), 10'000'000);
+  EXPECT_EQ(max_under(*find_parameter("days"), caps), 3650);
+  s = Scenario{};
+  s.population = 10'000'001;
+  EXPECT_EQ(message_of(validate(s, caps), "population"),
+            "must be between 1 and 10,000,000 agents on this server, got 10,000,001");
+  EXPECT_TRUE(validate(s).empty()) << "the engine's own range is wider";
+  // A cap above the table's range changes nothing.
+  const std::array loose = {RangeCap{"days", 1e9, "on this server"}};
+  s = Scenario{};
+  s.days = 3651;
+  EXPECT_EQ(message_of(validate(s, loose), "days"), "must be between 1 and 3,650 days, got 3,651");
+  s = Scenario{};
+  s.employment_rate = 1.5;
+  EXPECT_EQ(message_of(validate(s), "employment_rate"),
+            "must be between 0 and 1 (fraction), got 1.5");
+  s = Scenario{};
+  s.infectiousness_dispersion = 101;
+  EXPECT_EQ(message_of(validate(s), "infectiousness_dispersion"),
+            "must be between 0 and 100, got 101");
+}
+
+TEST(Scenario, MessagesNameOtherParametersByTheirLabels) {
+  Scenario s;
+  s.latent_days = 8;
+  s.incubation_days = 5;
+  s.sick_days = 13.5;
+  auto errors = validate(s);
+  EXPECT_EQ(message_of(errors, "incubation_days"),
+            "must be at least the latent period (8 days), got 5: symptoms cannot start before "
+            "infectiousness in this model");
+  s = Scenario{};
+  s.sick_days = 5;
+  EXPECT_EQ(message_of(validate(s), "sick_days"),
+            "must be greater than the incubation period (5.5 days), got 5");
+  s = Scenario{};
+  s.population = 100;
+  s.initial_infected = 101;
+  EXPECT_EQ(message_of(validate(s), "initial_infected"),
+            "must not exceed the population (100 agents), got 101");
+  s = Scenario{};
+  s.hospital_days = 1;
+  s.hospital_sd_days = 11;
+  EXPECT_EQ(message_of(validate(s), "hospital_sd_days"),
+            "must be at most 10 times its mean, the hospital stay (1 day), got 11");
+  // No message names a parameter by its key when it means another one.
+  s = Scenario{};
+  s.school_min_age = 10;
+  s.school_max_age = 8;
+  s.retirement_age = 8;
+  errors = validate(s);
+  for (const FieldError& e : errors) {
+    for (const Parameter& p : parameters()) {
+      EXPECT_EQ(e.message.find(p.name), std::string::npos) << e.field << ": " << e.message;
+    }
+  }
 }
 
 }  // namespace

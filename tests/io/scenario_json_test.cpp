@@ -705,10 +705,10 @@ TEST(ScenarioToJson, RoundTripsThroughTheReader) {
 TEST(Describe, MessageThenOneLinePerField) {
   const Error error = Error::invalid(
       "invalid scenario: 2 problems",
-      {{"population", "must be between 1 and 4000000000 (agents), got 0"}, {"days", "bad"}});
+      {{"population", "must be between 1 and 4,000,000,000 agents, got 0"}, {"days", "bad"}});
   EXPECT_EQ(describe(error),
             "invalid scenario: 2 problems\n"
-            "  population: must be between 1 and 4000000000 (agents), got 0\n"
+            "  population: must be between 1 and 4,000,000,000 agents, got 0\n"
             "  days: bad");
   EXPECT_EQ(describe(Error::invalid("just this")), "just this");
 }

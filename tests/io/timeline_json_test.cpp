@@ -121,7 +121,7 @@ TEST(TimelineJson, EveryProblemIsNamedByItsItemAndFieldAllAtOnce) {
   EXPECT_THAT(ranges, Contains(Problem("interventions[1].type", "no testing item tests anyone")));
   EXPECT_THAT(ranges, Contains(Problem("interventions[2].end_when.below",
                                        "must not exceed start_when.above (5)")));
-  EXPECT_THAT(ranges, Contains(Problem("interventions[3].daily_capacity", "between 0 and 100000")));
+  EXPECT_THAT(ranges, Contains(Problem("interventions[3].daily_capacity", "between 0 and 100,000")));
   EXPECT_THAT(ranges,
               Contains(Problem("interventions[4].efficacy_severe", "at least efficacy_infection")));
 }

@@ -521,6 +521,13 @@ TEST_P(ApiTest, EveryBadFieldIsListedWith422) {
   const auto fields = fields_of(response);
   EXPECT_TRUE(fields.contains("scenario.population")) << response->body;
   EXPECT_TRUE(fields.contains("scenario.days")) << response->body;
+  // The ranges the form shows (GET /api/v1/scenario), in the same words.
+  EXPECT_NE(response->body.find("must be between 1 and 100 days on this server, got 200"),
+            std::string::npos)
+      << response->body;
+  EXPECT_NE(response->body.find("must be between 1 and 10,000,000 agents on this server, got 0"),
+            std::string::npos)
+      << response->body;
 
   auto typed =
       post("/api/v1/simulations", R"({"name": "a\nb", "email": "x@y\r\nBcc: z@w.org", "extra": 1,)"
@@ -632,6 +639,45 @@ TEST_P(ApiTest, UnknownIdsAndRoutesAre404) {
   auto cancel = post("/api/v1/simulations/00000000-0000-4000-8000-000000000000/cancel", "");
   ASSERT_TRUE(cancel);
   EXPECT_EQ(cancel->status, 404);
+}
+
+// A browser that follows a bad link gets the 404 page; API clients, and any
+// path under /api/, keep the JSON error.
+TEST_P(ApiTest, BrowsersGetAnHtmlPageForUnknownPaths) {
+  start(0);
+  const std::string browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  auto page = client().Get("/nope", httplib::Headers{{"Accept", browser}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 404);
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(page->body.find("Page not found"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("href=\"/assets/style.css\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/\""), std::string::npos) << "a link to the form";
+  EXPECT_EQ(page->body.find("<script"), std::string::npos) << "no script on the page";
+  EXPECT_EQ(page->body.find("style="), std::string::npos) << "no inline style";
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+            std::string::npos);
+
+  const std::vector<std::pair<std::string, std::string>> json_cases = {
+      {"/nope", "application/json"},
+      {"/nope", "application/json, text/html;q=0.5"},
+      {"/nope", ""},
+      {"/nope", "*/*"},
+      {"/api/v1/nothing", browser},
+      {"/api/nothing", "text/html"},
+  };
+  for (const auto& [target, accept] : json_cases) {
+    httplib::Headers headers;
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    auto response = client().Get(target, headers);
+    ASSERT_TRUE(response) << target;
+    EXPECT_EQ(response->status, 404) << target << " " << accept;
+    EXPECT_EQ(error_code(response), "not_found")
+        << target << " " << accept << ": " << response->body;
+    EXPECT_NE(response->get_header_value("Content-Type").find("application/json"),
+              std::string::npos)
+        << target << " " << accept;
+  }
 }
 
 TEST_P(ApiTest, EveryResponseForbidsFramingInlineScriptAndReferrers) {

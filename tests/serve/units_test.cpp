@@ -2,6 +2,7 @@
 // rate limiter, event ids and the metrics text.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -14,6 +15,7 @@
 #include "outbreak/serve/metrics.hpp"
 #include "outbreak/serve/rate_limit.hpp"
 #include "outbreak/serve/submission.hpp"
+#include "serve/http.hpp"
 
 namespace outbreak::serve {
 namespace {
@@ -308,6 +310,80 @@ TEST(ServeDocuments, TheScenarioDescriptionHasArraysOptionalKeysAndPresets) {
   EXPECT_FALSE(changes.contains("population"));
 }
 
+TEST(ServeDocuments, EveryParameterHasALabelAndFormHints) {
+  const auto description = scenario_description(Limits{});
+  for (const auto& p : description["parameters"]) {
+    EXPECT_TRUE(p["label"].is_string() && !p["label"].get<std::string>().empty()) << p;
+    EXPECT_TRUE(p["advanced"].is_boolean()) << p;
+    EXPECT_TRUE(p["depends_on"].is_null() || p["depends_on"].is_string()) << p;
+  }
+  const auto delay = parameter(description, "tracing_delay_days");
+  EXPECT_EQ(delay["label"], "Tracing delay");
+  EXPECT_EQ(delay["depends_on"], "contact_tracing");
+  EXPECT_FALSE(delay["advanced"]);
+  EXPECT_TRUE(parameter(description, "population")["depends_on"].is_null());
+  EXPECT_TRUE(parameter(description, "critical_sd_days")["advanced"]);
+  for (const auto& type : description["interventions"]["types"]) {
+    for (const auto& p : type["parameters"]) {
+      EXPECT_TRUE(p["label"].is_string() && !p["label"].get<std::string>().empty()) << p;
+    }
+  }
+}
+
+// The help a form shows ("Range 1 to 10,000,000", from min and max) and the
+// message a bad value gets quote the same range: for every numeric key, one
+// below its min and one above its max, under the default limits and tighter ones.
+TEST(ServeSubmission, RangeMessagesQuoteTheDescribedRange) {
+  Limits tight;
+  tight.population = 5000;
+  tight.days = 400;
+  tight.replicates = 7;
+  tight.rows_per_job = std::numeric_limits<std::int64_t>::max();
+  for (const Limits& limits : {Limits{}, tight}) {
+    const auto description = scenario_description(limits);
+    const engine::Scenario defaults;
+    for (const auto& p : description["parameters"]) {
+      if (p["type"] == "boolean") continue;
+      const std::string name = p["name"].get<std::string>();
+      const bool integer = p["type"] == "integer";
+      const double min = p["min"].get<double>();
+      const double max = p["max"].get<double>();
+      const std::string range = fmt::format("must be between {} and {}", engine::number_text(min),
+                                            engine::number_text(max));
+      for (const double value : {min - 1, max + 1}) {
+        nlohmann::ordered_json scenario;
+        std::string field = "scenario." + name;
+        const nlohmann::ordered_json number =
+            integer ? nlohmann::ordered_json(static_cast<std::int64_t>(value))
+                    : nlohmann::ordered_json(value);
+        if (p["type"] == "array") {
+          auto entries = p["default"];
+          entries[2] = number;
+          scenario[name] = entries;
+          field += "[2]";
+        } else {
+          scenario[name] = number;
+        }
+        const std::string body = nlohmann::ordered_json{{"scenario", scenario}}.dump();
+        auto parsed = parse_submission(body, limits);
+        ASSERT_FALSE(parsed.ok()) << body;
+        bool quoted = false;
+        for (const FieldError& e : parsed.error().fields) {
+          if (e.field == field && e.message.starts_with(range)) quoted = true;
+        }
+        EXPECT_TRUE(quoted) << body << " wants \"" << range << "\" in: " << parsed.error().message
+                            << " " << testing::PrintToString(field_names(parsed.error()));
+      }
+    }
+  }
+  auto small =
+      parse_submission(R"({"scenario": {"population": 0, "initial_infected": 0}})", Limits{});
+  ASSERT_FALSE(small.ok());
+  ASSERT_EQ(small.error().fields.size(), 1u);
+  EXPECT_EQ(small.error().fields[0].message,
+            "must be between 1 and 10,000,000 agents on this server, got 0");
+}
+
 TEST(ServeDocuments, AgeTotalsPerReplicateAndTheirSum) {
   EXPECT_TRUE(age_totals_document({}).is_null()) << "none stored (yet)";
   store::AgeTotalsRow first{0, {}};
@@ -328,6 +404,21 @@ TEST(ServeDocuments, AgeTotalsPerReplicateAndTheirSum) {
   EXPECT_EQ(document["sum"][8]["agents"], 210);
   EXPECT_EQ(document["sum"][8]["infected"], 7);
   EXPECT_EQ(document["sum"][8]["dead"], 8);
+}
+
+TEST(ServePages, BrowsersPreferHtml) {
+  EXPECT_TRUE(detail::prefers_html(
+      "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"));
+  EXPECT_TRUE(detail::prefers_html("TEXT/HTML"));
+  EXPECT_TRUE(detail::prefers_html("application/json;q=0.5, text/html"));
+  EXPECT_TRUE(detail::prefers_html("text/html, application/json")) << "a tie goes to the page";
+  EXPECT_FALSE(detail::prefers_html(""));
+  EXPECT_FALSE(detail::prefers_html("*/*"));
+  EXPECT_FALSE(detail::prefers_html("application/json"));
+  EXPECT_FALSE(detail::prefers_html("text/html;q=0.5, application/json"));
+  EXPECT_FALSE(detail::prefers_html("text/html;q=0"));
+  EXPECT_FALSE(detail::prefers_html("text/html;q=abc"));
+  EXPECT_FALSE(detail::prefers_html("text/htmlx"));
 }
 
 TEST(ServeRateLimit, ABurstThenASteadyRatePerAddress) {

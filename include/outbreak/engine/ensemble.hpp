@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct Summary {
 struct EnsembleResult {
   std::vector<std::vector<DayTotals>> replicates;  // [replicate][day], r_t filled in where known
   std::vector<AgeTotals> age_totals;               // [replicate], at the last day
+  // [replicate]: the day after which nothing changed any more
+  // (Simulation::ended_on_day), nullopt if something could still change.
+  std::vector<std::optional<std::int64_t>> ended_on_day;
   Summary summary;
 };
 
@@ -48,7 +52,12 @@ struct EnsembleOptions {
   std::function<void(std::int64_t replicate, std::span<const Infection>)> on_infections;
   // Optional, with on_infections: each day's case events (DayObserver::on_case_events).
   std::function<void(std::int64_t replicate, std::span<const CaseEvent>)> on_case_events;
+  // Optional: a replicate's last day has been reported; with its ended_on_day.
+  std::function<void(std::int64_t replicate, std::optional<std::int64_t> ended_on_day)>
+      on_replicate_end;
   std::stop_token stop;
+  // Off only to check that stopping early changes no row (Simulation::set_early_stop).
+  bool early_stop = true;
 };
 
 // Runs every replicate in order. Errors: kInvalidInput (with every bad

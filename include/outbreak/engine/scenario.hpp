@@ -75,6 +75,7 @@ enum class ItemValueKind : std::uint8_t { kReal, kInteger, kBoolean, kChoice, kO
 // boolean as 0/1, a choice as the index of its name, an unset optional as NaN.
 struct ItemParameter {
   std::string_view name;
+  std::string_view label;  // short and human: "Quarantine length"
   std::string_view unit;
   std::string_view description;
   ItemValueKind kind = ItemValueKind::kReal;
@@ -244,6 +245,10 @@ enum class ParameterKind {
 // Describes one scenario key. `member` points into Scenario.
 struct Parameter {
   std::string_view name;
+  std::string_view label;  // short and human, for forms and messages: "Latent period"
+  bool advanced = false;   // rarely changed: a form may fold it away
+  // A boolean parameter that must be on for this one to matter; empty: none.
+  std::string_view depends_on;
   std::string_view group;  // population | run | disease | severity | transmission | interventions
   std::string_view unit;   // "agents", "days", "probability", "" ...
   std::string_view description;
@@ -269,10 +274,28 @@ const Parameter* find_parameter(std::string_view name);
 // an empty view when nothing is reasonably close.
 std::string_view nearest_parameter(std::string_view name);
 
+// A tighter upper bound on one parameter than the table's own, such as a
+// server's limit: `where` is said after the range ("on this server").
+struct RangeCap {
+  std::string_view name;
+  double max = 0;
+  std::string_view where;
+};
+
 // Every range violation and impossible combination, each naming its field
 // (an array entry as `name[i]`, an item's value as `interventions[i].name`). An empty result means
-// the engine accepts the scenario.
-std::vector<FieldError> validate(const Scenario& scenario);
+// the engine accepts the scenario. A range message quotes the range in force
+// ("must be between 1 and 10,000,000 agents on this server, got 0": the
+// table's, narrowed by `caps`); a message about another parameter names it
+// by its label ("must be at least the latent period (3.2 days), got 2").
+std::vector<FieldError> validate(const Scenario& scenario, std::span<const RangeCap> caps = {});
+
+// The upper bound of `p` in force under `caps` (the table's max, or a lower cap).
+double max_under(const Parameter& p, std::span<const RangeCap> caps);
+
+// A number as messages and forms write it: whole numbers with thousands
+// separators ("10,000,000"), others in the shortest exact form ("0.0034").
+std::string number_text(double value);
 
 // A named set of "key=value" assignments applied on top of the defaults
 // (values as --set reads them; "null" unsets an optional key).

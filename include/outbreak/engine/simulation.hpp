@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stop_token>
 
@@ -53,6 +54,17 @@ class Simulation {
   bool finished() const;
   // Advances one day and returns its totals. Requires !finished().
   const DayTotals& step();
+
+  // The day at whose end nothing could change any more (no agent exposed,
+  // infectious or in hospital, nobody isolating or quarantined, no test or
+  // tracing pending, no vaccination left to give): every later day repeats
+  // its totals (new counts 0, the same r_t as a full run). nullopt while
+  // something can still change. Known as soon as that day is stepped.
+  std::optional<std::int64_t> ended_on_day() const;
+  // On (the default), days after ended_on_day() skip the work that can no
+  // longer find anything; their totals are the same either way. Off only to
+  // check that claim.
+  void set_early_stop(bool on);
 
   // Reports the current day, then steps until finished, reporting each day.
   // Checks `stop` between days; returns ErrorCode::kCancelled if it fired.

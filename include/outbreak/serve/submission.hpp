@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/serve/config.hpp"
@@ -29,6 +30,11 @@ Result<store::NewSimulation> parse_submission(std::string_view body, const Limit
 // a submission's. Errors as parse_submission's: no fields for a body that is
 // not a JSON object (HTTP 400), else every bad field at once (HTTP 422).
 Result<engine::Scenario> parse_scenario_request(std::string_view body, const Limits& limits);
+
+// The server's limits as caps on the engine's ranges: population and
+// initial_infected (limits.population), days, replicates; said "on this
+// server". GET /api/v1/scenario shows the same merged ranges.
+std::vector<engine::RangeCap> scenario_caps(const Limits& limits);
 
 // An address the mail module can send to (mail::validate_address): so no
 // control characters (CR, LF above all), which could inject headers.
