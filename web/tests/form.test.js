@@ -12,6 +12,11 @@ const labelOf = (name) => name.charAt(0).toUpperCase() + name.slice(1).replaceAl
 let server;
 let browser;
 
+// Opens every "Advanced" part of the form, for tests of fields inside them.
+async function openAdvancedParts(page) {
+  await page.evaluate(() => { for (const details of document.querySelectorAll('details.advanced')) details.open = true; });
+}
+
 // The query string in the address bar (read in the page: history changes
 // reach page.url() asynchronously).
 async function addressQuery(page) {
@@ -41,7 +46,7 @@ test('the form is generated from the parameters, grouped and labelled', async ()
       const entries = page.locator(`#p-${parameter.name} tbody input`);
       assert.equal(await entries.count(), parameter.length, parameter.name);
       for (let i = 0; i < parameter.length; i += 1) {
-        const entry = page.getByLabel(`${labelOf(parameter.name)}, ${parameter.labels[i]}`, { exact: true });
+        const entry = page.getByLabel(`${parameter.label || labelOf(parameter.name)}, ${parameter.labels[i]}`, { exact: true });
         assert.equal(Number(await entry.inputValue()), parameter.default[i], `${parameter.name}[${i}]`);
         assert.equal(Number(await entry.getAttribute('data-min')), parameter.min, `min of ${parameter.name}[${i}]`);
       }
@@ -55,7 +60,7 @@ test('the form is generated from the parameters, grouped and labelled', async ()
     const id = await input.getAttribute('id');
     assert.equal(await page.locator(`label[for="${id}"]`).count(), 1, `label of ${parameter.name}`);
     const describedBy = await input.getAttribute('aria-describedby');
-    const help = await page.locator(`#${describedBy.split(' ')[0]}`).textContent();
+    const help = await page.locator(`#${describedBy.split(' ').find((id) => id.endsWith('-help'))}`).textContent();
     assert.ok(help.includes(parameter.description), `help of ${parameter.name}`);
     if (parameter.type === 'boolean') {
       assert.equal(await input.isChecked(), parameter.default);
@@ -198,6 +203,7 @@ async function tableRows(page, name) {
 test('arrays are small tables, one row per label', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url);
+  await openAdvancedParts(page);
   const schema = await (await fetch(`${server.url}/api/v1/scenario`)).json();
   const ages = schema.parameters.find((p) => p.name === 'age_shares');
   assert.equal(ages.type, 'array');
@@ -217,7 +223,7 @@ test('arrays are small tables, one row per label', async () => {
 
   // An entry the client can tell is out of range is flagged while typing,
   // and the form is not sent.
-  const entry = page.getByLabel('Age shares, 30-39', { exact: true });
+  const entry = page.locator('#p-age_shares-3');
   await entry.fill('1.5');
   const rowError = page.locator('#p-age_shares-3-error');
   assert.equal(await rowError.isVisible(), true);
@@ -238,25 +244,26 @@ test('arrays are small tables, one row per label', async () => {
 test('shares that do not sum to 1, and a bad entry, are reported at their table and row', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url, 'days=20&population=2000');
+  await openAdvancedParts(page);
   const schema = await (await fetch(`${server.url}/api/v1/scenario`)).json();
   const ages = schema.parameters.find((p) => p.name === 'age_shares');
   // In range entry by entry, so only the server can object: to the sum.
-  await page.getByLabel('Age shares, 30-39', { exact: true }).fill('0.5');
+  await page.locator('#p-age_shares-3').fill('0.5');
   assert.equal(await page.locator('#p-age_shares-3-error').isVisible(), false);
   // A death rate above the share admitted to hospital in that band: the
   // server names the entry, fatality_by_age[8].
-  await page.getByLabel('Fatality by age, 80+', { exact: true }).fill('0.9');
+  await page.locator('#p-fatality_by_age-8').fill('0.9');
   await page.getByRole('button', { name: 'Run simulation' }).click();
 
   const sumError = page.locator('#p-age_shares-error');
   await sumError.waitFor();
   assert.match(await sumError.textContent(), /sum to 1/);
   assert.equal(await sumError.getAttribute('role'), 'alert');
-  assert.equal(await page.getByLabel('Age shares, 30-39', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#p-age_shares-3').getAttribute('aria-invalid'), 'true');
   const rowError = page.locator('#p-fatality_by_age-8-error');
   assert.equal(await rowError.isVisible(), true);
   assert.match(await rowError.textContent(), /\S/);
-  assert.equal(await page.getByLabel('Fatality by age, 80+', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#p-fatality_by_age-8').getAttribute('aria-invalid'), 'true');
   // Other rows of that table carry no message.
   assert.equal(await page.locator('#p-fatality_by_age-7-error').isVisible(), false);
   assert.equal(await page.locator('#banner').isVisible(), true);
@@ -264,7 +271,7 @@ test('shares that do not sum to 1, and a bad entry, are reported at their table 
   await screenshot(page, 'form-arrays-invalid');
 
   // Fixing the sum clears the table's message.
-  await page.getByLabel('Age shares, 30-39', { exact: true }).fill(String(ages.default[3]));
+  await page.locator('#p-age_shares-3').fill(String(ages.default[3]));
   assert.equal(await sumError.isVisible(), false);
   assert.deepEqual(browser.errors, []);
   await page.close();
@@ -318,6 +325,7 @@ test('the "Original model" preset comes from the API and fills arrays and option
 test('optional keys: a fixed value or the fallback, in the address as a number or "null"', async () => {
   const page = await browser.newPage();
   await openForm(page, server.url, 'asymptomatic_fraction=0.3&household_size=null&hospital_by_age=0,0,0,0,0,0,0,0,0');
+  await openAdvancedParts(page);
   assert.equal(await page.locator('#p-asymptomatic_fraction-fixed').isChecked(), true);
   assert.equal(await page.locator('#p-asymptomatic_fraction').inputValue(), '0.3');
   assert.equal(await page.locator('#p-household_size-null').isChecked(), true);
