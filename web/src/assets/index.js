@@ -664,11 +664,15 @@ function fieldTarget(field) {
   return input ? { inputs: [input], node: document.getElementById(`${input.id}-error`) } : null;
 }
 
-function showError(target, message) {
+// `announce`: the message is an alert of its own (while typing); on submit
+// the summary at the top is the one alert, and the messages are read with
+// their fields (aria-describedby).
+function showError(target, message, { announce = true } = {}) {
   const { node } = target;
   node.textContent = node.textContent ? `${node.textContent} ${message}` : message;
   node.hidden = false;
-  node.setAttribute('role', 'alert');
+  if (announce) node.setAttribute('role', 'alert');
+  else node.removeAttribute('role');
   if (target.row) target.row.hidden = false;
   if (target.box) target.box.classList.add('invalid');
   for (const input of target.inputs) input.setAttribute('aria-invalid', 'true');
@@ -747,7 +751,7 @@ function showFieldErrors(fields, { focus = true } = {}) {
       unplaced.push(`${field}: ${message}`);
       continue;
     }
-    showError(target, message);
+    showError(target, message, { announce: false });
     const input = target.inputs.find((node) => !node.disabled) || target.inputs[0] || null;
     const what = whatOf(String(field || ''), input);
     placed.push({ text: message.startsWith(what) ? message : `${what}: ${message}`, input });
