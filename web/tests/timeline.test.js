@@ -170,6 +170,13 @@ test('bad values are flagged at their fields all at once, by the page and by the
   assert.equal(new URL(page.url()).pathname, '/');
   // The focus goes to the first field in error (the end day comes before the parameters).
   assert.equal(await page.evaluate(() => document.activeElement.id.replace(/^tl-\d+-/, '')), 'end_day');
+  // The summary lists both, each naming its item and linking to its field.
+  const links = page.locator('#banner .error-summary a');
+  assert.deepEqual(await links.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('href').slice(1))),
+    [await endDay.getAttribute('id'), await factor.getAttribute('id')]);
+  for (const text of await links.allTextContents()) assert.match(text, /^Item 1: Distancing\b.*: /);
+  await links.nth(1).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), await factor.getAttribute('id'));
 
   // Typing a good value clears its message at once; a bad one is flagged at once.
   await factor.fill('0.5');
@@ -185,8 +192,8 @@ test('bad values are flagged at their fields all at once, by the page and by the
   const severe = field(page, 1, 'efficacy_severe');
   await page.waitForSelector(`[id="${await severe.getAttribute('id')}"][aria-invalid="true"]`);
   const severeError = await errorOf(page, severe);
-  assert.match(await severeError.textContent(), /at least efficacy_infection/);
-  assert.equal(await severeError.getAttribute('role'), 'alert');
+  assert.match(await severeError.textContent(), /at least .*infection/i);
+  assert.ok((await severe.getAttribute('aria-describedby')).split(' ').includes(await severeError.getAttribute('id')));
   const itemError = items(page).nth(2).locator('.item-error');
   assert.equal(await itemError.isVisible(), true);
   assert.match(await itemError.textContent(), /testing/);
@@ -199,6 +206,34 @@ test('bad values are flagged at their fields all at once, by the page and by the
   // Moving an item clears the API's messages: they named the old places.
   await page.getByRole('button', { name: 'Move item 3 up' }).click();
   assert.equal(await page.locator('#timeline .field-error:not([hidden])').count(), 0);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test('an item\'s fields take the labels the API gives', async () => {
+  const page = await browser.newPage();
+  // The description with a label on one parameter of each type, where the
+  // server gives none; an older server's names still make labels.
+  const labelled = new Map();
+  await page.route('**/api/v1/scenario', async (route) => {
+    const response = await route.fetch();
+    const described = await response.json();
+    for (const type of described.interventions.types) {
+      for (const parameter of type.parameters) {
+        if (parameter.label === undefined && !labelled.has(type.name)) parameter.label = `Label of ${parameter.name}`;
+        if (parameter.label !== undefined && !labelled.has(type.name)) labelled.set(type.name, parameter);
+      }
+    }
+    await route.fulfill({ response, json: described });
+  });
+  await openForm(page, server.url);
+  for (const [type, parameter] of labelled) {
+    await page.locator('#timeline-type').selectOption(type);
+    await page.getByRole('button', { name: 'Add item' }).click();
+    const input = field(page, (await items(page).count()) - 1, parameter.name);
+    const id = await input.getAttribute('id');
+    assert.ok((await page.locator(`label[for="${id}"]`).textContent()).startsWith(parameter.label), `${type}: ${parameter.name}`);
+  }
   assert.deepEqual(browser.errors, []);
   await page.close();
 });

@@ -51,10 +51,44 @@ function isArray(parameter) {
   return parameter.type === 'array';
 }
 
+// A parameter's label: the API's `label`, or one made from its name (an
+// older server).
+function labelFor(parameter) {
+  return parameter.label || labelOf(parameter.name);
+}
+
+// The range a parameter takes, worded the same way in its help and in its
+// error message: "1 to 10,000,000" / "between 1 and 10,000,000".
 function rangeText(parameter, max) {
   if (parameter.type === 'boolean') return '';
   const each = isArray(parameter) ? ' each' : '';
-  return ` Range${each} ${numberFormat.format(parameter.min)} to ${numberFormat.format(max)}.`;
+  const whole = parameter.type === 'integer' || parameter.items === 'integer' ? 'Whole number, r' : 'R';
+  return ` ${whole}ange${each} ${numberFormat.format(parameter.min)} to ${numberFormat.format(max)}.`;
+}
+
+// A number as typed: the number, NaN when it is not one, or null when empty.
+// The inputs are text inputs (with a numeric keyboard), so that a value
+// from the address is kept as written and can be flagged.
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+function parseNumber(text) {
+  const trimmed = String(text).trim();
+  if (trimmed === '') return null;
+  return NUMBER.test(trimmed) ? Number(trimmed) : NaN;
+}
+
+// The client's check of a number typed for `parameter` (what `label`
+// names): a message, or null. `max` is the merged maximum.
+function numberProblem(parameter, text, max, label) {
+  const value = parseNumber(text);
+  if (value === null) return `${label} is required.`;
+  if (Number.isNaN(value)) return `${label} must be a number, not “${String(text).trim()}”.`;
+  if ((parameter.type === 'integer' || parameter.items === 'integer') && !Number.isInteger(value)) {
+    return `${label} must be a whole number.`;
+  }
+  if (value < parameter.min || value > max) {
+    return `${label} must be between ${numberFormat.format(parameter.min)} and ${numberFormat.format(max)}.`;
+  }
+  return null;
 }
 
 function maxOf(parameter, limits) {
@@ -64,17 +98,19 @@ function maxOf(parameter, limits) {
 function numberInput(parameter, attributes, max) {
   const integer = parameter.type === 'integer';
   return el('input', {
-    type: 'number',
-    inputmode: integer ? 'numeric' : 'decimal',
-    min: parameter.min,
-    max: Number.isFinite(max) ? max : null,
-    step: integer ? 1 : 'any',
+    type: 'text',
+    inputmode: integer && parameter.min >= 0 ? 'numeric' : 'decimal',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'data-min': parameter.min,
+    'data-max': Number.isFinite(max) ? max : null,
+    class: 'number',
     ...attributes,
   });
 }
 
 function labelWithUnit(parameter) {
-  return [labelOf(parameter.name), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null];
+  return [labelFor(parameter), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null];
 }
 
 function buildField(parameter, limits) {
@@ -90,7 +126,7 @@ function buildField(parameter, limits) {
       id, name: parameter.name, type: 'checkbox', 'aria-describedby': `${help} ${error}`,
     });
     return el('div', { class: 'field field-checkbox' },
-      el('div', { class: 'checkbox-row' }, input, el('label', { for: id }, labelOf(parameter.name))),
+      el('div', { class: 'checkbox-row' }, input, el('label', { for: id }, labelFor(parameter))),
       helpText, errorText);
   }
   const input = numberInput(parameter, { id, name: parameter.name, 'aria-describedby': `${help} ${error}` }, max);
@@ -169,7 +205,7 @@ function buildArrayField(parameter, limits) {
     return [
       el('tr', { 'data-index': i },
         el('th', { scope: 'row' }, el('label', { for: entry },
-          el('span', { class: 'visually-hidden' }, `${labelOf(parameter.name)}, `), label)),
+          el('span', { class: 'visually-hidden' }, `${labelFor(parameter)}, `), label)),
         el('td', {}, input)),
       el('tr', { class: 'entry-error-row', id: `${entry}-error-row`, hidden: true },
         el('td', { colspan: 2 }, el('p', { id: `${entry}-error`, class: 'field-error', hidden: true }))),
@@ -186,12 +222,28 @@ function buildArrayField(parameter, limits) {
     el('p', { id: help, class: 'help' }, parameter.description, rangeText(parameter, max)));
 }
 
-function buildGroup(title, members, limits) {
+function fieldsOf(members, limits) {
   const scalars = members.filter((p) => !isArray(p));
   const arrays = members.filter(isArray);
-  return el('fieldset', { class: 'group' }, el('legend', {}, title),
+  return [
     scalars.length ? el('div', { class: 'fields' }, scalars.map((p) => buildField(p, limits))) : null,
-    arrays.length ? el('div', { class: 'fields array-fields' }, arrays.map((p) => buildField(p, limits))) : null);
+    arrays.length ? el('div', { class: 'fields array-fields' }, arrays.map((p) => buildField(p, limits))) : null,
+  ];
+}
+
+// A fieldset per group; its rarely changed parameters (`advanced`) in a
+// collapsed "Advanced" part, opened when it holds a changed value or an
+// error (see openAdvanced).
+function buildGroup(title, members, limits) {
+  const basic = members.filter((p) => !p.advanced);
+  const advanced = members.filter((p) => p.advanced);
+  const more = advanced.length
+    ? el('details', { class: 'advanced', 'data-members': advanced.map((p) => p.name).join(' ') },
+      el('summary', {}, `Advanced ${title.toLowerCase()} settings`,
+        el('span', { class: 'count' }, ` (${advanced.length})`)),
+      el('div', { class: 'advanced-body' }, fieldsOf(advanced, limits)))
+    : null;
+  return el('fieldset', { class: 'group' }, el('legend', {}, title), fieldsOf(basic, limits), more);
 }
 
 function buildForm(schema) {
@@ -205,6 +257,64 @@ function buildForm(schema) {
   const others = schema.parameters.filter((p) => !known.has(p.group));
   if (others.length) groups.push(buildGroup('Other', others, limits));
   parametersHost.replaceChildren(...groups.filter(Boolean));
+  buildDependencies();
+}
+
+// The box of a parameter's field (its label, inputs, help and messages).
+function boxOf(parameter) {
+  if (isArray(parameter)) return document.getElementById(inputId(parameter.name));
+  return inputFor(parameter.name)?.closest('.field') ?? null;
+}
+
+// A parameter that only matters while a switch is on (`depends_on`) gets
+// a hint, "Turn on Contact tracing to change this", shown while the switch
+// is off; its inputs are disabled then.
+function buildDependencies() {
+  for (const parameter of parameters) {
+    const toggle = parameters.find((p) => p.name === parameter.depends_on && p.type === 'boolean');
+    const box = toggle ? boxOf(parameter) : null;
+    if (!box) continue;
+    const id = `${inputId(parameter.name)}-hint`;
+    const hint = el('p', { id, class: 'depends-hint', hidden: true }, `Turn on ${labelFor(toggle)} to change this.`);
+    const label = box.querySelector(':scope > label, :scope > .field-label, :scope > .checkbox-row');
+    if (label) label.after(hint);
+    else box.prepend(hint);
+    for (const input of box.querySelectorAll('input, select')) {
+      input.setAttribute('aria-describedby', [id, input.getAttribute('aria-describedby')].filter(Boolean).join(' '));
+    }
+  }
+}
+
+function syncDependencies() {
+  for (const parameter of parameters) {
+    if (!parameter.depends_on) continue;
+    const box = boxOf(parameter);
+    const hint = document.getElementById(`${inputId(parameter.name)}-hint`);
+    if (!box || !hint) continue;
+    const off = switchedOff(parameter);
+    if (off === !hint.hidden) continue;
+    hint.hidden = !off;
+    box.classList.toggle('switched-off', off);
+    for (const input of box.querySelectorAll('input, select')) {
+      input.disabled = off;
+      // What a switched-off field holds does not count: its message goes.
+      if (off) clearErrorOf(input);
+    }
+  }
+}
+
+// Opens each "Advanced" part that holds a value other than the default or
+// an error (it is never closed for the person who opened it).
+function openAdvanced() {
+  for (const details of form.querySelectorAll('details.advanced')) {
+    if (details.open) continue;
+    const members = details.dataset.members.split(' ').map((name) => parameters.find((p) => p.name === name)).filter(Boolean);
+    const changed = members.some((parameter) => {
+      const read = readValue(parameter);
+      return read.errors || (read.value !== undefined && !sameValue(read.value, parameter.default));
+    });
+    if (changed || details.querySelector('.field-error:not([hidden])')) details.open = true;
+  }
 }
 
 // The presets the API describes, each a button after "Defaults", with its
@@ -275,42 +385,53 @@ function setValue(parameter, value) {
   setNumber(input, value);
 }
 
+function maxOfInput(input) {
+  return input.dataset.max === undefined || input.dataset.max === '' ? Infinity : Number(input.dataset.max);
+}
+
+// "Age shares (30-39)": an array entry as messages name it.
+function entryLabel(parameter, index) {
+  return `${labelFor(parameter)} (${parameter.labels?.[index] ?? index + 1})`;
+}
+
 // The client's own check of one array entry: a message, or null.
 function entryProblem(parameter, input) {
-  if (input.validity.badInput || input.value.trim() === '') return 'Enter a number.';
-  const value = Number(input.value);
-  const max = input.max === '' ? Infinity : Number(input.max);
-  if (value < parameter.min || value > max) {
-    return `Must be between ${numberFormat.format(parameter.min)} and ${numberFormat.format(max)}.`;
-  }
-  return null;
+  return numberProblem(parameter, input.value, maxOfInput(input), entryLabel(parameter, Number(input.dataset.index)));
+}
+
+// Whether `parameter` is switched off by the boolean it depends on.
+function switchedOff(parameter) {
+  if (!parameter.depends_on) return false;
+  const toggle = inputFor(parameter.depends_on);
+  return Boolean(toggle && toggle.type === 'checkbox' && !toggle.checked);
 }
 
 // Reads one parameter: {value}, {errors: [{field, message}]} for what the
-// client can tell is wrong, or {} for an empty number field, which means
-// "use the default" (no key).
+// client can tell is wrong, or {} when it has no value to send (a field
+// switched off by the parameter it depends on, holding a bad value).
 function readValue(parameter) {
   const field = `scenario.${parameter.name}`;
+  const off = switchedOff(parameter);
   if (isArray(parameter)) {
     const errors = [];
     const value = entryInputs(parameter).map((input, i) => {
       const problem = entryProblem(parameter, input);
       if (problem) errors.push({ field: `${field}[${i}]`, message: problem });
-      return Number(input.value);
+      return parseNumber(input.value);
     });
-    return errors.length ? { errors } : { value };
+    if (errors.length) return off ? {} : { errors };
+    return { value };
   }
   const input = inputFor(parameter.name);
   if (parameter.type === 'boolean') return { value: input.checked };
   if (parameter.nullable && document.getElementById(`${input.id}-null`).checked) return { value: null };
-  if (input.validity.badInput) return { errors: [{ field, message: 'Enter a number.' }] };
-  if (input.value.trim() === '') {
-    if (parameter.nullable && parameter.default === null) {
-      return { errors: [{ field, message: `Enter a number, or choose “${nullChoiceLabel(parameter, parameters)}”.` }] };
-    }
-    return {};
+  const label = labelFor(parameter);
+  let problem = numberProblem(parameter, input.value, maxOfInput(input), label);
+  if (parameter.nullable && parseNumber(input.value) === null) {
+    problem = `${label}: enter a number, or choose “${nullChoiceLabel(parameter, parameters)}”.`;
   }
-  return { value: Number(input.value) };
+  if (problem) return off ? {} : { errors: [{ field, message: problem }] };
+  return { value: parseNumber(input.value) };
 }
 
 function currentScenario() {
@@ -333,7 +454,7 @@ function currentScenario() {
 function updateSum(parameter) {
   if (!isShares(parameter)) return;
   const node = document.getElementById(`${inputId(parameter.name)}-sum`);
-  const values = entryInputs(parameter).map((input) => (input.value.trim() === '' ? NaN : Number(input.value)));
+  const values = entryInputs(parameter).map((input) => parseNumber(input.value) ?? NaN);
   if (values.some((v) => !Number.isFinite(v))) {
     node.textContent = 'Sum: – (every entry needs a number)';
     node.classList.add('off');
@@ -351,6 +472,7 @@ function updateSum(parameter) {
 // inputs as written, so that a bad one is reported like any other.
 function applyQuery() {
   const query = new URLSearchParams(window.location.search);
+  const given = parameters.some((parameter) => query.has(parameter.name)) || query.has('interventions');
   for (const parameter of parameters) {
     const raw = query.get(parameter.name);
     if (raw === null) continue;
@@ -367,6 +489,7 @@ function applyQuery() {
   }
   if (query.has('name')) nameInput.value = query.get('name');
   if (query.has('interventions')) applyTimelineQuery(query.get('interventions'));
+  return given;
 }
 
 // The timeline from the address: `interventions=[{"type":...}]` (JSON).
@@ -443,15 +566,18 @@ function presetOf(name) {
   return { values: { ...FLAT_OFF, ...values }, timeline: interventions };
 }
 
-// Whether the form holds what preset `name` sets.
-function presetMatches(name, scenario) {
+// Whether the form holds what preset `name` sets (`flagged`: the names of
+// the parameters whose fields hold no usable value: they hold no preset's).
+function presetMatches(name, scenario, flagged) {
   const items = scenario.interventions || [];
   if (name === 'defaults') {
-    return items.length === 0 && parameters.every((p) => scenario[p.name] === undefined || sameValue(scenario[p.name], p.default));
+    return items.length === 0 && parameters.every((p) => !flagged.has(p.name)
+      && (scenario[p.name] === undefined || sameValue(scenario[p.name], p.default)));
   }
   const preset = presetOf(name);
   const valuesMatch = Object.entries(preset.values).every(([key, value]) => {
     const parameter = parameters.find((p) => p.name === key);
+    if (parameter && flagged.has(key)) return false;
     return !parameter || sameValue(scenario[key] === undefined ? parameter.default : scenario[key], value);
   });
   return valuesMatch && (!preset.timeline || sameTimeline(items, preset.timeline, timelineTypes));
@@ -460,11 +586,12 @@ function presetMatches(name, scenario) {
 // One preset at most is highlighted: the one applied last while the form
 // still holds it, else the first (in the buttons' order) that it holds.
 function refreshPresets() {
-  const { scenario } = currentScenario();
+  const { scenario, errors } = currentScenario();
+  const flagged = new Set(errors.map((problem) => String(problem.field).replace(/^scenario\./, '').replace(/\[.*$/, '')));
   const buttons = [...form.querySelectorAll('[data-preset]')];
   const names = buttons.map((button) => button.dataset.preset);
   const candidates = lastPreset && names.includes(lastPreset) ? [lastPreset, ...names] : names;
-  const on = candidates.find((name) => presetMatches(name, scenario)) ?? null;
+  const on = candidates.find((name) => presetMatches(name, scenario, flagged)) ?? null;
   for (const button of buttons) button.setAttribute('aria-pressed', String(button.dataset.preset === on));
 }
 
@@ -484,8 +611,13 @@ function applyPreset(name) {
   }
   lastPreset = name;
   clearFieldErrors();
+  // A summary of the messages just cleared goes with them.
+  if (banner.querySelector('.error-summary')) showBanner(banner, null);
+  syncDependencies();
+  openAdvanced();
   updateAddress();
   refreshPresets();
+  scheduleEstimate();
 }
 
 // ---- errors ---------------------------------------------------------------
@@ -532,11 +664,15 @@ function fieldTarget(field) {
   return input ? { inputs: [input], node: document.getElementById(`${input.id}-error`) } : null;
 }
 
-function showError(target, message) {
+// `announce`: the message is an alert of its own (while typing); on submit
+// the summary at the top is the one alert, and the messages are read with
+// their fields (aria-describedby).
+function showError(target, message, { announce = true } = {}) {
   const { node } = target;
   node.textContent = node.textContent ? `${node.textContent} ${message}` : message;
   node.hidden = false;
-  node.setAttribute('role', 'alert');
+  if (announce) node.setAttribute('role', 'alert');
+  else node.removeAttribute('role');
   if (target.row) target.row.hidden = false;
   if (target.box) target.box.classList.add('invalid');
   for (const input of target.inputs) input.setAttribute('aria-invalid', 'true');
@@ -576,23 +712,76 @@ function clearErrorOf(changed) {
   }
 }
 
-// Puts each message beside its field; returns the messages that have no
-// field on this form (for the banner).
-function showFieldErrors(fields) {
+// What a message about `field` is about, for the summary: the
+// parameter's label ("Population", "Age shares (30-39)"), else the text of
+// the input's label.
+function whatOf(field, input) {
+  const key = field.startsWith('scenario.') ? field.slice('scenario.'.length) : field;
+  const entry = key.match(/^([A-Za-z0-9_]+)\[(\d+)\]$/);
+  const parameter = parameters.find((p) => p.name === (entry ? entry[1] : key));
+  if (parameter) return entry ? entryLabel(parameter, Number(entry[2])) : labelFor(parameter);
+  const label = input?.labels?.[0];
+  if (!label) return labelOf(key.split('.').pop());
+  const copy = label.cloneNode(true);
+  for (const unit of copy.querySelectorAll('.unit')) unit.remove();
+  const item = input.closest('[data-type]')?.querySelector('legend')?.textContent;
+  const text = copy.textContent.trim();
+  return item ? `${item}: ${text}` : text;
+}
+
+// Focuses a field named in the summary, opening its "Advanced" part.
+function focusField(input) {
+  for (let node = input.parentElement; node; node = node.parentElement) {
+    if (node.tagName === 'DETAILS') node.open = true;
+  }
+  input.focus();
+  input.scrollIntoView({ block: 'center' });
+}
+
+// Puts each message beside its field; returns {placed: [{text, input}],
+// unplaced: [text]}: the messages with a field on this form (worded for
+// the summary) and those without.
+function showFieldErrors(fields, { focus = true } = {}) {
   clearFieldErrors();
+  const placed = [];
   const unplaced = [];
-  let first = null;
   for (const { field, message } of fields) {
     const target = fieldTarget(String(field || ''));
     if (!target || !target.node) {
       unplaced.push(`${field}: ${message}`);
       continue;
     }
-    showError(target, message);
-    first = first || target.inputs[0] || target.node;
+    showError(target, message, { announce: false });
+    const input = target.inputs.find((node) => !node.disabled) || target.inputs[0] || null;
+    const what = whatOf(String(field || ''), input);
+    placed.push({ text: message.startsWith(what) ? message : `${what}: ${message}`, input });
   }
-  if (first) first.focus();
-  return unplaced;
+  openAdvanced();
+  const first = placed.find((problem) => problem.input)?.input;
+  if (focus && first) focusField(first);
+  return { placed, unplaced };
+}
+
+// The banner's summary: how many values need correcting, then each
+// problem as a link to its field.
+function errorSummary({ placed, unplaced }) {
+  const count = placed.length + unplaced.length;
+  const items = [
+    ...placed.map(({ text, input }) => el('li', {}, input?.id
+      ? el('a', {
+        href: `#${input.id}`,
+        onclick: (event) => {
+          event.preventDefault();
+          focusField(input);
+        },
+      }, text)
+      : text)),
+    ...unplaced.map((text) => el('li', {}, text)),
+  ];
+  return [
+    el('p', { class: 'summary-title' }, count === 1 ? 'One value needs correcting:' : `${count} values need correcting:`),
+    el('ul', { class: 'error-summary' }, items),
+  ];
 }
 
 // While typing into a timeline item: the client's own checks of that
@@ -628,8 +817,17 @@ function checkEntry(input) {
   const parameter = parameters.find((p) => p.name === input.dataset.param);
   if (!parameter) return;
   updateSum(parameter);
-  const problem = input.value.trim() === '' && !input.validity.badInput ? null : entryProblem(parameter, input);
+  const problem = input.value.trim() === '' ? null : entryProblem(parameter, input);
   if (problem) showError(fieldTarget(`${parameter.name}[${input.dataset.index}]`), problem);
+}
+
+// On leaving a number of a parameter: the client's own check, at once.
+function checkScalar(input) {
+  const parameter = parameters.find((p) => inputFor(p.name) === input);
+  if (!parameter || input.disabled) return;
+  const read = readValue(parameter);
+  clearErrorOf(input);
+  for (const problem of read.errors || []) showError(fieldTarget(problem.field), problem.message);
 }
 
 function bannerFor(error) {
@@ -653,8 +851,7 @@ async function submit(event) {
   showBanner(banner, null);
   const { scenario, errors } = currentScenario();
   if (errors.length) {
-    showFieldErrors(errors);
-    showBanner(banner, `${errors.length === 1 ? 'One value needs' : `${errors.length} values need`} correcting; see the messages beside the fields.`);
+    showBanner(banner, errorSummary(showFieldErrors(errors)));
     return;
   }
   const body = { scenario };
@@ -670,11 +867,8 @@ async function submit(event) {
     window.location.assign(created.links?.page || `/simulations/${encodeURIComponent(created.id)}`);
   } catch (error) {
     if (error.status === 422 && error.fields.length) {
-      const unplaced = showFieldErrors(error.fields);
-      const count = error.fields.length - unplaced.length;
-      const lines = [`${count === 1 ? 'One value needs' : `${count} values need`} correcting; see the messages beside the fields.`];
-      if (unplaced.length) lines.push(el('ul', {}, unplaced.map((text) => el('li', {}, text))));
-      showBanner(banner, count ? lines : [error.message, lines[1]]);
+      const shown = showFieldErrors(error.fields);
+      showBanner(banner, shown.placed.length ? errorSummary(shown) : [error.message, errorSummary(shown)[1]]);
     } else {
       showBanner(banner, bannerFor(error));
       banner.focus();
@@ -683,6 +877,85 @@ async function submit(event) {
     submitButton.disabled = false;
     submitButton.textContent = 'Run simulation';
   }
+}
+
+// ---- the estimate ---------------------------------------------------------
+
+// R0 and the doubling time of the scenario as it stands, from
+// POST /api/v1/scenario/estimate, a moment after the last change. The
+// section stays hidden on a server without that route; "—" while a value
+// cannot be read.
+const estimateBox = document.getElementById('estimate');
+const ESTIMATE_DELAY_MS = 300;
+let estimateTimer = null;
+let estimateRequest = 0;
+let estimateAvailable = true;
+let estimateKnown = false;  // whether the server has answered the route once
+
+const daysFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const r0Format = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+// `note`: why there is no estimate (a flagged value, the server's answer).
+function showEstimate(estimate, note = '') {
+  const dash = '—';
+  const r0 = estimate && Number.isFinite(estimate.r0) ? r0Format.format(estimate.r0) : dash;
+  let timeLabel = 'Doubling time';
+  let time = dash;
+  if (estimate && Number.isFinite(estimate.doubling_time_days)) {
+    time = `${daysFormat.format(estimate.doubling_time_days)} days`;
+  } else if (estimate && Number.isFinite(estimate.halving_time_days)) {
+    timeLabel = 'Halving time';
+    time = `${daysFormat.format(estimate.halving_time_days)} days`;
+  }
+  document.getElementById('estimate-r0').textContent = r0;
+  document.getElementById('estimate-time-label').textContent = timeLabel;
+  document.getElementById('estimate-time').textContent = time;
+  const noteNode = document.getElementById('estimate-note');
+  noteNode.textContent = note;
+  noteNode.hidden = !note;
+}
+
+async function updateEstimate() {
+  if (!estimateAvailable) return;
+  const request = ++estimateRequest;
+  const { scenario, errors } = currentScenario();
+  // The timeline does not enter the estimate (it is without interventions).
+  delete scenario.interventions;
+  const flagged = errors.some((problem) => !String(problem.field).startsWith('scenario.interventions'));
+  const flaggedNote = 'Correct the values flagged in the form to see the estimate.';
+  // Until the server has answered once, it is asked even so: its answer
+  // says whether it has the route at all.
+  if (flagged && estimateKnown) {
+    showEstimate(null, flaggedNote);
+    return;
+  }
+  let estimate = null;
+  let note = '';
+  try {
+    estimate = await postJson('/api/v1/scenario/estimate', { scenario });
+  } catch (error) {
+    // An older server: no such route. The section stays hidden.
+    if (error.status === 404 || error.status === 405) {
+      estimateAvailable = false;
+      estimateBox.hidden = true;
+      return;
+    }
+    note = error.status === 422
+      ? `No estimate for these values: ${error.fields.map(({ field, message }) => `${whatOf(String(field || ''), null)}: ${message}.`).join(' ') || error.message}`
+      : `No estimate right now: ${error.message}`;
+  }
+  estimateKnown = true;
+  if (request !== estimateRequest) return;  // a newer one is on its way
+  estimateBox.hidden = false;
+  const usable = !flagged && estimate && Number.isFinite(estimate.r0);
+  if (usable) showEstimate(estimate);
+  else showEstimate(null, flagged ? flaggedNote : note || 'No estimate for these values.');
+}
+
+function scheduleEstimate() {
+  if (!estimateAvailable || !estimateBox) return;
+  clearTimeout(estimateTimer);
+  estimateTimer = setTimeout(updateEstimate, ESTIMATE_DELAY_MS);
 }
 
 // ---- My simulations -------------------------------------------------------
@@ -779,13 +1052,17 @@ async function start() {
     clearErrorOf(input);
     if (input.dataset.index !== undefined) checkEntry(input);
     if (input.dataset.timeline) checkTimelineField(input);
+    if (input.type === 'checkbox') syncDependencies();
     updateAddress();
     refreshPresets();
+    scheduleEstimate();
   };
   form.addEventListener('input', changed);
   // Radio buttons of optional keys report a change, not always an input.
+  // A number, once typed (on leaving it), is checked at once.
   form.addEventListener('change', (event) => {
     if (event.target.type === 'radio') changed(event);
+    else if (event.target.classList.contains('number') && event.target.dataset.index === undefined) checkScalar(event.target);
   });
   window.addEventListener('storage', () => renderMine());
 
@@ -809,8 +1086,13 @@ async function start() {
     refreshPresets();
   });
   for (const parameter of parameters) setValue(parameter, parameter.default);
-  applyQuery();
+  const flagged = applyQuery();
+  syncDependencies();
+  // A value from the address that cannot be used is flagged at once.
+  if (flagged) showFieldErrors(currentScenario().errors, { focus: false });
+  openAdvanced();
   refreshPresets();
+  updateEstimate();
   form.dataset.ready = 'true';
 }
 

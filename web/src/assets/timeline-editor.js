@@ -217,12 +217,13 @@ export class TimelineEditor {
 
   parameterField(key, parameter) {
     const id = `tl-${key}-${parameter.name}`;
-    const label = [labelOf(parameter.name), parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null];
+    const title = parameter.label || labelOf(parameter.name);
+    const label = [title, parameter.unit ? el('span', { class: 'unit' }, ` (${parameter.unit})`) : null];
     const attributes = { id, name: id, 'data-timeline': 'parameter', 'data-parameter': parameter.name };
     if (parameter.type === 'boolean') {
       const input = el('input', { ...attributes, type: 'checkbox', 'aria-describedby': `${id}-error ${id}-help` });
       return el('div', { class: 'field field-checkbox' },
-        el('div', { class: 'checkbox-row' }, input, el('label', { for: id }, labelOf(parameter.name))),
+        el('div', { class: 'checkbox-row' }, input, el('label', { for: id }, title)),
         el('p', { id: `${id}-help`, class: 'help' }, parameter.description),
         el('p', { id: `${id}-error`, class: 'field-error', tabindex: '-1', hidden: true }));
     }
@@ -251,7 +252,7 @@ export class TimelineEditor {
       input.focus();
     });
     const box = this.field(id, label, input, help, 'field-nullable');
-    box.insertBefore(el('div', { class: 'choices', role: 'radiogroup', 'aria-label': `${labelOf(parameter.name)}: unset or a fixed value` },
+    box.insertBefore(el('div', { class: 'choices', role: 'radiogroup', 'aria-label': `${parameter.label || labelOf(parameter.name)}: unset or a fixed value` },
       el('div', { class: 'choice-row' }, unset, el('label', { for: unset.id }, unsetLabel(parameter))),
       el('div', { class: 'choice-row' }, fixed, el('label', { for: fixed.id }, 'Fixed value'))), input);
     return box;
