@@ -534,7 +534,8 @@ function renderSpreading(figures) {
   if (spreading > 0) {
     const limit = schema?.limits?.days;
     const longer = Number.isFinite(limit) ? Math.min(days * 2, limit) : days * 2;
-    const which = complete > 1 ? `in ${formatCount(spreading)} of ${plural(complete, 'run')}` : '';
+    let which = complete > 1 ? `in ${formatCount(spreading)} of ${plural(complete, 'run')}` : '';
+    if (complete > 1 && spreading === complete) which = complete === 2 ? 'in both runs' : `in all ${formatCount(complete)} runs`;
     const parts = [el('strong', {}, 'Still spreading at the end'),
       `${which ? ` ${which}` : ''}: new infections in the last 7 of the ${plural(days, 'day')}, so the totals are not final.`];
     if (longer > days) {
@@ -824,7 +825,7 @@ function progressText() {
     case 'succeeded':
       return `Done: ${plural(days, 'day')}${replicates > 1 ? ` × ${plural(replicates, 'run')}` : ''}.`;
     case 'cancelled': {
-      const complete = sim.figures?.complete;
+      const complete = sim.figures?.complete ?? (FINAL_STATUSES.has(sim.status) && runs.size + (summary ? 1 : 0) > 0 ? aggregate().count : null);
       if (p.day === null || p.day === undefined) return 'Cancelled before it started.';
       if (replicates > 1 && known(complete)) return `Cancelled at ${run}day ${p.day}: ${formatCount(complete)} of ${plural(replicates, 'run')} complete.`;
       return `Cancelled at ${run}day ${p.day}; the days computed so far are shown.`;
@@ -999,7 +1000,7 @@ function renderScenario() {
 // The event stream sends each day once, usually before its R_t is known;
 // the worker stores R_t later. While the run goes on, the stored days of
 // the run being computed are read now and then for the R_t values that
-// have become known since.
+// have become known since, and the document for its attempts.
 const RT_REFRESH_MS = 5000;
 
 function scheduleRtRefresh() {
@@ -1009,6 +1010,9 @@ function scheduleRtRefresh() {
 
 async function refreshRt() {
   rtTimer = null;
+  // The document too: a job taken over by another worker (a new attempt)
+  // may go on without a status event that says so.
+  if (sim && !FINAL_STATUSES.has(sim.status) && events) await resync();
   if (!sim || FINAL_STATUSES.has(sim.status) || runs.size === 0) {
     if (sim && !FINAL_STATUSES.has(sim.status)) scheduleRtRefresh();
     return;
