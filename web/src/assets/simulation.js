@@ -552,7 +552,7 @@ function renderSpreading(figures) {
   const ended = list.map((run) => run.ended_on_day).filter(known);
   if (ended.length && ended.length === list.length) {
     const last = Math.max(...ended);
-    box.replaceChildren(el('strong', {}, 'Ended early'), list.length > 1
+    box.replaceChildren(el('strong', {}, 'Ended early'), complete > 1
       ? `: in every run no infection was left after day ${formatCount(last)} at the latest; the later days repeat the totals.`
       : `: no infection left after day ${formatCount(last)}; the later days repeat its totals.`);
     box.className = 'spreading spreading-ended';
@@ -639,7 +639,7 @@ function renderHospital(length) {
     ...linesSpec(HOSPITAL, length),
     xMax: sim.scenario?.days,
     log: false,
-    lines: beds === null ? [] : [{ value: beds, label: `Capacity (${formatCount(beds)} beds)`, color: CAPACITY_COLOR }],
+    lines: beds === null ? [] : [{ value: beds, label: `Capacity (${plural(beds, 'bed')})`, color: CAPACITY_COLOR }],
     periods: periodsSpec(),
     population: sim.scenario?.population,
   };
@@ -661,8 +661,8 @@ function renderHospital(length) {
   if (beds !== null) {
     const over = rows.filter((row) => row && row.hospitalized > beds);
     text += over.length
-      ? ` Above the capacity of ${formatCount(beds)} beds on ${formatCount(over.length)} day${over.length === 1 ? '' : 's'}, first on day ${over[0].day}.`
-      : ` Never above the capacity of ${formatCount(beds)} beds.`;
+      ? ` Above the capacity of ${plural(beds, 'bed')} on ${plural(over.length, 'day')}, first on day ${over[0].day}.`
+      : ` Never above the capacity of ${plural(beds, 'bed')}.`;
   }
   $('hospital-summary').textContent = text;
 }
@@ -686,7 +686,7 @@ function renderRt(length) {
   const last = days[days.length - 1];
   const above = days.filter((row) => row.r_t > 1).length;
   const highest = days.reduce((best, row) => (row.r_t > best.r_t ? row : best));
-  $('rt-summary').textContent = `R_t per day of infection, known for ${formatCount(days.length)} days up to day ${last.day}: `
+  $('rt-summary').textContent = `R_t per day of infection, known for ${plural(days.length, 'day')} up to day ${last.day}: `
     + `above 1 on ${formatCount(above)} of them; highest ${formatRatio(highest.r_t)} on day ${highest.day}; `
     + `${formatRatio(last.r_t)} on day ${last.day}, the last day known.`;
 }
@@ -1188,32 +1188,41 @@ async function resume() {
 // the stored results: with several runs only their summary (a finished
 // page never replays every run's days), or, when there is no summary
 // (fewer than two complete runs), the days themselves.
-async function finish() {
+async function finish(preload = null) {
   clearTimeout(rtTimer);
   rtTimer = null;
-  try {
-    const doc = await api(base);
-    sim = doc;
-    renderStatus();
-    renderStatic();
-  } catch {
-    // keep what the stream said
-  }
-  const results = sim.links?.results || `${base}/results`;
-  try {
-    const many = replicateCount() > 1;
-    const doc = await api(`${results}?format=json${many ? '&part=summary' : ''}`);
-    if (many && !doc.summary && !(doc.replicates || []).some((r) => (r.days || []).length)) {
-      storeResults(await api(`${results}?format=json`));
-    } else {
-      storeResults(doc);
+  if (!preload) {
+    try {
+      const doc = await api(base);
+      sim = doc;
+      renderStatus();
+      renderStatic();
+    } catch {
+      // keep what the stream said
     }
+  }
+  try {
+    const doc = await (preload || loadResults());
+    performance.mark('results-loaded');
+    storeResults(doc);
   } catch (error) {
     if (observationCount() === 0) showBanner($('banner'), `The results could not be loaded: ${error.message}`);
   }
   renderData();
   renderAges();
+  performance.mark('results-drawn');
   document.body.dataset.state = sim.status;
+}
+
+// The results of a finished job, as finish() shows them.
+async function loadResults() {
+  const results = sim.links?.results || `${base}/results`;
+  const many = replicateCount() > 1;
+  const doc = await api(`${results}?format=json${many ? '&part=summary' : ''}`);
+  if (many && !doc.summary && !(doc.replicates || []).some((r) => (r.days || []).length)) {
+    return api(`${results}?format=json`);
+  }
+  return doc;
 }
 
 // ---- the line list ----------------------------------------------------------------
@@ -1280,6 +1289,7 @@ async function start() {
   const schemaLoad = loadSchema().then((value) => { schema = value; }, () => { schema = null; });
   try {
     sim = await api(base);
+    performance.mark('document-loaded');
   } catch (error) {
     $('loading').hidden = true;
     if (error.status === 404) showNotFound();
@@ -1289,6 +1299,9 @@ async function start() {
     }
     return;
   }
+  // A finished job's results are read at once, while the rest loads.
+  const preload = FINAL_STATUSES.has(sim.status) ? loadResults() : null;
+  preload?.catch(() => {});
   await schemaLoad;
   $('loading').hidden = true;
   $('simulation').hidden = false;
@@ -1354,8 +1367,8 @@ async function start() {
     if (!button.hidden && !button.disabled) button.focus();
   });
 
-  if (FINAL_STATUSES.has(sim.status)) {
-    await finish();
+  if (preload) {
+    await finish(preload);
   } else {
     renderData();
     openStream();
