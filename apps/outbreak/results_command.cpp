@@ -18,10 +18,21 @@ int results_command(const ResultsOptions& options) {
   if (!store) return report(store.error());
   auto job = (*store)->get(options.id);
   if (!job) return report(job.error());
-  if (job->status != store::JobStatus::kSucceeded) {
+  const bool ended_early =
+      job->status == store::JobStatus::kCancelled || job->status == store::JobStatus::kFailed;
+  if (job->status != store::JobStatus::kSucceeded && !ended_early) {
     return report(Error::invalid(
         fmt::format("simulation {} is {}; results are complete once it has succeeded", job->id,
                     to_string(job->status))));
+  }
+  // A job that stopped early: the days it stored, and the summary over its
+  // complete runs (those with key figures), marked partial.
+  io::SummaryCoverage coverage;
+  if (ended_early) {
+    auto figures = (*store)->figures(job->id);
+    if (!figures) return report(figures.error());
+    coverage.replicates = figures->size();
+    coverage.partial = static_cast<std::int64_t>(figures->size()) < job->replicates;
   }
   engine::Scenario scenario;
   if (Status read = io::read_scenario_json(job->scenario_json, scenario); !read) {
@@ -39,7 +50,7 @@ int results_command(const ResultsOptions& options) {
     if (!summary) return report(summary.error());
     result.summary = std::move(summary).value();
   }
-  io::write_results(std::cout, *format, scenario, result);
+  io::write_results(std::cout, *format, scenario, result, coverage);
   std::cout.flush();
   if (!std::cout) return report(Error::make(ErrorCode::kIo, "cannot write to standard output"));
   return kExitSuccess;

@@ -120,11 +120,12 @@ constexpr std::array<std::string_view, 3> kSeriesLabels = {"mean", "p5", "p95"};
 
 // The mean of `day` for the table: a real column is unknown unless every
 // replicate knows it that day (as in ResultsWriter::summary_row).
-DayValues table_mean(const EnsembleResult& result, std::size_t day) {
+DayValues table_mean(const EnsembleResult& result, std::size_t covered, std::size_t day) {
   DayValues values = result.summary.mean[day];
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     if (kDayColumns[c].real == nullptr) continue;
-    for (const auto& series : result.replicates) {
+    for (std::size_t r = 0; r < covered; ++r) {
+      const auto& series = result.replicates[r];
       if (day >= series.size() || std::isnan(kDayColumns[c].value(series[day]))) {
         values[c] = std::numeric_limits<double>::quiet_NaN();
         break;
@@ -136,7 +137,7 @@ DayValues table_mean(const EnsembleResult& result, std::size_t day) {
 
 // csv or json through ResultsWriter, written to `out` a few rows at a time.
 void write_document(std::ostream& out, Format format, const engine::Scenario& scenario,
-                    const EnsembleResult& result) {
+                    const EnsembleResult& result, SummaryCoverage coverage) {
   constexpr std::size_t kFlushBytes = 64 << 10;
   std::string text;
   const auto flush = [&](bool always) {
@@ -145,6 +146,7 @@ void write_document(std::ostream& out, Format format, const engine::Scenario& sc
     text.clear();
   };
   ResultsWriter writer(format, scenario, result.replicates.size());
+  writer.set_summary_coverage(coverage);
   writer.head(text);
   for (std::size_t r = 0; r < result.replicates.size(); ++r) {
     // Replicate r runs with seed + r (see engine/ensemble.hpp).
@@ -157,7 +159,7 @@ void write_document(std::ostream& out, Format format, const engine::Scenario& sc
                                    ? &result.age_totals[r]
                                    : nullptr);
   }
-  if (result.replicates.size() > 1) {
+  if (result.replicates.size() > 1 && (!coverage.partial || !result.summary.mean.empty())) {
     writer.summary_start(text);
     const std::array<const std::vector<DayValues>*, 3> series = {
         &result.summary.mean, &result.summary.p5, &result.summary.p95};
@@ -183,11 +185,14 @@ std::string table_real(double value) {
 
 // With several replicates, the mean rounded to whole agents: a terminal
 // table is for reading trends, the other formats carry the exact values.
-std::vector<TableRow> table_rows(const EnsembleResult& result) {
+std::vector<TableRow> table_rows(const EnsembleResult& result, SummaryCoverage coverage) {
   std::vector<TableRow> rows;
   if (result.replicates.size() > 1) {
+    const std::size_t covered = coverage.replicates == 0
+                                    ? result.replicates.size()
+                                    : std::min(coverage.replicates, result.replicates.size());
     for (std::size_t day = 0; day < result.summary.mean.size(); ++day) {
-      const DayValues mean = table_mean(result, day);
+      const DayValues mean = table_mean(result, covered, day);
       TableRow& row = rows.emplace_back();
       for (std::size_t c = 0; c < row.size(); ++c) {
         const bool count = kDayColumns[c].member != nullptr && std::isfinite(mean[c]);
@@ -217,8 +222,13 @@ void write_table_row(std::ostream& out, const TableRow& cells,
   write(out, line);
 }
 
-void write_table(std::ostream& out, const EnsembleResult& result) {
-  if (result.replicates.size() > 1) {
+void write_table(std::ostream& out, const EnsembleResult& result, SummaryCoverage coverage) {
+  if (coverage.partial && result.replicates.size() > 1) {
+    out << fmt::format(
+        "# partial: mean of the {} complete runs of {} (use --format csv or json for each "
+        "replicate and the 5th/95th percentiles)\n",
+        result.summary.mean.empty() ? 0 : coverage.replicates, result.replicates.size());
+  } else if (result.replicates.size() > 1) {
     out << fmt::format(
         "# mean of {} replicates (use --format csv or json for each replicate and the 5th/95th "
         "percentiles)\n",
@@ -230,7 +240,7 @@ void write_table(std::ostream& out, const EnsembleResult& result) {
     header[c] = std::string(kDayColumns[c].name);
     widths[c] = header[c].size();
   }
-  const std::vector<TableRow> rows = table_rows(result);
+  const std::vector<TableRow> rows = table_rows(result, coverage);
   for (const TableRow& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
   }
@@ -281,7 +291,9 @@ void ResultsWriter::replicate_start(std::string& out, std::int64_t number) {
 void ResultsWriter::day(std::string& out, const DayTotals& totals) {
   if (active_.size() <= row_) active_.resize(row_ + 1);
   for (std::size_t w = 0; w < totals.active.size(); ++w) active_[row_][w] |= totals.active[w];
-  for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+  const bool covered =
+      coverage_.replicates == 0 || number_ <= static_cast<std::int64_t>(coverage_.replicates);
+  for (std::size_t c = 0; c < kDayColumns.size() && covered; ++c) {
     if (kDayColumns[c].real == nullptr) continue;
     std::vector<std::size_t>& known = known_[c];
     if (known.size() <= row_) known.resize(row_ + 1, 0);
@@ -324,7 +336,11 @@ void ResultsWriter::replicate_end(std::string& out, const engine::AgeTotals* age
 
 void ResultsWriter::summary_start(std::string& out) {
   summary_ = true;
-  if (format_ == Format::kJson) out += "  ],\n  \"summary\": {\n";
+  if (format_ == Format::kJson) {
+    fmt::format_to(std::back_inserter(out),
+                   "  ],\n  \"summary\": {{\n    \"replicates\": {},\n    \"partial\": {},\n",
+                   summary_replicates(), coverage_.partial ? "true" : "false");
+  }
 }
 
 void ResultsWriter::series_start(std::string& out, std::size_t series) {
@@ -338,11 +354,20 @@ void ResultsWriter::series_start(std::string& out, std::size_t series) {
 void ResultsWriter::summary_row(std::string& out, std::size_t day, DayValues values) {
   // A mean over the replicates that happen to know r_t would be biased
   // towards the ones whose cases ended early: unknown unless all know it.
+  // Without the replicates' days (started_ == 0), the stored mean says it:
+  // it is unknown (NaN) unless every replicate knew the value.
+  if (started_ == 0 && series_ == 0) {
+    if (mean_unknown_.size() <= day) mean_unknown_.resize(day + 1);
+    for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
+      mean_unknown_[day][c] = kDayColumns[c].real != nullptr && std::isnan(values[c]);
+    }
+  }
   for (std::size_t c = 0; c < kDayColumns.size(); ++c) {
     if (kDayColumns[c].real == nullptr) continue;
-    if (day >= known_[c].size() || known_[c][day] < replicates_) {
-      values[c] = std::numeric_limits<double>::quiet_NaN();
-    }
+    const bool unknown = started_ == 0
+                             ? day >= mean_unknown_.size() || mean_unknown_[day][c]
+                             : day >= known_[c].size() || known_[c][day] < summary_replicates();
+    if (unknown) values[c] = std::numeric_limits<double>::quiet_NaN();
   }
   // Items active on this day in any replicate.
   const ActiveSet active = day < active_.size() ? active_[day] : ActiveSet{};
@@ -398,14 +423,14 @@ Result<Format> parse_format(std::string_view name) {
 }
 
 void write_results(std::ostream& out, Format format, const engine::Scenario& scenario,
-                   const engine::EnsembleResult& result) {
+                   const engine::EnsembleResult& result, SummaryCoverage coverage) {
   switch (format) {
     case Format::kTable:
-      write_table(out, result);
+      write_table(out, result, coverage);
       return;
     case Format::kCsv:
     case Format::kJson:
-      write_document(out, format, scenario, result);
+      write_document(out, format, scenario, result, coverage);
       return;
   }
 }

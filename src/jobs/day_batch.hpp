@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "outbreak/engine/day_totals.hpp"
@@ -34,6 +35,8 @@ class DayBatch {
   // Sets the r_t of a day already added and makes it pending; false (and
   // nothing changes) for another replicate or a day not added.
   bool set_r_t(std::int64_t replicate, std::int64_t day, double r_t);
+  // Every day of the current replicate added so far, in day order.
+  std::span<const engine::DayTotals> days() const { return rows_; }
   // How many rows are pending.
   std::size_t pending() const { return pending_count_; }
   // The pending rows, plus the latest day added when it is not among them,

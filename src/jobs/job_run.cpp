@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "outbreak/engine/ensemble.hpp"
+#include "outbreak/jobs/figures.hpp"
 
 namespace outbreak::jobs::detail {
 
@@ -72,6 +73,53 @@ void JobRun::on_day(std::int64_t replicate, const engine::DayTotals& totals) {
                    totals.day >= last_day_ ||
                    std::chrono::steady_clock::now() - last_flush_ >= options_.flush_interval;
   if (due) flush();
+  if (totals.day >= last_day_) store_figures();
+}
+
+void JobRun::store_figures() {
+  const StopReason reason = reason_.load();
+  if (reason == StopReason::kLeaseLost || reason == StopReason::kStoreError) return;
+  const store::RunFigures figures = run_figures(batch_.replicate(), batch_.days());
+  auto written = with_retries(
+      "write_figures", [&] { return store_.write_figures(job_.id, *job_.worker_id, figures); });
+  if (written) {
+    ++complete_;
+    return;
+  }
+  if (store::is_lease_lost(written.error())) return request_stop(StopReason::kLeaseLost);
+  {
+    const std::lock_guard lock(message_mu_);
+    write_error_ = written.error().message;
+  }
+  write_failed_.store(true);
+  request_stop(StopReason::kStoreError, written.error().message);
+}
+
+void JobRun::store_partial_summary() {
+  if (complete_ < 2) return;
+  flush();  // r_t values of the last complete replicate that came after its last day
+  std::vector<std::vector<engine::DayTotals>> runs;
+  for (std::int64_t r = 0; r < complete_; ++r) {
+    auto rows = with_retries("read_days", [&] { return store_.results(job_.id, r); });
+    if (!rows) {
+      log_.warn("partial_summary_failed", {{"id", job_.id}, {"error", rows.error().message}});
+      return;
+    }
+    std::vector<engine::DayTotals>& days = runs.emplace_back();
+    days.reserve(rows->size());
+    for (const store::DayRow& row : *rows) days.push_back(row.totals);
+    if (days.size() != runs.front().size()) {
+      log_.warn("partial_summary_failed",
+                {{"id", job_.id}, {"error", "replicates differ in days"}});
+      return;
+    }
+  }
+  const engine::Summary summary = engine::summarize(runs);
+  auto written = with_retries(
+      "write_summary", [&] { return store_.write_summary(job_.id, *job_.worker_id, summary); });
+  if (!written) {
+    log_.warn("partial_summary_failed", {{"id", job_.id}, {"error", written.error().message}});
+  }
 }
 
 void JobRun::on_r_t(std::int64_t replicate, std::int64_t day, double r_t) {
@@ -195,7 +243,10 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
     case StopReason::kStoreError:  // handled above
       break;
     case StopReason::kCancel:
-      if (!result) return end(JobStatus::kCancelled, std::nullopt, JobOutcome::kCancelled);
+      if (!result) {
+        store_partial_summary();
+        return end(JobStatus::kCancelled, std::nullopt, JobOutcome::kCancelled);
+      }
       break;  // it completed before the request was seen: keep the results
     case StopReason::kShutdown:
       if (!result) return give_back();
@@ -205,6 +256,7 @@ JobOutcome JobRun::run(const engine::Scenario& scenario, std::stop_token shutdow
   }
   if (!result) {
     error = result.error().message;
+    store_partial_summary();
     return end(JobStatus::kFailed, error, JobOutcome::kFailed);
   }
   bool lost = false;

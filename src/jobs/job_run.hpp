@@ -38,6 +38,13 @@ class JobRun {
   void request_stop(StopReason reason, std::string message = {});
   void on_day(std::int64_t replicate, const engine::DayTotals& totals);
   void on_r_t(std::int64_t replicate, std::int64_t day, double r_t);
+  // After the last day of a replicate: its key figures (jobs::run_figures).
+  // A failure stops the run as a failed write of days does.
+  void store_figures();
+  // A job that stops early (cancelled, or failed by the engine) with at
+  // least two complete replicates: the summary over those, read back from
+  // the store. Failures are logged; the job ends all the same.
+  void store_partial_summary();
   // Writes the pending days (see DayBatch), retrying a transient failure
   // while the lease lasts; a failure after that stops the run.
   void flush();
@@ -74,6 +81,7 @@ class JobRun {
   std::string reason_message_;  // set with the first reason
   std::string write_error_;     // why results are missing
   std::int64_t last_day_ = 0;
+  std::int64_t complete_ = 0;  // replicates whose figures are stored
   std::int64_t population_ = 0;
   DayBatch batch_;
   std::chrono::steady_clock::time_point last_flush_;

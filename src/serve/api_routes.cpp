@@ -87,7 +87,18 @@ void send_simulation(StorePool::Lease& store, const store::SimulationRecord& job
     if (age_totals.error().code == ErrorCode::kIo) store.discard();
     return send_store_error(response, age_totals.error());
   }
-  send_json(response, 200, simulation_document(job, *age_totals));
+  auto figures = store->figures(job.id);
+  if (!figures) {
+    if (figures.error().code == ErrorCode::kIo) store.discard();
+    return send_store_error(response, figures.error());
+  }
+  Result<std::optional<std::int64_t>> position = std::optional<std::int64_t>{};
+  if (job.status == store::JobStatus::kQueued) position = store->queue_position(job.id);
+  if (!position) {
+    if (position.error().code == ErrorCode::kIo) store.discard();
+    return send_store_error(response, position.error());
+  }
+  send_json(response, 200, simulation_document(job, *age_totals, *figures, *position));
 }
 
 void show(Context& context, const Request& request, Response& response) {

@@ -15,6 +15,7 @@
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/io/results_format.hpp"
 #include "outbreak/io/scenario_json.hpp"
+#include "outbreak/jobs/figures.hpp"
 
 namespace outbreak::serve {
 namespace {
@@ -296,8 +297,25 @@ ordered_json age_totals_document(const std::vector<store::AgeTotalsRow>& rows) {
   return {{"replicates", std::move(replicates)}, {"sum", bands_document(sum_of(rows))}};
 }
 
+ordered_json figures_document(const store::SimulationRecord& job,
+                              const std::vector<store::RunFigures>& figures) {
+  if (figures.empty()) return nullptr;
+  std::int64_t population = 0;
+  const ordered_json stored = ordered_json::parse(job.scenario_json, nullptr, false);
+  if (stored.is_object() && stored.contains("population") &&
+      stored["population"].is_number_integer()) {
+    population = stored["population"].get<std::int64_t>();
+  } else {
+    engine::Scenario scenario;
+    if (io::read_scenario_json(job.scenario_json, scenario)) population = scenario.population;
+  }
+  return jobs::figures_document(figures, population, job.days, job.replicates, job.status);
+}
+
 ordered_json simulation_document(const store::SimulationRecord& job,
-                                 const std::vector<store::AgeTotalsRow>& age_totals) {
+                                 const std::vector<store::AgeTotalsRow>& age_totals,
+                                 const std::vector<store::RunFigures>& figures,
+                                 std::optional<std::int64_t> queue_position) {
   ordered_json out;
   out["id"] = job.id;
   out["name"] = job.name;
@@ -310,9 +328,12 @@ ordered_json simulation_document(const store::SimulationRecord& job,
   out["started_at"] = optional_time(job.started_at);
   out["finished_at"] = optional_time(job.finished_at);
   out["attempts"] = job.attempts;
+  out["max_attempts"] = job.max_attempts;
+  out["queue_position"] = queue_position ? ordered_json(*queue_position) : nullptr;
   out["cancel_requested"] = job.cancel_requested;
   out["error"] = job.error ? ordered_json(*job.error) : nullptr;
   out["age_totals"] = age_totals_document(age_totals);
+  out["figures"] = figures_document(job, figures);
   out["links"] = links(job.id);
   return out;
 }

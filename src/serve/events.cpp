@@ -53,11 +53,17 @@ std::string day_event(std::int64_t replicate, const engine::DayTotals& totals) {
                      std::string_view(row).substr(1));
 }
 
-std::string status_event(const store::SimulationRecord& job) {
+std::string status_event(const store::SimulationRecord& job,
+                         std::optional<std::int64_t> queue_position,
+                         const nlohmann::ordered_json& figures) {
   nlohmann::ordered_json data;
   data["status"] = store::to_string(job.status);
   data["progress"] = progress(job);
   data["error"] = job.error ? nlohmann::ordered_json(*job.error) : nullptr;
+  data["attempts"] = job.attempts;
+  data["max_attempts"] = job.max_attempts;
+  data["queue_position"] = queue_position ? nlohmann::ordered_json(*queue_position) : nullptr;
+  if (is_final(job.status)) data["figures"] = figures;
   return "event: status\ndata: " +
          data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
 }
@@ -135,7 +141,14 @@ class Feed {
   const std::size_t buffer_bytes_;
   // Watcher state, touched only by the watcher thread.
   DayKey last_;  // the last day appended
-  std::optional<store::JobStatus> last_status_;
+  // What a status event reports besides progress: a change sends a new one.
+  struct StatusKey {
+    store::JobStatus status;
+    int attempts;
+    std::optional<std::int64_t> queue_position;
+    bool operator==(const StatusKey&) const = default;
+  };
+  std::optional<StatusKey> last_status_;
   bool failing_ = false;
   std::size_t log_bytes_ = 0;  // text in `log` (changed under `mu`)
   std::jthread watcher_;
@@ -229,13 +242,29 @@ bool Feed::poll() {
       publish(days);  // a replicate at a time, so that a poll holds one at most
     }
   }
-  failing_ = false;
   const bool ended = is_final(job->status);
-  const bool changed_status = last_status_ != job->status;
-  last_status_ = job->status;
+  Result<std::optional<std::int64_t>> position = std::optional<std::int64_t>{};
+  if (job->status == store::JobStatus::kQueued) position = (*lease)->queue_position(id_);
+  Result<std::vector<store::RunFigures>> figures = std::vector<store::RunFigures>{};
+  if (ended) figures = (*lease)->figures(id_);
+  for (const Error* error :
+       {position ? nullptr : &position.error(), figures ? nullptr : &figures.error()}) {
+    if (error == nullptr) continue;
+    if (error->code == ErrorCode::kIo) lease->discard();
+    report(*error);
+    return false;
+  }
+  failing_ = false;
+  const StatusKey key{job->status, job->attempts, *position};
+  const bool changed_status = last_status_ != key;
+  last_status_ = key;
   if (changed_status) {
     // After the days: a final status must be the last event.
-    days.push_back({{}, true, ended, status_event(*job)});
+    days.push_back(
+        {{},
+         true,
+         ended,
+         status_event(*job, *position, ended ? figures_document(*job, *figures) : nullptr)});
   }
   {
     const std::lock_guard lock(mu);

@@ -18,25 +18,32 @@ bool is_final(store::JobStatus status) {
 
 ResultsDocument::ResultsDocument(const store::SimulationRecord& job, io::Format format,
                                  std::optional<std::int64_t> replicate,
-                                 std::unique_ptr<engine::Scenario> scenario)
+                                 std::unique_ptr<engine::Scenario> scenario, bool summary_only)
     : id_(job.id),
       scenario_(std::move(scenario)),
-      writer_(format, *scenario_, replicate ? 1 : static_cast<std::size_t>(job.replicates)) {
+      writer_(format, *scenario_,
+              replicate ? 1 : (summary_only ? 0 : static_cast<std::size_t>(job.replicates))) {
   if (replicate) {
     replicates_.push_back(*replicate);
-  } else {
+  } else if (!summary_only) {
     for (std::int64_t r = 0; r < job.replicates; ++r) replicates_.push_back(r);
   }
 }
 
 Result<std::unique_ptr<ResultsDocument>> ResultsDocument::open(
     store::Store& store, const store::SimulationRecord& job, io::Format format,
-    std::optional<std::int64_t> replicate) {
+    std::optional<std::int64_t> replicate, io::SummaryCoverage coverage, bool summary_only) {
   auto scenario = std::make_unique<engine::Scenario>();
   if (Status read = io::read_scenario_json(job.scenario_json, *scenario); !read) {
     return Error::invalid("the stored scenario does not read: " + read.error().message);
   }
-  auto document = std::make_unique<ResultsDocument>(job, format, replicate, std::move(scenario));
+  summary_only = summary_only && !replicate && job.replicates > 1 && format == io::Format::kJson;
+  if (summary_only && coverage.replicates == 0) {
+    coverage.replicates = static_cast<std::size_t>(job.replicates);
+  }
+  auto document =
+      std::make_unique<ResultsDocument>(job, format, replicate, std::move(scenario), summary_only);
+  document->writer_.set_summary_coverage(coverage);
   if (!replicate && job.replicates > 1) {
     auto summary = store.summary(job.id);
     if (!summary) return summary.error();
@@ -116,11 +123,23 @@ Result<bool> ResultsDocument::next(store::Store& store, std::string& out, std::s
   return stage_ != Stage::kDone;
 }
 
+Result<io::SummaryCoverage> summary_coverage(store::Store& store,
+                                             const store::SimulationRecord& job) {
+  if (job.status != store::JobStatus::kCancelled && job.status != store::JobStatus::kFailed) {
+    return io::SummaryCoverage{};
+  }
+  auto figures = store.figures(job.id);
+  if (!figures) return figures.error();
+  const auto complete = static_cast<std::int64_t>(figures->size());
+  return io::SummaryCoverage{static_cast<std::size_t>(complete), complete < job.replicates};
+}
+
 std::string ResultsCache::key(const store::SimulationRecord& job, io::Format format,
-                              std::optional<std::int64_t> replicate) {
+                              std::optional<std::int64_t> replicate, bool summary_only) {
   if (!is_final(job.status) || !job.finished_at) return {};
-  return fmt::format("{}/{}/{}/{}", job.id, job.finished_at->time_since_epoch().count(),
-                     format == io::Format::kCsv ? "csv" : "json", replicate.value_or(-1));
+  return fmt::format("{}/{}/{}/{}{}", job.id, job.finished_at->time_since_epoch().count(),
+                     format == io::Format::kCsv ? "csv" : "json", replicate.value_or(-1),
+                     summary_only ? "/summary" : "");
 }
 
 std::shared_ptr<const std::string> ResultsCache::find(const std::string& key) {

@@ -33,10 +33,16 @@ class ResultsDocument {
   // Reads what decides the document's shape (the scenario, the summary).
   // Errors: those of the store (kNotFound, kIo); kInvalidInput if the
   // stored scenario no longer reads.
+  // `coverage` (from summary_coverage()) says which replicates the stored
+  // summary covers. `summary_only` (json, all replicates): the document
+  // without the replicates' days ("replicates": []) when the job has
+  // several; with one it is the whole document (there is no summary).
   static Result<std::unique_ptr<ResultsDocument>> open(store::Store& store,
                                                        const store::SimulationRecord& job,
                                                        io::Format format,
-                                                       std::optional<std::int64_t> replicate);
+                                                       std::optional<std::int64_t> replicate,
+                                                       io::SummaryCoverage coverage = {},
+                                                       bool summary_only = false);
 
   // Appends the next part of the document to `out`, reading with `store`
   // when a replicate's days are needed, until `out` holds about
@@ -45,8 +51,8 @@ class ResultsDocument {
   Result<bool> next(store::Store& store, std::string& out, std::size_t max_bytes);
 
   ResultsDocument(const store::SimulationRecord& job, io::Format format,
-                  std::optional<std::int64_t> replicate,
-                  std::unique_ptr<engine::Scenario> scenario);
+                  std::optional<std::int64_t> replicate, std::unique_ptr<engine::Scenario> scenario,
+                  bool summary_only);
 
  private:
   enum class Stage { kHead, kReplicates, kSummary, kTail, kDone };
@@ -65,6 +71,13 @@ class ResultsDocument {
   bool in_series_ = false;
 };
 
+// Which replicates the stored summary of `job` covers: all of them, unless
+// the job ended cancelled or failed, when it covers the complete runs (those
+// with key figures) and is partial if they are fewer than the replicates.
+// Errors: those of the store.
+Result<io::SummaryCoverage> summary_coverage(store::Store& store,
+                                             const store::SimulationRecord& job);
+
 // Rendered results of finished jobs, which do not change: a request for
 // them costs a look-up instead of queries and formatting. Entries are keyed
 // by the job's id, finished_at (a retried job finishes again, with another
@@ -78,7 +91,7 @@ class ResultsCache {
 
   // The key of a cacheable document; empty when the job has not finished.
   static std::string key(const store::SimulationRecord& job, io::Format format,
-                         std::optional<std::int64_t> replicate);
+                         std::optional<std::int64_t> replicate, bool summary_only = false);
   // The body kept under `key`, or nullptr.
   std::shared_ptr<const std::string> find(const std::string& key);
   // Keeps `body` under `key` if it is small enough.

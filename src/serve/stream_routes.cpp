@@ -42,7 +42,7 @@ std::string file_name(std::string_view name, std::string_view id,
   return fmt::format("{}-{}{}", out, id.substr(0, 8), suffix);
 }
 
-void set_csv_download(Response& response, const std::string& name) {
+void set_download(Response& response, const std::string& name) {
   // The Content-Type comes with the body (set_content or a content provider).
   response.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
 }
@@ -119,18 +119,48 @@ void results(Context& context, const Request& request, Response& response) {
     replicate = *value;
   }
   const io::Format format = *parsed_format;
-  response.status = 200;
-  const char* type = "application/json";
-  if (format == io::Format::kCsv) {
-    set_csv_download(response, file_name(job->name, job->id));
-    type = "text/csv; charset=utf-8";
+  bool summary_only = false;
+  if (request.has_param("part")) {
+    const std::string part = request.get_param_value("part");
+    const char* problem = part != "summary"             ? "must be summary"
+                          : format != io::Format::kJson ? "is for format=json only"
+                          : replicate.has_value()       ? "cannot be combined with replicate"
+                                                        : nullptr;
+    if (problem != nullptr) {
+      return send_error(response, 400, "invalid_parameter",
+                        fmt::format("part {}, got \"{}\"", problem, part), {{"part", problem}});
+    }
+    summary_only = true;
   }
-  const std::string key = ResultsCache::key(*job, format, replicate);
+  bool download = format == io::Format::kCsv;
+  if (request.has_param("download")) {
+    const std::string value = request.get_param_value("download");
+    if (value != "0" && value != "1") {
+      return send_error(response, 400, "invalid_parameter",
+                        fmt::format("download must be 0 or 1, got \"{}\"", value),
+                        {{"download", "must be 0 or 1"}});
+    }
+    download = value == "1";
+  }
+  auto coverage = summary_coverage(**store, *job);
+  if (!coverage) {
+    if (coverage.error().code == ErrorCode::kIo) store->discard();
+    return send_store_error(response, coverage.error());
+  }
+  response.status = 200;
+  const bool csv = format == io::Format::kCsv;
+  const char* type = csv ? "text/csv; charset=utf-8" : "application/json";
+  if (download) {
+    const std::string suffix =
+        fmt::format("{}{}", coverage->partial ? "-partial" : "", csv ? ".csv" : ".json");
+    set_download(response, file_name(job->name, job->id, suffix));
+  }
+  const std::string key = ResultsCache::key(*job, format, replicate, summary_only);
   if (auto cached = context.results.find(key)) {
     response.set_content(*cached, type);
     return;
   }
-  auto opened = ResultsDocument::open(**store, *job, format, replicate);
+  auto opened = ResultsDocument::open(**store, *job, format, replicate, *coverage, summary_only);
   if (!opened) {
     if (opened.error().code == ErrorCode::kIo) store->discard();
     response.headers.erase("Content-Disposition");

@@ -54,6 +54,12 @@ inline constexpr std::string_view kRetrySql =
     "started_at = NULL, finished_at = NULL, worker_id = NULL, lease_expires_at = NULL "
     "WHERE id = $1";
 
+// The columns of simulation_figures after (simulation_id, replicate), in
+// RunFigures order; both backends write and read them in this order.
+inline constexpr std::string_view kFigureColumns =
+    "peak_infected, peak_day, total_infected, dead, peak_hospitalized, peak_hospitalized_day, "
+    "infected_at_end, new_infections_last_7_days, still_spreading, ended_on_day";
+
 // The columns of SimulationRecord, in the order both backends select them.
 inline constexpr std::string_view kRecordColumns =
     "id, name, status, scenario_json, email, created_at, started_at, finished_at, "

@@ -306,17 +306,57 @@ ALTER TABLE simulation_summary
   ADD COLUMN vaccinated DOUBLE PRECISION NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<Migration, 5> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
+// Version 6: the key figures of each replicate, written when it ends
+// (docs/api.md#figures); ended_on_day NULL: it did not settle.
+constexpr std::string_view kSqliteV6 = R"sql(
+CREATE TABLE simulation_figures (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate INTEGER NOT NULL,
+  peak_infected INTEGER NOT NULL,
+  peak_day INTEGER NOT NULL,
+  total_infected INTEGER NOT NULL,
+  dead INTEGER NOT NULL,
+  peak_hospitalized INTEGER NOT NULL,
+  peak_hospitalized_day INTEGER NOT NULL,
+  infected_at_end INTEGER NOT NULL,
+  new_infections_last_7_days INTEGER NOT NULL,
+  still_spreading INTEGER NOT NULL,
+  ended_on_day INTEGER,
+  PRIMARY KEY (simulation_id, replicate)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kPostgresV6 = R"sql(
+CREATE TABLE simulation_figures (
+  simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
+  replicate BIGINT NOT NULL,
+  peak_infected BIGINT NOT NULL,
+  peak_day BIGINT NOT NULL,
+  total_infected BIGINT NOT NULL,
+  dead BIGINT NOT NULL,
+  peak_hospitalized BIGINT NOT NULL,
+  peak_hospitalized_day BIGINT NOT NULL,
+  infected_at_end BIGINT NOT NULL,
+  new_infections_last_7_days BIGINT NOT NULL,
+  still_spreading BOOLEAN NOT NULL,
+  ended_on_day BIGINT,
+  PRIMARY KEY (simulation_id, replicate)
+);
+)sql";
+
+constexpr std::array<Migration, 6> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
                                                {2, "outbox of mails", kSqliteV2},
                                                {3, "severity columns, r_t, age totals", kSqliteV3},
                                                {4, "mail addresses and confirmations", kSqliteV4},
-                                               {5, "intervention columns", kSqliteV5}}};
-constexpr std::array<Migration, 5> kPostgres = {
+                                               {5, "intervention columns", kSqliteV5},
+                                               {6, "key figures per replicate", kSqliteV6}}};
+constexpr std::array<Migration, 6> kPostgres = {
     {{1, "simulations, days and summaries", kPostgresV1},
      {2, "outbox of mails", kPostgresV2},
      {3, "severity columns, r_t, age totals", kPostgresV3},
      {4, "mail addresses and confirmations", kPostgresV4},
-     {5, "intervention columns", kPostgresV5}}};
+     {5, "intervention columns", kPostgresV5},
+     {6, "key figures per replicate", kPostgresV6}}};
 
 }  // namespace
 

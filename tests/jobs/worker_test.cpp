@@ -8,6 +8,7 @@
 #include <stop_token>
 
 #include "jobs/jobs_fixture.hpp"
+#include "outbreak/jobs/figures.hpp"
 
 namespace outbreak::jobs::testing {
 namespace {
@@ -275,6 +276,117 @@ Result<engine::EnsembleResult> late_r_t_engine(const engine::Scenario& scenario,
   }
   result.summary = engine::summarize(result.replicates);
   return result;
+}
+
+TEST_P(WorkerTest, EachEndedReplicateStoresItsKeyFigures) {
+  const std::string id = enqueue(*store_, kShortJob);
+  auto worker = make_worker("w1");
+  EXPECT_EQ(run_once(*worker), JobOutcome::kSucceeded);
+  const engine::EnsembleResult expected = expected_results(kShortJob);
+  auto figures = store_->figures(id);
+  ASSERT_TRUE(figures.ok()) << figures.error().message;
+  ASSERT_EQ(figures->size(), 3u);
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_EQ((*figures)[r], run_figures(static_cast<std::int64_t>(r), expected.replicates[r]));
+  }
+  EXPECT_GT((*figures)[0].peak_infected, 0);
+}
+
+// Runs the real engine and requests a cancel through the store, as the API
+// does, while replicate `at` (0-based) computes its day 5.
+std::function<Result<engine::EnsembleResult>(const engine::Scenario&,
+                                             const engine::EnsembleOptions&)>
+cancelling_engine(store::Store& store, const std::string& id, std::int64_t at) {
+  return
+      [&store, id, at](const engine::Scenario& scenario, const engine::EnsembleOptions& options) {
+        engine::EnsembleOptions wrapped = options;
+        wrapped.on_day = [&store, id, at, &options](std::int64_t replicate,
+                                                    const engine::DayTotals& totals) {
+          if (replicate == at && totals.day == 5) {
+            EXPECT_TRUE(store.cancel(id, std::chrono::system_clock::now()).ok());
+          }
+          options.on_day(replicate, totals);
+        };
+        return engine::run_ensemble(scenario, wrapped);
+      };
+}
+
+TEST_P(WorkerTest, ACancelledJobKeepsTheFiguresAndTheSummaryOfItsCompleteRuns) {
+  const std::string json = scenario_json(3'000, 60, 5);
+  const std::string id = enqueue(*store_, json);
+  WorkerOptions options = worker_options("w1");
+  options.run_ensemble = cancelling_engine(*store_, id, 3);
+  options.flush_days = 1;  // the cancel is seen at the next day
+  auto worker = make_worker(std::move(options));
+  EXPECT_EQ(run_once(*worker), JobOutcome::kCancelled);
+  EXPECT_EQ(get(id).status, JobStatus::kCancelled);
+
+  const engine::EnsembleResult full = expected_results(json);
+  auto figures = store_->figures(id);
+  ASSERT_TRUE(figures.ok()) << figures.error().message;
+  ASSERT_EQ(figures->size(), 3u);
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_EQ((*figures)[r], run_figures(static_cast<std::int64_t>(r), full.replicates[r]));
+  }
+  // The summary over runs 1 to 3, as the engine makes it.
+  const std::vector<std::vector<engine::DayTotals>> complete(full.replicates.begin(),
+                                                             full.replicates.begin() + 3);
+  const engine::Summary expected = engine::summarize(complete);
+  auto summary = store_->summary(id);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_TRUE(same_values(summary->mean, expected.mean));
+  EXPECT_TRUE(same_values(summary->p5, expected.p5));
+  EXPECT_TRUE(same_values(summary->p95, expected.p95));
+  // The days of the run that was stopped stay readable.
+  EXPECT_GE(stored_replicates(*store_, id).size(), 4u);
+
+  // A retry starts without the earlier try's figures and summary.
+  ASSERT_TRUE(store_->retry(id).ok());
+  ASSERT_TRUE(store_->claim("w2", store::Duration(60'000), std::chrono::system_clock::now()).ok());
+  EXPECT_TRUE(store_->figures(id)->empty());
+  EXPECT_TRUE(store_->summary(id)->mean.empty());
+}
+
+TEST_P(WorkerTest, ACancelWithOneCompleteRunWritesNoSummary) {
+  const std::string id = enqueue(*store_, scenario_json(3'000, 60, 4));
+  WorkerOptions options = worker_options("w1");
+  options.run_ensemble = cancelling_engine(*store_, id, 1);
+  options.flush_days = 1;
+  auto worker = make_worker(std::move(options));
+  EXPECT_EQ(run_once(*worker), JobOutcome::kCancelled);
+  EXPECT_EQ(store_->figures(id)->size(), 1u);
+  EXPECT_TRUE(store_->summary(id)->mean.empty());
+}
+
+TEST_P(WorkerTest, AJobTheEngineFailsKeepsTheSummaryOfItsCompleteRuns) {
+  const std::string json = scenario_json(1'000, 20, 4);
+  const std::string id = enqueue(*store_, json);
+  WorkerOptions options = worker_options("w1");
+  // The stand-in engine fails in its third replicate.
+  options.run_ensemble =
+      [](const engine::Scenario& scenario,
+         const engine::EnsembleOptions& engine_options) -> Result<engine::EnsembleResult> {
+    for (std::int64_t r = 0; r < scenario.replicates; ++r) {
+      for (std::int64_t day = 0; day <= scenario.days; ++day) {
+        if (r == 2 && day == 7) return Error::make(ErrorCode::kInternal, "out of agents");
+        engine_options.on_day(r, fake_day(r, day));
+      }
+    }
+    return Error::make(ErrorCode::kInternal, "unreachable");
+  };
+  auto worker = make_worker(std::move(options));
+  EXPECT_EQ(run_once(*worker), JobOutcome::kFailed);
+  EXPECT_EQ(get(id).status, JobStatus::kFailed);
+  EXPECT_EQ(store_->figures(id)->size(), 2u);
+  std::vector<std::vector<engine::DayTotals>> complete(2);
+  for (std::int64_t r = 0; r < 2; ++r) {
+    for (std::int64_t day = 0; day <= 20; ++day) {
+      complete[static_cast<std::size_t>(r)].push_back(fake_day(r, day));
+    }
+  }
+  auto summary = store_->summary(id);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_TRUE(same_values(summary->mean, engine::summarize(complete).mean));
 }
 
 TEST_P(WorkerTest, AnRtReportedAfterItsDayWasStoredIsStoredToo) {

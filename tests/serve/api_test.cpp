@@ -415,6 +415,221 @@ TEST_P(ApiTest, OneReplicateOfSeveralAndBadParameters) {
   }
 }
 
+TEST_P(ApiTest, AFinishedJobHasKeyFiguresInItsDocumentAndFinalStatusEvent) {
+  start(1);
+  const std::string id = submit(scenario(3000, 60, 3));
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  const json document = simulation(id);
+  EXPECT_EQ(document["max_attempts"], 3);
+  EXPECT_TRUE(document["queue_position"].is_null());
+  const json& figures = document["figures"];
+  ASSERT_TRUE(figures.is_object()) << document;
+  EXPECT_EQ(figures["population"], 3000);
+  EXPECT_EQ(figures["days"], 60);
+  EXPECT_EQ(figures["replicates"], 3);
+  EXPECT_EQ(figures["complete"], 3);
+  EXPECT_EQ(figures["partial"], false);
+  ASSERT_EQ(figures["runs"].size(), 3u);
+  // Each run's figures agree with its days.
+  const json results = get_json("/api/v1/simulations/" + id + "/results");
+  std::int64_t spreading = 0;
+  for (std::size_t r = 0; r < 3; ++r) {
+    const json& run = figures["runs"][r];
+    const json& days = results["replicates"][r]["days"];
+    EXPECT_EQ(run["replicate"], r + 1);
+    std::int64_t peak = -1;
+    std::int64_t peak_day = 0;
+    std::int64_t recent = 0;
+    for (const json& day : days) {
+      if (day["currently_infected"].get<std::int64_t>() > peak) {
+        peak = day["currently_infected"];
+        peak_day = day["day"];
+      }
+      if (day["day"].get<std::int64_t>() > 60 - 7)
+        recent += day["new_infections"].get<std::int64_t>();
+    }
+    EXPECT_EQ(run["peak_infected"], peak);
+    EXPECT_EQ(run["peak_day"], peak_day);
+    EXPECT_EQ(run["total_infected"], days.back()["total_infected"]);
+    EXPECT_EQ(run["dead"], days.back()["dead"]);
+    EXPECT_EQ(run["new_infections_last_7_days"], recent);
+    EXPECT_EQ(run["still_spreading"], recent > 0);
+    EXPECT_NEAR(run["attack_rate"].get<double>(),
+                days.back()["total_infected"].get<double>() / 3000, 1e-6);
+    if (run["still_spreading"].get<bool>()) ++spreading;
+  }
+  EXPECT_EQ(figures["still_spreading"], spreading);
+  EXPECT_EQ(figures["mean"].size(), 9u);
+  EXPECT_EQ(results["summary"]["replicates"], 3);
+  EXPECT_EQ(results["summary"]["partial"], false);
+
+  // The final status event carries the same figures.
+  EventReader reader(server_->port(), "/api/v1/simulations/" + id + "/events");
+  ASSERT_TRUE(reader.wait_closed(seconds(30)));
+  const auto events = reader.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().event, "status");
+  const json status = json::parse(events.back().data);
+  EXPECT_EQ(status["status"], "succeeded");
+  EXPECT_EQ(status["attempts"], 1);
+  EXPECT_EQ(status["max_attempts"], 3);
+  EXPECT_TRUE(status["queue_position"].is_null());
+  EXPECT_EQ(status["figures"], figures);
+}
+
+TEST_P(ApiTest, QueuedJobsKnowTheirPlaceInTheQueue) {
+  start(0);  // no worker: everything stays queued
+  const std::string first = submit(scenario(100, 5));
+  const std::string second = submit(scenario(100, 5));
+  const std::string third = submit(scenario(100, 5));
+  EXPECT_EQ(simulation(first)["queue_position"], 1);
+  EXPECT_EQ(simulation(second)["queue_position"], 2);
+  EXPECT_EQ(simulation(third)["queue_position"], 3);
+  EXPECT_TRUE(simulation(third)["figures"].is_null());
+  // The stream's status event says it, and says it again when it changes.
+  EventReader reader(server_->port(), "/api/v1/simulations/" + third + "/events");
+  ASSERT_TRUE(reader.wait_for("\"queue_position\":3", seconds(10))) << reader.text();
+  auto cancelled = post("/api/v1/simulations/" + first + "/cancel", "");
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->status, 200);
+  EXPECT_TRUE(json::parse(cancelled->body)["queue_position"].is_null());
+  EXPECT_EQ(simulation(second)["queue_position"], 1);
+  EXPECT_EQ(simulation(third)["queue_position"], 2);
+  ASSERT_TRUE(reader.wait_for("\"queue_position\":2", seconds(10))) << reader.text();
+  const auto events = reader.events();
+  ASSERT_GE(events.size(), 2u);
+  const json status = json::parse(events.back().data);
+  EXPECT_EQ(status["status"], "queued");
+  EXPECT_EQ(status["attempts"], 0);
+  EXPECT_EQ(status["max_attempts"], 3);
+  EXPECT_FALSE(status.contains("figures")) << "only with a final status";
+}
+
+TEST_P(ApiTest, ACancelledJobsSummaryCoversItsCompleteRunsAndSaysPartial) {
+  start(1);
+  const std::string id = submit(scenario(20000, 120, 40), "tracing run");
+  // Cancelled while its fourth run computes: at least three are complete.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const json progress = simulation(id)["progress"];
+        return progress["replicate"].is_number() && progress["replicate"].get<int>() >= 4;
+      },
+      seconds(60), milliseconds(10)));
+  auto cancelled = post("/api/v1/simulations/" + id + "/cancel", "");
+  ASSERT_TRUE(cancelled);
+  ASSERT_EQ(cancelled->status, 200) << cancelled->body;
+  ASSERT_TRUE(wait_for_status(id, "cancelled"));
+  const json document = simulation(id);
+  const json& figures = document["figures"];
+  ASSERT_TRUE(figures.is_object()) << document;
+  const std::int64_t complete = figures["complete"];
+  EXPECT_GE(complete, 3);
+  EXPECT_LT(complete, 40);
+  EXPECT_EQ(figures["partial"], true);
+  EXPECT_EQ(figures["runs"].size(), static_cast<std::size_t>(complete));
+
+  const json results = get_json("/api/v1/simulations/" + id + "/results");
+  ASSERT_TRUE(results.contains("summary")) << "a summary over the complete runs";
+  EXPECT_EQ(results["summary"]["replicates"], complete);
+  EXPECT_EQ(results["summary"]["partial"], true);
+  ASSERT_EQ(results["summary"]["mean"].size(), 121u);
+  // The mean of day 60 is over the complete runs only.
+  double sum = 0;
+  for (std::int64_t r = 0; r < complete; ++r) {
+    sum += results["replicates"][r]["days"][60]["currently_infected"].get<double>();
+  }
+  EXPECT_NEAR(results["summary"]["mean"][60]["currently_infected"].get<double>(),
+              sum / static_cast<double>(complete), 1e-6);
+  // The stopped run's days stay readable.
+  EXPECT_GT(results["replicates"][complete]["days"].size(), 0u);
+
+  auto csv = client().Get("/api/v1/simulations/" + id + "/results?format=csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->get_header_value("Content-Disposition"),
+            "attachment; filename=\"tracing_run-" + id.substr(0, 8) + "-partial.csv\"");
+  EXPECT_TRUE(csv->body.starts_with("day,susceptible,")) << "nothing before the header";
+  std::size_t mean_rows = 0;
+  for (std::size_t at = csv->body.find(",mean,"); at != std::string::npos;
+       at = csv->body.find(",mean,", at + 1)) {
+    ++mean_rows;
+  }
+  EXPECT_EQ(mean_rows, 121u);
+  // `outbreak results` prints the same documents.
+  const Finished cli = run_outbreak(
+      {"results", id, "--format", "json", "--database", database_->url()}, path("results.json"));
+  ASSERT_EQ(cli.status, 0);
+  auto served = client().Get("/api/v1/simulations/" + id + "/results");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(cli.output, served->body);
+  const Finished cli_csv = run_outbreak(
+      {"results", id, "--format", "csv", "--database", database_->url()}, path("results.csv"));
+  ASSERT_EQ(cli_csv.status, 0);
+  EXPECT_EQ(cli_csv.output, csv->body);
+  const Finished table = run_outbreak(
+      {"results", id, "--format", "table", "--database", database_->url()}, path("results.txt"));
+  ASSERT_EQ(table.status, 0);
+  EXPECT_TRUE(table.output.starts_with(
+      fmt::format("# partial: mean of the {} complete runs of 40", complete)))
+      << table.output.substr(0, 200);
+}
+
+TEST_P(ApiTest, TheSummaryPartAndJsonDownloads) {
+  start(1);
+  const std::string id = submit(scenario(1500, 20, 3), "small town");
+  const std::string single = submit(scenario(1500, 20, 1), "a/b c");
+  ASSERT_TRUE(wait_for_status(id, "succeeded"));
+  ASSERT_TRUE(wait_for_status(single, "succeeded"));
+  const std::string base = "/api/v1/simulations/" + id + "/results";
+  const json all = get_json(base);
+  for (int pass = 0; pass < 2; ++pass) {  // the second from the cache
+    const json part = get_json(base + "?part=summary");
+    EXPECT_EQ(part["replicates"], json::array());
+    EXPECT_EQ(part["scenario"], all["scenario"]);
+    EXPECT_EQ(part["summary"]["replicates"], 3);
+    EXPECT_EQ(part["summary"]["partial"], false);
+    ASSERT_EQ(part["summary"]["mean"].size(), 21u);
+    for (const char* series : {"mean", "p5", "p95"}) {
+      for (std::size_t day = 0; day < 21; ++day) {
+        json expected = all["summary"][series][day];
+        json got = part["summary"][series][day];
+        // Without the days the active items of a summary row are not known.
+        expected.erase("interventions_active");
+        got.erase("interventions_active");
+        EXPECT_EQ(got, expected) << series << " day " << day;
+      }
+    }
+  }
+  // One replicate: no summary, the whole document.
+  EXPECT_EQ(get_json("/api/v1/simulations/" + single + "/results?part=summary"),
+            get_json("/api/v1/simulations/" + single + "/results"));
+  for (const char* query :
+       {"?part=days", "?part=summary&format=csv", "?part=summary&replicate=1", "?download=yes"}) {
+    auto bad = client().Get(base + query);
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400) << query;
+    EXPECT_EQ(error_code(bad), "invalid_parameter") << query;
+  }
+
+  auto plain = client().Get(base);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_header("Content-Disposition"));
+  auto download = client().Get(base + "?format=json&download=1");
+  ASSERT_TRUE(download);
+  EXPECT_EQ(download->status, 200);
+  EXPECT_EQ(download->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(download->get_header_value("Content-Disposition"),
+            "attachment; filename=\"small_town-" + id.substr(0, 8) + ".json\"");
+  EXPECT_EQ(download->body, plain->body);
+  auto unnamed = client().Get("/api/v1/simulations/" + single + "/results?download=1");
+  ASSERT_TRUE(unnamed);
+  EXPECT_EQ(unnamed->get_header_value("Content-Disposition"),
+            "attachment; filename=\"a_b_c-" + single.substr(0, 8) + ".json\"");
+  auto csv = client().Get(base + "?format=csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->get_header_value("Content-Disposition"),
+            "attachment; filename=\"small_town-" + id.substr(0, 8) + ".csv\"");
+}
+
 TEST_P(ApiTest, MalformedJsonIs400WithLineAndColumn) {
   start(0);
   auto response =

@@ -292,9 +292,9 @@ TEST_P(StoreConformance, WaitForWorkWakesOnEnqueueFromAnotherStore) {
 TEST_P(StoreConformance, MigrateIsIdempotentAndSafeToRace) {
   auto version = store_->schema_version();
   ASSERT_TRUE(version.ok()) << version.error().message;
-  EXPECT_EQ(*version, 5);
+  EXPECT_EQ(*version, 6);
   ASSERT_TRUE(store_->migrate().ok());
-  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM schema_migrations"), "6");
 
   TestDatabase fresh(GetParam());
   std::vector<std::thread> threads;
@@ -307,7 +307,7 @@ TEST_P(StoreConformance, MigrateIsIdempotentAndSafeToRace) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(fresh.query("SELECT COUNT(*) FROM schema_migrations"), "5");
+  EXPECT_EQ(fresh.query("SELECT COUNT(*) FROM schema_migrations"), "6");
 }
 
 TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
@@ -318,7 +318,7 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidInput);
   EXPECT_EQ(status.error().message,
-            "database schema version 999 is newer than this outbreak (knows up to 5); upgrade "
+            "database schema version 999 is newer than this outbreak (knows up to 6); upgrade "
             "outbreak");
 }
 

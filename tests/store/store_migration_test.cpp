@@ -81,7 +81,7 @@ TEST_P(StoreMigration, Version2RowsReadBackWithDefaultsAfterMigratingTo3) {
   ASSERT_NE(store, nullptr);
   auto version = store->schema_version();
   ASSERT_TRUE(version.ok()) << version.error().message;
-  EXPECT_EQ(*version, 5);
+  EXPECT_EQ(*version, detail::latest_schema_version());
 
   auto rows = store->results(kOldId, std::nullopt);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
@@ -152,6 +152,17 @@ TEST_P(StoreMigration, AMigratedDatabaseTakesRowsWithTheNewColumns) {
   EXPECT_EQ((*rows)[0].totals, day);
 }
 
+TEST_P(StoreMigration, Version5JobsHaveNoFiguresAfterMigratingTo6) {
+  create_schema_up_to(5);
+  insert_version_2_rows();
+  auto store = open_and_migrate();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->schema_version(), 6);
+  auto figures = store->figures(kOldId);
+  ASSERT_TRUE(figures.ok()) << figures.error().message;
+  EXPECT_TRUE(figures->empty());
+}
+
 TEST_P(StoreMigration, Version4RowsReadBackWithNoActiveInterventionsAfterMigratingTo5) {
   create_schema_up_to(4);
   insert_version_2_rows();  // version 4 has every column these rows fill
@@ -159,7 +170,7 @@ TEST_P(StoreMigration, Version4RowsReadBackWithNoActiveInterventionsAfterMigrati
   ASSERT_NE(store, nullptr);
   auto version = store->schema_version();
   ASSERT_TRUE(version.ok()) << version.error().message;
-  EXPECT_EQ(*version, 5);
+  EXPECT_EQ(*version, detail::latest_schema_version());
   EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE active_interventions IS "
                              "NULL"),
             "2");

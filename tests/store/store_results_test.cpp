@@ -281,6 +281,85 @@ TEST_P(StoreConformance, AgeTotalsRoundTripAndAreUpsertedPerReplicate) {
   EXPECT_EQ(store_->age_totals("missing").error().code, ErrorCode::kNotFound);
 }
 
+RunFigures figures_of(std::int64_t replicate, std::optional<std::int64_t> ended) {
+  RunFigures f;
+  f.replicate = replicate;
+  f.peak_infected = 4'000'000'000 + replicate;  // past 32 bits
+  f.peak_day = 17;
+  f.total_infected = 9'000'000'000;
+  f.dead = 12;
+  f.peak_hospitalized = 300;
+  f.peak_hospitalized_day = 21;
+  f.infected_at_end = ended ? 0 : 55;
+  f.new_infections_last_7_days = ended ? 0 : 40;
+  f.still_spreading = !ended;
+  f.ended_on_day = ended;
+  return f;
+}
+
+TEST_P(StoreConformance, FiguresRoundTripAndAreUpsertedPerReplicate) {
+  const auto id = enqueue("job");
+  claim("w1");
+  EXPECT_TRUE(store_->figures(id)->empty());
+  ASSERT_TRUE(store_->write_figures(id, "w1", figures_of(1, 90)).ok());
+  ASSERT_TRUE(store_->write_figures(id, "w1", figures_of(0, std::nullopt)).ok());
+  auto read = store_->figures(id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, (std::vector<RunFigures>{figures_of(0, std::nullopt), figures_of(1, 90)}));
+  // Rewriting a replicate replaces it.
+  ASSERT_TRUE(store_->write_figures(id, "w1", figures_of(1, std::nullopt)).ok());
+  EXPECT_EQ(store_->figures(id)->back(), figures_of(1, std::nullopt));
+  EXPECT_EQ(store_->write_figures(id, "w1", figures_of(-1, 3)).error().code,
+            ErrorCode::kInvalidInput);
+  EXPECT_TRUE(is_lease_lost(store_->write_figures(id, "w2", figures_of(2, 3)).error()));
+  EXPECT_EQ(store_->figures("missing").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_figures WHERE ended_on_day IS NULL"),
+            "2");
+}
+
+TEST_P(StoreConformance, AClaimDropsTheFiguresAndSummaryOfAnEarlierTry) {
+  const auto id = enqueue("job");
+  claim("w1", kT0);
+  ASSERT_TRUE(store_->write_figures(id, "w1", figures_of(0, 5)).ok());
+  engine::Summary summary;
+  summary.mean.resize(2);
+  summary.p5.resize(2);
+  summary.p95.resize(2);
+  ASSERT_TRUE(store_->write_summary(id, "w1", summary).ok());
+  const auto other = enqueue("other", at_seconds(1));
+  claim("w3", at_seconds(1));
+  ASSERT_TRUE(store_->write_figures(other, "w3", figures_of(0, 5)).ok());
+  // The lease runs out; another worker claims the job again.
+  ASSERT_TRUE(store_->requeue_expired(at_seconds(600)).ok());
+  ASSERT_EQ(get(id).status, JobStatus::kQueued);
+  EXPECT_EQ(store_->figures(id)->size(), 1u);  // kept until the next try starts
+  const SimulationRecord again = claim("w2", at_seconds(601));
+  EXPECT_EQ(again.id, id);
+  EXPECT_TRUE(store_->figures(id)->empty());
+  EXPECT_TRUE(store_->summary(id)->mean.empty());
+  EXPECT_EQ(store_->figures(other)->size(), 1u) << "another job's figures stay";
+}
+
+TEST_P(StoreConformance, QueuePositionCountsTheQueuedJobsClaimedFirst) {
+  const auto first = enqueue("first", kT0);
+  const auto second = enqueue("second", at_seconds(1));
+  const auto third = enqueue("third", at_seconds(2));
+  const auto fourth = enqueue("fourth", at_seconds(2));  // same time: the id decides
+  EXPECT_EQ(*store_->queue_position(first), 1);
+  EXPECT_EQ(*store_->queue_position(second), 2);
+  const auto [early, late] = third < fourth ? std::pair{third, fourth} : std::pair{fourth, third};
+  EXPECT_EQ(*store_->queue_position(early), 3);
+  EXPECT_EQ(*store_->queue_position(late), 4);
+  ASSERT_TRUE(store_->cancel(second, at_seconds(3)).ok());
+  EXPECT_EQ(*store_->queue_position(early), 2);
+  EXPECT_EQ(store_->queue_position(second).value(), std::nullopt);
+  claim("w1");
+  EXPECT_EQ(store_->queue_position(first).value(), std::nullopt);  // running
+  EXPECT_EQ(*store_->queue_position(early), 1);
+  EXPECT_EQ(*store_->queue_position(late), 2);
+  EXPECT_EQ(store_->queue_position("missing").error().code, ErrorCode::kNotFound);
+}
+
 TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
   const auto id = enqueue("job");
   claim("w1");

@@ -1,6 +1,7 @@
 // Results of an ensemble as CSV, JSON or a human-readable table.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -22,6 +23,14 @@ enum class Format { kTable, kCsv, kJson };
 // and the allowed ones.
 Result<Format> parse_format(std::string_view name);
 
+// The replicates a summary covers: the first `replicates` of them (0: all),
+// and whether the job had more (it stopped early, so the summary is over
+// its complete runs only, docs/api.md#results).
+struct SummaryCoverage {
+  std::size_t replicates = 0;
+  bool partial = false;
+};
+
 // Writes the results in `format`:
 // - csv: a header row of the day columns; with one replicate, one row per
 //   day. With several, a `replicate` column after them: rows of replicate
@@ -33,11 +42,14 @@ Result<Format> parse_format(std::string_view name);
 //   [...], "replicates": [{"replicate", "seed", "days": [{column: value, ...,
 //   "interventions_active": [ids]}, ...], "age_totals": [{"band": "0-9",
 //   "agents", "infected", "hospitalized", "critical", "dead"}, ...]}],
-//   "summary": {"mean": [...], "p5": [...], "p95": [...]}} (summary only with
-//   several replicates; age_totals only for replicates that
-//   result.age_totals covers). Written line by line, never held whole.
+//   "summary": {"replicates": N, "partial": false, "mean": [...], "p5": [...],
+//   "p95": [...]}} (summary only with several replicates, and for a partial
+//   coverage only when result.summary has days; N the replicates it covers;
+//   age_totals only for replicates that result.age_totals covers). Written
+//   line by line, never held whole.
 // - table: aligned columns for a terminal, without the active items; with
-//   several replicates the mean per day, rounded, under a line that says so.
+//   several replicates the mean per day, rounded, under a line that says so
+//   (and, for a partial coverage, how many of the replicates it covers).
 // Counts print as integers; reals of a run (r_t) with six significant digits
 // (table: two decimals); summary values (csv, json) are rounded to six
 // decimals and print as integers when whole. An unknown value (r_t while NaN,
@@ -47,8 +59,9 @@ Result<Format> parse_format(std::string_view name);
 // `out`'s state for the caller to check.
 // A summary row's active items (csv, json) are the union of the replicates'
 // sets on that day: the items active that day in at least one replicate.
+// `coverage` says which replicates result.summary covers (default: all).
 void write_results(std::ostream& out, Format format, const engine::Scenario& scenario,
-                   const engine::EnsembleResult& result);
+                   const engine::EnsembleResult& result, SummaryCoverage coverage = {});
 
 // Writes csv or json results piece by piece, in exactly the bytes of
 // write_results, so that a caller can send a large document while reading
@@ -65,6 +78,10 @@ class ResultsWriter {
   // `format` is kCsv or kJson; `replicates` is how many replicate_start()
   // calls follow (csv: a replicate column when more than one).
   ResultsWriter(Format format, const engine::Scenario& scenario, std::size_t replicates);
+
+  // The replicates the summary covers (call before the first day()): a real
+  // column of a summary row is known when each of those knew it.
+  void set_summary_coverage(SummaryCoverage coverage) { coverage_ = coverage; }
 
   void head(std::string& out) const;
   // `number` is 1-based: its seed is scenario.seed + number - 1.
@@ -83,16 +100,24 @@ class ResultsWriter {
   void tail(std::string& out) const;
 
  private:
+  // How many replicates the summary covers.
+  std::size_t summary_replicates() const {
+    return coverage_.replicates == 0 ? replicates_ : coverage_.replicates;
+  }
+
   Format format_;
   const engine::Scenario& scenario_;
   std::size_t replicates_;
-  std::size_t started_ = 0;                      // replicate_start() calls so far
-  std::int64_t number_ = 0;                      // the replicate being written
-  std::size_t row_ = 0;                          // its days written so far
+  std::size_t started_ = 0;  // replicate_start() calls so far
+  std::int64_t number_ = 0;  // the replicate being written
+  std::size_t row_ = 0;      // its days written so far
+  SummaryCoverage coverage_;
   bool summary_ = false;                         // summary_start() was called
   std::size_t series_ = 0;                       // the series being written
   std::vector<std::vector<std::size_t>> known_;  // [real column][day]: replicates that knew it
   std::vector<decltype(engine::DayTotals::active)> active_;  // [day]: union of the replicates' sets
+  // [day][column]: the mean of a real column was unknown (summary without days)
+  std::vector<std::array<bool, engine::kDayColumns.size()>> mean_unknown_;
 };
 
 // The effective timeline (Scenario::timeline(): the `interventions`, then the

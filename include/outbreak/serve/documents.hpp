@@ -2,6 +2,8 @@
 // progress, the scenario description, errors.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,9 +40,17 @@ nlohmann::ordered_json age_totals_document(const std::vector<store::AgeTotalsRow
 // address, the worker or the lease. The scenario is complete (defaults
 // filled in) as long as the stored one reads as a scenario, and `timeline`
 // is then its effective timeline as io::timeline_json() writes it (null
-// otherwise); `age_totals` as age_totals_document() makes it.
+// otherwise); `age_totals` as age_totals_document() makes it; `figures` as
+// figures_document() makes it; `queue_position` from Store::queue_position().
 nlohmann::ordered_json simulation_document(const store::SimulationRecord& job,
-                                           const std::vector<store::AgeTotalsRow>& age_totals);
+                                           const std::vector<store::AgeTotalsRow>& age_totals,
+                                           const std::vector<store::RunFigures>& figures = {},
+                                           std::optional<std::int64_t> queue_position = {});
+
+// The "figures" of a job's document (jobs::figures_document()) with the
+// population read from its stored scenario (0 if it no longer reads).
+nlohmann::ordered_json figures_document(const store::SimulationRecord& job,
+                                        const std::vector<store::RunFigures>& figures);
 
 // GET /api/v1/scenario: every parameter (name, group, type, nullable,
 // default, min, max, unit, description; arrays also items, length and

@@ -39,6 +39,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "outbreak/engine/day_totals.hpp"
 #include "outbreak/jobs/log.hpp"
 #include "outbreak/serve/metrics.hpp"
@@ -68,7 +70,12 @@ std::optional<DayKey> parse_event_id(std::string_view text);
 
 // The complete SSE text of one event (ending with a blank line).
 std::string day_event(std::int64_t replicate, const engine::DayTotals& totals);
-std::string status_event(const store::SimulationRecord& job);
+// {"status", "progress", "error", "attempts", "max_attempts",
+// "queue_position", and with a final status "figures"}; `figures` is the
+// figures document (null: none), used only with a final status.
+std::string status_event(const store::SimulationRecord& job,
+                         std::optional<std::int64_t> queue_position = {},
+                         const nlohmann::ordered_json& figures = nullptr);
 
 class Feed;  // one watched simulation (events.cpp)
 

@@ -110,6 +110,25 @@ struct AgeTotalsRow {
   bool operator==(const AgeTotalsRow&) const = default;
 };
 
+// One replicate's key figures (rows of `simulation_figures`), computed from
+// its days when it ends (jobs::run_figures(), docs/api.md#figures), so that
+// a job that stops early keeps those of its complete runs. The attack rate
+// is total_infected over the scenario's population, computed when read.
+struct RunFigures {
+  std::int64_t replicate = 0;  // 0-based
+  std::int64_t peak_infected = 0;
+  std::int64_t peak_day = 0;  // the first day of the peak
+  std::int64_t total_infected = 0;
+  std::int64_t dead = 0;
+  std::int64_t peak_hospitalized = 0;
+  std::int64_t peak_hospitalized_day = 0;
+  std::int64_t infected_at_end = 0;
+  std::int64_t new_infections_last_7_days = 0;
+  bool still_spreading = false;
+  std::optional<std::int64_t> ended_on_day;
+  bool operator==(const RunFigures&) const = default;
+};
+
 // Returned by calls that need the lease: whether cancel() was requested, so
 // the worker can stop at the next day without another round trip.
 struct LeaseState {
@@ -229,7 +248,9 @@ class Store {
 
   // Atomically takes the oldest queued job (by created_at, then id): status
   // running, worker_id, started_at = now, lease until now + lease, attempts
-  // + 1 (a try is counted when it starts). Exactly one concurrent caller gets any one job. nullopt
+  // + 1 (a try is counted when it starts). The key figures and the summary
+  // of an earlier try are deleted (the new try writes its own; its days
+  // overwrite the earlier ones). Exactly one concurrent caller gets any one job. nullopt
   // when nothing is queued. Errors: kIo.
   virtual Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                         TimePoint now) = 0;
@@ -253,6 +274,12 @@ class Store {
   // (replicate < 0), kIo.
   virtual Status write_age_totals(std::string_view id, std::string_view worker_id,
                                   std::int64_t replicate, const engine::AgeTotals& totals) = 0;
+
+  // Upserts the key figures of one replicate (figures.replicate), written
+  // once it has ended. Errors: lease lost, kInvalidInput (replicate < 0),
+  // kIo.
+  virtual Status write_figures(std::string_view id, std::string_view worker_id,
+                               const RunFigures& figures) = 0;
 
   // Replaces the job's per-day summary (all three statistics must have the
   // same length; a NaN r_t is stored as NULL). Errors: lease lost,
@@ -322,6 +349,13 @@ class Store {
   // The stored age totals ordered by replicate (replicates not written yet
   // are absent). Errors: kNotFound, kIo.
   virtual Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) = 0;
+  // The stored key figures ordered by replicate (replicates not ended yet
+  // are absent). Errors: kNotFound, kIo.
+  virtual Result<std::vector<RunFigures>> figures(std::string_view id) = 0;
+  // A queued job's place in the queue: 1 + the queued jobs claimed before
+  // it (older by created_at, then id); nullopt when it is not queued.
+  // Errors: kNotFound, kIo.
+  virtual Result<std::optional<std::int64_t>> queue_position(std::string_view id) = 0;
   // How many simulations have each status (one query). Errors: kIo.
   virtual Result<StatusCounts> count_by_status() = 0;
 

@@ -192,6 +192,34 @@ Status PostgresStore::write_age_totals(std::string_view id, std::string_view wor
   });
 }
 
+Status PostgresStore::write_figures(std::string_view id, std::string_view worker_id,
+                                    const RunFigures& figures) {
+  if (auto valid = detail::validate_replicate(figures.replicate); !valid) return valid;
+  static const std::string sql = fmt::format(
+      "INSERT INTO simulation_figures (simulation_id, replicate, {}) VALUES ($1, $2, "
+      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12::BIGINT) ON CONFLICT (simulation_id, "
+      "replicate) DO UPDATE SET ({}) = ROW({})",
+      detail::kFigureColumns, detail::kFigureColumns,
+      "excluded.peak_infected, excluded.peak_day, excluded.total_infected, "
+      "excluded.dead, excluded.peak_hospitalized, excluded.peak_hospitalized_day, "
+      "excluded.infected_at_end, excluded.new_infections_last_7_days, "
+      "excluded.still_spreading, excluded.ended_on_day");
+  // NULL for a run that did not settle.
+  const std::string ended = figures.ended_on_day ? std::to_string(*figures.ended_on_day) : "";
+  return guarded<Ok>([&]() -> Status {
+    pqxx::work txn(*conn_);
+    if (!lock_held(txn, id, worker_id)) return lease_lost_error(id, worker_id);
+    txn.exec_params(sql, std::string(id), figures.replicate, figures.peak_infected,
+                    figures.peak_day, figures.total_infected, figures.dead,
+                    figures.peak_hospitalized, figures.peak_hospitalized_day,
+                    figures.infected_at_end, figures.new_infections_last_7_days,
+                    figures.still_spreading,
+                    figures.ended_on_day ? ended.c_str() : static_cast<const char*>(nullptr));
+    txn.commit();
+    return Ok{};
+  });
+}
+
 Status PostgresStore::write_summary(std::string_view id, std::string_view worker_id,
                                     const engine::Summary& summary) {
   if (auto valid = detail::validate(summary); !valid) return valid;
@@ -279,6 +307,50 @@ Result<std::vector<AgeTotalsRow>> PostgresStore::age_totals(std::string_view id)
       }
     }
     return rows;
+  });
+}
+
+Result<std::vector<RunFigures>> PostgresStore::figures(std::string_view id) {
+  using Rows = std::vector<RunFigures>;
+  return guarded<Rows>([&]() -> Result<Rows> {
+    pqxx::work txn(*conn_);
+    if (!exists(txn, id)) return detail::not_found(id);
+    static const std::string sql = fmt::format(
+        "SELECT replicate, {} FROM simulation_figures WHERE simulation_id = $1 ORDER "
+        "BY replicate",
+        detail::kFigureColumns);
+    const auto result = txn.exec_params(sql, std::string(id));
+    Rows rows;
+    for (const auto& r : result) {
+      RunFigures f;
+      f.replicate = r[0].as<std::int64_t>();
+      f.peak_infected = r[1].as<std::int64_t>();
+      f.peak_day = r[2].as<std::int64_t>();
+      f.total_infected = r[3].as<std::int64_t>();
+      f.dead = r[4].as<std::int64_t>();
+      f.peak_hospitalized = r[5].as<std::int64_t>();
+      f.peak_hospitalized_day = r[6].as<std::int64_t>();
+      f.infected_at_end = r[7].as<std::int64_t>();
+      f.new_infections_last_7_days = r[8].as<std::int64_t>();
+      f.still_spreading = r[9].as<bool>();
+      if (!r[10].is_null()) f.ended_on_day = r[10].as<std::int64_t>();
+      rows.push_back(f);
+    }
+    return rows;
+  });
+}
+
+Result<std::optional<std::int64_t>> PostgresStore::queue_position(std::string_view id) {
+  using Position = std::optional<std::int64_t>;
+  return guarded<Position>([&]() -> Result<Position> {
+    pqxx::work txn(*conn_);
+    const auto rows = txn.exec_params(
+        "SELECT s.status, (SELECT count(*) FROM simulations o WHERE o.status = 'queued' AND "
+        "(o.created_at, o.id) < (s.created_at, s.id)) + 1 FROM simulations s WHERE s.id = $1",
+        std::string(id));
+    if (rows.empty()) return detail::not_found(id);
+    if (rows[0][0].as<std::string>() != "queued") return Position{};
+    return Position{rows[0][1].as<std::int64_t>()};
   });
 }
 

@@ -129,6 +129,37 @@ Status SqliteStore::write_age_totals(std::string_view id, std::string_view worke
   });
 }
 
+Status SqliteStore::write_figures(std::string_view id, std::string_view worker_id,
+                                  const RunFigures& figures) {
+  if (auto valid = detail::validate_replicate(figures.replicate); !valid) return valid;
+  return locked<Ok>([&]() -> Status {
+    Transaction txn(*db_);
+    if (!holds(id, worker_id)) return lease_lost_error(id, worker_id);
+    Statement upsert(*db_, fmt::format("INSERT OR REPLACE INTO simulation_figures (simulation_id, "
+                                       "replicate, {}) VALUES (?, ?, {})",
+                                       detail::kFigureColumns, detail::placeholders(10)));
+    upsert.bind(1, id)
+        .bind(2, figures.replicate)
+        .bind(3, figures.peak_infected)
+        .bind(4, figures.peak_day)
+        .bind(5, figures.total_infected)
+        .bind(6, figures.dead)
+        .bind(7, figures.peak_hospitalized)
+        .bind(8, figures.peak_hospitalized_day)
+        .bind(9, figures.infected_at_end)
+        .bind(10, figures.new_infections_last_7_days)
+        .bind(11, std::int64_t{figures.still_spreading ? 1 : 0});
+    if (figures.ended_on_day) {
+      upsert.bind(12, *figures.ended_on_day);
+    } else {
+      upsert.bind_null(12);
+    }
+    upsert.run();
+    txn.commit();
+    return Ok{};
+  });
+}
+
 Status SqliteStore::write_summary(std::string_view id, std::string_view worker_id,
                                   const engine::Summary& summary) {
   if (auto valid = detail::validate(summary); !valid) return valid;
@@ -215,6 +246,49 @@ Result<std::vector<AgeTotalsRow>> SqliteStore::age_totals(std::string_view id) {
       }
     }
     return rows;
+  });
+}
+
+Result<std::vector<RunFigures>> SqliteStore::figures(std::string_view id) {
+  using Rows = std::vector<RunFigures>;
+  return locked<Rows>([&]() -> Result<Rows> {
+    if (!exists(*db_, id)) return detail::not_found(id);
+    Statement select(*db_, fmt::format("SELECT replicate, {} FROM simulation_figures WHERE "
+                                       "simulation_id = ? ORDER BY replicate",
+                                       detail::kFigureColumns));
+    select.bind(1, id);
+    Rows rows;
+    while (select.step()) {
+      RunFigures f;
+      f.replicate = select.int64(0);
+      f.peak_infected = select.int64(1);
+      f.peak_day = select.int64(2);
+      f.total_infected = select.int64(3);
+      f.dead = select.int64(4);
+      f.peak_hospitalized = select.int64(5);
+      f.peak_hospitalized_day = select.int64(6);
+      f.infected_at_end = select.int64(7);
+      f.new_infections_last_7_days = select.int64(8);
+      f.still_spreading = select.int64(9) != 0;
+      if (!select.is_null(10)) f.ended_on_day = select.int64(10);
+      rows.push_back(f);
+    }
+    return rows;
+  });
+}
+
+Result<std::optional<std::int64_t>> SqliteStore::queue_position(std::string_view id) {
+  using Position = std::optional<std::int64_t>;
+  return locked<Position>([&]() -> Result<Position> {
+    if (!exists(*db_, id)) return detail::not_found(id);
+    // The claim order: created_at, then id.
+    Statement select(*db_,
+                     "SELECT (SELECT count(*) FROM simulations o WHERE o.status = 'queued' AND "
+                     "(o.created_at < s.created_at OR (o.created_at = s.created_at AND o.id < "
+                     "s.id))) + 1 FROM simulations s WHERE s.id = ? AND s.status = 'queued'");
+    select.bind(1, id);
+    if (!select.step()) return Position{};
+    return Position{select.int64(0)};
   });
 }
 

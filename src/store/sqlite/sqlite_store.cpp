@@ -155,6 +155,13 @@ Result<std::optional<SimulationRecord>> SqliteStore::claim(std::string_view work
     Claimed claimed;
     if (update.step()) claimed = read_record(update);
     update.run();
+    if (claimed) {
+      // What an earlier try wrote besides its days; the new try writes its own.
+      for (const char* table : {"simulation_figures", "simulation_summary"}) {
+        Statement remove(*db_, fmt::format("DELETE FROM {} WHERE simulation_id = ?", table));
+        remove.bind(1, std::string_view(claimed->id)).run();
+      }
+    }
     txn.commit();
     return claimed;
   });

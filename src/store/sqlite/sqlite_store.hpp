@@ -40,6 +40,8 @@ class SqliteStore final : public Store {
                                 Duration lease, TimePoint now) override;
   Status write_age_totals(std::string_view id, std::string_view worker_id, std::int64_t replicate,
                           const engine::AgeTotals& totals) override;
+  Status write_figures(std::string_view id, std::string_view worker_id,
+                       const RunFigures& figures) override;
   Status write_summary(std::string_view id, std::string_view worker_id,
                        const engine::Summary& summary) override;
   Status finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
@@ -55,6 +57,8 @@ class SqliteStore final : public Store {
                                       std::optional<std::int64_t> replicate) override;
   Result<engine::Summary> summary(std::string_view id) override;
   Result<std::vector<AgeTotalsRow>> age_totals(std::string_view id) override;
+  Result<std::vector<RunFigures>> figures(std::string_view id) override;
+  Result<std::optional<std::int64_t>> queue_position(std::string_view id) override;
   Result<StatusCounts> count_by_status() override;
   Result<std::int64_t> delete_finished_before(TimePoint cutoff, int limit) override;
   Result<std::optional<MailRecord>> claim_mail(TimePoint now, Duration lease) override;
