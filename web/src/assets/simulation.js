@@ -574,8 +574,10 @@ function renderFigures() {
   const last = lastRow(rows);
   const spreading = renderSpreading(figures);
   if (!figures || !last) {
-    $('figures').replaceChildren(el('p', { class: 'empty' },
-      agg.running !== null ? `No run completed yet: the figures appear once run ${agg.running} is done.` : 'No days computed yet.'));
+    $('figures').replaceChildren();
+    $('figures').hidden = true;
+    $('figures-empty').textContent = agg.running !== null ? `No run completed yet: the figures appear once run ${agg.running} is done.` : 'No days computed yet.';
+    $('figures-empty').hidden = false;
     $('epidemic-summary').textContent = agg.running !== null
       ? `Run ${agg.running} is being computed; the chart fills in as its days arrive.`
       : 'No days yet: the chart fills in as the run computes them.';
@@ -602,6 +604,8 @@ function renderFigures() {
     if (isolated) items.push(figure('Peak isolated by tracing', countText(isolated.value), [`people, on day ${isolated.day}${agg.kind === 'summary' ? ' (of the mean)' : ''}`]));
   }
   $('figures').replaceChildren(...items);
+  $('figures').hidden = false;
+  $('figures-empty').hidden = true;
   const lead = note ? `${note.charAt(0).toUpperCase()}${note.slice(1)}: c` : 'C';
   $('epidemic-summary').textContent =
     `${lead}urrently infected peaked at ${countText(mean.peak_infected)} on day ${dayText(mean.peak_day)}; `
@@ -1374,8 +1378,9 @@ async function start() {
     openStream();
     scheduleRtRefresh();
   }
-  // Navigation start to charts drawn: uPlot draws on the next frame.
-  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  // Navigation start to charts drawn: uPlot draws into its canvases in a
+  // microtask after the update, so by the next animation frame they are.
+  await new Promise((resolve) => requestAnimationFrame(resolve));
   document.body.dataset.renderedMs = String(Math.round(performance.now()));
 }
 
