@@ -312,6 +312,22 @@ test('several runs: while they compute, the figures and band cover the completed
   assert.match(live.figures, /5–95%/);
   await checkBothWidths(page, 'simulation-state-replicates-running');
 
+  // Another job waits behind this one: its page says where it stands, and
+  // cancelling it asks first too.
+  const queued = await browser.newPage();
+  await openForm(queued, server.url, 'population=1000&days=10&name=waiting');
+  await submitForm(queued);
+  await queued.waitForSelector('#progress[data-status="queued"]');
+  assert.match(await queued.locator('#progress-text').textContent(), /^0% · Queued: next in line for a worker\.$/);
+  assert.match(await queued.locator('#progress-time').textContent(), /^Waiting for \d+ s$/);
+  await checkBothWidths(queued, 'simulation-state-queued');
+  await queued.getByRole('button', { name: 'Cancel', exact: true }).click();
+  assert.match(await queued.getByRole('dialog').textContent(), /It has not started yet; nothing will be computed\./);
+  await queued.getByRole('button', { name: 'Cancel the simulation' }).click();
+  assert.equal(await waitForFinalStatus(queued), 'cancelled');
+  assert.match(await queued.locator('#progress-text').textContent(), /Cancelled before it started\./);
+  await queued.close();
+
   // Cancel with the keyboard: the dialog opens on "Keep running"; Escape
   // keeps the run going; Tab and Enter confirm.
   await page.locator('#cancel').focus();
@@ -344,6 +360,12 @@ test('several runs: while they compute, the figures and band cover the completed
   assert.equal(await page.getAttribute('#epidemic-chart', 'data-series'), '15');
   assert.match(await page.locator('#figures').textContent(), /5–95%/);
   await checkBothWidths(page, 'simulation-state-cancelled-partial');
+  // Its CSV says it is partial.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `ten_runs-${id.slice(0, 8)}-partial.csv`);
 
   // The same after a reload, which reads the summary instead of every day.
   const figures = await page.locator('#figures').textContent();

@@ -500,7 +500,9 @@ function rangeText(figures, key, format, unit = '') {
   return `5–95%: ${format(lo)}–${format(hi)}${unit}`;
 }
 
-const countText = (value) => formatCount(Math.round(value));
+// A count, or a mean of counts: small means keep a decimal ("0.6").
+const meanFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const countText = (value) => (Math.abs(value) < 10 && !Number.isInteger(value) ? meanFormat.format(value) : formatCount(Math.round(value)));
 const dayText = (value) => formatCount(Math.round(value));
 
 // The address of the form with this scenario and `days` days.
