@@ -167,14 +167,29 @@ export function el(tag, attributes = {}, ...children) {
 }
 
 const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const compactFormat = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const compactFormats = [0, 1, 2].map((digits) => new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: digits }));
+const exactFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 10 });
+const compactUnits = { K: 1e3, M: 1e6, B: 1e9, T: 1e12 };
 const decimalFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
 const smallDecimalFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
 const ratioFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percentFormat = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
 
 export const formatCount = (value) => (value === null || value === undefined ? '–' : integerFormat.format(value));
-export const formatCompact = (value) => compactFormat.format(value);
+// An axis tick: short ("1.25K", "2M") only where that is the exact value,
+// else written out ("1,234,567"); never rounded ("1.3K" for 1,250).
+export function formatCompact(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const exact = Number(value.toPrecision(12));
+  if (Math.abs(exact) >= 1000) {
+    for (const format of compactFormats) {
+      const text = format.format(exact);
+      const match = /^(-?[\d.]+)([KMBT])$/.exec(text);
+      if (match && Math.abs(Number(match[1]) * compactUnits[match[2]] - exact) <= 1e-9 * Math.abs(exact)) return text;
+    }
+  }
+  return exactFormat.format(exact);
+}
 // Small values keep three significant digits ("0.0000161"), not "0".
 export const formatDecimal = (value) =>
   (value !== 0 && Math.abs(value) < 0.01 ? smallDecimalFormat : decimalFormat).format(value);
