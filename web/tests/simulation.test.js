@@ -232,7 +232,10 @@ test('several runs: a mean with a 5-95% band once done', async () => {
   assert.match(legend, /Dead \(cumulative\)/);
   // Five measures, each a mean and two percentile lines.
   assert.equal(await page.getAttribute('#epidemic-chart', 'data-series'), '15');
-  assert.equal(await page.locator('#epidemic-chart .chart-legend li').count(), 5);
+  assert.equal(await page.locator('#epidemic-chart .chart-legend li.legend-series').count(), 5);
+  // The band's legend entry, given by the page.
+  assert.equal(await page.locator('#epidemic-chart .chart-legend li.legend-band').textContent(), '5th–95th percentile over 4 runs');
+  assert.equal(await page.locator('#routes-chart .chart-legend li.legend-band').textContent(), '5th–95th percentile over 4 runs');
   // The hospital chart too: two measures with their bands.
   assert.equal(await page.getAttribute('#hospital-chart', 'data-series'), '6');
   assert.match(await page.locator('#age-basis').textContent(), /mean of 4 runs/);

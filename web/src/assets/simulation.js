@@ -15,10 +15,10 @@ import { compareHref, comparedIds, rememberSimulation, savedSimulations, setComp
 
 const METRICS = [
   { key: 'currently_infected', label: 'Currently infected', color: '#d55e00' },
-  { key: 'symptomatic', label: 'Symptomatic', color: '#e69f00' },
+  { key: 'symptomatic', label: 'Symptomatic', color: '#a66f00' },
   { key: 'isolated', label: 'Isolated by tracing', color: '#0072b2' },
   { key: 'dead', label: 'Dead (cumulative)', color: '#000000' },
-  { key: 'total_infected', label: 'Total infected (cumulative)', color: '#cc79a7' },
+  { key: 'total_infected', label: 'Total infected (cumulative)', color: '#b8568f' },
 ];
 const HOSPITAL = [
   { key: 'hospitalized', label: 'In hospital', color: '#0072b2' },
@@ -28,9 +28,9 @@ const RT = [{ key: 'r_t', label: 'R_t', color: '#009e73' }];
 const CAPACITY_COLOR = '#a61b1b';
 const ROUTES = [
   { key: 'infections_home', label: 'Home', color: '#009e73' },
-  { key: 'infections_work', label: 'Work', color: '#56b4e9' },
-  { key: 'infections_school', label: 'School', color: '#cc79a7' },
-  { key: 'infections_community', label: 'Community', color: '#e69f00' },
+  { key: 'infections_work', label: 'Work', color: '#0072b2' },
+  { key: 'infections_school', label: 'School', color: '#b8568f' },
+  { key: 'infections_community', label: 'Community', color: '#a66f00' },
 ];
 
 const $ = (id) => document.getElementById(id);
