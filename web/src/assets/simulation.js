@@ -589,8 +589,10 @@ function renderFigures() {
   const notFinal = spreading ? 'not final' : null;
   const share = (value) => (population ? `${formatPercent(value / population)} of the population` : null);
   const items = [
+    // A peak in the last week of a run still spreading may not be the peak.
     figure('Peak currently infected', `${countText(mean.peak_infected)}`,
-      [`people, on day ${dayText(mean.peak_day)}`, rangeText(figures, 'peak_infected', countText, ' people')]),
+      [`people, on day ${dayText(mean.peak_day)}`, rangeText(figures, 'peak_infected', countText, ' people')],
+      spreading && mean.peak_day >= last.day - 7 ? 'not final' : null),
     figure('Attack rate', known(mean.attack_rate) ? formatPercent(mean.attack_rate) : '–',
       [`${countText(mean.total_infected)} people infected (cumulative) by day ${formatCount(last.day)}`,
         rangeText(figures, 'attack_rate', formatPercent)], notFinal),
@@ -780,6 +782,7 @@ function renderData() {
 // "45 s", "2 min 5 s", "1 h 3 min".
 function durationText(ms) {
   const seconds = Math.max(0, Math.round(ms / 1000));
+  if (ms < 1000) return 'less than a second';
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
