@@ -293,7 +293,7 @@ test('an unknown id says so', async () => {
 
 test('several runs: while they compute, the figures and band cover the completed runs; a cancel at run k keeps a partial summary', async () => {
   const page = await browser.newPage();
-  await openForm(page, server.url, 'population=2000000&days=150&replicates=10&name=ten+runs');
+  await openForm(page, server.url, 'population=2000000&days=150&replicates=20&name=many+runs');
   const id = await submitForm(page);
   // Two or more runs complete and the next one computing: the key figures,
   // the legend and the caption all speak of the same completed runs.
@@ -309,10 +309,16 @@ test('several runs: while they compute, the figures and band cover the completed
       figures: document.getElementById('figures').textContent,
     };
   }), 'two completed runs and a third computing', 120000);
-  assert.ok(live.complete >= 2 && live.complete < 10, JSON.stringify(live));
+  assert.ok(live.complete >= 2 && live.complete < 20, JSON.stringify(live));
   assert.match(live.legend, new RegExp(`run ${live.complete + 1} \\(running\\)`));
   assert.match(live.caption, new RegExp(`over ${live.complete} completed runs\\..*run ${live.complete + 1}, still being computed, which is not in the mean`));
   assert.match(live.figures, /5–95%/);
+  // Elapsed time, and the time left once the page has seen the runs advance.
+  const timing = await waitFor(async () => {
+    const text = await page.locator('#progress-time').textContent();
+    return / · about \d+ (s|min)/.test(text) ? text : null;
+  }, 'an estimate of the time left', 30000);
+  assert.match(timing, /^Elapsed \d+ (s|min)[\d a-z]* · about \d+ (s|min)[\d a-z]* left$/);
   await checkBothWidths(page, 'simulation-state-replicates-running');
 
   // Another job waits behind this one: its page says where it stands, and
@@ -338,7 +344,7 @@ test('several runs: while they compute, the figures and band cover the completed
   const dialog = page.getByRole('dialog', { name: 'Cancel this simulation?' });
   await dialog.waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'cancel-keep');
-  assert.match(await dialog.textContent(), /of 10 (is|are) complete and will be kept/);
+  assert.match(await dialog.textContent(), /of 20 (is|are) complete and will be kept/);
   await screenshot(page, 'simulation-cancel-dialog');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
@@ -350,13 +356,13 @@ test('several runs: while they compute, the figures and band cover the completed
   await page.keyboard.press('Enter');
   assert.equal(await waitForFinalStatus(page), 'cancelled');
   const progressText = await page.locator('#progress-text').textContent();
-  const k = Number(progressText.match(/Cancelled at run (\d+) of 10, day \d+/)?.[1]);
-  assert.ok(k > live.complete && k <= 10, progressText);
+  const k = Number(progressText.match(/Cancelled at run (\d+) of 20, day \d+/)?.[1]);
+  assert.ok(k > live.complete && k <= 20, progressText);
 
   // The summary over the complete runs, marked partial; run k not mixed in.
   const basis = await page.locator('#figures-basis').textContent();
-  const complete = Number(basis.match(/partial: mean of the (\d+) complete runs of 10/)?.[1]);
-  assert.ok(complete >= live.complete && complete < k + 1 && complete < 10, basis);
+  const complete = Number(basis.match(/partial: mean of the (\d+) complete runs of 20/)?.[1]);
+  assert.ok(complete >= live.complete && complete < k + 1 && complete < 20, basis);
   assert.match(await page.locator('#epidemic-bands').textContent(),
     new RegExp(`over ${complete} complete runs \\(partial: the incomplete run is left out\\)`));
   assert.doesNotMatch(await page.locator('#epidemic-chart .chart-legend').textContent(), /running|incomplete/);
@@ -368,7 +374,7 @@ test('several runs: while they compute, the figures and band cover the completed
     page.waitForEvent('download'),
     page.getByRole('link', { name: 'Download CSV' }).click(),
   ]);
-  assert.equal(download.suggestedFilename(), `ten_runs-${id.slice(0, 8)}-partial.csv`);
+  assert.equal(download.suggestedFilename(), `many_runs-${id.slice(0, 8)}-partial.csv`);
 
   // The same after a reload, which reads the summary instead of every day.
   const figures = await page.locator('#figures').textContent();

@@ -58,6 +58,7 @@ const known = (value) => value !== null && value !== undefined && !Number.isNaN(
 // known only once everyone infected that day has stopped being
 // infectious): the newer row wins, but never forgets a known R_t.
 function storeDay(row) {
+  dataVersion += 1;
   const replicate = Number(row.replicate) || 1;
   if (!runs.has(replicate)) runs.set(replicate, []);
   const rows = runs.get(replicate);
@@ -70,6 +71,7 @@ function storeDay(row) {
 // {replicate?, day, r_t}, {replicate?, days: [{day, r_t}]} or
 // {replicate?, r_t: {"12": 1.3}}. Days not held yet are left alone.
 function storeRt(update) {
+  dataVersion += 1;
   const replicate = Number(update.replicate) || 1;
   const rows = runs.get(replicate);
   if (!rows) return;
@@ -83,6 +85,7 @@ function storeRt(update) {
 }
 
 function storeResults(results) {
+  dataVersion += 1;
   runs.clear();
   for (const replicate of results.replicates || []) {
     for (const row of replicate.days || []) storeDay({ ...row, replicate: replicate.replicate });
@@ -181,8 +184,16 @@ function summarise(lists) {
 // replicate being computed, drawn apart), incomplete (rows of a run that
 // did not finish, shown only when no run is complete)}.
 let aggregateCache = null;
+let dataVersion = 0;  // counts changes of the data held
+let aggregateMemo = null;  // aggregate() for one version of the data and status
 
 function aggregate() {
+  const key = `${dataVersion}:${sim.status}:${sim.attempts}:${dayCount()}:${replicateCount()}`;
+  if (aggregateMemo?.key !== key) aggregateMemo = { key, value: computeAggregate() };
+  return aggregateMemo.value;
+}
+
+function computeAggregate() {
   const replicates = replicateCount();
   const running = runningReplicate();
   const complete = completeRuns();
@@ -1069,6 +1080,7 @@ function noteAttempts(attempts) {
   runs.clear();
   summary = null;
   aggregateCache = null;
+  dataVersion += 1;
   lastEventId = '';
   progressSeen = null;
   announce(`Restarted after its worker stopped: attempt ${attempts}${known(sim.max_attempts) ? ` of ${sim.max_attempts}` : ''}.`);
