@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <iterator>
+#include <limits>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -34,22 +35,34 @@ std::optional<std::int64_t> whole(std::string_view text) {
 
 // --- Formatting ---------------------------------------------------------------
 
-std::string event_id(DayKey key) { return fmt::format("{}:{}", key.replicate + 1, key.day); }
+std::string event_id(DayKey key) {
+  if (key.claim <= 1) return fmt::format("{}:{}", key.replicate + 1, key.day);
+  return fmt::format("{}:{}:{}", key.claim, key.replicate + 1, key.day);
+}
 
 std::optional<DayKey> parse_event_id(std::string_view text) {
-  const auto colon = text.find(':');
+  std::int64_t claim = 1;
+  auto colon = text.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
+  if (text.find(':', colon + 1) != std::string_view::npos) {
+    // "c:r:d": a later try's day.
+    const auto value = whole(text.substr(0, colon));
+    if (!value || *value < 1 || *value > std::numeric_limits<int>::max()) return std::nullopt;
+    claim = *value;
+    text.remove_prefix(colon + 1);
+    colon = text.find(':');
+  }
   const auto replicate = whole(text.substr(0, colon));
   const auto day = whole(text.substr(colon + 1));
   if (!replicate || !day || *replicate < 1 || *day < 0) return std::nullopt;
-  return DayKey{*replicate - 1, *day};
+  return DayKey{*replicate - 1, *day, static_cast<int>(claim)};
 }
 
-std::string day_event(std::int64_t replicate, const engine::DayTotals& totals) {
+std::string day_event(std::int64_t replicate, const engine::DayTotals& totals, int claim) {
   // The row as the results write it, {"day":...}, with the replicate first.
   const std::string row = io::json_day_row(totals);
   return fmt::format("id: {}\nevent: day\ndata: {{\"replicate\":{},{}\n\n",
-                     event_id({replicate, totals.day}), replicate + 1,
+                     event_id({replicate, totals.day, claim}), replicate + 1,
                      std::string_view(row).substr(1));
 }
 
@@ -121,6 +134,7 @@ class Feed {
   DayKey trimmed_through;       // days up to this one are not in the log
   std::string status_before;    // the newest status event no longer in the log
   std::string status_text;      // the latest status event
+  int claim = 0;                // the try whose days the feed sends (the job's claims)
   bool loaded = false;          // the first poll has succeeded
   bool final = false;           // the final status is in the log; no more events
   bool closed = false;          // the hub shut down
@@ -140,7 +154,8 @@ class Feed {
   const std::chrono::milliseconds poll_;
   const std::size_t buffer_bytes_;
   // Watcher state, touched only by the watcher thread.
-  DayKey last_;  // the last day appended
+  DayKey last_;         // the last day appended
+  int seen_claim_ = 0;  // the job's claims at the previous poll
   // What a status event reports besides progress: a change sends a new one.
   struct StatusKey {
     store::JobStatus status;
@@ -215,9 +230,48 @@ bool Feed::poll() {
     const std::lock_guard lock(mu);
     first = !loaded;
   }
+  const bool ended = is_final(job->status);
+  Result<std::optional<std::int64_t>> position = std::optional<std::int64_t>{};
+  if (job->status == store::JobStatus::kQueued) position = (*lease)->queue_position(id_);
+  Result<std::vector<store::RunFigures>> figures = std::vector<store::RunFigures>{};
+  if (ended) figures = (*lease)->figures(id_);
+  for (const Error* error :
+       {position ? nullptr : &position.error(), figures ? nullptr : &figures.error()}) {
+    if (error == nullptr) continue;
+    if (error->code == ErrorCode::kIo) lease->discard();
+    report(*error);
+    return false;
+  }
+  const StatusKey status_key{job->status, job->attempts, *position};
+  bool changed_status = last_status_ != status_key;
+  last_status_ = status_key;
+  const auto make_status = [&] {
+    return Event{{},
+                 true,
+                 ended,
+                 status_event(*job, *position, ended ? figures_document(*job, *figures) : nullptr)};
+  };
   std::vector<Event> days;
+  const int claim = job->claims;
+  if (!first && claim != seen_claim_) {
+    // Claimed again: the new try's days replace the earlier ones from day 0,
+    // after a status event with its attempts.
+    last_ = DayKey{-1, -1, claim};
+    if (changed_status && !ended) {
+      days.push_back(make_status());
+      changed_status = false;
+      const std::lock_guard lock(mu);
+      status_text = days.back().text;
+    }
+  }
+  seen_claim_ = claim;
+  {
+    const std::lock_guard lock(mu);
+    this->claim = claim;
+  }
+  publish(days);
   if (job->progress_replicate && job->progress_day) {
-    const DayKey target{*job->progress_replicate, *job->progress_day};
+    const DayKey target{*job->progress_replicate, *job->progress_day, claim};
     if (first) {
       // What is stored already, viewers read from the store themselves.
       last_ = target;
@@ -234,38 +288,17 @@ bool Feed::poll() {
       }
       // Rows stored after get() may come too; they are in order all the same.
       for (const store::DayRow& row : *rows) {
-        const DayKey key{row.replicate, row.totals.day};
+        const DayKey key{row.replicate, row.totals.day, claim};
         if (key <= last_) continue;
-        days.push_back({key, false, false, day_event(row.replicate, row.totals)});
+        days.push_back({key, false, false, day_event(row.replicate, row.totals, claim)});
         last_ = key;
       }
       publish(days);  // a replicate at a time, so that a poll holds one at most
     }
   }
-  const bool ended = is_final(job->status);
-  Result<std::optional<std::int64_t>> position = std::optional<std::int64_t>{};
-  if (job->status == store::JobStatus::kQueued) position = (*lease)->queue_position(id_);
-  Result<std::vector<store::RunFigures>> figures = std::vector<store::RunFigures>{};
-  if (ended) figures = (*lease)->figures(id_);
-  for (const Error* error :
-       {position ? nullptr : &position.error(), figures ? nullptr : &figures.error()}) {
-    if (error == nullptr) continue;
-    if (error->code == ErrorCode::kIo) lease->discard();
-    report(*error);
-    return false;
-  }
   failing_ = false;
-  const StatusKey key{job->status, job->attempts, *position};
-  const bool changed_status = last_status_ != key;
-  last_status_ = key;
-  if (changed_status) {
-    // After the days: a final status must be the last event.
-    days.push_back(
-        {{},
-         true,
-         ended,
-         status_event(*job, *position, ended ? figures_document(*job, *figures) : nullptr)});
-  }
+  // After the days: a final status must be the last event.
+  if (changed_status) days.push_back(make_status());
   {
     const std::lock_guard lock(mu);
     if (changed_status) status_text = days.back().text;
@@ -323,6 +356,7 @@ bool EventStream::start(std::string& out) {
       out += feed.status_text;
       sent_status_ = feed.status_text;
     }
+    follow_restart();
   }
   mode_ = Mode::kCatchUp;
   return catch_up(out);
@@ -333,21 +367,24 @@ bool EventStream::catch_up(std::string& out) {
   while (out.size() < kPartBytes) {
     for (; pending_next_ < pending_.size() && out.size() < kPartBytes; ++pending_next_) {
       const store::DayRow& row = pending_[pending_next_];
-      const DayKey key{row.replicate, row.totals.day};
+      const DayKey key{row.replicate, row.totals.day, pending_claim_};
       if (key <= cursor_) continue;
-      out += day_event(row.replicate, row.totals);
+      out += day_event(row.replicate, row.totals, pending_claim_);
       cursor_ = key;
     }
     if (pending_next_ < pending_.size()) return true;
     std::vector<store::DayRow>().swap(pending_);
     pending_next_ = 0;
     DayKey through;
+    int claim = 0;
     {
       const std::unique_lock lock(feed.mu);
       if (feed.closed) {
         mode_ = Mode::kDone;
         return false;
       }
+      follow_restart();
+      claim = feed.claim;
       if (cursor_ >= feed.trimmed_through) {
         mode_ = Mode::kFollow;
         begin_following(out);
@@ -374,8 +411,9 @@ bool EventStream::catch_up(std::string& out) {
       return false;
     }
     pending_ = std::move(rows).value();
+    pending_claim_ = claim;
     const bool progress = std::any_of(pending_.begin(), pending_.end(), [&](const auto& row) {
-      return DayKey{row.replicate, row.totals.day} > cursor_;
+      return DayKey{row.replicate, row.totals.day, claim} > cursor_;
     });
     if (read_replicate_ < through.replicate) {
       ++read_replicate_;  // the rest comes from the next replicate, or the log
@@ -388,6 +426,15 @@ bool EventStream::catch_up(std::string& out) {
     }
   }
   return true;
+}
+
+void EventStream::follow_restart() {
+  const Feed& feed = *feed_;
+  if (feed.claim <= cursor_.claim) return;
+  cursor_ = DayKey{-1, -1, feed.claim};
+  read_replicate_ = 0;
+  std::vector<store::DayRow>().swap(pending_);
+  pending_next_ = 0;
 }
 
 void EventStream::begin_following(std::string& out) {

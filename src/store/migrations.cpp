@@ -307,8 +307,12 @@ ALTER TABLE simulation_summary
 )sql";
 
 // Version 6: the key figures of each replicate, written when it ends
-// (docs/api.md#figures); ended_on_day NULL: it did not settle.
+// (docs/api.md#figures); ended_on_day NULL: it did not settle. `claims`
+// counts every claim of a job, never reset (attempts is, by release() and
+// retry()): the event streams tell one try's days from another's by it.
 constexpr std::string_view kSqliteV6 = R"sql(
+ALTER TABLE simulations ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+UPDATE simulations SET claims = attempts;
 CREATE TABLE simulation_figures (
   simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
   replicate INTEGER NOT NULL,
@@ -327,6 +331,8 @@ CREATE TABLE simulation_figures (
 )sql";
 
 constexpr std::string_view kPostgresV6 = R"sql(
+ALTER TABLE simulations ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+UPDATE simulations SET claims = attempts;
 CREATE TABLE simulation_figures (
   simulation_id TEXT NOT NULL REFERENCES simulations (id) ON DELETE CASCADE,
   replicate BIGINT NOT NULL,

@@ -3,6 +3,8 @@
 // streams are open, so that they see the job go from queued to its end.
 #include <sys/socket.h>
 
+#include <csignal>
+
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -112,6 +114,93 @@ TEST_P(EventsTest, AStreamResumesAfterLastEventId) {
   EventReader query(server_->port(), events_path(id) + "?last_event_id=2:10");
   ASSERT_TRUE(query.wait_closed(seconds(30)));
   EXPECT_EQ(days_in(query.events(), "succeeded"), every_day(2, 40, {2, 10}));
+}
+
+// The days of a stream after its last status event with `attempts`, as
+// (replicate, day), each checked to carry the id of claim `claim`.
+std::vector<Key> days_after_restart(const std::vector<SseEvent>& events, int attempts, int claim) {
+  std::vector<Key> days;
+  bool restarted = false;
+  for (const SseEvent& event : events) {
+    const json data = json::parse(event.data);
+    if (event.event == "status") {
+      if (data["status"] == "running" && data["attempts"] == attempts) restarted = true;
+      continue;
+    }
+    if (!restarted) continue;
+    const Key key{data["replicate"], data["day"]};
+    EXPECT_EQ(event.id, fmt::format("{}:{}:{}", claim, key.first, key.second));
+    days.push_back(key);
+  }
+  EXPECT_TRUE(restarted) << "a status event with the new attempt";
+  return days;
+}
+
+TEST_P(EventsTest, AJobClaimedAgainAfterItsWorkerWasLostIsStreamedFromItsFirstDay) {
+  start(0);
+  const std::string id = submit(scenario(200'000, 300, 8));
+  EventReader live(server_->port(), events_path(id));
+  // A worker with a short lease computes a few days, then dies.
+  auto lost = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"worker", "--database", database_->url(), "--poll-seconds", "0.05",
+                               "--lease-seconds", "1"},
+      Environment{}, path("lost-worker.log"));
+  ASSERT_TRUE(live.wait_for("id: 1:3\n", seconds(60))) << live.text();
+  lost->signal(SIGKILL);
+  ASSERT_TRUE(lost->wait(seconds(10)).has_value());
+  lost.reset();
+  const std::vector<SseEvent> before = live.events();
+  std::string last_id;
+  for (const SseEvent& event : before) {
+    if (!event.id.empty()) last_id = event.id;
+  }
+  ASSERT_FALSE(last_id.empty());
+  ASSERT_EQ(last_id.find(':'), last_id.rfind(':')) << "the first try's ids are r:d";
+  EXPECT_EQ(simulation(id)["status"], "running");
+
+  // Another worker takes the job once the lease has expired, and runs it
+  // again from its first day.
+  auto second = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"worker", "--database", database_->url(), "--poll-seconds", "0.05",
+                               "--lease-seconds", "1"},
+      Environment{}, path("second-worker.log"));
+  ASSERT_TRUE(wait_for_status(id, "succeeded", seconds(120)));
+  const json document = simulation(id);
+  EXPECT_EQ(document["attempts"], 2);
+  EXPECT_EQ(document["max_attempts"], 3);
+
+  // The viewer that stayed: a status with attempts 2, then every day of the
+  // new try from the first one, and the final status.
+  ASSERT_TRUE(live.wait_closed(seconds(60)));
+  const auto events = live.events();
+  EXPECT_EQ(days_after_restart(events, 2, 2), every_day(8, 300));
+  EXPECT_EQ(json::parse(events.back().data)["status"], "succeeded");
+
+  // A viewer resuming with an id of the first try gets the new try's days
+  // from its start too.
+  EventReader resumed(server_->port(), events_path(id), {{"Last-Event-ID", last_id}});
+  ASSERT_TRUE(resumed.wait_closed(seconds(30)));
+  std::vector<Key> days;
+  for (const SseEvent& event : resumed.events()) {
+    if (event.event != "day") continue;
+    const json data = json::parse(event.data);
+    EXPECT_EQ(event.id,
+              fmt::format("2:{}:{}", data["replicate"].get<int>(), data["day"].get<int>()));
+    days.emplace_back(data["replicate"], data["day"]);
+  }
+  EXPECT_EQ(days, every_day(8, 300));
+  // One resuming within the new try goes on after its id.
+  EventReader within(server_->port(), events_path(id), {{"Last-Event-ID", "2:8:250"}});
+  ASSERT_TRUE(within.wait_closed(seconds(30)));
+  std::size_t count = 0;
+  for (const SseEvent& event : within.events()) count += event.event == "day" ? 1 : 0;
+  EXPECT_EQ(count, 50u);
+
+  // The stored days are the second try's only: what a fresh run gives.
+  const json results = get_json("/api/v1/simulations/" + id + "/results");
+  ASSERT_EQ(results["replicates"].size(), 8u);
+  for (const json& replicate : results["replicates"]) EXPECT_EQ(replicate["days"].size(), 301u);
+  second.reset();
 }
 
 TEST_P(EventsTest, ManyViewersShareOneWatcher) {

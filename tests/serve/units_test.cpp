@@ -356,8 +356,17 @@ TEST(ServeRateLimit, FullBucketsAreForgotten) {
 TEST(ServeEvents, IdsRoundTrip) {
   EXPECT_EQ(event_id({0, 0}), "1:0");
   EXPECT_EQ(event_id({2, 365}), "3:365");
-  EXPECT_EQ(parse_event_id("3:365"), (DayKey{2, 365}));
-  for (const char* bad : {"", "3", "0:1", "1:-1", "a:b", "1:2:3", " 1:2"}) {
+  EXPECT_EQ(parse_event_id("3:365"), (DayKey{2, 365, 1}));
+  // A later try's days carry its claim; the first try's keep "r:d".
+  EXPECT_EQ(event_id({2, 365, 1}), "3:365");
+  EXPECT_EQ(event_id({2, 365, 4}), "4:3:365");
+  EXPECT_EQ(parse_event_id("4:3:365"), (DayKey{2, 365, 4}));
+  EXPECT_EQ(parse_event_id("1:3:365"), (DayKey{2, 365, 1}));
+  EXPECT_LT((DayKey{9, 999, 1}), (DayKey{0, 0, 2})) << "a later try comes after";
+  for (const char* bad : {"0:1:1", "1:2:3:4", "x:1:1", ":1:1", "1::1", "99999999999:1:1"}) {
+    EXPECT_FALSE(parse_event_id(bad).has_value()) << bad;
+  }
+  for (const char* bad : {"", "3", "0:1", "1:-1", "a:b", " 1:2"}) {
     EXPECT_FALSE(parse_event_id(bad).has_value()) << bad;
   }
   engine::DayTotals totals;

@@ -24,6 +24,11 @@
 //   - a final status (succeeded, failed, cancelled) as the very last event,
 //     after which the stream ends. A job that had already finished gets its
 //     days and then its final status.
+// When the job is claimed again (its worker was lost: a new try starts from
+// its first day, its earlier days deleted), a `status` event with the new
+// `attempts` comes first, then the new try's days from day 0, whose ids
+// carry the claim ("2:1:0"); a viewer that resumes with the id of an
+// earlier try's day gets the current try's days from its start.
 // An idle stream gets a ": keep-alive" comment every EventOptions::keepalive.
 #pragma once
 
@@ -56,20 +61,30 @@ struct EventOptions {
   std::size_t buffer_bytes = 1 << 20;  // event text a watcher keeps (see above)
 };
 
-// A day's place in a job: the replicate (0-based) and the day.
+// A day's place in a job: the try it belongs to (the job's claims when it
+// was computed; 0 before any), the replicate (0-based) and the day. A
+// later try's days come after every day of an earlier one.
 struct DayKey {
   std::int64_t replicate = -1;
   std::int64_t day = -1;
-  auto operator<=>(const DayKey&) const = default;
+  int claim = 0;
+  std::strong_ordering operator<=>(const DayKey& other) const {
+    if (const auto c = claim <=> other.claim; c != 0) return c;
+    if (const auto c = replicate <=> other.replicate; c != 0) return c;
+    return day <=> other.day;
+  }
+  bool operator==(const DayKey&) const = default;
 };
 
-// The SSE id of a day: "r:d" with r 1-based.
+// The SSE id of a day: "r:d" with r 1-based for the first try (claim 0 or
+// 1), "c:r:d" for a later one.
 std::string event_id(DayKey key);
-// The inverse of event_id (a Last-Event-ID); nullopt for anything else.
+// The inverse of event_id (a Last-Event-ID): "r:d" is claim 1; nullopt for
+// anything else.
 std::optional<DayKey> parse_event_id(std::string_view text);
 
 // The complete SSE text of one event (ending with a blank line).
-std::string day_event(std::int64_t replicate, const engine::DayTotals& totals);
+std::string day_event(std::int64_t replicate, const engine::DayTotals& totals, int claim = 1);
 // {"status", "progress", "error", "attempts", "max_attempts",
 // "queue_position", and with a final status "figures"}; `figures` is the
 // figures document (null: none), used only with a final status.
@@ -116,10 +131,15 @@ class EventStream {
   std::chrono::milliseconds keepalive_;
   std::atomic<std::int64_t>& open_streams_;
   Mode mode_ = Mode::kStart;
+  // Lock held: a viewer whose position is in an earlier try than the
+  // feed's starts over at the current try's first day.
+  void follow_restart();
+
   std::string sent_status_;             // the last status event sent
   std::uint64_t next_seq_ = 0;          // following: the next log event to send
   std::int64_t read_replicate_ = 0;     // catching up: the replicate read next
   std::vector<store::DayRow> pending_;  // catching up: rows read, not yet sent
+  int pending_claim_ = 0;               // the try they belong to
   std::size_t pending_next_ = 0;
   bool dropped_ = false;
 };

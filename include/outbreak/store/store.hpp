@@ -94,6 +94,9 @@ struct SimulationRecord {
   std::optional<std::string> worker_id;  // the holder, or the last holder
   std::optional<TimePoint> lease_expires_at;
   bool cancel_requested = false;
+  // Every claim so far, never reset (unlike attempts, which release() and
+  // retry() lower): tells one try's days from another's.
+  int claims = 0;
 };
 
 // One row of `simulation_days`.
@@ -248,10 +251,10 @@ class Store {
 
   // Atomically takes the oldest queued job (by created_at, then id): status
   // running, worker_id, started_at = now, lease until now + lease, attempts
-  // + 1 (a try is counted when it starts). The key figures and the summary
-  // of an earlier try are deleted (the new try writes its own; its days
-  // overwrite the earlier ones). Exactly one concurrent caller gets any one job. nullopt
-  // when nothing is queued. Errors: kIo.
+  // + 1 (a try is counted when it starts), claims + 1. Whatever an earlier
+  // try stored (days, age totals, key figures, summary) is deleted and
+  // progress cleared: the new try writes its own from its first day. Exactly one concurrent caller
+  // gets any one job. nullopt when nothing is queued. Errors: kIo.
   virtual Result<std::optional<SimulationRecord>> claim(std::string_view worker_id, Duration lease,
                                                         TimePoint now) = 0;
 
@@ -317,7 +320,7 @@ class Store {
   // A failed or cancelled job goes back to queued with a fresh budget:
   // attempts 0, cancel_requested false, started/finished/worker/lease
   // cleared; the last error is kept until the job finishes again. Stored
-  // rows stay and are overwritten by the rerun. Errors: kNotFound,
+  // results stay until the rerun is claimed (see claim()). Errors: kNotFound,
   // kInvalidInput (queued, running or succeeded), kIo.
   virtual Status retry(std::string_view id) = 0;
 

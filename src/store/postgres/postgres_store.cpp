@@ -162,13 +162,16 @@ Result<std::optional<SimulationRecord>> PostgresStore::claim(std::string_view wo
   using Claimed = std::optional<SimulationRecord>;
   return guarded<Claimed>([&]() -> Result<Claimed> {
     pqxx::nontransaction txn(*conn_);
-    // What an earlier try wrote besides its days goes in the same statement;
-    // the new try writes its own.
+    // What an earlier try stored goes in the same statement; the new try
+    // writes its own.
     static const std::string sql = fmt::format(
         "WITH c AS (UPDATE simulations SET status = 'running', worker_id = $1, attempts = "
-        "attempts + 1, started_at = {}, lease_expires_at = {} WHERE status = 'queued' AND id = "
+        "attempts + 1, claims = claims + 1, started_at = {}, lease_expires_at = {}, "
+        "progress_replicate = NULL, progress_day = NULL WHERE status = 'queued' AND id = "
         "(SELECT id FROM simulations WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR "
-        "UPDATE SKIP LOCKED) RETURNING {}), f AS (DELETE FROM simulation_figures WHERE "
+        "UPDATE SKIP LOCKED) RETURNING {}), d AS (DELETE FROM simulation_days WHERE "
+        "simulation_id IN (SELECT c.id FROM c)), a AS (DELETE FROM simulation_age_totals WHERE "
+        "simulation_id IN (SELECT c.id FROM c)), f AS (DELETE FROM simulation_figures WHERE "
         "simulation_id IN (SELECT c.id FROM c)), m AS (DELETE FROM simulation_summary WHERE "
         "simulation_id IN (SELECT c.id FROM c)) SELECT * FROM c",
         ts(2), ts(3), record_columns());

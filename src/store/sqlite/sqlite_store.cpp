@@ -147,7 +147,8 @@ Result<std::optional<SimulationRecord>> SqliteStore::claim(std::string_view work
         *db_,
         fmt::format(
             "UPDATE simulations SET status = 'running', worker_id = ?, "
-            "attempts = attempts + 1, started_at = ?, lease_expires_at = ? WHERE id = (SELECT id "
+            "attempts = attempts + 1, claims = claims + 1, started_at = ?, lease_expires_at = ?, "
+            "progress_replicate = NULL, progress_day = NULL WHERE id = (SELECT id "
             "FROM simulations WHERE status = 'queued' ORDER BY "
             "created_at, id LIMIT 1) RETURNING {}",
             detail::kRecordColumns));
@@ -156,8 +157,9 @@ Result<std::optional<SimulationRecord>> SqliteStore::claim(std::string_view work
     if (update.step()) claimed = read_record(update);
     update.run();
     if (claimed) {
-      // What an earlier try wrote besides its days; the new try writes its own.
-      for (const char* table : {"simulation_figures", "simulation_summary"}) {
+      // What an earlier try stored; the new try writes its own.
+      for (const char* table : {"simulation_days", "simulation_age_totals", "simulation_figures",
+                                "simulation_summary"}) {
         Statement remove(*db_, fmt::format("DELETE FROM {} WHERE simulation_id = ?", table));
         remove.bind(1, std::string_view(claimed->id)).run();
       }
