@@ -317,6 +317,11 @@ void ResultsWriter::day(std::string& out, const DayTotals& totals) {
   ++row_;
 }
 
+void ResultsWriter::note_active(std::size_t day, const DayTotals& totals) {
+  if (active_.size() <= day) active_.resize(day + 1);
+  for (std::size_t w = 0; w < totals.active.size(); ++w) active_[day][w] |= totals.active[w];
+}
+
 void ResultsWriter::replicate_end(std::string& out, const engine::AgeTotals* age_totals) {
   if (format_ == Format::kCsv) return;
   if (row_ > 0) out += "\n";

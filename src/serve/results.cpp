@@ -27,6 +27,8 @@ ResultsDocument::ResultsDocument(const store::SimulationRecord& job, io::Format 
     replicates_.push_back(*replicate);
   } else if (!summary_only) {
     for (std::int64_t r = 0; r < job.replicates; ++r) replicates_.push_back(r);
+  } else if (!scenario_->timeline().empty()) {
+    for (std::int64_t r = 0; r < job.replicates; ++r) active_only_.push_back(r);
   }
 }
 
@@ -65,6 +67,18 @@ Result<bool> ResultsDocument::next(store::Store& store, std::string& out, std::s
         break;
       case Stage::kReplicates: {
         if (replicate_ == replicates_.size()) {
+          if (summary_) {
+            // The union of the items active each day, from every replicate's
+            // days, before the first summary row is written.
+            for (const std::int64_t replicate : active_only_) {
+              auto rows = store.results(id_, replicate);
+              if (!rows) return rows.error();
+              for (std::size_t day = 0; day < rows->size(); ++day) {
+                writer_.note_active(day, (*rows)[day].totals);
+              }
+            }
+            active_only_.clear();
+          }
           stage_ = summary_ ? Stage::kSummary : Stage::kTail;
           if (summary_) writer_.summary_start(out);
           break;

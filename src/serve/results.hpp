@@ -60,7 +60,10 @@ class ResultsDocument {
   std::string id_;
   std::unique_ptr<engine::Scenario> scenario_;  // the writer keeps a reference
   std::vector<std::int64_t> replicates_;        // 0-based, in document order
-  std::optional<engine::Summary> summary_;      // written after the replicates
+  // A summary alone of a run with timeline items: the replicates' days are
+  // read, not written, for the items active on each day in any of them.
+  std::vector<std::int64_t> active_only_;
+  std::optional<engine::Summary> summary_;  // written after the replicates
   io::ResultsWriter writer_;
   Stage stage_ = Stage::kHead;
   std::size_t replicate_ = 0;                       // index into replicates_

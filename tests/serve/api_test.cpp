@@ -602,6 +602,25 @@ TEST_P(ApiTest, TheSummaryPartAndJsonDownloads) {
       }
     }
   }
+  // With timeline items, a summary row lists the items active that day in
+  // any replicate, as in the whole document: a fixed item, and a triggered
+  // one that replicates switch on and off on days of their own.
+  const std::string timed = submit(
+      R"({"population": 1500, "days": 40, "replicates": 3, "seed": 7, "initial_infected": 20,
+          "interventions": [{"type": "distancing", "start_day": 5, "end_day": 9},
+                            {"type": "closure", "start_when": {"metric": "new_symptomatic_per_100k_7d", "above": 200},
+                             "end_when": {"metric": "new_symptomatic_per_100k_7d", "below": 100}}]})",
+      "timed");
+  ASSERT_TRUE(wait_for_status(timed, "succeeded"));
+  const std::string timed_base = "/api/v1/simulations/" + timed + "/results";
+  const json timed_all = get_json(timed_base);
+  const json timed_part = get_json(timed_base + "?part=summary");
+  EXPECT_EQ(timed_part["replicates"], json::array());
+  EXPECT_EQ(timed_part["summary"], timed_all["summary"]);
+  // The fixed item (id 0) is on from day 5, not before.
+  EXPECT_EQ(timed_part["summary"]["mean"][5]["interventions_active"][0], 0)
+      << timed_part["summary"]["mean"][5].dump();
+  for (const json& id : timed_part["summary"]["mean"][4]["interventions_active"]) EXPECT_NE(id, 0);
   // One replicate: no summary, the whole document.
   EXPECT_EQ(get_json("/api/v1/simulations/" + single + "/results?part=summary"),
             get_json("/api/v1/simulations/" + single + "/results"));

@@ -87,6 +87,10 @@ class ResultsWriter {
   // `number` is 1-based: its seed is scenario.seed + number - 1.
   void replicate_start(std::string& out, std::int64_t number);
   void day(std::string& out, const engine::DayTotals& totals);
+  // A day of a replicate that is not written (a document of the summary
+  // alone): only its active timeline items count, for the summary rows'
+  // union. `day` counts from 0.
+  void note_active(std::size_t day, const engine::DayTotals& totals);
   // `age_totals` (json only) when the replicate has them.
   void replicate_end(std::string& out, const engine::AgeTotals* age_totals = nullptr);
   void summary_start(std::string& out);

@@ -85,12 +85,11 @@ const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n =
 // The results of a finished run of several replicates without their days
 // (`part=summary`: the summary is all the page needs, and a fraction of the
 // size); a server that does not know `part` answers 400, or the whole
-// document, which serves as well. A run with timeline items is read whole:
-// the summary part does not say on which days its items were on (its rows'
-// `interventions_active` are empty).
+// document, which serves as well. The summary rows' `interventions_active`
+// are the items on that day in any run, which is what the timelines show.
 async function loadResults(path, sim) {
   const replicates = sim.scenario?.replicates ?? 1;
-  if (replicates > 1 && FINAL_STATUSES.has(sim.status) && effectiveTimeline(sim).length === 0) {
+  if (replicates > 1 && FINAL_STATUSES.has(sim.status)) {
     try {
       const results = await api(`${path}/results?format=json&part=summary`);
       if (results.summary || (results.replicates || []).length) return results;
