@@ -6,6 +6,7 @@ import {
   scenarioQuery, showBanner, statusBadge,
 } from './app.js';
 import { compareHref, comparedIds, forgetSimulation, rememberSimulation, savedSimulations, setCompared } from './saved.js';
+import { runName } from './naming.js';
 import { sameTimeline, typesOf } from './timeline.js';
 import { TimelineEditor } from './timeline-editor.js';
 
@@ -863,7 +864,8 @@ async function submit(event) {
   submitButton.textContent = 'Starting…';
   try {
     const created = await postJson('/api/v1/simulations', body);
-    rememberSimulation({ id: created.id, name: name || 'simulation' });
+    // Unnamed: remembered by what its scenario changes ("contact tracing, 300k").
+    rememberSimulation({ id: created.id, name: runName({ name, scenario }, await loadSchema().catch(() => null)) });
     window.location.assign(created.links?.page || `/simulations/${encodeURIComponent(created.id)}`);
   } catch (error) {
     if (error.status === 422 && error.fields.length) {

@@ -12,6 +12,7 @@ import {
   timelineStrip, typesOf,
 } from './timeline.js';
 import { compareHref, comparedIds, rememberSimulation, savedSimulations, setCompared } from './saved.js';
+import { runName } from './naming.js';
 
 const METRICS = [
   { key: 'currently_infected', label: 'Currently infected', color: '#d55e00' },
@@ -940,9 +941,12 @@ function renderStatus() {
 }
 
 function renderStatic() {
+  // The stored name is the files' (as the server names them); a run without
+  // a name of its own is shown by what its scenario changes.
   const name = sim.name || 'simulation';
-  document.title = `${name} · outbreak`;
-  $('sim-name').textContent = name;
+  const shown = runName(sim, schema);
+  document.title = `${shown} · outbreak`;
+  $('sim-name').textContent = shown;
   $('sim-id').textContent = sim.id;
   const results = sim.links?.results || `${base}/results`;
   // The server's rule for file names: <name>-<id8>.csv / .json, with
@@ -1352,7 +1356,7 @@ async function start() {
   $('download-line-list').addEventListener('click', downloadLineList);
   $('compare-toggle').addEventListener('change', (event) => {
     if (event.target.checked && !savedSimulations().some((entry) => entry.id === id)) {
-      rememberSimulation({ id, name: sim.name, created_at: sim.created_at });
+      rememberSimulation({ id, name: runName(sim, schema), created_at: sim.created_at });
     }
     setCompared(id, event.target.checked);
     renderCompare();
