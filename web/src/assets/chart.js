@@ -141,7 +141,8 @@ export class LineChart {
   // legendLabel?, key?}], data: [xs, ys...] (null = no point), bands?:
   // [{upper, lower, color, of?}] (series indexes, 1-based as in uPlot; `of`
   // the mean series the band belongs to, else the nearest legend series
-  // before it), bandLabel?: the bands' legend entry and caption ("5th–95th
+  // before it), bandCaption?: false when the page captions the bands itself,
+  // bandLabel?: the bands' legend entry and caption ("5th–95th
   // percentile over 4 runs"), population?: a number, or one per series
   // (entry i for series i, entry 0 unused; or as long as `series`, from
   // 0), which offers the units switch unless units: false, xMax?: fixed
@@ -509,7 +510,7 @@ export class LineChart {
         el('span', { class: 'legend-label' }, line.label)));
     }
     this.legend.replaceChildren(...items);
-    const caption = [this.caption && this.caption.replace(/([^.])$/, '$1.'), this.spec.bandLabel && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
+    const caption = [this.caption && this.caption.replace(/([^.])$/, '$1.'), this.spec.bandLabel && this.spec.bandCaption !== false && (this.spec.bands || []).length ? `Shaded bands: ${this.spec.bandLabel}.` : '']
       .filter(Boolean).join(' ');
     this.captionNode.textContent = caption;
     this.captionNode.hidden = caption === '';

@@ -386,6 +386,8 @@ function linesSpec(metrics, length) {
   const spec = { series, data, bands };
   if (bands.length) {
     spec.bandLabel = `5th–95th percentile over ${plural(agg.count, FINAL_STATUSES.has(sim.status) ? (agg.partial ? 'complete run' : 'run') : 'completed run')}`;
+    // The page's own caption under each chart says what the band is.
+    spec.bandCaption = false;
   }
   return spec;
 }
@@ -413,7 +415,9 @@ function bandCaption(what) {
 // each was on in any run so far: {items, ranges: Map id -> [[a, b]], reported}.
 function timelineState() {
   const items = effectiveTimeline(sim);
-  const rowLists = [...runs.values()];
+  // A finished page reads the summary alone, whose rows list the items on
+  // that day in any run.
+  const rowLists = runs.size ? [...runs.values()] : (summary?.mean ? [summary.mean] : []);
   return { items, ranges: activeRanges(rowLists), reported: reportsActivity(rowLists) };
 }
 
