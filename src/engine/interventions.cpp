@@ -127,7 +127,7 @@ constexpr std::array kVaccination = {
                   0, 1},
     ItemParameter{"efficacy_severe", "Efficacy against severe disease", "probability",
                   "Reduction of a protected agent's risk of admission to hospital (and death), "
-                  "infection included; at least efficacy_infection.",
+                  "infection included; at least the efficacy against infection.",
                   K::kReal, 0.9, 0, 1},
     ItemParameter{"days_to_protection", "Days to protection", "days",
                   "Days from the dose until protection.", K::kInteger, 21, 0, 365},
@@ -279,10 +279,11 @@ void check_interventions(const Scenario& s, std::vector<FieldError>& errors) {
         x[item::kEfficacySevere] < x[item::kEfficacyInfection]) {
       errors.push_back(
           {at + ".efficacy_severe",
-           fmt::format("must be at least efficacy_infection ({}), got {}: protection against "
-                       "severe disease includes protection against infection",
-                       format_number(x[item::kEfficacyInfection]),
-                       format_number(x[item::kEfficacySevere]))});
+           fmt::format(
+               "must be at least the efficacy against infection ({}), got {}: protection against "
+               "severe disease includes protection against infection",
+               format_number(x[item::kEfficacyInfection]),
+               format_number(x[item::kEfficacySevere]))});
     }
     const bool needs_test = (x.type == InterventionType::kContactTracing &&
                              x.choice(item::kStartFrom) == item::kFromPositiveTest) ||

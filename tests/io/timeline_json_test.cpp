@@ -124,7 +124,7 @@ TEST(TimelineJson, EveryProblemIsNamedByItsItemAndFieldAllAtOnce) {
   EXPECT_THAT(ranges,
               Contains(Problem("interventions[3].daily_capacity", "between 0 and 100,000")));
   EXPECT_THAT(ranges,
-              Contains(Problem("interventions[4].efficacy_severe", "at least efficacy_infection")));
+              Contains(Problem("interventions[4].efficacy_severe", "at least the efficacy against infection")));
 }
 
 TEST(TimelineJson, ATimelineThatTracesFromTestsButTestsNobodyIsRefused) {
