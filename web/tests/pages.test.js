@@ -1,5 +1,6 @@
 // What the pages share: the HTML "page not found" for browsers (with the
-// JSON error kept for API clients), and runs without a name of their own
+// JSON error kept for API clients), the compare page reached from the
+// header with nothing picked yet, and runs without a name of their own
 // shown by what their scenario changes, on the results page and in "My
 // simulations".
 
@@ -39,6 +40,18 @@ test('a browser asking for a page that does not exist gets an HTML page; an API 
   const apiPath = await fetch(`${server.url}/api/v1/nope`, { headers: { Accept: 'text/html' } });
   assert.equal(apiPath.status, 404);
   assert.match(apiPath.headers.get('content-type'), /^application\/json/);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test('the compare page opened from the header, with nothing picked, says how to pick runs', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await Promise.all([page.waitForURL(/\/compare/), page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compare' }).click()]);
+  await page.waitForSelector('#comparison, main');
+  await page.waitForFunction(() => !document.body.textContent.includes('Loading'));
+  assert.match(await page.locator('main').textContent(), /Pick the simulations to compare: tick them under “My simulations”/);
+  await checkBothWidths(page, 'compare-empty');
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
