@@ -11,6 +11,10 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url) {
   if (!parsed) return parsed.error();
   const std::string display = redact_url(url);
   if (parsed->backend == Backend::kSqlite) return sqlite::open_sqlite_store(parsed->path, display);
+  if (parsed->backend == Backend::kMysql) {
+    return Error::invalid("cannot open " + display +
+                          ": this build of outbreak has no MySQL/MariaDB store");
+  }
   return postgres::open_postgres_store(*parsed, display);
 }
 
