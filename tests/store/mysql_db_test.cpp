@@ -56,29 +56,31 @@ std::pair<Fault, std::string> connect_failure(const std::string& url) {
 
 TEST(mysql_classify, ErrorNumbersMeanOneThing) {
   const std::vector<std::pair<unsigned int, Fault>> cases = {
-      {CR_CONNECTION_ERROR, Fault::kConnection},         // 2002
-      {CR_CONN_HOST_ERROR, Fault::kConnection},          // 2003
-      {CR_UNKNOWN_HOST, Fault::kConnection},             // 2005
-      {CR_SERVER_GONE_ERROR, Fault::kConnection},        // 2006
-      {CR_SERVER_LOST, Fault::kConnection},              // 2013
-      {CR_SERVER_LOST_EXTENDED, Fault::kConnection},     // 2055
-      {ER_SERVER_SHUTDOWN, Fault::kConnection},          // 1053
-      {ER_CONNECTION_KILLED, Fault::kConnection},        // 1927
-      {ER_CON_COUNT_ERROR, Fault::kConnection},          // 1040
-      {ER_ACCESS_DENIED_ERROR, Fault::kAccessDenied},    // 1045
-      {ER_DBACCESS_DENIED_ERROR, Fault::kAccessDenied},  // 1044
-      {ER_BAD_DB_ERROR, Fault::kUnknownDatabase},        // 1049
-      {ER_DUP_ENTRY, Fault::kDuplicateKey},              // 1062
-      {ER_LOCK_DEADLOCK, Fault::kRetry},                 // 1213
-      {ER_LOCK_WAIT_TIMEOUT, Fault::kRetry},             // 1205
-      {ER_RECORD_FILE_FULL, Fault::kDiskFull},           // 1114
-      {ER_DISK_FULL, Fault::kDiskFull},                  // 1021
-      {ER_BAD_NULL_ERROR, Fault::kConstraint},           // 1048
-      {ER_NO_REFERENCED_ROW_2, Fault::kConstraint},      // 1452
-      {ER_CONSTRAINT_FAILED, Fault::kConstraint},        // 4025
-      {ER_DATA_TOO_LONG, Fault::kConstraint},            // 1406
-      {ER_PARSE_ERROR, Fault::kOther},                   // 1064
-      {ER_NO_SUCH_TABLE, Fault::kOther},                 // 1146
+      {CR_CONNECTION_ERROR, Fault::kConnection},           // 2002
+      {CR_CONN_HOST_ERROR, Fault::kConnection},            // 2003
+      {CR_UNKNOWN_HOST, Fault::kConnection},               // 2005
+      {CR_SERVER_GONE_ERROR, Fault::kConnection},          // 2006
+      {CR_SERVER_LOST, Fault::kConnection},                // 2013
+      {CR_SERVER_LOST_EXTENDED, Fault::kConnection},       // 2055
+      {ER_SERVER_SHUTDOWN, Fault::kConnection},            // 1053
+      {ER_CONNECTION_KILLED, Fault::kConnection},          // 1927
+      {ER_CON_COUNT_ERROR, Fault::kConnection},            // 1040
+      {ER_ACCESS_DENIED_ERROR, Fault::kAccessDenied},      // 1045
+      {ER_DBACCESS_DENIED_ERROR, Fault::kAccessDenied},    // 1044
+      {ER_BAD_DB_ERROR, Fault::kUnknownDatabase},          // 1049
+      {ER_DUP_ENTRY, Fault::kDuplicateKey},                // 1062
+      {ER_LOCK_DEADLOCK, Fault::kRetry},                   // 1213
+      {ER_LOCK_WAIT_TIMEOUT, Fault::kRetry},               // 1205
+      {ER_RECORD_FILE_FULL, Fault::kDiskFull},             // 1114
+      {ER_DISK_FULL, Fault::kDiskFull},                    // 1021
+      {ER_BAD_NULL_ERROR, Fault::kConstraint},             // 1048
+      {ER_NO_REFERENCED_ROW_2, Fault::kConstraint},        // 1452
+      {ER_CONSTRAINT_FAILED, Fault::kConstraint},          // 4025
+      {ER_DATA_TOO_LONG, Fault::kConstraint},              // 1406
+      {ER_WARN_DATA_OUT_OF_RANGE, Fault::kData},           // 1264
+      {ER_TRUNCATED_WRONG_VALUE_FOR_FIELD, Fault::kData},  // 1366
+      {ER_PARSE_ERROR, Fault::kOther},                     // 1064
+      {ER_NO_SUCH_TABLE, Fault::kOther},                   // 1146
   };
   for (const auto& [code, fault] : cases) {
     EXPECT_EQ(classify(code), fault) << code << " is " << to_string(classify(code));
@@ -199,8 +201,9 @@ TEST_P(MysqlDb, ParametersRoundTripExactly) {
   for (std::size_t column = 0; column < 5; ++column) EXPECT_TRUE(rows.is_null(last, column));
   EXPECT_EQ(rows.optional_int64(last, 0), std::nullopt);
   EXPECT_EQ(rows.optional_time(last, 4), std::nullopt);
-  EXPECT_EQ(fault_of([&] { (void)rows.int64(last, 0); }), Fault::kOther) << "NULL is no integer";
-  EXPECT_EQ(fault_of([&] { (void)rows.int64(0, 3); }), Fault::kOther) << "text is no integer";
+  EXPECT_EQ(fault_of([&] { (void)rows.int64(last, 0); }), Fault::kData) << "NULL is no integer";
+  EXPECT_EQ(fault_of([&] { (void)rows.int64(0, 3); }), Fault::kData) << "text is no integer";
+  EXPECT_EQ(fault_of([&] { (void)rows.time(0, 3); }), Fault::kData) << "text is no time";
   EXPECT_EQ(fault_of([&] { (void)rows.text(99, 0); }), Fault::kOther) << "no such row";
 }
 
@@ -214,7 +217,7 @@ TEST_P(MysqlDb, PlaceholdersInQuotesStayAndCountsMustMatch) {
   EXPECT_EQ(fault_of([&] { db.query("SELECT ?, ?", {std::int64_t{1}}); }), Fault::kOther);
   EXPECT_EQ(fault_of([&] { db.query("SELECT 1", {std::int64_t{1}}); }), Fault::kOther);
   EXPECT_EQ(fault_of([&] { db.query("SELECT ?", {std::numeric_limits<double>::infinity()}); }),
-            Fault::kConstraint);
+            Fault::kData);
   EXPECT_EQ(db.query("SELECT 1").int64(0, 0), 1) << "the connection is still usable";
 }
 

@@ -74,7 +74,7 @@ std::string format_datetime(TimePoint time) {
 
 [[noreturn]] void bad_cell(std::size_t row, std::size_t column, std::string_view want,
                            const std::optional<std::string>& cell) {
-  throw MysqlError(0, Fault::kOther,
+  throw MysqlError(0, Fault::kData,
                    fmt::format("row {} column {}: expected {}, found {}", row, column, want,
                                cell ? fmt::format("'{}'", *cell) : std::string("NULL")));
 }
@@ -139,13 +139,14 @@ Fault classify(unsigned int code) {
     case ER_RECORD_FILE_FULL:
     case ER_DISK_FULL:
       return Fault::kDiskFull;
-    case ER_BAD_NULL_ERROR:
-    case ER_NO_DEFAULT_FOR_FIELD:
-    case ER_DATA_TOO_LONG:
     case ER_WARN_DATA_OUT_OF_RANGE:
     case ER_TRUNCATED_WRONG_VALUE:
     case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
     case WARN_DATA_TRUNCATED:
+      return Fault::kData;
+    case ER_BAD_NULL_ERROR:
+    case ER_NO_DEFAULT_FOR_FIELD:
+    case ER_DATA_TOO_LONG:  // longer than its column allows: the input's fault
     case ER_NO_REFERENCED_ROW:
     case ER_ROW_IS_REFERENCED:
     case ER_NO_REFERENCED_ROW_2:
@@ -173,6 +174,8 @@ std::string_view to_string(Fault fault) {
       return "disk full";
     case Fault::kConstraint:
       return "constraint";
+    case Fault::kData:
+      return "data";
     case Fault::kOther:
       return "other";
   }
@@ -417,7 +420,7 @@ std::string Connection::literal(const Param& param) const {
           return std::to_string(value);
         } else if constexpr (std::is_same_v<T, double>) {
           if (!std::isfinite(value)) {
-            throw MysqlError(0, Fault::kConstraint,
+            throw MysqlError(0, Fault::kData,
                              fmt::format("MySQL/MariaDB at {}: {} cannot be stored as a number",
                                          options_.display_url, value));
           }
@@ -436,7 +439,7 @@ std::string Connection::literal(const Param& param) const {
                   ? mysql_real_escape_string(handle_, out.data() + 1, value.data(), value.size())
                   : static_cast<unsigned long>(-1);
           if (length == static_cast<unsigned long>(-1)) {
-            throw MysqlError(0, Fault::kConstraint,
+            throw MysqlError(0, Fault::kData,
                              fmt::format("MySQL/MariaDB at {}: text that cannot be escaped",
                                          options_.display_url));
           }

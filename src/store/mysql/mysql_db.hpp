@@ -39,6 +39,7 @@ enum class Fault {
   kRetry,            // deadlock or lock wait timeout: run the transaction again
   kDiskFull,         // the server cannot write: table or disk full
   kConstraint,       // a row breaks a constraint or a column's type (NULL, range, foreign key)
+  kData,             // a value that cannot be read or stored (text where a number belongs)
   kOther,            // anything else (a bug in the SQL, an unexpected state)
 };
 
@@ -73,8 +74,8 @@ Param nullable(const std::optional<T>& value) {
 }
 
 // The rows of a result, every cell as text (NULL kept apart). The getters
-// throw MysqlError(kOther) for a NULL or a cell that is not of the type
-// asked for: a mismatch between the SQL and the code that reads it.
+// throw MysqlError(kData) for a NULL or a cell that is not of the type
+// asked for, and MysqlError(kOther) for a row or column outside the result.
 class Rows {
  public:
   std::size_t size() const { return rows_.size(); }
