@@ -6,6 +6,8 @@
 
 #include <latch>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -194,6 +196,40 @@ TEST_P(MysqlMigrations, ConstraintsHoldAsOnTheOtherBackends) {
       "INSERT INTO mail_addresses (address, token, created_at) VALUES ('e@f', 'tok', "
       "'2026-01-01 00:00:00')");
   EXPECT_EQ(db_->query("SELECT address FROM mail_addresses WHERE token = 'tok'").text(0, 0), "e@f");
+}
+
+// The view of docs/database.md ("Connecting a BI tool"), as written there.
+TEST_P(MysqlMigrations, TheDocumentedViewReadsPerDayMeansOverReplicates) {
+  migrate(*db_);
+  db_->execute(
+      "INSERT INTO simulations (id, name, status, scenario_json, created_at, days, replicates, "
+      "max_attempts) VALUES (?, 'x', 'succeeded', '{}', '2026-01-01 00:00:00', 1, 2, 3)",
+      {std::string(kId)});
+  for (const auto& [replicate, infected, r_t] :
+       std::vector<std::tuple<std::int64_t, std::int64_t, Param>>{{0, 10, 1.5},
+                                                                  {1, 20, std::monostate{}}}) {
+    db_->execute(
+        "INSERT INTO simulation_days (simulation_id, replicate, day, susceptible, exposed, "
+        "infectious, symptomatic, currently_infected, isolated, recovered, dead, total_infected, "
+        "new_infections, infections_home, infections_work, infections_community, r_t) VALUES "
+        "(?, ?, 0, 0, 0, 0, 0, ?, 0, 0, 0, 0, 4, 0, 0, 0, ?)",
+        {std::string(kId), replicate, infected, r_t});
+  }
+  db_->execute(R"sql(CREATE VIEW simulation_day_means AS
+SELECT simulation_id, day, COUNT(*) AS replicates,
+       AVG(currently_infected) AS currently_infected, AVG(new_infections) AS new_infections,
+       AVG(hospitalized) AS hospitalized, AVG(dead) AS dead, AVG(r_t) AS r_t
+FROM simulation_days
+GROUP BY simulation_id, day)sql");
+  const Rows means = db_->query(
+      "SELECT replicates, currently_infected, new_infections, r_t FROM simulation_day_means "
+      "WHERE simulation_id = ? ORDER BY day",
+      {std::string(kId)});
+  ASSERT_EQ(means.size(), 1u);
+  EXPECT_EQ(means.int64(0, 0), 2);
+  EXPECT_EQ(means.real(0, 1), 15.0);
+  EXPECT_EQ(means.real(0, 2), 4.0);
+  EXPECT_EQ(means.real(0, 3), 1.5) << "AVG skips a NULL r_t";
 }
 
 TEST_P(MysqlMigrations, RacingMigratorsAllSucceed) {
