@@ -139,7 +139,9 @@ TEST_P(StoreConformance, RenewLeaseExtendsItForTheHolderOnly) {
   auto stolen = store_->renew_lease(id, "w2", kLease, at_seconds(20));
   ASSERT_FALSE(stolen.ok());
   EXPECT_TRUE(is_lease_lost(stolen.error())) << stolen.error().message;
+  EXPECT_EQ(stolen.error().code, ErrorCode::kLeaseLost);
   EXPECT_FALSE(is_lease_lost(store_->get("nope").error()));
+  EXPECT_EQ(store_->get("nope").error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreConformance, ExpiredLeasesAreRequeuedThenDeadLettered) {

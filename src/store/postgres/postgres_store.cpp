@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "store/common.hpp"
+#include "store/core/errors.hpp"
 #include "store/migrations.hpp"
+#include "store/postgres/postgres_faults.hpp"
 #include "store/postgres/postgres_records.hpp"
 
 namespace outbreak::store::postgres {
@@ -86,18 +88,7 @@ void PostgresStore::reconnect_if_broken() {
 }
 
 Error PostgresStore::to_error(const std::exception& e) const {
-  std::string what = e.what();
-  while (!what.empty() && what.back() == '\n') what.pop_back();
-  // SQLSTATE 53100 disk_full: the server has no space left to write.
-  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
-  if (sql != nullptr && sql->sqlstate() == "53100") {
-    return Error::make(ErrorCode::kResource,
-                       scrub(fmt::format("PostgreSQL at {}: no space left to write (disk full): {}",
-                                         display_url_, what),
-                             password_));
-  }
-  return Error::make(ErrorCode::kIo,
-                     scrub(fmt::format("PostgreSQL at {}: {}", display_url_, what), password_));
+  return core::to_error(classify(e), "PostgreSQL at", display_url_, e.what(), password_);
 }
 
 Status PostgresStore::migrate() {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "outbreak/store/store.hpp"
+#include "store/core/errors.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/wakeup.hpp"
 
@@ -77,8 +78,8 @@ class SqliteStore final : public Store {
   Result<MailAddressRecord> confirm_mail_address(std::string_view token, TimePoint now) override;
 
  private:
-  // Runs `body` under mu_ and turns SqliteError into a kIo Error (kResource
-  // when the disk is full).
+  // Runs `body` under mu_ and turns what it throws into an Error
+  // (core::to_error).
   template <typename T, typename Body>
   Result<T> locked(Body&& body);
   int current_version();
@@ -106,18 +107,8 @@ Result<T> SqliteStore::locked(Body&& body) {
   const std::lock_guard lock(mu_);
   try {
     return body();
-  } catch (const SqliteError& e) {
-    if (e.out_of_space()) {
-      return Error::make(ErrorCode::kResource, "SQLite database " + display_url_ +
-                                                   ": no space left to write (the disk or a "
-                                                   "file-size limit is full): " +
-                                                   std::string(e.what()));
-    }
-    return Error::make(ErrorCode::kIo,
-                       "SQLite database " + display_url_ + ": " + std::string(e.what()));
   } catch (const std::exception& e) {
-    return Error::make(ErrorCode::kInternal,
-                       "SQLite database " + display_url_ + ": " + std::string(e.what()));
+    return core::to_error(classify(e), "SQLite database", display_url_, e.what(), "");
   }
 }
 
