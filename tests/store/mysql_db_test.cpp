@@ -40,7 +40,7 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 ConnectOptions options_for(const std::string& url) {
   auto parsed = parse_database_url(url);
   if (!parsed) throw std::runtime_error(parsed.error().message);
-  return connect_options(*parsed, redact_url(url));
+  return connect_options(*parsed);
 }
 
 // The fault and message of connecting to `url`; fails the test if it connects.
@@ -104,7 +104,7 @@ TEST(mysql_connect, RefusedPortIsAConnectionFaultNamingHostAndPort) {
   // Port 1 on loopback: nothing listens there.
   const auto [fault, message] = connect_failure("mysql://me:s3cr%40t@127.0.0.1:1/db");
   EXPECT_EQ(fault, Fault::kConnection);
-  EXPECT_NE(message.find("mysql://me:***@127.0.0.1:1/db"), std::string::npos) << message;
+  EXPECT_TRUE(message.starts_with("cannot connect: ")) << message;
   EXPECT_NE(message.find("no server answers at host '127.0.0.1' port 1"), std::string::npos)
       << message;
   EXPECT_EQ(message.find("s3cr"), std::string::npos) << message;
@@ -262,7 +262,6 @@ TEST_P(MysqlDb, ConnectErrorsNameThePartOfTheUrlAtFault) {
             std::string::npos)
       << missing_message;
   EXPECT_EQ(missing_message.find(parsed->password), std::string::npos) << missing_message;
-  EXPECT_NE(missing_message.find("outbreak:***@"), std::string::npos) << missing_message;
 }
 
 TEST_P(MysqlDb, TransactionsCommitOrRollBack) {

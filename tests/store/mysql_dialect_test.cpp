@@ -97,7 +97,7 @@ class MysqlDialectTest : public ::testing::TestWithParam<std::string> {
   // The same database on a connection of the test's own.
   Connection other() {
     auto parsed = parse_database_url(database_->url());
-    return Connection(connect_options(*parsed, "test"));
+    return Connection(connect_options(*parsed));
   }
 
   std::unique_ptr<testing::TestDatabase> database_;

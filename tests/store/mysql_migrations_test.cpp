@@ -28,7 +28,7 @@ constexpr std::string_view kId = "00000000-0000-4000-8000-000000000001";
 ConnectOptions options_for(const std::string& url) {
   auto parsed = parse_database_url(url);
   if (!parsed) throw std::runtime_error(parsed.error().message);
-  return connect_options(*parsed, redact_url(url));
+  return connect_options(*parsed);
 }
 
 void run_migration(Connection& db, const detail::Migration& migration) {

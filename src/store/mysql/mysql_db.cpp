@@ -251,14 +251,13 @@ std::optional<TimePoint> Rows::optional_time(std::size_t row, std::size_t column
 
 // ---- Connection -----------------------------------------------------------
 
-ConnectOptions connect_options(const DatabaseUrl& url, std::string display_url) {
+ConnectOptions connect_options(const DatabaseUrl& url) {
   ConnectOptions out;
   out.host = url.host;
   out.port = url.port.value_or(kMysqlDefaultPort);
   out.user = url.user;
   out.password = url.password;
   out.database = url.database;
-  out.display_url = std::move(display_url);
   for (const auto& [key, value] : url.params) {
     if (key == "socket") out.socket = value;
     if (key == "connect_timeout") {
@@ -284,9 +283,7 @@ void Connection::connect() {
   close();
   handle_ = mysql_init(nullptr);
   if (handle_ == nullptr) {
-    throw MysqlError(
-        CR_OUT_OF_MEMORY, Fault::kOther,
-        fmt::format("MySQL at {}: out of memory for a connection", options_.display_url));
+    throw MysqlError(CR_OUT_OF_MEMORY, Fault::kOther, "out of memory for a connection");
   }
   const unsigned int connect_timeout = static_cast<unsigned int>(options_.connect_timeout_seconds);
   const unsigned int io_timeout = static_cast<unsigned int>(options_.read_write_timeout_seconds);
@@ -319,11 +316,10 @@ void Connection::connect() {
     close();
     broken_ = true;
     const std::string problem = connect_problem(code, options_);
-    throw MysqlError(
-        code, classify(code),
-        scrub(fmt::format("cannot connect to MySQL/MariaDB at {}: {}{}({} {})",
-                          options_.display_url, problem, problem.empty() ? "" : " ", code, server),
-              options_.password));
+    throw MysqlError(code, classify(code),
+                     scrub(fmt::format("cannot connect: {}{}({}: {})", problem,
+                                       problem.empty() ? "" : " ", code, server),
+                           options_.password));
   }
   broken_ = false;
 }
@@ -347,8 +343,7 @@ void Connection::reconnect_if_broken() {
   if (in_transaction_) {
     if (broken_) {
       throw MysqlError(CR_SERVER_LOST, Fault::kConnection,
-                       fmt::format("MySQL/MariaDB at {}: the connection was lost in a transaction",
-                                   options_.display_url));
+                       "the connection was lost in a transaction");
     }
     return;
   }
@@ -360,10 +355,9 @@ void Connection::fail(std::string_view doing) {
   const std::string server = handle_ != nullptr ? mysql_error(handle_) : "no connection";
   const Fault fault = classify(code);
   if (fault == Fault::kConnection) broken_ = true;
-  throw MysqlError(code, fault,
-                   scrub(fmt::format("MySQL/MariaDB at {}: {} failed: {} ({})",
-                                     options_.display_url, doing, server, code),
-                         options_.password));
+  throw MysqlError(
+      code, fault,
+      scrub(fmt::format("{} failed: {} ({})", doing, server, code), options_.password));
 }
 
 void Connection::run(const std::string& sql) {
@@ -376,6 +370,7 @@ void Connection::run(const std::string& sql) {
 }
 
 std::uint64_t Connection::execute(std::string_view sql, std::span<const Param> params) {
+  reconnect_if_broken();  // before bind(), which escapes text on the connection
   run(bind(sql, params));
   // A statement that returns rows anyway: read and drop them, so that the
   // connection is ready for the next one.
@@ -388,6 +383,7 @@ std::uint64_t Connection::execute(std::string_view sql, std::span<const Param> p
 }
 
 Rows Connection::query(std::string_view sql, std::span<const Param> params) {
+  reconnect_if_broken();  // before bind(), which escapes text on the connection
   run(bind(sql, params));
   MYSQL_RES* result = mysql_store_result(handle_);
   if (result == nullptr) {
@@ -421,8 +417,7 @@ std::string Connection::literal(const Param& param) const {
         } else if constexpr (std::is_same_v<T, double>) {
           if (!std::isfinite(value)) {
             throw MysqlError(0, Fault::kData,
-                             fmt::format("MySQL/MariaDB at {}: {} cannot be stored as a number",
-                                         options_.display_url, value));
+                             fmt::format("{} cannot be stored as a number", value));
           }
           // The shortest text that reads back as the same double; the
           // exponent keeps the server from reading it as a DECIMAL.
@@ -434,14 +429,13 @@ std::string Connection::literal(const Param& param) const {
         } else if constexpr (std::is_same_v<T, std::string>) {
           std::string out(value.size() * 2 + 3, '\0');
           out[0] = '\'';
+          if (handle_ == nullptr) {
+            throw MysqlError(CR_SERVER_LOST, Fault::kConnection, "no connection");
+          }
           const unsigned long length =
-              handle_ != nullptr
-                  ? mysql_real_escape_string(handle_, out.data() + 1, value.data(), value.size())
-                  : static_cast<unsigned long>(-1);
+              mysql_real_escape_string(handle_, out.data() + 1, value.data(), value.size());
           if (length == static_cast<unsigned long>(-1)) {
-            throw MysqlError(0, Fault::kData,
-                             fmt::format("MySQL/MariaDB at {}: text that cannot be escaped",
-                                         options_.display_url));
+            throw MysqlError(0, Fault::kData, "text that cannot be escaped");
           }
           out.resize(length + 1);
           out += '\'';

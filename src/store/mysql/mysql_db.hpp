@@ -47,9 +47,10 @@ enum class Fault {
 Fault classify(unsigned int code);
 std::string_view to_string(Fault fault);
 
-// A failed call. what() names the server (redacted URL), the part of the URL
-// at fault where that is known, and the server's message; it never holds the
-// password.
+// A failed call. what() says what failed, the part of the URL at fault
+// where that is known, and the server's message and error number; never the
+// password, and not the URL either: the caller puts the redacted URL before
+// it ("MySQL/MariaDB at mysql://me:***@db/outbreak: ...").
 class MysqlError : public std::runtime_error {
  public:
   MysqlError(unsigned int code, Fault fault, const std::string& message)
@@ -112,12 +113,10 @@ struct ConnectOptions {
   // Reads and writes on an open connection: a server that stops answering
   // fails the call after this long instead of hanging it.
   int read_write_timeout_seconds = 60;
-  std::string display_url;  // the redacted URL, for messages
 };
 
-// The options for `url` (a parsed mysql:// URL); `display_url` is its
-// redacted text.
-ConnectOptions connect_options(const DatabaseUrl& url, std::string display_url);
+// The options for `url` (a parsed mysql:// URL).
+ConnectOptions connect_options(const DatabaseUrl& url);
 
 // One connection. Not thread-safe: one thread at a time (the owner holds a
 // mutex or a pool). Every call throws MysqlError on failure.

@@ -269,7 +269,7 @@ bool PollingWorkSignal::wait_for_work(Duration timeout) {
 }
 
 core::Backend make_mysql_backend(const DatabaseUrl& url, const std::string& display_url) {
-  auto options = connect_options(url, display_url);
+  auto options = connect_options(url);
   core::Backend backend;
   backend.dialect = std::make_unique<MysqlDialect>();
   backend.session = std::make_unique<MysqlSession>(options);
