@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 #include <mysql.h>
 #include <sqlite3.h>
@@ -127,6 +128,19 @@ class MariadbConnection {
     return out;
   }
 
+  // The first column of every row of `sql` (one statement); NULLs skipped.
+  std::vector<std::string> column(const std::string& sql) {
+    if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) fail();
+    MYSQL_RES* result = mysql_store_result(handle_);
+    if (result == nullptr) fail();
+    std::vector<std::string> out;
+    while (MYSQL_ROW row = mysql_fetch_row(result)) {
+      if (row[0] != nullptr) out.emplace_back(row[0]);
+    }
+    mysql_free_result(result);
+    return out;
+  }
+
  private:
   [[noreturn]] void fail() {
     throw std::runtime_error("mariadb: " + std::string(mysql_error(handle_)));
@@ -199,7 +213,20 @@ TestDatabase::~TestDatabase() {
     if (backend_ == "sqlite") {
       std::filesystem::remove_all(path_);
     } else if (backend_ == "mariadb") {
-      MariadbConnection(mariadb_server_url()).run("DROP DATABASE IF EXISTS " + path_);
+      // As PostgreSQL's DROP DATABASE ... WITH (FORCE): end the sessions on
+      // it first, so that they see a database that is gone, not one whose
+      // tables vanished under them.
+      MariadbConnection server(mariadb_server_url());
+      for (const auto& id :
+           server.column("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '" + path_ +
+                         "' AND ID <> CONNECTION_ID()")) {
+        try {
+          server.run("KILL CONNECTION " + id);
+        } catch (const std::exception&) {
+          // It ended meanwhile.
+        }
+      }
+      server.run("DROP DATABASE IF EXISTS " + path_);
     } else {
       postgres_query(postgres_server_url(), "DROP DATABASE IF EXISTS " + path_ + " WITH (FORCE)");
     }
