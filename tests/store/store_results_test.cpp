@@ -15,7 +15,7 @@
 
 #include "outbreak/store/open.hpp"
 #include "store/conformance_fixture.hpp"
-#include "store/sqlite/sqlite_records.hpp"
+#include "store/core/sql.hpp"
 
 namespace outbreak::store::testing {
 namespace {
@@ -413,7 +413,7 @@ TEST(SqliteDays, OneReplicateIsReadThroughThePrimaryKey) {
   ASSERT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   std::string plan;
   sqlite3_stmt* statement = nullptr;
-  const std::string sql = "EXPLAIN QUERY PLAN " + sqlite::select_days_sql(true);
+  const std::string sql = "EXPLAIN QUERY PLAN " + core::select_days_sql(true);
   ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK);
   while (sqlite3_step(statement) == SQLITE_ROW) {
     plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));

@@ -9,8 +9,8 @@
 // below:
 //
 //   Dialect     stateless SQL text: how a time parameter and a time column
-//               are written, upserts, row locks, the claim's locking clause,
-//               string concatenation, the schema's migrations; and the
+//               are written, upserts, row locks, the claim's locking clause, the
+//               schema's migrations; and the
 //               classification of the driver's exceptions into a Fault.
 //   Session     one connection: statements with positional parameters,
 //               rows, transactions, bulk writes, reconnection.
@@ -37,8 +37,8 @@
 //     updates them by key; Session::execute() returns the rows matched, so
 //     an UPDATE that found nothing is seen without RETURNING. INSERT ...
 //     RETURNING is not used either.
-//   - No data-modifying WITH clauses, no `||` (MariaDB reads it as OR: use
-//     Dialect::concat()), no `::` casts, no ON CONFLICT written inline (use
+//   - No data-modifying WITH clauses, no `||` (MariaDB reads it as OR; the
+//     core builds such text in C++), no `::` casts, no ON CONFLICT written inline (use
 //     Dialect::upsert_clause() / Dialect::ignore_clause()), no IS NULL test
 //     of a parameter (the core writes one statement per case instead, so
 //     that no driver has to guess a parameter's type).
@@ -56,7 +56,13 @@
 // concurrently with itself; notify_work() is called under it.
 //
 // Changes (after the first version; newest last):
-//   (none yet)
+//   - Dialect::concat() is gone: the core builds the one text it needed
+//     ("lease expired (worker W)") in C++.
+//   - RowBatch: any value may be NULL (std::monostate), not only a kReal
+//     (simulation_figures.ended_on_day).
+//   - Helpers for dialects in core/standard_sql.hpp: on_conflict_clause()
+//     (SQLite and PostgreSQL), column_list() and updated_columns() of a
+//     RowBatch.
 #pragma once
 
 #include <chrono>
@@ -139,8 +145,8 @@ struct BatchColumn {
 };
 
 // Many rows for one table, written by one Session::write_batch(). `values`
-// holds the rows one after another (row-major, columns.size() per row); a
-// kReal value may be std::monostate (NULL). With `key` non-empty a row whose
+// holds the rows one after another (row-major, columns.size() per row); any
+// value may be std::monostate (NULL). With `key` non-empty a row whose
 // key exists replaces that row's other columns (an upsert); with `key`
 // empty the rows are plain inserts.
 struct RowBatch {
@@ -309,9 +315,6 @@ class Dialect {
   // mail) so that concurrent claimers take different rows without waiting:
   // " FOR UPDATE SKIP LOCKED" (PostgreSQL, MariaDB); "" (SQLite).
   virtual std::string_view skip_locked() const = 0;
-  // The SQL concatenation of `parts` (each an SQL expression): `a || b`
-  // (SQLite, PostgreSQL), CONCAT(a, b) (MariaDB).
-  virtual std::string concat(std::span<const std::string_view> parts) const = 0;
 
   // Migrations, in version order, in this dialect's SQL; and the statement
   // that creates schema_migrations(version, applied_at) if missing.

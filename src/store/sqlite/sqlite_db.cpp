@@ -198,15 +198,4 @@ std::optional<TimePoint> Statement::optional_time(int column) const {
   return parse_time(text(column));
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
-
-Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-}
-
-void Transaction::commit() {
-  db_.exec("COMMIT");
-  done_ = true;
-}
-
 }  // namespace outbreak::store::sqlite

@@ -1,6 +1,6 @@
 // A thin RAII layer over the SQLite C API (internal to the store module).
-// Failures throw SqliteError; SqliteStore turns them into Error values at its
-// public methods, so no exception leaves the store.
+// Failures throw SqliteError; the store core turns them into Error values at
+// its public methods, so no exception leaves the store.
 #pragma once
 
 #include <cstdint>
@@ -98,22 +98,6 @@ class Statement {
  private:
   Database& db_;
   sqlite3_stmt* stmt_ = nullptr;
-};
-
-// BEGIN IMMEDIATE on construction (takes the write lock at once, so a
-// read-then-write never fails with SQLITE_BUSY_SNAPSHOT); ROLLBACK on
-// destruction unless commit() ran.
-class Transaction {
- public:
-  explicit Transaction(Database& db);
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction();
-  void commit();
-
- private:
-  Database& db_;
-  bool done_ = false;
 };
 
 }  // namespace outbreak::store::sqlite

@@ -1,33 +1,30 @@
-// The SQLite backend (internal; reached through open_store()).
+// The store core: every Store method, once, over a dialect (internal to the
+// store module; see dialect.hpp for what a dialect supplies).
 //
-// One connection per Store, guarded by mu_. Every write runs in a BEGIN
-// IMMEDIATE transaction; WAL lets readers go on while one process writes, and
-// busy_timeout makes concurrent writers wait instead of failing.
+// Every call takes mu_, makes sure the session is open (reconnecting after
+// a dropped connection), runs its statements (several in one transaction
+// where the rule needs it, rerun on a lost race) and turns whatever was
+// thrown into an Error through core::to_error(), so the same fault gives the
+// same code on every backend. wait_for_work() does not take mu_.
 #pragma once
 
-#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "outbreak/store/store.hpp"
+#include "store/core/dialect.hpp"
 #include "store/core/errors.hpp"
-#include "store/sqlite/sqlite_db.hpp"
-#include "store/sqlite/wakeup.hpp"
 
-namespace outbreak::store::sqlite {
+namespace outbreak::store::core {
 
-// Opens (creating if missing) the database file at `path`. `display_url`
-// names it in error messages. Errors: kIo.
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
-                                                 const std::string& display_url);
-
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> db, std::shared_ptr<WakeupHub> hub,
-              std::string display_url);
+  explicit SqlStore(Backend backend);
+  ~SqlStore() override;
 
-  std::string_view backend() const override { return "sqlite"; }
+  std::string_view backend() const override { return backend_.dialect->name(); }
   Status migrate() override;
   Result<int> schema_version() override;
   Status check_writable() override;
@@ -78,38 +75,75 @@ class SqliteStore final : public Store {
   Result<MailAddressRecord> confirm_mail_address(std::string_view token, TimePoint now) override;
 
  private:
-  // Runs `body` under mu_ and turns what it throws into an Error
-  // (core::to_error).
-  template <typename T, typename Body>
-  Result<T> locked(Body&& body);
-  int current_version();
-  // Within a transaction: whether `worker_id` holds `id`.
-  bool holds(std::string_view id, std::string_view worker_id);
-  JobStatus status_of(std::string_view id, bool& found);
-  // Within a transaction: queues the `kind` mail of simulation `id` if it
-  // has an e-mail address.
-  void queue_mail(std::string_view id, MailKind kind, TimePoint now);
-  // Within a transaction: updates one outbox row; false if there is none.
-  // ?1 is `id`, ?2 `text`, ?3 `time` when given.
-  bool update_mail(std::string_view sql, std::int64_t id, const std::optional<std::string>& text,
-                   std::optional<TimePoint> time);
+  struct Sql;  // the statements, written once for this dialect
 
+  // How often a transaction that lost a race (FaultKind::kRetry) runs.
+  static constexpr int kTries = 3;
+
+  // Runs `body` under mu_ on an open session; whatever it throws becomes an
+  // Error.
+  template <typename T, typename Body>
+  Result<T> call(Body&& body);
+  // The same in one transaction: committed when `body` returns a value,
+  // rolled back when it returns an Error or throws; rerun (up to kTries)
+  // when it lost a race.
+  template <typename T, typename Body>
+  Result<T> transaction(TxnMode mode, Body&& body);
+
+  std::unique_ptr<Rows> query(std::string_view sql, std::initializer_list<Value> params = {});
+  std::int64_t execute(std::string_view sql, std::initializer_list<Value> params = {});
+  // Within a write transaction: whether `worker_id` holds `id` (the row
+  // locked until commit where the dialect locks rows).
+  bool holds(std::string_view id, std::string_view worker_id);
+  // Within a write transaction: the status of `id`, locked; nullopt if none.
+  std::optional<JobStatus> locked_status(std::string_view id);
+  bool exists(std::string_view id);
+  // Within a write transaction: queues the `kind` mail of simulation `id`
+  // if it has an e-mail address.
+  void queue_mail(std::string_view id, MailKind kind, TimePoint now);
+  // Within a write transaction: wakes waiting workers once it commits.
+  void notify_work();
+
+  Backend backend_;
+  std::unique_ptr<Sql> sql_;
   std::mutex mu_;
-  std::unique_ptr<Database> db_;
-  std::shared_ptr<WakeupHub> hub_;
-  std::string display_url_;
   std::mutex wait_mu_;
-  std::uint64_t seen_generation_;
+  bool notified_ = false;  // notify_work() ran in the current transaction
 };
 
 template <typename T, typename Body>
-Result<T> SqliteStore::locked(Body&& body) {
+Result<T> SqlStore::call(Body&& body) {
   const std::lock_guard lock(mu_);
   try {
+    backend_.session->ensure_open();
     return body();
   } catch (const std::exception& e) {
-    return core::to_error(classify(e), "SQLite database", display_url_, e.what(), "");
+    return to_error(*backend_.dialect, e, backend_.display_url, backend_.secret);
   }
 }
 
-}  // namespace outbreak::store::sqlite
+template <typename T, typename Body>
+Result<T> SqlStore::transaction(TxnMode mode, Body&& body) {
+  return call<T>([&]() -> Result<T> {
+    Session& session = *backend_.session;
+    for (int attempt = 1;; ++attempt) {
+      notified_ = false;
+      session.begin(mode);
+      try {
+        Result<T> result = body();
+        if (!result) {
+          session.rollback();
+          return result;
+        }
+        session.commit();
+        if (notified_) backend_.signal->committed();
+        return result;
+      } catch (const std::exception& e) {
+        session.rollback();
+        if (attempt >= kTries || backend_.dialect->classify(e) != FaultKind::kRetry) throw;
+      }
+    }
+  });
+}
+
+}  // namespace outbreak::store::core
