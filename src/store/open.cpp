@@ -1,6 +1,7 @@
 #include "outbreak/store/open.hpp"
 
 #include "outbreak/store/url.hpp"
+#include "store/mysql/mysql_dialect.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_dialect.hpp"
 
@@ -11,10 +12,7 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url) {
   if (!parsed) return parsed.error();
   const std::string display = redact_url(url);
   if (parsed->backend == Backend::kSqlite) return sqlite::open_sqlite_store(parsed->path, display);
-  if (parsed->backend == Backend::kMysql) {
-    return Error::invalid("cannot open " + display +
-                          ": this build of outbreak has no MySQL/MariaDB store");
-  }
+  if (parsed->backend == Backend::kMysql) return mysql::open_mysql_store(*parsed, display);
   return postgres::open_postgres_store(*parsed, display);
 }
 

@@ -164,7 +164,7 @@ TEST_P(MysqlDb, ParametersRoundTripExactly) {
   Connection& db = *connection_;
   db.execute(
       "CREATE TABLE t (id BIGINT PRIMARY KEY, i BIGINT, d DOUBLE, b BOOLEAN, s TEXT, "
-      "at DATETIME(3))");
+      "at DATETIME(6))");
   const std::vector<std::int64_t> ints = {0, -1, std::numeric_limits<std::int64_t>::min(),
                                           std::numeric_limits<std::int64_t>::max()};
   const std::vector<double> doubles = {0.0, 0.1, -2.5, 1e300, 5e-324, 123456789.125, 1e21};
@@ -182,7 +182,7 @@ TEST_P(MysqlDb, ParametersRoundTripExactly) {
   for (std::size_t i = 0; i < texts.size(); ++i, ++id) {
     db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
                {id, ints[i % ints.size()], doubles[i % doubles.size()], i % 2 == 0, texts[i],
-                time + std::chrono::milliseconds(i)});
+                time + std::chrono::microseconds(i)});
   }
   db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
              {id, nullable(std::optional<std::int64_t>()), std::monostate{}, std::monostate{},
@@ -195,7 +195,7 @@ TEST_P(MysqlDb, ParametersRoundTripExactly) {
     EXPECT_EQ(rows.real(i, 1), doubles[i % doubles.size()]) << i;
     EXPECT_EQ(rows.boolean(i, 2), i % 2 == 0) << i;
     EXPECT_EQ(rows.text(i, 3), texts[i]) << i;
-    EXPECT_EQ(rows.time(i, 4), time + std::chrono::milliseconds(i)) << i;
+    EXPECT_EQ(rows.time(i, 4), time + std::chrono::microseconds(i)) << i;
   }
   const std::size_t last = texts.size();
   for (std::size_t column = 0; column < 5; ++column) EXPECT_TRUE(rows.is_null(last, column));

@@ -35,7 +35,6 @@ TEST(mysql_dialect, WritesMysqlsSql) {
             " ON DUPLICATE KEY UPDATE c = VALUES(c), d = VALUES(d)");
   EXPECT_EQ(dialect.ignore_clause(names({"a", "b"})), " ON DUPLICATE KEY UPDATE a = a");
   EXPECT_EQ(dialect.upsert_clause(names({"a"}), {}), " ON DUPLICATE KEY UPDATE a = a");
-  EXPECT_EQ(dialect.concat(names({"'x'", "id"})), "CONCAT('x', id)");
   EXPECT_EQ(dialect.skip_locked(), " FOR UPDATE SKIP LOCKED");
   EXPECT_EQ(dialect.lock_rows(), " FOR UPDATE");
   EXPECT_EQ(dialect.migrations().size(), detail::mysql_migrations().size());
@@ -108,10 +107,10 @@ class MysqlDialectTest : public ::testing::TestWithParam<std::string> {
 TEST_P(MysqlDialectTest, StatementsBindTheCoresValues) {
   session_->ensure_open();
   session_->execute_script(
-      "CREATE TABLE t (id BIGINT PRIMARY KEY, d DOUBLE, s TEXT, b BOOLEAN, at DATETIME(3));"
+      "CREATE TABLE t (id BIGINT PRIMARY KEY, d DOUBLE, s TEXT, b BOOLEAN, at DATETIME(6));"
       "CREATE TABLE u (id BIGINT PRIMARY KEY)");
   const store::TimePoint at = std::chrono::sys_days(std::chrono::year(2026) / 3 / 4) + 5h + 6min +
-                              7s + 890ms + 123us;  // below milliseconds: dropped
+                              7s + 890ms + 123us + 400ns;  // below microseconds: dropped
   const std::vector<Value> row = {std::int64_t{1}, 0.5, std::string("it's"), true, at};
   EXPECT_EQ(session_->execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", row), 1);
   const std::vector<Value> none = {std::int64_t{2}, std::monostate{}, std::monostate{},
@@ -122,7 +121,7 @@ TEST_P(MysqlDialectTest, StatementsBindTheCoresValues) {
   EXPECT_EQ(rows->real(0), 0.5);
   EXPECT_EQ(rows->text(1), "it's");
   EXPECT_TRUE(rows->boolean(2));
-  EXPECT_EQ(rows->time(3), std::chrono::floor<std::chrono::milliseconds>(at));
+  EXPECT_EQ(rows->time(3), std::chrono::floor<std::chrono::microseconds>(at));
   ASSERT_TRUE(rows->next());
   EXPECT_TRUE(rows->is_null(0));
   EXPECT_EQ(rows->optional_text(1), std::nullopt);

@@ -139,7 +139,7 @@ TEST_P(MysqlMigrations, RowsOfAnOldVersionReadBackAfterTheNewOnes) {
   db_->execute(
       "INSERT INTO simulations (id, name, status, scenario_json, created_at, days, replicates, "
       "attempts, max_attempts) VALUES (?, 'old', 'succeeded', '{\"days\": 2}', "
-      "'2026-01-01 00:00:00.123', 2, 1, 2, 3)",
+      "'2026-01-01 00:00:00.123456', 2, 1, 2, 3)",
       {std::string(kId)});
   db_->execute(
       "INSERT INTO simulation_days (simulation_id, replicate, day, susceptible, exposed, "
@@ -151,7 +151,7 @@ TEST_P(MysqlMigrations, RowsOfAnOldVersionReadBackAfterTheNewOnes) {
   const Rows job =
       db_->query("SELECT claims, created_at FROM simulations WHERE id = ?", {std::string(kId)});
   EXPECT_EQ(job.int64(0, 0), 2) << "claims starts at attempts";
-  EXPECT_EQ(job.text(0, 1), "2026-01-01 00:00:00.123") << "milliseconds are kept";
+  EXPECT_EQ(job.text(0, 1), "2026-01-01 00:00:00.123456") << "microseconds are kept";
   const Rows day =
       db_->query("SELECT hospitalized, r_t, vaccinated, active_interventions FROM simulation_days");
   EXPECT_EQ(day.int64(0, 0), 0);

@@ -324,11 +324,13 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
             "outbreak");
 }
 
-INSTANTIATE_TEST_SUITE_P(store, StoreConformance, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, StoreConformance,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
-// PostgreSQL drops connections (pg_terminate_backend, a restart): the call
-// that finds its connection dropped fails, and the next one works, for
+// PostgreSQL and MariaDB drop connections (pg_terminate_backend, KILL, a
+// restart): the call that finds its connection dropped fails, and the next
+// one works, for
 // statements with and without a transaction and for the listener. Before,
 // those without a transaction (claim_mail, claim, write_days) and the
 // listener failed for good with "not connected".
@@ -336,6 +338,19 @@ class Reconnect : public StoreConformance {
  protected:
   // Terminates every connection to the test database but the one asking.
   void drop_connections() {
+    if (GetParam() == "mariadb") {
+      const std::string ids = database_->query(
+          "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE DB "
+          "= DATABASE() AND ID <> CONNECTION_ID()");
+      EXPECT_NE(ids, "");
+      std::size_t start = 0;
+      while (start < ids.size()) {
+        const auto comma = std::min(ids.find(',', start), ids.size());
+        database_->query("KILL CONNECTION " + ids.substr(start, comma - start));
+        start = comma + 1;
+      }
+      return;
+    }
     EXPECT_NE(database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
               "0");
@@ -371,7 +386,7 @@ TEST_P(Reconnect, TheCallAfterADroppedConnectionWorks) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(store, Reconnect, ::testing::Values("postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, Reconnect, ::testing::Values("postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

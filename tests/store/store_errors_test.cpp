@@ -94,6 +94,11 @@ class StoreFaults : public StoreConformance {
           "EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$; "
           "CREATE TRIGGER refuse BEFORE INSERT ON simulations FOR EACH ROW EXECUTE FUNCTION "
           "refuse()");
+    } else if (GetParam() == "mariadb") {
+      // 4025: the error number of a failed CHECK constraint.
+      database_->exec(
+          "CREATE TRIGGER refuse BEFORE INSERT ON simulations FOR EACH ROW SIGNAL SQLSTATE "
+          "'23000' SET MYSQL_ERRNO = 4025, MESSAGE_TEXT = 'refused'");
     } else {
       database_->exec(
           "CREATE TRIGGER refuse BEFORE INSERT ON simulations BEGIN SELECT RAISE(ABORT, "
@@ -132,7 +137,7 @@ TEST_P(StoreFaults, AnUnknownLeaseIsLeaseLostNotNotFound) {
   EXPECT_EQ(finished.error().code, ErrorCode::kLeaseLost);
 }
 
-INSTANTIATE_TEST_SUITE_P(store, StoreFaults, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, StoreFaults, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -43,14 +43,14 @@ std::optional<TimePoint> parse_datetime(std::string_view text) {
   const int hour = field(11, 2);
   const int minute = field(14, 2);
   const int second = field(17, 2);
-  int millis = 0;
+  int micros = 0;
   if (text.size() > 19) {
     if (text[19] != '.' || text.size() < 21) return std::nullopt;
-    // Milliseconds from the first three digits of the fraction.
-    std::string digits(text.substr(20, 3));
-    digits.resize(3, '0');
+    // Microseconds from the first six digits of the fraction.
+    std::string digits(text.substr(20, 6));
+    digits.resize(6, '0');
     bool digits_ok = false;
-    millis = static_cast<int>(parse_int64(digits, digits_ok));
+    micros = static_cast<int>(parse_int64(digits, digits_ok));
     ok = ok && digits_ok;
   }
   if (!ok) return std::nullopt;
@@ -59,14 +59,14 @@ std::optional<TimePoint> parse_datetime(std::string_view text) {
                                          std::chrono::day(static_cast<unsigned>(day))};
   if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
   return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-         std::chrono::seconds(second) + std::chrono::milliseconds(millis);
+         std::chrono::seconds(second) + std::chrono::microseconds(micros);
 }
 
 std::string format_datetime(TimePoint time) {
   const auto days = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day date(days);
   const std::chrono::hh_mm_ss clock(time - days);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", static_cast<int>(date.year()),
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}", static_cast<int>(date.year()),
                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                      clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
                      clock.subseconds().count());

@@ -27,8 +27,9 @@ struct st_mysql;
 
 namespace outbreak::store::mysql {
 
-// Times are stored as DATETIME(3): UTC, milliseconds.
-using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+// Times are stored as DATETIME(6): UTC, microseconds (as on SQLite and
+// PostgreSQL, so that a time reads back as it was written on every backend).
+using TimePoint = std::chrono::sys_time<std::chrono::microseconds>;
 
 // What a failure means, whatever its error number.
 enum class Fault {

@@ -6,18 +6,20 @@
 #include <fmt/format.h>
 #include <mysqld_error.h>
 
+#include "store/core/sql_store.hpp"
+#include "store/core/standard_sql.hpp"
 #include "store/mysql/mysql_migrations.hpp"
 
 namespace outbreak::store::mysql {
 namespace {
 
-// The core's values as the connection's parameters: times to milliseconds.
+// The core's values as the connection's parameters: times to microseconds.
 Param to_param(const core::Value& value) {
   return std::visit(
       [](const auto& v) -> Param {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, TimePoint> || std::is_same_v<T, store::TimePoint>) {
-          return std::chrono::floor<std::chrono::milliseconds>(v);
+          return std::chrono::floor<std::chrono::microseconds>(v);
         } else {
           return v;
         }
@@ -53,15 +55,6 @@ class MysqlRows final : public core::Rows {
   std::size_t row_ = static_cast<std::size_t>(-1);
 };
 
-std::string column_list(const core::RowBatch& batch) {
-  std::string out;
-  for (const auto& column : batch.columns) {
-    if (!out.empty()) out += ", ";
-    out += column.name;
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---- Dialect ---------------------------------------------------------------
@@ -82,15 +75,6 @@ std::string MysqlDialect::ignore_clause(std::span<const std::string_view> key) c
   // IGNORE it does not also swallow other errors (a foreign key, a CHECK).
   if (key.empty()) return "";
   return fmt::format(" ON DUPLICATE KEY UPDATE {0} = {0}", key.front());
-}
-
-std::string MysqlDialect::concat(std::span<const std::string_view> parts) const {
-  std::string out = "CONCAT(";
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += parts[i];
-  }
-  return out + ")";
 }
 
 std::span<const detail::Migration> MysqlDialect::migrations() const {
@@ -187,17 +171,10 @@ void MysqlSession::write_batch(const core::RowBatch& batch) {
   const std::size_t rows = batch.row_count();
   if (rows == 0) return;
   const std::string head =
-      fmt::format("INSERT INTO {} ({}) VALUES ", batch.table, column_list(batch));
-  std::string tail;
-  if (!batch.key.empty()) {
-    std::vector<std::string_view> update;
-    for (const auto& column : batch.columns) {
-      if (std::find(batch.key.begin(), batch.key.end(), column.name) == batch.key.end()) {
-        update.push_back(column.name);
-      }
-    }
-    tail = MysqlDialect().upsert_clause(batch.key, update);
-  }
+      fmt::format("INSERT INTO {} ({}) VALUES ", batch.table, core::column_list(batch));
+  const std::string tail =
+      batch.key.empty() ? ""
+                        : MysqlDialect().upsert_clause(batch.key, core::updated_columns(batch));
   std::string sql;
   const auto flush = [&] {
     if (sql.empty()) return;
@@ -265,6 +242,22 @@ bool PollingWorkSignal::wait_for_work(Duration timeout) {
     seen_.reset();
     interval_ = kMinPoll;
     throw;
+  }
+}
+
+Result<std::unique_ptr<Store>> open_mysql_store(const DatabaseUrl& url,
+                                                const std::string& display_url) {
+  try {
+    return std::unique_ptr<Store>(
+        std::make_unique<core::SqlStore>(make_mysql_backend(url, display_url)));
+  } catch (const MysqlError& e) {
+    // The message already says "cannot connect" and what is at fault.
+    std::string what = e.what();
+    if (what.starts_with("cannot connect: ")) what.erase(0, 16);
+    return Error::make(
+        ErrorCode::kIo,
+        scrub(fmt::format("cannot connect to MySQL/MariaDB at {}: {}", display_url, what),
+              url.password));
   }
 }
 

@@ -27,7 +27,6 @@ class MysqlDialect final : public core::Dialect {
   std::string ignore_clause(std::span<const std::string_view> key) const override;
   std::string_view lock_rows() const override { return " FOR UPDATE"; }
   std::string_view skip_locked() const override { return " FOR UPDATE SKIP LOCKED"; }
-  std::string concat(std::span<const std::string_view> parts) const override;
   std::span<const detail::Migration> migrations() const override;
   std::string_view create_migrations_table() const override;
   bool has_migrations_table(core::Session& session) const override;
@@ -95,5 +94,12 @@ class PollingWorkSignal final : public core::WorkSignal {
 // mysql:// URL. Throws MysqlError (the message names the part of the URL at
 // fault, never the password).
 core::Backend make_mysql_backend(const DatabaseUrl& url, const std::string& display_url);
+
+// The store for a parsed mysql:// URL (`display_url`: its redacted text).
+// Errors: kIo "cannot connect to MySQL/MariaDB at URL: ..." naming the part
+// of the URL at fault (host and port, user and password, database); never
+// the password.
+Result<std::unique_ptr<Store>> open_mysql_store(const DatabaseUrl& url,
+                                                const std::string& display_url);
 
 }  // namespace outbreak::store::mysql

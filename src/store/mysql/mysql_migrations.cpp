@@ -8,7 +8,7 @@ namespace {
 // Every table: InnoDB (transactions, row locks, SKIP LOCKED, foreign keys),
 // utf8mb4, and binary collation so that text compares byte for byte as on
 // SQLite and PostgreSQL (ids and tokens are case-sensitive). Times are
-// DATETIME(3) holding UTC (the session's time zone is +00:00), booleans
+// DATETIME(6) holding UTC (the session's time zone is +00:00), booleans
 // BOOLEAN (TINYINT(1)), counts BIGINT. Ids are VARCHAR (UUIDs), addresses
 // VARCHAR(320) (the longest an address can be): MySQL indexes no TEXT column
 // without a prefix length. MariaDB has no partial indexes: the queue's and
@@ -25,9 +25,9 @@ CREATE TABLE IF NOT EXISTS simulations (
     CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   scenario_json JSON NOT NULL,
   email TEXT,
-  created_at DATETIME(3) NOT NULL,
-  started_at DATETIME(3),
-  finished_at DATETIME(3),
+  created_at DATETIME(6) NOT NULL,
+  started_at DATETIME(6),
+  finished_at DATETIME(6),
   progress_replicate BIGINT,
   progress_day BIGINT,
   days BIGINT NOT NULL,
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS simulations (
   max_attempts INTEGER NOT NULL,
   error TEXT,
   worker_id TEXT,
-  lease_expires_at DATETIME(3),
+  lease_expires_at DATETIME(6),
   cancel_requested BOOLEAN NOT NULL DEFAULT FALSE
 ))sql" OUTBREAK_MYSQL_TABLE R"sql(;
 CREATE INDEX IF NOT EXISTS simulations_queue ON simulations (status, created_at, id);
@@ -94,9 +94,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   status VARCHAR(16) NOT NULL DEFAULT 'pending'
     CHECK (status IN ('pending', 'sent', 'logged', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
-  created_at DATETIME(3) NOT NULL,
-  next_attempt_at DATETIME(3) NOT NULL,
-  sent_at DATETIME(3),
+  created_at DATETIME(6) NOT NULL,
+  next_attempt_at DATETIME(6) NOT NULL,
+  sent_at DATETIME(6),
   last_error TEXT,
   INDEX outbox_simulation (simulation_id),
   CONSTRAINT outbox_simulation_fk FOREIGN KEY (simulation_id)
@@ -141,9 +141,9 @@ constexpr std::string_view kMysqlV4 = R"sql(
 CREATE TABLE IF NOT EXISTS mail_addresses (
   address VARCHAR(320) NOT NULL PRIMARY KEY,
   token VARCHAR(255) NOT NULL,
-  created_at DATETIME(3) NOT NULL,
-  requested_at DATETIME(3),
-  confirmed_at DATETIME(3),
+  created_at DATETIME(6) NOT NULL,
+  requested_at DATETIME(6),
+  confirmed_at DATETIME(6),
   CONSTRAINT mail_addresses_token UNIQUE (token)
 ))sql" OUTBREAK_MYSQL_TABLE R"sql(;
 CREATE INDEX IF NOT EXISTS outbox_recipient_sent ON outbox (recipient, status, sent_at);

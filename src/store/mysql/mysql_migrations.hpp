@@ -20,7 +20,7 @@ std::span<const Migration> mysql_migrations();
 // The table of applied versions, created before the first version.
 inline constexpr std::string_view kMysqlVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at "
-    "DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 "
+    "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 "
     "COLLATE = utf8mb4_bin";
 
 // Serialise migrators of one database (GET_LOCK names are server-wide, so
