@@ -1,7 +1,7 @@
 #include "outbreak/store/open.hpp"
 
 #include "outbreak/store/url.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/postgres/postgres_dialect.hpp"
 #include "store/sqlite/sqlite_dialect.hpp"
 
 namespace outbreak::store {
