@@ -2,7 +2,7 @@
 
 #include "outbreak/store/url.hpp"
 #include "store/mysql/mysql_dialect.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/postgres/postgres_dialect.hpp"
 #include "store/sqlite/sqlite_dialect.hpp"
 
 namespace outbreak::store {
