@@ -594,7 +594,8 @@ TEST_P(MailProcessTest, InConfirmationModeOnlyThePagesButtonReleasesTheMails) {
   EXPECT_EQ(unknown_post->status, 404);
 }
 
-INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 // PostgreSQL drops the processes' connections (pg_terminate_backend, as an
