@@ -354,46 +354,6 @@ INSTANTIATE_TEST_SUITE_P(store, MysqlDb, ::testing::Values("mariadb"),
 
 // ---- A server of the test's own, restarted --------------------------------
 
-// A MariaDB server of the test's own (scripts/test-mariadb), since
-// restarting the shared one would break the tests running beside it.
-class PrivateMariadb {
- public:
-  explicit PrivateMariadb(fs::path dir) : dir_(std::move(dir)) {
-    fs::create_directories(dir_);
-    script("start");
-  }
-  PrivateMariadb(const PrivateMariadb&) = delete;
-  PrivateMariadb& operator=(const PrivateMariadb&) = delete;
-  ~PrivateMariadb() {
-    try {
-      script("stop");
-    } catch (const std::exception&) {
-      // Best effort; the data folder is named in dir_/datadir.
-    }
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  void restart() { script("restart"); }
-  std::string url() const {
-    std::ifstream in(dir_ / "url");
-    std::string url;
-    std::getline(in, url);
-    return url;
-  }
-
- private:
-  void script(const std::string& command) const {
-    const std::string line = fmt::format("{} {} {} >>{} 2>&1", OUTBREAK_TEST_MARIADB_SCRIPT,
-                                         command, dir_.string(), (dir_ / "script.log").string());
-    if (std::system(line.c_str()) != 0) {
-      std::ifstream log(dir_ / "script.log");
-      throw std::runtime_error("scripts/test-mariadb " + command + " failed:\n" +
-                               std::string(std::istreambuf_iterator<char>(log), {}));
-    }
-  }
-  fs::path dir_;
-};
-
 TEST(mysql_restart, AConnectionOutlivesAServerRestart) {
   // OUTBREAK_TEST_MARIADB_URL names a server the tests must not restart.
   const char* shared = std::getenv("OUTBREAK_TEST_MARIADB_URL");
@@ -401,7 +361,7 @@ TEST(mysql_restart, AConnectionOutlivesAServerRestart) {
       << "this test starts its own server; unset OUTBREAK_TEST_MARIADB_URL";
   const auto dir = fs::temp_directory_path() /
                    fmt::format("outbreak-mariadb-restart-{:x}", std::random_device{}());
-  PrivateMariadb server(dir);
+  testing::PrivateMariadb server(dir.string());
   Connection db(options_for(server.url()));
   db.execute("CREATE DATABASE restart_test");
   db.execute("CREATE TABLE restart_test.t (n BIGINT PRIMARY KEY) ENGINE = InnoDB");

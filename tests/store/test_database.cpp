@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -162,6 +163,47 @@ std::string mariadb_server_url() {
         "with scripts/test-mariadb) or set OUTBREAK_TEST_MARIADB_URL");
   }
   return url;
+}
+
+PrivateMariadb::PrivateMariadb(std::string dir) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_);
+  script("start");
+}
+
+PrivateMariadb::~PrivateMariadb() {
+  try {
+    script("stop");
+  } catch (const std::exception&) {
+    // Best effort: the data folder is named in dir_/datadir.
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string PrivateMariadb::url() const {
+  std::ifstream in(dir_ + "/url");
+  std::string url;
+  std::getline(in, url);
+  return url;
+}
+
+std::string PrivateMariadb::create_database(const std::string& name) const {
+  MariadbConnection(url()).run("CREATE DATABASE " + name +
+                               " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+  return with_database(url(), name);
+}
+
+void PrivateMariadb::restart() const { script("restart"); }
+
+void PrivateMariadb::script(const std::string& command) const {
+  const std::string log = dir_ + "/script.log";
+  const std::string line = std::string(OUTBREAK_TEST_MARIADB_SCRIPT) + " " + command + " " + dir_ +
+                           " >>" + log + " 2>&1";
+  if (std::system(line.c_str()) != 0) {
+    std::ifstream in(log);
+    throw std::runtime_error("scripts/test-mariadb " + command + " failed:\n" +
+                             std::string(std::istreambuf_iterator<char>(in), {}));
+  }
 }
 
 std::string postgres_server_url() {

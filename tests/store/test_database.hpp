@@ -36,6 +36,30 @@ class TestDatabase {
   std::string path_;  // SQLite: the folder; PostgreSQL and MariaDB: the database name
 };
 
+// A MariaDB server of a test's own (scripts/test-mariadb) in `dir`, for
+// tests that restart it: restarting the shared one would break the tests
+// running beside it. Stopped, and `dir` removed, when destroyed. Throws, with
+// the script's output, if it cannot be started.
+class PrivateMariadb {
+ public:
+  explicit PrivateMariadb(std::string dir);
+  PrivateMariadb(const PrivateMariadb&) = delete;
+  PrivateMariadb& operator=(const PrivateMariadb&) = delete;
+  ~PrivateMariadb();
+
+  // The server's URL (its `mysql` database).
+  std::string url() const;
+  // Creates database `name` on it; returns the URL of that database.
+  std::string create_database(const std::string& name) const;
+  // Stops the server and starts it again on the same port: every
+  // connection is dropped. Returns once it accepts connections again.
+  void restart() const;
+
+ private:
+  void script(const std::string& command) const;
+  std::string dir_;
+};
+
 // The PostgreSQL server for tests (see above); throws if there is none.
 std::string postgres_server_url();
 
