@@ -337,24 +337,7 @@ INSTANTIATE_TEST_SUITE_P(store, StoreConformance,
 class Reconnect : public StoreConformance {
  protected:
   // Terminates every connection to the test database but the one asking.
-  void drop_connections() {
-    if (GetParam() == "mariadb") {
-      const std::string ids = database_->query(
-          "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE DB "
-          "= DATABASE() AND ID <> CONNECTION_ID()");
-      EXPECT_NE(ids, "");
-      std::size_t start = 0;
-      while (start < ids.size()) {
-        const auto comma = std::min(ids.find(',', start), ids.size());
-        database_->query("KILL CONNECTION " + ids.substr(start, comma - start));
-        start = comma + 1;
-      }
-      return;
-    }
-    EXPECT_NE(database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
-              "0");
-  }
+  void drop_connections() { EXPECT_GT(database_->drop_other_connections(), 0); }
 };
 
 TEST_P(Reconnect, TheCallAfterADroppedConnectionWorks) {

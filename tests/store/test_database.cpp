@@ -283,6 +283,28 @@ std::string TestDatabase::query(const std::string& sql) const {
   return postgres_query(url_, sql);
 }
 
+int TestDatabase::drop_other_connections() const {
+  if (backend_ == "postgresql") {
+    return std::stoi(
+        postgres_query(url_,
+                       "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                       "datname = current_database() AND pid <> pg_backend_pid()"));
+  }
+  if (backend_ != "mariadb") throw std::runtime_error(backend_ + " has no connections to drop");
+  MariadbConnection connection(url_);
+  int dropped = 0;
+  for (const auto& id : connection.column("SELECT ID FROM information_schema.PROCESSLIST WHERE DB "
+                                          "= DATABASE() AND ID <> CONNECTION_ID()")) {
+    try {
+      connection.run("KILL CONNECTION " + id);
+      ++dropped;
+    } catch (const std::exception&) {
+      // It ended meanwhile.
+    }
+  }
+  return dropped;
+}
+
 void TestDatabase::exec(const std::string& sql) const {
   if (backend_ == "sqlite") return sqlite_exec(path_ + "/test.db", sql);
   if (backend_ == "mariadb") {

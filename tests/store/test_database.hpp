@@ -29,6 +29,10 @@ class TestDatabase {
   // Runs one or more statements separated by ';' in one transaction (to
   // build an old schema by hand).
   void exec(const std::string& sql) const;
+  // PostgreSQL and MariaDB: ends every session on the database but the one
+  // asking (pg_terminate_backend, KILL), as an administrator or a failover
+  // does; returns how many.
+  int drop_other_connections() const;
 
  private:
   std::string backend_;
