@@ -63,6 +63,8 @@
 //   - Helpers for dialects in core/standard_sql.hpp: on_conflict_clause()
 //     (SQLite and PostgreSQL), column_list() and updated_columns() of a
 //     RowBatch.
+//   - Dialect::upsert_clause() and ignore_clause() have defaults (the ON
+//     CONFLICT forms SQLite and PostgreSQL share); MariaDB overrides them.
 #pragma once
 
 #include <chrono>
@@ -298,14 +300,15 @@ class Dialect {
   virtual std::string select_time(std::string_view column) const = 0;
 
   // Appended to "INSERT INTO t (...) VALUES (...)": when a row with the same
-  // `key` exists, set each of `update` to the inserted value instead.
-  // SQLite/PostgreSQL: ON CONFLICT (key) DO UPDATE SET c = excluded.c;
-  // MariaDB: ON DUPLICATE KEY UPDATE c = VALUES(c).
+  // `key` exists, set each of `update` to the inserted value instead. By
+  // default ON CONFLICT (key) DO UPDATE SET c = excluded.c (SQLite,
+  // PostgreSQL); MariaDB overrides it: ON DUPLICATE KEY UPDATE c = VALUES(c).
   virtual std::string upsert_clause(std::span<const std::string_view> key,
-                                    std::span<const std::string_view> update) const = 0;
+                                    std::span<const std::string_view> update) const;
   // Appended to "INSERT INTO t (...) VALUES (...)": do nothing when a row
-  // with the same `key` exists. MariaDB: ON DUPLICATE KEY UPDATE k = k.
-  virtual std::string ignore_clause(std::span<const std::string_view> key) const = 0;
+  // with the same `key` exists. By default ON CONFLICT (key) DO NOTHING;
+  // MariaDB: ON DUPLICATE KEY UPDATE k = k.
+  virtual std::string ignore_clause(std::span<const std::string_view> key) const;
 
   // Appended to a SELECT in a write transaction to lock the rows it reads
   // until commit: " FOR UPDATE" (PostgreSQL, MariaDB); "" (SQLite, whose
