@@ -27,8 +27,8 @@
 //     literals (PostgreSQL: `$1`, `$2`, ...).
 //   - A time parameter is written as Dialect::time_param() and bound as a
 //     TimePoint; a time column is read through Dialect::select_time() and
-//     decoded by Rows::time(). Times are UTC; SQLite keeps its text with
-//     microseconds, PostgreSQL TIMESTAMPTZ, MariaDB DATETIME(3)/(6).
+//     decoded by Rows::time(). Times are UTC with microseconds; SQLite
+//     keeps text, PostgreSQL TIMESTAMPTZ, MariaDB DATETIME(6).
 //   - Booleans are the literals TRUE and FALSE (SQLite >= 3.23, PostgreSQL
 //     and MariaDB all accept them) and bind as bool; a boolean column reads
 //     back with Rows::boolean() (SQLite and MariaDB store 0/1).
@@ -65,6 +65,11 @@
 //     RowBatch.
 //   - Dialect::upsert_clause() and ignore_clause() have defaults (the ON
 //     CONFLICT forms SQLite and PostgreSQL share); MariaDB overrides them.
+//   - Noted, not changed: claim(), claim_mail() and confirm_mail_address()
+//     return the times they wrote as computed in C++ (now, now + lease), not
+//     read back, and the conformance suite compares times to the
+//     microsecond. A dialect must store times with microseconds (MariaDB:
+//     DATETIME(6)), or a record read later differs from the one returned.
 #pragma once
 
 #include <chrono>
