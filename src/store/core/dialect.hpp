@@ -27,8 +27,8 @@
 //     literals (PostgreSQL: `$1`, `$2`, ...).
 //   - A time parameter is written as Dialect::time_param() and bound as a
 //     TimePoint; a time column is read through Dialect::select_time() and
-//     decoded by Rows::time(). Times are UTC; SQLite keeps its text with
-//     microseconds, PostgreSQL TIMESTAMPTZ, MariaDB DATETIME(3)/(6).
+//     decoded by Rows::time(). Times are UTC with microseconds; SQLite
+//     keeps text, PostgreSQL TIMESTAMPTZ, MariaDB DATETIME(6).
 //   - Booleans are the literals TRUE and FALSE (SQLite >= 3.23, PostgreSQL
 //     and MariaDB all accept them) and bind as bool; a boolean column reads
 //     back with Rows::boolean() (SQLite and MariaDB store 0/1).
@@ -63,6 +63,13 @@
 //   - Helpers for dialects in core/standard_sql.hpp: on_conflict_clause()
 //     (SQLite and PostgreSQL), column_list() and updated_columns() of a
 //     RowBatch.
+//   - Dialect::upsert_clause() and ignore_clause() have defaults (the ON
+//     CONFLICT forms SQLite and PostgreSQL share); MariaDB overrides them.
+//   - Noted, not changed: claim(), claim_mail() and confirm_mail_address()
+//     return the times they wrote as computed in C++ (now, now + lease), not
+//     read back, and the conformance suite compares times to the
+//     microsecond. A dialect must store times with microseconds (MariaDB:
+//     DATETIME(6)), or a record read later differs from the one returned.
 #pragma once
 
 #include <chrono>
@@ -298,14 +305,15 @@ class Dialect {
   virtual std::string select_time(std::string_view column) const = 0;
 
   // Appended to "INSERT INTO t (...) VALUES (...)": when a row with the same
-  // `key` exists, set each of `update` to the inserted value instead.
-  // SQLite/PostgreSQL: ON CONFLICT (key) DO UPDATE SET c = excluded.c;
-  // MariaDB: ON DUPLICATE KEY UPDATE c = VALUES(c).
+  // `key` exists, set each of `update` to the inserted value instead. By
+  // default ON CONFLICT (key) DO UPDATE SET c = excluded.c (SQLite,
+  // PostgreSQL); MariaDB overrides it: ON DUPLICATE KEY UPDATE c = VALUES(c).
   virtual std::string upsert_clause(std::span<const std::string_view> key,
-                                    std::span<const std::string_view> update) const = 0;
+                                    std::span<const std::string_view> update) const;
   // Appended to "INSERT INTO t (...) VALUES (...)": do nothing when a row
-  // with the same `key` exists. MariaDB: ON DUPLICATE KEY UPDATE k = k.
-  virtual std::string ignore_clause(std::span<const std::string_view> key) const = 0;
+  // with the same `key` exists. By default ON CONFLICT (key) DO NOTHING;
+  // MariaDB: ON DUPLICATE KEY UPDATE k = k.
+  virtual std::string ignore_clause(std::span<const std::string_view> key) const;
 
   // Appended to a SELECT in a write transaction to lock the rows it reads
   // until commit: " FOR UPDATE" (PostgreSQL, MariaDB); "" (SQLite, whose

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "store/core/records.hpp"
 #include "store/common.hpp"
+#include "store/core/records.hpp"
 #include "store/sql_columns.hpp"
 
 namespace outbreak::store::core {

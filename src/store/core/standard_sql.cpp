@@ -42,3 +42,16 @@ std::vector<std::string_view> updated_columns(const RowBatch& batch) {
 }
 
 }  // namespace outbreak::store::core
+
+namespace outbreak::store::core {
+
+std::string Dialect::upsert_clause(std::span<const std::string_view> key,
+                                   std::span<const std::string_view> update) const {
+  return on_conflict_clause(key, update);
+}
+
+std::string Dialect::ignore_clause(std::span<const std::string_view> key) const {
+  return on_conflict_clause(key, {});
+}
+
+}  // namespace outbreak::store::core

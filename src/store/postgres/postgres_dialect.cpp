@@ -163,15 +163,6 @@ std::string PostgresDialect::select_time(std::string_view column) const {
   return fmt::format("(EXTRACT(EPOCH FROM {}) * 1000000)::BIGINT", column);
 }
 
-std::string PostgresDialect::upsert_clause(std::span<const std::string_view> key,
-                                           std::span<const std::string_view> update) const {
-  return core::on_conflict_clause(key, update);
-}
-
-std::string PostgresDialect::ignore_clause(std::span<const std::string_view> key) const {
-  return core::on_conflict_clause(key, {});
-}
-
 std::span<const detail::Migration> PostgresDialect::migrations() const {
   return detail::postgres_migrations();
 }

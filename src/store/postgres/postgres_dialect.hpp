@@ -33,9 +33,6 @@ class PostgresDialect final : public core::Dialect {
   std::string_view label() const override { return "PostgreSQL at"; }
   std::string time_param() const override;
   std::string select_time(std::string_view column) const override;
-  std::string upsert_clause(std::span<const std::string_view> key,
-                            std::span<const std::string_view> update) const override;
-  std::string ignore_clause(std::span<const std::string_view> key) const override;
   std::string_view lock_rows() const override { return " FOR UPDATE"; }
   std::string_view skip_locked() const override { return " FOR UPDATE SKIP LOCKED"; }
   std::span<const detail::Migration> migrations() const override;

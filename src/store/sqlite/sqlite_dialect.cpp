@@ -95,15 +95,6 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
 
 // --- SqliteDialect -----------------------------------------------------------
 
-std::string SqliteDialect::upsert_clause(std::span<const std::string_view> key,
-                                         std::span<const std::string_view> update) const {
-  return core::on_conflict_clause(key, update);
-}
-
-std::string SqliteDialect::ignore_clause(std::span<const std::string_view> key) const {
-  return core::on_conflict_clause(key, {});
-}
-
 std::span<const detail::Migration> SqliteDialect::migrations() const {
   return detail::sqlite_migrations();
 }

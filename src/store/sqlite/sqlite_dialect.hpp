@@ -30,9 +30,6 @@ class SqliteDialect final : public core::Dialect {
   std::string_view label() const override { return "SQLite database"; }
   std::string time_param() const override { return "?"; }
   std::string select_time(std::string_view column) const override { return std::string(column); }
-  std::string upsert_clause(std::span<const std::string_view> key,
-                            std::span<const std::string_view> update) const override;
-  std::string ignore_clause(std::span<const std::string_view> key) const override;
   std::string_view lock_rows() const override { return ""; }
   std::string_view skip_locked() const override { return ""; }
   std::span<const detail::Migration> migrations() const override;
