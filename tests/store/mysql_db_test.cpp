@@ -280,6 +280,30 @@ TEST_P(MysqlDb, TransactionsCommitOrRollBack) {
   EXPECT_EQ(sum, 1);
 }
 
+TEST_P(MysqlDb, EmptyTransactionsAndAFailedFirstStatement) {
+  Connection& db = *connection_;
+  db.execute("CREATE TABLE t (n BIGINT PRIMARY KEY) ENGINE = InnoDB");
+  // Nothing in it: nothing to commit or roll back.
+  db.begin();
+  db.commit();
+  db.begin();
+  db.rollback();
+  // The first statement fails: the transaction it opened is rolled back,
+  // and the connection goes on.
+  db.execute("INSERT INTO t VALUES (1)");
+  db.begin();
+  EXPECT_EQ(fault_of([&] { db.execute("INSERT INTO t VALUES (1)"); }), Fault::kDuplicateKey);
+  db.rollback();
+  // The rows a transaction wrote are its own until COMMIT.
+  db.begin();
+  db.execute("INSERT INTO t VALUES (2)");
+  Connection other(options_for(database_->url()));
+  EXPECT_EQ(other.query("SELECT COUNT(*) FROM t").int64(0, 0), 1) << "not committed yet";
+  db.commit();
+  EXPECT_EQ(other.query("SELECT COUNT(*) FROM t").int64(0, 0), 2);
+  EXPECT_FALSE(db.in_transaction());
+}
+
 TEST_P(MysqlDb, DeadlocksAndLockWaitsAreRetried) {
   Connection& db = *connection_;
   db.execute("CREATE TABLE t (n BIGINT PRIMARY KEY, v BIGINT) ENGINE = InnoDB");
