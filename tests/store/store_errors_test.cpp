@@ -72,6 +72,8 @@ TEST(store_errors, PostgresFaultsAreClassifiedBySqlstate) {
   EXPECT_EQ(sql("40001"), FaultKind::kRetry);
   EXPECT_EQ(sql("40P01"), FaultKind::kRetry);
   EXPECT_EQ(sql("57P01"), FaultKind::kUnavailable);
+  EXPECT_EQ(sql("25006"), FaultKind::kUnavailable);
+  EXPECT_EQ(sql("55P03"), FaultKind::kUnavailable);
   EXPECT_EQ(sql("08006"), FaultKind::kUnavailable);
   EXPECT_EQ(sql("3D000"), FaultKind::kUnavailable);
   EXPECT_EQ(sql("28P01"), FaultKind::kUnavailable);
@@ -87,6 +89,7 @@ TEST(store_errors, PostgresFaultsAreClassifiedBySqlstate) {
 // same code.
 class StoreFaults : public StoreConformance {
  protected:
+  // A trigger that refuses every new simulation as a CHECK would.
   void refuse_inserts() {
     if (GetParam() == "postgresql") {
       database_->exec(
@@ -99,10 +102,12 @@ class StoreFaults : public StoreConformance {
       database_->exec(
           "CREATE TRIGGER refuse BEFORE INSERT ON simulations FOR EACH ROW SIGNAL SQLSTATE "
           "'23000' SET MYSQL_ERRNO = 4025, MESSAGE_TEXT = 'refused'");
-    } else {
+    } else if (GetParam() == "sqlite") {
       database_->exec(
           "CREATE TRIGGER refuse BEFORE INSERT ON simulations BEGIN SELECT RAISE(ABORT, "
           "'refused'); END");
+    } else {
+      FAIL() << "no refusing trigger written for " << GetParam();
     }
   }
 };

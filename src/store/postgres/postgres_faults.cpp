@@ -10,7 +10,9 @@ namespace {
 core::FaultKind classify_sqlstate(const std::string& state) {
   if (state.size() != 5) return core::FaultKind::kUnavailable;  // raised by libpq itself
   if (state == "53100") return core::FaultKind::kNoSpace;
-  if (state == "55P03") return core::FaultKind::kUnavailable;
+  // Lock not available; a read-only transaction (a standby after a
+  // failover), as SQLite's SQLITE_READONLY.
+  if (state == "55P03" || state == "25006") return core::FaultKind::kUnavailable;
   const std::string category = state.substr(0, 2);
   if (category == "23") return core::FaultKind::kConstraint;
   if (category == "22") return core::FaultKind::kData;
