@@ -137,6 +137,15 @@ TEST_F(CliJobsTest, BadDatabaseUrlsGetAClearErrorWithoutThePassword) {
   EXPECT_EQ(unreachable.status, 1);
   EXPECT_NE(unreachable.output.find("cannot connect"), std::string::npos) << unreachable.output;
   EXPECT_EQ(unreachable.output.find("hunter2"), std::string::npos) << unreachable.output;
+
+  const Outcome no_mysql = run({"worker", "--database", "mysql://me:hunter2@127.0.0.1:1/db"});
+  EXPECT_EQ(no_mysql.status, 1);
+  EXPECT_NE(
+      no_mysql.output.find("cannot connect to MySQL/MariaDB at mysql://me:***@127.0.0.1:1/db: "
+                           "no server answers at host '127.0.0.1' port 1"),
+      std::string::npos)
+      << no_mysql.output;
+  EXPECT_EQ(no_mysql.output.find("hunter2"), std::string::npos) << no_mysql.output;
 }
 
 }  // namespace
