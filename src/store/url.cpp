@@ -90,26 +90,32 @@ Status parse_authority(std::string_view url, std::string_view authority, Databas
   return Ok{};
 }
 
-Result<DatabaseUrl> parse_postgres(std::string_view url, std::string_view rest) {
-  DatabaseUrl out;
-  out.backend = Backend::kPostgres;
+// scheme://user:password@host:port/database?query, the form of PostgreSQL
+// and MySQL URLs, into `out`; `scheme` names the expected form in errors.
+Status parse_server_url(std::string_view url, std::string_view rest, std::string_view scheme,
+                        DatabaseUrl& out) {
   const auto question = rest.find('?');
   if (question != std::string_view::npos) {
-    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) {
-      return status.error();
-    }
+    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) return status;
     rest = rest.substr(0, question);
   }
   // The database is after the last '/', so that a raw '/' in a password does
   // not cut the authority short.
   const auto slash = rest.rfind('/');
   if (slash == std::string_view::npos || slash + 1 == rest.size()) {
-    return bad_url(url, "no database name (expected postgresql://user:pass@host:port/db)");
+    return bad_url(url,
+                   fmt::format("no database name (expected {}://user:pass@host:port/db)", scheme));
   }
   auto database = percent_decode(rest.substr(slash + 1));
   if (!database) return bad_url(url, "bad percent escape in the database name");
   out.database = std::move(*database);
-  if (auto status = parse_authority(url, rest.substr(0, slash), out); !status) {
+  return parse_authority(url, rest.substr(0, slash), out);
+}
+
+Result<DatabaseUrl> parse_postgres(std::string_view url, std::string_view rest) {
+  DatabaseUrl out;
+  out.backend = Backend::kPostgres;
+  if (auto status = parse_server_url(url, rest, "postgresql", out); !status) {
     return status.error();
   }
   return out;
@@ -151,23 +157,7 @@ Status check_mysql_params(std::string_view url, const DatabaseUrl& out) {
 Result<DatabaseUrl> parse_mysql(std::string_view url, std::string_view rest) {
   DatabaseUrl out;
   out.backend = Backend::kMysql;
-  const auto question = rest.find('?');
-  if (question != std::string_view::npos) {
-    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) {
-      return status.error();
-    }
-    rest = rest.substr(0, question);
-  }
-  const auto slash = rest.rfind('/');
-  if (slash == std::string_view::npos || slash + 1 == rest.size()) {
-    return bad_url(url, "no database name (expected mysql://user:pass@host:port/db)");
-  }
-  auto database = percent_decode(rest.substr(slash + 1));
-  if (!database) return bad_url(url, "bad percent escape in the database name");
-  out.database = std::move(*database);
-  if (auto status = parse_authority(url, rest.substr(0, slash), out); !status) {
-    return status.error();
-  }
+  if (auto status = parse_server_url(url, rest, "mysql", out); !status) return status.error();
   if (auto status = check_mysql_params(url, out); !status) return status.error();
   if (out.user.empty()) {
     return bad_url(url, "no user name (expected mysql://user:pass@host:port/db)");

@@ -19,6 +19,7 @@
 
 #include "outbreak/store/url.hpp"
 #include "store/mysql/mysql_db.hpp"
+#include "store/mysql_test_support.hpp"
 #include "store/test_database.hpp"
 
 namespace outbreak::store::mysql {
@@ -35,12 +36,6 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     std::this_thread::sleep_for(20ms);
   }
   return true;
-}
-
-ConnectOptions options_for(const std::string& url) {
-  auto parsed = parse_database_url(url);
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  return connect_options(*parsed);
 }
 
 // The fault and message of connecting to `url`; fails the test if it connects.

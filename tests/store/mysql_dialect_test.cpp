@@ -15,6 +15,7 @@
 #include "outbreak/store/url.hpp"
 #include "store/mysql/mysql_dialect.hpp"
 #include "store/mysql/mysql_migrations.hpp"
+#include "store/mysql_test_support.hpp"
 #include "store/test_database.hpp"
 
 namespace outbreak::store::mysql {
@@ -94,10 +95,7 @@ class MysqlDialectTest : public ::testing::TestWithParam<std::string> {
     return rows->int64(0);
   }
   // The same database on a connection of the test's own.
-  Connection other() {
-    auto parsed = parse_database_url(database_->url());
-    return Connection(connect_options(*parsed));
-  }
+  Connection other() { return Connection(options_for(database_->url())); }
 
   std::unique_ptr<testing::TestDatabase> database_;
   core::Backend backend_;

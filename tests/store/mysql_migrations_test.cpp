@@ -16,6 +16,7 @@
 #include "store/migrations.hpp"
 #include "store/mysql/mysql_db.hpp"
 #include "store/mysql/mysql_migrations.hpp"
+#include "store/mysql_test_support.hpp"
 #include "store/test_database.hpp"
 
 namespace outbreak::store::mysql {
@@ -24,12 +25,6 @@ namespace {
 using testing::TestDatabase;
 
 constexpr std::string_view kId = "00000000-0000-4000-8000-000000000001";
-
-ConnectOptions options_for(const std::string& url) {
-  auto parsed = parse_database_url(url);
-  if (!parsed) throw std::runtime_error(parsed.error().message);
-  return connect_options(*parsed);
-}
 
 void run_migration(Connection& db, const detail::Migration& migration) {
   for (const auto& statement : split_statements(migration.sql)) db.execute(statement);
