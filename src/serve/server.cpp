@@ -103,6 +103,7 @@ detail::GateOptions gate_options(const ServerConfig& config) {
   options.head_timeout = config.head_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;
   options.max_connections_per_client = static_cast<std::size_t>(config.max_connections_per_client);
+  options.trusted_proxies = config.trusted_proxies;
   return options;
 }
 
