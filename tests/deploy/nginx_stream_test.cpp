@@ -10,7 +10,7 @@ class NginxStreamTest : public NginxTest {};
 
 TEST_P(NginxStreamTest, TheEventStreamDeliversDaysWhileTheJobRuns) {
   // No worker yet: the job waits in the queue while the stream is opened.
-  start(0);
+  start(0, {{"OUTBREAK_STREAM_HEARTBEAT_MS", "200"}});
   const std::int64_t days = 365;
   const std::int64_t replicates = 10;
   const std::string id = submit(scenario(200000, days, replicates));
@@ -22,6 +22,9 @@ TEST_P(NginxStreamTest, TheEventStreamDeliversDaysWhileTheJobRuns) {
       << "the queued status did not come through the proxy:\n"
       << reader.text();
   EXPECT_EQ(reader.content_type().rfind("text/event-stream", 0), 0u) << reader.content_type();
+  // While it waits, the heartbeat comes through too (what keeps nginx's
+  // proxy_read_timeout from closing an idle stream).
+  EXPECT_TRUE(reader.wait_for(": keep-alive", seconds(20))) << reader.text();
   const auto worker = start_worker();
   ASSERT_TRUE(reader.wait_for("event: day", seconds(120))) << reader.text();
   // The first days arrived while the job still runs (it takes seconds).
