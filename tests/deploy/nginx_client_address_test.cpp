@@ -42,6 +42,24 @@ TEST_P(NginxClientAddressTest, TheRateLimitCountsEachRealClient) {
   EXPECT_EQ(submit_from(server_->port(), "127.0.0.14", "192.0.2.3"), 429);
 }
 
+// nginx's client_max_body_size is the server's OUTBREAK_MAX_BODY_BYTES
+// default: a body of exactly that size reaches the server, one byte more is
+// refused by nginx.
+TEST_P(NginxClientAddressTest, TheBodyLimitIsTheServers) {
+  start(0);
+  start_nginx();
+  const std::size_t limit = 1048576;
+  const std::string head = R"({"scenario": {"population": 100, "days": 5})";
+  const std::string largest = head + std::string(limit - head.size() - 1, ' ') + "}";
+  ASSERT_EQ(largest.size(), limit);
+  auto accepted = proxy().Post("/api/v1/simulations", largest, "application/json");
+  ASSERT_TRUE(accepted) << httplib::to_string(accepted.error());
+  EXPECT_EQ(accepted->status, 201) << accepted->body;
+  auto refused = proxy().Post("/api/v1/simulations", largest + " ", "application/json");
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 413);
+}
+
 INSTANTIATE_TEST_SUITE_P(deploy, NginxClientAddressTest, ::testing::Values("sqlite"),
                          [](const auto& info) { return info.param; });
 
