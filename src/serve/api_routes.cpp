@@ -181,6 +181,8 @@ void add_api_routes(httplib::Server& http, Context& context) {
             });
   add_route(http, context, "GET", "/api/v1/scenario", "/api/v1/scenario",
             [&context](const Request&, Response& response) {
+              // Changes only with the server's settings: kept for five minutes.
+              response.set_header("Cache-Control", "public, max-age=300");
               send_json(response, 200, scenario_description(context.config.limits));
             });
   add_route(http, context, "POST", "/api/v1/scenario/estimate", "/api/v1/scenario/estimate",

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "http.hpp"
 #include "outbreak/engine/ensemble.hpp"
 #include "outbreak/io/line_list_csv.hpp"
@@ -53,15 +54,17 @@ struct ResultsResponse {
   std::string cache_key;  // empty: not cacheable
   std::string copy;       // what was sent, while it may still be cached
   bool too_large = false;
+  std::string pending;  // read before streaming began: sent first
   std::shared_ptr<std::atomic<std::uint64_t>> written;
 };
 
 // Reads and sends the next part of `state`'s document; false when the
 // response must end short (a store error, the client gone).
 bool send_results_part(Context& context, ResultsResponse& state, httplib::DataSink& sink) {
-  std::string part;
-  bool more = false;
-  {
+  std::string part = std::move(state.pending);
+  state.pending.clear();
+  bool more = true;
+  if (part.empty()) {
     auto lease = context.stores.borrow();
     if (!lease) {
       context.log.warn("results_read_failed", {{"error", lease.error().message}});
@@ -147,30 +150,107 @@ void results(Context& context, const Request& request, Response& response) {
     if (coverage.error().code == ErrorCode::kIo) store->discard();
     return send_store_error(response, coverage.error());
   }
-  response.status = 200;
   const bool csv = format == io::Format::kCsv;
   const char* type = csv ? "text/csv; charset=utf-8" : "application/json";
-  if (download) {
+  const auto set_download_name = [&] {
+    if (!download) return;
     const std::string suffix =
         fmt::format("{}{}", coverage->partial ? "-partial" : "", csv ? ".csv" : ".json");
     set_download(response, file_name(job->name, job->id, suffix));
-  }
+  };
+  // Finished results never change unless a failed or cancelled job is
+  // retried: those of a succeeded job may be kept by anyone for a year,
+  // the others are revalidated (their ETag changes when they finish again).
   const std::string key = ResultsCache::key(*job, format, replicate, summary_only);
-  if (auto cached = context.results.find(key)) {
-    response.set_content(*cached, type);
-    return;
+  const bool immutable = !key.empty() && job->status == store::JobStatus::kSucceeded;
+  response.set_header("Cache-Control",
+                      immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  response.set_header("Vary", "Accept-Encoding");
+  const std::optional<std::string> accepted = accept_encoding(request);
+  const std::optional<std::string_view> accepted_view =
+      accepted ? std::optional<std::string_view>(*accepted) : std::nullopt;
+  const std::string if_none_match = request.get_header_value("If-None-Match");
+  // Answers 304 when the client holds the representation tagged `etag`.
+  const auto not_modified = [&](const std::string& etag) {
+    if (if_none_match.empty() || !none_match(if_none_match, etag)) return false;
+    let_httplib_compress(request, false);
+    response.status = 304;
+    response.set_header("ETag", etag);
+    // No body. httplib says "Content-Length: 0" (its clients, among
+    // others, would wait for a body of the length of the representation).
+    return true;
+  };
+  // A finished document kept in every coding: the one asked for, as is.
+  const auto send_cached = [&](const CachedResults& cached) {
+    const Coding coding = choose_coding(accepted_view);
+    const std::string etag =
+        results_etag(*job, key, format, replicate, summary_only, false, coding);
+    if (not_modified(etag)) return;
+    let_httplib_compress(request, false);
+    response.status = 200;
+    response.set_header("ETag", etag);
+    if (coding != Coding::kIdentity) {
+      response.set_header("Content-Encoding", std::string(coding_name(coding)));
+    }
+    set_download_name();
+    response.set_content(cached.bytes(coding), type);
+  };
+  if (auto cached = context.results.find(key)) return send_cached(*cached);
+  // Streamed documents are sent as they are read, in gzip or identity.
+  const Coding streamed = choose_coding(accepted_view, false);
+  if (!key.empty()) {
+    // Finished but not kept (yet): the client may hold it from before in
+    // any coding this request could get.
+    for (const Coding coding : {choose_coding(accepted_view), streamed}) {
+      if (not_modified(results_etag(*job, key, format, replicate, summary_only, false, coding))) {
+        return;
+      }
+    }
   }
   auto opened = ResultsDocument::open(**store, *job, format, replicate, *coverage, summary_only);
   if (!opened) {
     if (opened.error().code == ErrorCode::kIo) store->discard();
-    response.headers.erase("Content-Disposition");
     return send_store_error(response, opened.error());
   }
+  std::unique_ptr<ResultsDocument> document = std::move(opened).value();
+  std::string etag =
+      results_etag(*job, key, format, replicate, summary_only, document->has_summary(), streamed);
+  if (key.empty() && not_modified(etag)) return;
+  std::string first;
+  if (!key.empty()) {
+    // Read whole while it fits the cache, compressed once and kept; a
+    // larger one is streamed from what has been read.
+    auto more = document->next(**store, first, context.results.max_entry_bytes() + 1);
+    if (!more) {
+      if (more.error().code == ErrorCode::kIo) store->discard();
+      return send_store_error(response, more.error());
+    }
+    if (!*more && first.size() <= context.results.max_entry_bytes()) {
+      context.results.offer(key, first);
+      auto cached = context.results.find(key);
+      // Not kept (the cache is smaller than the document): compressed anyway.
+      if (cached == nullptr) {
+        cached = std::make_shared<const CachedResults>(CachedResults::compress(std::move(first)));
+      }
+      return send_cached(*cached);
+    }
+    // gzip made while streaming is not byte for byte the kept one's.
+    if (streamed == Coding::kGzip) etag = "W/" + etag;
+  }
+  let_httplib_compress(request, streamed == Coding::kGzip);
+  response.status = 200;
+  response.set_header("ETag", etag);
+  set_download_name();
   // Sent a part at a time, each read with a store borrowed for that part
   // only, so that neither a large job nor a slow client holds memory or a
   // connection; a small finished document is also kept for the next reader.
-  auto state = std::make_shared<ResultsResponse>(ResultsResponse{
-      std::move(opened).value(), key, {}, false, context.tracker.stream_counter(request)});
+  auto state =
+      std::make_shared<ResultsResponse>(ResultsResponse{std::move(document),
+                                                        key,
+                                                        {},
+                                                        !first.empty(),
+                                                        std::move(first),
+                                                        context.tracker.stream_counter(request)});
   response.set_chunked_content_provider(type,
                                         [&context, state](std::size_t, httplib::DataSink& sink) {
                                           return send_results_part(context, *state, sink);
