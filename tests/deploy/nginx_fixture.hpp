@@ -20,7 +20,7 @@ namespace outbreak::serve::testing {
 class NginxTest : public ServeTest {
  protected:
   void TearDown() override {
-    if (nginx_port_ != 0) {
+    if (nginx_started_) {
       if (HasFailure()) {
         for (const char* name : {"error.log", "access.log"}) {
           std::ifstream in(dir_ / "nginx" / name);
@@ -35,6 +35,7 @@ class NginxTest : public ServeTest {
   // Starts nginx in front of the server started by start(); with `bind`,
   // nginx connects to the server from that loopback address.
   void start_nginx(const std::string& bind = "") {
+    nginx_started_ = true;  // stopped in TearDown even if starting fails half-way
     ASSERT_EQ(script(fmt::format("start {} {} {}", quoted(dir_.string()), server_->port(), bind)),
               0)
         << "scripts/test-nginx start failed:\n"
@@ -77,6 +78,7 @@ class NginxTest : public ServeTest {
   int nginx_port_ = 0;
 
  private:
+  bool nginx_started_ = false;
   static std::string quoted(const std::string& text) { return "'" + text + "'"; }
   static std::string read(const std::string& file) {
     std::ifstream in(file);
