@@ -17,7 +17,8 @@ TEST_P(NginxStreamTest, TheEventStreamDeliversDaysWhileTheJobRuns) {
   ASSERT_FALSE(id.empty());
   start_nginx();
   EventReader reader(nginx_port_, "/api/v1/simulations/" + id + "/events");
-  // A few hundred bytes: a buffering proxy would hold them back.
+  // The status comes through while the job waits: nothing on the way holds
+  // the response back until it ends.
   ASSERT_TRUE(reader.wait_for("\"status\":\"queued\"", seconds(20)))
       << "the queued status did not come through the proxy:\n"
       << reader.text();
