@@ -115,19 +115,30 @@ bool send_not_modified(const Request& request, Response& response, const std::st
 
 // Sends the finished document `cached` in the coding the request asks for
 // as it is, or 304. `download_name`: empty unless a download.
-void send_cached_results(const Request& request, Response& response, const CachedResults& cached,
-                         io::Format format, const std::string& download_name) {
+void send_cached_results(Context& context, const Request& request, Response& response,
+                         std::shared_ptr<const CachedResults> cached, io::Format format,
+                         const std::string& download_name) {
   const Coding coding = choose_coding(accept_encoding(request));
-  const std::string etag = finished_etag(cached.key, coding);
+  const std::string etag = finished_etag(cached->key, coding);
   if (send_not_modified(request, response, etag)) return;
   let_httplib_compress(request, false);
-  response.status = 200;
+  // The status is left to httplib: 200, or 206 for a Range request (a
+  // range of the bytes of this coding, as RFC 9110 has it).
   response.set_header("ETag", etag);
   if (coding != Coding::kIdentity) {
     response.set_header("Content-Encoding", std::string(coding_name(coding)));
   }
   if (!download_name.empty()) set_download(response, download_name);
-  response.set_content(cached.bytes(coding), results_type(format));
+  // Written from the kept bytes, not copied into the response first.
+  const std::string& bytes = cached->bytes(coding);
+  response.set_content_provider(
+      bytes.size(), results_type(format),
+      [cached = std::move(cached), &bytes, written = context.tracker.stream_counter(request)](
+          std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        if (!sink.write(bytes.data() + offset, length)) return false;
+        written->fetch_add(length);
+        return true;
+      });
 }
 
 // The parameters of a results request when each of them is valid whatever
@@ -177,7 +188,7 @@ void results(Context& context, const Request& request, Response& response) {
             ResultsCache::variant(id, query->format, query->replicate, query->summary_only))) {
       response.set_header("Cache-Control", kImmutable);
       return send_cached_results(
-          request, response, *cached, query->format,
+          context, request, response, std::move(cached), query->format,
           query->download ? results_file_name(cached->name, id, query->format, false) : "");
     }
   }
@@ -245,10 +256,10 @@ void results(Context& context, const Request& request, Response& response) {
   const auto not_modified = [&](const std::string& etag) {
     return send_not_modified(request, response, etag);
   };
-  const auto send_cached = [&](const CachedResults& cached) {
-    send_cached_results(request, response, cached, format, download_name);
+  const auto send_cached = [&](std::shared_ptr<const CachedResults> cached) {
+    send_cached_results(context, request, response, std::move(cached), format, download_name);
   };
-  if (auto cached = context.results.find(key)) return send_cached(*cached);
+  if (auto cached = context.results.find(key)) return send_cached(std::move(cached));
   // Streamed documents are sent as they are read, in gzip or identity.
   const Coding streamed = choose_coding(accepted_view, false);
   if (!key.empty()) {
@@ -287,7 +298,7 @@ void results(Context& context, const Request& request, Response& response) {
         compressed.key = key;
         cached = std::make_shared<const CachedResults>(std::move(compressed));
       }
-      return send_cached(*cached);
+      return send_cached(std::move(cached));
     }
     // gzip made while streaming is not byte for byte the kept one's.
     if (streamed == Coding::kGzip) etag = "W/" + etag;
