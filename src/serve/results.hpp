@@ -98,11 +98,17 @@ std::string results_etag(const store::SimulationRecord& job, const std::string& 
                          io::Format format, std::optional<std::int64_t> replicate,
                          bool summary_only, bool has_summary, Coding coding);
 
+// The strong entity tag of the finished document kept under `key`, as
+// sent in `coding` (results_etag() of a finished job).
+std::string finished_etag(const std::string& key, Coding coding);
+
 // A finished document in every coding it is sent in, each compressed once.
 struct CachedResults {
   std::string identity;
   std::string gzip;
   std::string brotli;
+  std::string key;   // its ResultsCache key
+  std::string name;  // the job's name, for a download's file name
 
   // `body` with its gzip and brotli (kBrotliQuality) forms.
   static CachedResults compress(std::string body);
@@ -125,10 +131,20 @@ class ResultsCache {
   // The key of a cacheable document; empty when the job has not finished.
   static std::string key(const store::SimulationRecord& job, io::Format format,
                          std::optional<std::int64_t> replicate, bool summary_only = false);
+  // Which document of job `id` is meant, whenever the job finished.
+  static std::string variant(std::string_view id, io::Format format,
+                             std::optional<std::int64_t> replicate, bool summary_only = false);
   // The document kept under `key`, or nullptr.
   std::shared_ptr<const CachedResults> find(const std::string& key);
-  // Keeps `body` under `key`, compressed, if it is small enough.
-  void offer(const std::string& key, std::string body);
+  // The kept document `variant` of a job that succeeded, or nullptr: a
+  // succeeded job is never run again, so it can be answered without asking
+  // the store for the job.
+  std::shared_ptr<const CachedResults> find_succeeded(const std::string& variant);
+  // Keeps `body` under `key`, compressed, if it is small enough; `job`'s
+  // name is kept with it, and a succeeded job's document is also found by
+  // find_succeeded().
+  void offer(const std::string& key, std::string body, const store::SimulationRecord& job,
+             io::Format format, std::optional<std::int64_t> replicate, bool summary_only);
   std::size_t max_entry_bytes() const { return max_entry_bytes_; }
   // The bytes held, all codings counted.
   std::size_t bytes();
@@ -142,6 +158,7 @@ class ResultsCache {
   std::size_t bytes_ = 0;
   std::list<Entry> entries_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::unordered_map<std::string, std::string> succeeded_;  // variant -> key
 };
 
 }  // namespace outbreak::serve::detail

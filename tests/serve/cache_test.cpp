@@ -148,6 +148,13 @@ TEST_P(CacheTest, AMalformedIfNoneMatchGetsTheWholeDocument) {
   auto any = get(target, {{"Accept-Encoding", "identity"}, {"If-None-Match", "*"}});
   ASSERT_TRUE(any);
   EXPECT_EQ(any->status, 304);
+  // A range of a kept document is a 206 of those bytes, never a 200.
+  auto range = get(target, {{"Accept-Encoding", "identity"}, {"Range", "bytes=0-9"}});
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->status, 206);
+  EXPECT_EQ(range->body, plain->body.substr(0, 10));
+  EXPECT_EQ(range->get_header_value("Content-Range"),
+            fmt::format("bytes 0-9/{}", plain->body.size()));
 }
 
 TEST_P(CacheTest, AcceptEncodingWeightsChooseTheCoding) {

@@ -5,6 +5,8 @@
 #include <zlib.h>
 
 #include <chrono>
+
+#include <fmt/format.h>
 #include <optional>
 #include <string>
 
@@ -121,27 +123,52 @@ TEST(Compression, GzipAndBrotliRoundTrip) {
   EXPECT_EQ(unbrotli(brotli_compress("", kBrotliQuality)), "");
 }
 
+store::SimulationRecord finished_job(int number, store::JobStatus status) {
+  store::SimulationRecord job;
+  job.id = fmt::format("00000000-0000-4000-8000-{:012}", number);
+  job.name = "run";
+  job.status = status;
+  job.finished_at = store::TimePoint(std::chrono::seconds(1'700'000'000 + number));
+  return job;
+}
+
 TEST(ResultsCacheCodings, EveryCodingIsKeptAndCountedAgainstTheBound) {
   std::string body;
   for (int day = 0; day < 500; ++day) body += "day " + std::to_string(day) + ": 1, 2, 3\n";
   const CachedResults one = CachedResults::compress(body);
   ResultsCache cache(one.size() * 2 + 10, body.size());
-  cache.offer("a", body);
-  const auto found = cache.find("a");
+  const auto offer = [&](const store::SimulationRecord& job, std::string text) {
+    cache.offer(ResultsCache::key(job, io::Format::kJson, std::nullopt), std::move(text), job,
+                io::Format::kJson, std::nullopt, false);
+  };
+  const auto variant = [](const store::SimulationRecord& job) {
+    return ResultsCache::variant(job.id, io::Format::kJson, std::nullopt);
+  };
+  const auto a = finished_job(1, store::JobStatus::kSucceeded);
+  const auto b = finished_job(2, store::JobStatus::kSucceeded);
+  const auto c = finished_job(3, store::JobStatus::kFailed);
+  offer(a, body);
+  const auto found = cache.find(ResultsCache::key(a, io::Format::kJson, std::nullopt));
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->bytes(Coding::kIdentity), body);
   EXPECT_EQ(gunzip(found->bytes(Coding::kGzip)), body);
   EXPECT_EQ(unbrotli(found->bytes(Coding::kBrotli)), body);
+  EXPECT_EQ(found->name, "run");
+  EXPECT_EQ(cache.find_succeeded(variant(a)), found);
   EXPECT_EQ(cache.bytes(), one.size());
   EXPECT_GT(cache.bytes(), body.size());  // the compressed forms count too
-  cache.offer("b", body);
-  cache.offer("c", body);  // past the bound: the least recently used goes
-  EXPECT_EQ(cache.find("a"), nullptr);
-  EXPECT_NE(cache.find("b"), nullptr);
-  EXPECT_NE(cache.find("c"), nullptr);
+  offer(b, body);
+  offer(c, body);  // past the bound: the least recently used goes
+  EXPECT_EQ(cache.find(ResultsCache::key(a, io::Format::kJson, std::nullopt)), nullptr);
+  EXPECT_EQ(cache.find_succeeded(variant(a)), nullptr);
+  EXPECT_NE(cache.find_succeeded(variant(b)), nullptr);
+  // A failed job may be retried: found by its key (its finishing time) only.
+  EXPECT_NE(cache.find(ResultsCache::key(c, io::Format::kJson, std::nullopt)), nullptr);
+  EXPECT_EQ(cache.find_succeeded(variant(c)), nullptr);
   EXPECT_LE(cache.bytes(), one.size() * 2 + 10);
-  cache.offer("d", body + "x");  // over max_entry_bytes: not kept
-  EXPECT_EQ(cache.find("d"), nullptr);
+  const auto d = finished_job(4, store::JobStatus::kSucceeded);
+  offer(d, body + "x");  // over max_entry_bytes: not kept
+  EXPECT_EQ(cache.find_succeeded(variant(d)), nullptr);
 }
 
 store::SimulationRecord running_job() {
