@@ -40,7 +40,7 @@ std::string brotli_compress(std::string_view text, int quality);
 
 // The brotli quality of cached results. Measured on a 365-day results
 // document of 183 KB (docs/benchmarks.md): under a millisecond for 5.5 KB,
-// where quality 11 takes 95-150 ms for 4.2 KB and quality 9 no smaller
+// where quality 11 takes 95-180 ms for 4.2 KB and quality 9 no smaller
 // than 5; gzip (level 6) gives 7.6 KB in about a millisecond.
 constexpr int kBrotliQuality = 5;
 
