@@ -58,10 +58,11 @@ bool none_match(std::string_view if_none_match, std::string_view etag);
 // compressed). httplib owns the request as a non-const object and hands it
 // to handlers as const, so editing its headers is allowed.
 void let_httplib_compress(const httplib::Request& request, bool gzip);
-// What every response that did not choose gets: gzip if the client's
-// Accept-Encoding prefers it to identity (choose_coding without brotli),
-// else none. Never brotli: httplib's is at its slowest setting, seconds for
-// a results document. Idempotent.
-void compress_as_chosen(const httplib::Request& request);
+// What every response that did not choose gets: none if `response` has a
+// Content-Encoding already (precompressed bytes), else gzip if the
+// client's Accept-Encoding prefers it to identity (choose_coding without
+// brotli), else none. Never brotli: httplib's is at its slowest setting,
+// seconds for a results document. Idempotent.
+void compress_as_chosen(const httplib::Request& request, const httplib::Response& response);
 
 }  // namespace outbreak::serve::detail
