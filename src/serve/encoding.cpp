@@ -216,7 +216,8 @@ void let_httplib_compress(const httplib::Request& request, bool gzip) {
   if (gzip) headers.emplace("Accept-Encoding", "gzip");
 }
 
-void compress_as_chosen(const httplib::Request& request) {
+void compress_as_chosen(const httplib::Request& request, const httplib::Response& response) {
+  if (response.has_header("Content-Encoding")) return let_httplib_compress(request, false);
   const std::optional<std::string> accepted = accept_encoding(request);
   let_httplib_compress(request, choose_coding(accepted, false) == Coding::kGzip);
 }

@@ -40,7 +40,7 @@ std::string brotli_compress(std::string_view text, int quality);
 
 // The brotli quality of cached results. Measured on a 365-day results
 // document of 183 KB (docs/benchmarks.md): under a millisecond for 5.5 KB,
-// where quality 11 takes 95-150 ms for 4.2 KB and quality 9 no smaller
+// where quality 11 takes 95-180 ms for 4.2 KB and quality 9 no smaller
 // than 5; gzip (level 6) gives 7.6 KB in about a millisecond.
 constexpr int kBrotliQuality = 5;
 
@@ -58,10 +58,11 @@ bool none_match(std::string_view if_none_match, std::string_view etag);
 // compressed). httplib owns the request as a non-const object and hands it
 // to handlers as const, so editing its headers is allowed.
 void let_httplib_compress(const httplib::Request& request, bool gzip);
-// What every response that did not choose gets: gzip if the client's
-// Accept-Encoding prefers it to identity (choose_coding without brotli),
-// else none. Never brotli: httplib's is at its slowest setting, seconds for
-// a results document. Idempotent.
-void compress_as_chosen(const httplib::Request& request);
+// What every response that did not choose gets: none if `response` has a
+// Content-Encoding already (precompressed bytes), else gzip if the
+// client's Accept-Encoding prefers it to identity (choose_coding without
+// brotli), else none. Never brotli: httplib's is at its slowest setting,
+// seconds for a results document. Idempotent.
+void compress_as_chosen(const httplib::Request& request, const httplib::Response& response);
 
 }  // namespace outbreak::serve::detail

@@ -175,7 +175,7 @@ void add_route(httplib::Server& http, Context& context, std::string_view method,
         response.set_header("Cache-Control", post ? "no-store" : "no-cache");
       }
       if (api && !response.has_header("Vary")) response.set_header("Vary", "Accept-Encoding");
-      compress_as_chosen(request);
+      compress_as_chosen(request, response);
     } catch (const std::exception& e) {
       context.log.error("http_handler_failed", {{"route", route}, {"error", e.what()}});
       response = httplib::Response();

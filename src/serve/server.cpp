@@ -182,7 +182,7 @@ void Server::Impl::configure() {
   http.set_error_handler(httplib::Server::HandlerWithResponse(
       [this, max_body = config.max_body_bytes](const httplib::Request& request,
                                                httplib::Response& response) {
-        detail::compress_as_chosen(request);
+        detail::compress_as_chosen(request, response);
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         // A route that exists, asked with a method it does not take: httplib
         // says 404 (400 for a method it has no handlers for at all).
@@ -211,7 +211,7 @@ void Server::Impl::configure() {
       }));
   http.set_exception_handler([this](const httplib::Request& request, httplib::Response& response,
                                     std::exception_ptr error) {
-    detail::compress_as_chosen(request);
+    detail::compress_as_chosen(request, response);
     std::string what = "unknown exception";
     try {
       if (error) std::rethrow_exception(error);

@@ -187,9 +187,10 @@ void results(Context& context, const Request& request, Response& response) {
     if (auto cached = context.results.find_succeeded(
             ResultsCache::variant(id, query->format, query->replicate, query->summary_only))) {
       response.set_header("Cache-Control", kImmutable);
-      return send_cached_results(
-          context, request, response, std::move(cached), query->format,
-          query->download ? results_file_name(cached->name, id, query->format, false) : "");
+      const std::string download_name =
+          query->download ? results_file_name(cached->name, id, query->format, false) : "";
+      return send_cached_results(context, request, response, std::move(cached), query->format,
+                                 download_name);
     }
   }
   const auto parsed_format = parse_results_format(

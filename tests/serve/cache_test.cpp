@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "serve/raw_connection.hpp"
 #include "serve/serve_fixture.hpp"
 
 namespace outbreak::serve::testing {
@@ -238,7 +239,16 @@ TEST_P(CacheTest, ResultsThatMayBeRetriedAreRevalidated) {
 }
 
 TEST_P(CacheTest, ErrorsAreNeverKeptAndOtherRoutesSayHowTheyMayBe) {
-  start(1);
+  start(1, {{"OUTBREAK_MAX_HEAD_BYTES", "4096"}});
+  // Refused before routing, too.
+  RawConnection refused(server_->port());
+  ASSERT_TRUE(refused.send("GET /api/v1/scenario HTTP/1.1\r\nHost: test\r\nX-Filler: " +
+                           std::string(8000, 'f') + "\r\n\r\n"));
+  const auto refusal = refused.read_response(seconds(10));
+  ASSERT_TRUE(refusal);
+  EXPECT_NE(refusal->find(" 431 "), std::string::npos) << *refusal;
+  EXPECT_NE(refusal->find("Cache-Control: no-store\r\n"), std::string::npos) << *refusal;
+
   const std::string id = submit(scenario(1000, 10));
   ASSERT_TRUE(wait_for_status(id, "succeeded"));
   const std::string results = "/api/v1/simulations/" + id + "/results";

@@ -89,6 +89,25 @@ TEST(AcceptEncoding, UnknownCodingsAndOddWeightsAreIgnored) {
   EXPECT_EQ(chosen(std::string(10000, ',').c_str()), Coding::kIdentity);
 }
 
+TEST(AcceptEncoding, HttplibIsLeftOnlyGzipAndNeverRecompresses) {
+  const auto left = [](const char* accepted, const char* content_encoding) {
+    httplib::Request request;
+    request.headers.emplace("Accept-Encoding", accepted);
+    httplib::Response response;
+    if (content_encoding != nullptr) response.set_header("Content-Encoding", content_encoding);
+    compress_as_chosen(request, response);
+    return request.get_header_value_count("Accept-Encoding") == 0
+               ? std::string("(none)")
+               : request.get_header_value("Accept-Encoding");
+  };
+  EXPECT_EQ(left("br, gzip, deflate", nullptr), "gzip");
+  EXPECT_EQ(left("br", nullptr), "(none)");
+  EXPECT_EQ(left("gzip;q=0, br", nullptr), "(none)");
+  EXPECT_EQ(left("gzip;q=0.5, identity", nullptr), "(none)");
+  EXPECT_EQ(left("gzip", "br"), "(none)");  // precompressed: sent as is
+  EXPECT_EQ(left("gzip", "gzip"), "(none)");
+}
+
 TEST(IfNoneMatch, WeakComparisonOfAListOfTags) {
   EXPECT_TRUE(none_match("\"abc\"", "\"abc\""));
   EXPECT_TRUE(none_match("W/\"abc\"", "\"abc\""));
