@@ -1,5 +1,5 @@
 # Turns the web UI's files into C++: run as
-#   cmake -DMANIFEST=<file> -DOUTPUT=<file.cpp> -P embed_web_assets.cmake
+#   cmake -DMANIFEST=<file> -DOUTPUT=<file.cpp> [-DBROTLI=<tool>] -P embed_web_assets.cmake
 # MANIFEST has one line per file, "<url path><TAB><file on disk>", e.g.
 # "/assets/app.js\t/src/web/src/assets/app.js". The output defines the table
 # declared in src/web/embedded.hpp: each file's bytes as a char array (no
@@ -14,7 +14,8 @@
 # the sources stay plain; a script's hash is taken after its own imports are
 # rewritten, so a change anywhere changes the names of everything that
 # imports it. Each file also gets an ETag (its hash) and, where that is
-# smaller, a gzip copy (file(ARCHIVE_CREATE), libarchive's gzip).
+# smaller, a gzip copy (file(ARCHIVE_CREATE), libarchive's gzip) and a brotli
+# copy (BROTLI: src/web/precompress.cpp, "<tool> <input> <output>").
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT DEFINED MANIFEST OR NOT DEFINED OUTPUT)
@@ -207,6 +208,7 @@ foreach(i RANGE ${last})
   byte_array("${work}/${i}" kFile${i} body)
   # A gzip copy of text, kept where it saves at least a tenth.
   set(gzip "std::string_view{}")
+  set(brotli "std::string_view{}")
   is_text("${path}" text_file)
   if(text_file)
     file(ARCHIVE_CREATE OUTPUT "${work}/${i}.gz" PATHS "${work}/${i}" FORMAT raw
@@ -217,14 +219,24 @@ foreach(i RANGE ${last})
     if(gzip_size LESS limit)
       byte_array("${work}/${i}.gz" kGzip${i} gzip)
     endif()
+    if(DEFINED BROTLI)
+      execute_process(COMMAND "${BROTLI}" "${work}/${i}" "${work}/${i}.br" RESULT_VARIABLE failed)
+      if(failed)
+        message(FATAL_ERROR "embed_web_assets: ${BROTLI} could not compress ${path}")
+      endif()
+      file(SIZE "${work}/${i}.br" brotli_size)
+      if(brotli_size LESS limit)
+        byte_array("${work}/${i}.br" kBrotli${i} brotli)
+      endif()
+    endif()
   endif()
   set(etag "\"\\\"${web_hash_${i}}\\\"\"")
   # The content types hold a ';', which would split the list below.
   string(REPLACE ";" "@SEMICOLON@" type "${type}")
-  string(APPEND keyed "${path}\t    {\"${path}\", {\"${type}\", ${body}, ${gzip}, ${etag}, false}},\n;")
+  string(APPEND keyed "${path}\t    {\"${path}\", {\"${type}\", ${body}, ${gzip}, ${brotli}, ${etag}, false}},\n;")
   if(DEFINED web_hashed_${i})
     string(APPEND keyed
-           "${web_hashed_${i}}\t    {\"${web_hashed_${i}}\", {\"${type}\", ${body}, ${gzip}, ${etag}, true}},\n;")
+           "${web_hashed_${i}}\t    {\"${web_hashed_${i}}\", {\"${type}\", ${body}, ${gzip}, ${brotli}, ${etag}, true}},\n;")
   endif()
 endforeach()
 list(SORT keyed)

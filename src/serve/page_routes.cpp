@@ -26,11 +26,11 @@ std::string_view trim_spaces(std::string_view text) {
   return text;
 }
 
-// Whether Accept-Encoding takes gzip: named (or "*") with a q above 0, and
-// not refused by a later "gzip;q=0". A q that cannot be read counts as 0;
-// unknown codings are passed over.
-bool accepts_gzip(std::string_view accept_encoding) {
-  double gzip = -1;
+// The q that Accept-Encoding gives `coding` (lower case): its own entry's,
+// else that of "*", else -1 (not named). A q that cannot be read, or is
+// out of range, counts as 0; unknown codings are passed over.
+double coding_quality(std::string_view accept_encoding, std::string_view coding) {
+  double named = -1;
   double any = -1;
   while (!accept_encoding.empty()) {
     const std::size_t comma = accept_encoding.find(',');
@@ -38,8 +38,8 @@ bool accepts_gzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
     const std::size_t semicolon = item.find(';');
-    std::string coding(trim_spaces(item.substr(0, semicolon)));
-    for (char& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name(trim_spaces(item.substr(0, semicolon)));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     double q = 1;
     if (semicolon != std::string_view::npos) {
       const std::string_view param = trim_spaces(item.substr(semicolon + 1));
@@ -53,10 +53,22 @@ bool accepts_gzip(std::string_view accept_encoding) {
         }
       }
     }
-    if (coding == "gzip" || coding == "x-gzip") gzip = q;
-    if (coding == "*") any = q;
+    if (name == coding || (coding == "gzip" && name == "x-gzip")) named = std::max(named, q);
+    if (name == "*") any = q;
   }
-  return gzip > 0 || (gzip < 0 && any > 0);
+  return named >= 0 ? named : any;
+}
+
+enum class Coding { kIdentity, kGzip, kBrotli };
+
+// The precompressed copy of `asset` that Accept-Encoding ranks highest (q
+// above 0; brotli on a tie, being smaller); identity when none.
+Coding choose_coding(const web::Asset& asset, std::string_view accept_encoding) {
+  const double brotli = asset.brotli.empty() ? -1 : coding_quality(accept_encoding, "br");
+  const double gzip = asset.gzip.empty() ? -1 : coding_quality(accept_encoding, "gzip");
+  if (brotli > 0 && brotli >= gzip) return Coding::kBrotli;
+  if (gzip > 0) return Coding::kGzip;
+  return Coding::kIdentity;
 }
 
 // Whether If-None-Match names `etag` (or is "*"); weak tags compare by
@@ -77,32 +89,37 @@ bool matches_etag(std::string_view if_none_match, std::string_view etag) {
 // The embedded file at `path`, or false when there is none. Files under
 // their content-hashed names may be kept for a year; the rest (the pages,
 // and the files under their plain names) are revalidated with their ETag.
-// The gzip copy made at build time goes to clients that take gzip.
+// The brotli or gzip copy made at build time goes to clients that take it.
 bool send_asset(const Request& request, Response& response, std::string_view path,
                 int status = 200) {
   const web::Asset* asset = web::find_asset(path);
   if (asset == nullptr) return false;
-  const bool gzip =
-      !asset->gzip.empty() && accepts_gzip(request.get_header_value("Accept-Encoding"));
+  const Coding coding = choose_coding(*asset, request.get_header_value("Accept-Encoding"));
   // What is sent is final: httplib must not compress it again. It owns the
   // request as a non-const object (see prefer_gzip_to_brotli).
   const_cast<httplib::Headers&>(request.headers).erase("Accept-Encoding");
   std::string etag(asset->etag);
-  if (gzip) etag.insert(etag.size() - 1, "-gzip");
+  if (coding == Coding::kGzip) etag.insert(etag.size() - 1, "-gzip");
+  if (coding == Coding::kBrotli) etag.insert(etag.size() - 1, "-br");
   response.set_header("ETag", etag);
   response.set_header("Cache-Control",
                       asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  if (!asset->gzip.empty()) response.set_header("Vary", "Accept-Encoding");
+  if (!asset->gzip.empty() || !asset->brotli.empty()) {
+    response.set_header("Vary", "Accept-Encoding");
+  }
   if (status == 200 && request.has_header("If-None-Match") &&
       matches_etag(request.get_header_value("If-None-Match"), etag)) {
     response.status = 304;
     return true;
   }
-  const std::string_view body = gzip ? asset->gzip : asset->body;
+  const std::string_view body = coding == Coding::kGzip     ? asset->gzip
+                                : coding == Coding::kBrotli ? asset->brotli
+                                                            : asset->body;
   response.status = status;
   response.body.assign(body.data(), body.size());
   response.set_header("Content-Type", std::string(asset->content_type));
-  if (gzip) response.set_header("Content-Encoding", "gzip");
+  if (coding == Coding::kGzip) response.set_header("Content-Encoding", "gzip");
+  if (coding == Coding::kBrotli) response.set_header("Content-Encoding", "br");
   return true;
 }
 

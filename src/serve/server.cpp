@@ -28,6 +28,13 @@ namespace {
 // machine. Dropping `br` from Accept-Encoding makes it use gzip instead
 // (about a millisecond). httplib owns the request as a non-const object and
 // hands it to the pre-routing handler as const, so editing it is allowed.
+// The paths of the web UI's files (page_routes.cpp), which never compress
+// on the fly.
+bool serves_precompressed(const std::string& path) {
+  return path == "/" || path == "/compare" || path.starts_with("/assets/") ||
+         path.starts_with("/simulations/");
+}
+
 void prefer_gzip_to_brotli(const httplib::Request& request) {
   auto& headers = const_cast<httplib::Headers&>(request.headers);
   const auto [first, last] = headers.equal_range("Accept-Encoding");
@@ -199,7 +206,8 @@ void Server::Impl::configure() {
   http.set_default_headers(detail::security_headers());
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
     tracker.begin(request);
-    prefer_gzip_to_brotli(request);
+    // The web UI's files have brotli copies made at build time.
+    if (!serves_precompressed(request.path)) prefer_gzip_to_brotli(request);
     assume_no_body(request);
     return httplib::Server::HandlerResponse::Unhandled;
   });

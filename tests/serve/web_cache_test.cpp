@@ -15,9 +15,9 @@ class WebCacheTest : public ServeTest {
     raw.set_decompress(false);  // to see the bytes as sent
     return raw.Get(target, headers);
   }
-  // The hashed name the index page loads `plain` under.
-  std::string hashed(const std::string& plain) {
-    auto page = get("/");
+  // The hashed name `page` loads `plain` under.
+  std::string hashed(const std::string& plain, const std::string& page_path = "/") {
+    auto page = get(page_path);
     EXPECT_TRUE(page);
     if (!page) return "";
     const std::string stem = plain.substr(0, plain.rfind('.'));
@@ -93,7 +93,7 @@ TEST_P(WebCacheTest, TheGzipCopyGoesToClientsThatTakeGzip) {
   ASSERT_EQ(identity->status, 200);
   const std::string identity_tag = identity->get_header_value("ETag");
 
-  auto gzip = get(script, {{"Accept-Encoding", "br;q=1, gzip;q=0.5"}});
+  auto gzip = get(script, {{"Accept-Encoding", "br;q=0.5, gzip"}});
   ASSERT_TRUE(gzip);
   EXPECT_EQ(gzip->status, 200);
   EXPECT_EQ(gzip->get_header_value("Content-Encoding"), "gzip");
@@ -112,20 +112,48 @@ TEST_P(WebCacheTest, TheGzipCopyGoesToClientsThatTakeGzip) {
   EXPECT_EQ(revalidated->status, 304);
 
   // Codings it cannot take, odd q-values and unknown codings get the file as it is.
-  for (const std::string accept : {"gzip;q=0", "gzip;q=abc", "gzip;q=2", "br, zstd", "identity",
-                                   "*;q=0", "gzip;q=0, *", "", ";;;,,,q="}) {
+  for (const std::string accept :
+       {"gzip;q=0", "gzip;q=abc", "gzip;q=2", "zstd, compress", "identity", "*;q=0",
+        "gzip;q=0, br;q=0, *", "", ";;;,,,q=", "br;q=-1", "gzip;q=0.0"}) {
     auto plain = get(script, {{"Accept-Encoding", accept}});
     ASSERT_TRUE(plain) << accept;
     EXPECT_EQ(plain->status, 200) << accept;
     EXPECT_FALSE(plain->has_header("Content-Encoding")) << accept;
     EXPECT_EQ(plain->body, identity->body) << accept;
   }
-  for (const std::string accept : {"GZIP", "*", "x-gzip;q=0.1", "deflate, *;q=0.5"}) {
+  for (const std::string accept :
+       {"GZIP", "x-gzip;q=0.1", "deflate, gzip;q=0.5", "br;q=0.1, gzip"}) {
     auto packed = get(script, {{"Accept-Encoding", accept}});
     ASSERT_TRUE(packed) << accept;
     EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip") << accept;
     EXPECT_EQ(packed->body, gzip->body) << accept;
   }
+}
+
+TEST_P(WebCacheTest, TheBrotliCopyGoesToClientsThatRankItHighest) {
+  start(0);
+  const std::string script = hashed("/assets/uplot/uPlot.iife.min.js", "/compare");
+  ASSERT_FALSE(script.empty());
+  auto identity = get(script);
+  ASSERT_TRUE(identity);
+  auto gzip = get(script, {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gzip);
+  for (const std::string accept : {"br", "gzip, deflate, br", "*", "br;q=0.5, gzip;q=0.5",
+                                   "gzip;q=0.4, br;q=0.9", "BR", "gzip;q=0.1, *"}) {
+    auto brotli = get(script, {{"Accept-Encoding", accept}});
+    ASSERT_TRUE(brotli) << accept;
+    EXPECT_EQ(brotli->status, 200) << accept;
+    EXPECT_EQ(brotli->get_header_value("Content-Encoding"), "br") << accept;
+    EXPECT_EQ(brotli->get_header_value("Vary"), "Accept-Encoding") << accept;
+    EXPECT_LT(brotli->body.size(), gzip->body.size()) << accept;
+    const std::string etag = brotli->get_header_value("ETag");
+    EXPECT_TRUE(etag.ends_with("-br\"")) << etag;
+  }
+  // Unpacked by the client, the same file: compressed once, not twice.
+  httplib::Client unpacking = client();
+  auto unpacked = unpacking.Get(script, {{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(unpacked);
+  EXPECT_EQ(unpacked->body, identity->body);
 }
 
 INSTANTIATE_TEST_SUITE_P(serve, WebCacheTest, ::testing::Values("sqlite"),

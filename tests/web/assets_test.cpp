@@ -1,5 +1,6 @@
 #include "outbreak/web/assets.hpp"
 
+#include <brotli/decode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -194,6 +195,33 @@ TEST(WebAssets, GzipCopiesHoldTheBody) {
   const Asset* uplot = find_asset("/assets/uplot/uPlot.iife.min.js");
   ASSERT_NE(uplot, nullptr);
   EXPECT_FALSE(uplot->gzip.empty());
+}
+
+// The brotli copies are smaller than the gzip ones and hold exactly the body.
+TEST(WebAssets, BrotliCopiesHoldTheBody) {
+  int compressed = 0;
+  for (const std::string_view path : asset_paths()) {
+    const Asset* asset = find_asset(path);
+    if (asset->brotli.empty()) continue;
+    ++compressed;
+    EXPECT_LT(asset->brotli.size(), asset->body.size()) << path;
+    if (!asset->gzip.empty()) {
+      EXPECT_LE(asset->brotli.size(), asset->gzip.size()) << path;
+    }
+    std::string plain(asset->body.size() + 1, '\0');
+    std::size_t size = plain.size();
+    EXPECT_EQ(BrotliDecoderDecompress(asset->brotli.size(),
+                                      reinterpret_cast<const std::uint8_t*>(asset->brotli.data()),
+                                      &size, reinterpret_cast<std::uint8_t*>(plain.data())),
+              BROTLI_DECODER_RESULT_SUCCESS)
+        << path;
+    plain.resize(size);
+    EXPECT_EQ(plain, asset->body) << path;
+  }
+  EXPECT_GE(compressed, 10);
+  const Asset* page = find_asset("/index.html");
+  ASSERT_NE(page, nullptr);
+  EXPECT_FALSE(page->brotli.empty());
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ struct Asset {
   // The file's bytes as on disk, except that the pages' references to
   // /assets/ files and the scripts' imports name the content-hashed files.
   std::string_view body;
-  std::string_view gzip;  // body, gzip-compressed at build time; empty when that saves little
-  std::string_view etag;  // a strong ETag of body, quotes included: "\"3f9a0c1d2e4b\""
+  std::string_view gzip;    // body, gzip-compressed at build time; empty when that saves little
+  std::string_view brotli;  // the same with brotli
+  std::string_view etag;    // a strong ETag of body, quotes included: "\"3f9a0c1d2e4b\""
   // Served under its content-hashed name (/assets/app.3f9a0c1d2e4b.js): its
   // bytes never change, so it may be cached for good.
   bool immutable = false;
