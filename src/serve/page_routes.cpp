@@ -1,6 +1,7 @@
 // The web UI's pages and files, health checks and metrics.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -19,21 +20,111 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
-// The embedded file at `path`, or false when there is none.
-bool send_asset(Response& response, std::string_view path, int status = 200) {
-  if (const web::Asset* asset = web::find_asset(path)) {
-    response.status = status;
-    response.body.assign(asset->body.data(), asset->body.size());
-    response.set_header("Content-Type", std::string(asset->content_type));
-    // No fingerprints in the file names: browsers must revalidate.
-    response.set_header("Cache-Control", "no-cache");
-    return true;
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The q that Accept-Encoding gives `coding` (lower case): its own entry's,
+// else that of "*", else -1 (not named). A q that cannot be read, or is
+// out of range, counts as 0; unknown codings are passed over.
+double coding_quality(std::string_view accept_encoding, std::string_view coding) {
+  double named = -1;
+  double any = -1;
+  while (!accept_encoding.empty()) {
+    const std::size_t comma = accept_encoding.find(',');
+    const std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+    const std::size_t semicolon = item.find(';');
+    std::string name(trim_spaces(item.substr(0, semicolon)));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    double q = 1;
+    if (semicolon != std::string_view::npos) {
+      const std::string_view param = trim_spaces(item.substr(semicolon + 1));
+      q = 0;
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        const std::string_view digits = param.substr(2);
+        double value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec == std::errc{} && end == digits.data() + digits.size() && value >= 0 && value <= 1) {
+          q = value;
+        }
+      }
+    }
+    if (name == coding || (coding == "gzip" && name == "x-gzip")) named = std::max(named, q);
+    if (name == "*") any = q;
+  }
+  return named >= 0 ? named : any;
+}
+
+enum class Coding { kIdentity, kGzip, kBrotli };
+
+// The precompressed copy of `asset` that Accept-Encoding ranks highest (q
+// above 0; brotli on a tie, being smaller); identity when none.
+Coding choose_coding(const web::Asset& asset, std::string_view accept_encoding) {
+  const double brotli = asset.brotli.empty() ? -1 : coding_quality(accept_encoding, "br");
+  const double gzip = asset.gzip.empty() ? -1 : coding_quality(accept_encoding, "gzip");
+  if (brotli > 0 && brotli >= gzip) return Coding::kBrotli;
+  if (gzip > 0) return Coding::kGzip;
+  return Coding::kIdentity;
+}
+
+// Whether If-None-Match names `etag` (or is "*"); weak tags compare by
+// their value, as GET allows.
+bool matches_etag(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    const std::size_t comma = if_none_match.find(',');
+    std::string_view tag = trim_spaces(if_none_match.substr(0, comma));
+    if_none_match =
+        comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
+    if (tag == "*") return true;
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == etag) return true;
   }
   return false;
 }
 
-void page(Response& response, std::string_view path, int status = 200) {
-  if (!send_asset(response, path, status)) {
+// The embedded file at `path`, or false when there is none. Files under
+// their content-hashed names may be kept for a year; the rest (the pages,
+// and the files under their plain names) are revalidated with their ETag.
+// The brotli or gzip copy made at build time goes to clients that take it.
+bool send_asset(const Request& request, Response& response, std::string_view path,
+                int status = 200) {
+  const web::Asset* asset = web::find_asset(path);
+  if (asset == nullptr) return false;
+  const Coding coding = choose_coding(*asset, request.get_header_value("Accept-Encoding"));
+  // What is sent is final: httplib must not compress it again. It owns the
+  // request as a non-const object (see prefer_gzip_to_brotli).
+  const_cast<httplib::Headers&>(request.headers).erase("Accept-Encoding");
+  std::string etag(asset->etag);
+  if (coding == Coding::kGzip) etag.insert(etag.size() - 1, "-gzip");
+  if (coding == Coding::kBrotli) etag.insert(etag.size() - 1, "-br");
+  response.set_header("ETag", etag);
+  response.set_header("Cache-Control",
+                      asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  if (!asset->gzip.empty() || !asset->brotli.empty()) {
+    response.set_header("Vary", "Accept-Encoding");
+  }
+  if (status == 200 && request.has_header("If-None-Match") &&
+      matches_etag(request.get_header_value("If-None-Match"), etag)) {
+    response.status = 304;
+    return true;
+  }
+  const std::string_view body = coding == Coding::kGzip     ? asset->gzip
+                                : coding == Coding::kBrotli ? asset->brotli
+                                                            : asset->body;
+  response.status = status;
+  response.body.assign(body.data(), body.size());
+  response.set_header("Content-Type", std::string(asset->content_type));
+  if (coding == Coding::kGzip) response.set_header("Content-Encoding", "gzip");
+  if (coding == Coding::kBrotli) response.set_header("Content-Encoding", "br");
+  return true;
+}
+
+void page(const Request& request, Response& response, std::string_view path, int status = 200) {
+  if (!send_asset(request, response, path, status)) {
     send_error(response, 404, "not_found", fmt::format("no web UI file {}", path));
   }
 }
@@ -54,7 +145,7 @@ void simulation_page(Context& context, const Request& request, Response& respons
       return send_store_error(response, job.error());
     }
   }
-  page(response, "/simulation.html", status);
+  page(request, response, "/simulation.html", status);
 }
 
 // Ready when a new connection to the database works, it has the tables and
@@ -149,7 +240,7 @@ bool send_not_found_page(const Request& request, Response& response) {
   const std::string_view path = request.path;
   if (path == "/api" || path.starts_with("/api/")) return false;
   if (!prefers_html(request.get_header_value("Accept"))) return false;
-  return send_asset(response, "/404.html", 404);
+  return send_asset(request, response, "/404.html", 404);
 }
 
 void add_page_routes(httplib::Server& http, Context& context) {
@@ -160,17 +251,19 @@ void add_page_routes(httplib::Server& http, Context& context) {
             [&context](const Request&, Response& response) { ready(context, response); });
   add_route(http, context, "GET", "/metrics", "/metrics",
             [&context](const Request&, Response& response) { metrics(context, response); });
-  add_route(http, context, "GET", "/", "/",
-            [](const Request&, Response& response) { page(response, "/index.html"); });
-  add_route(http, context, "GET", "/compare", "/compare",
-            [](const Request&, Response& response) { page(response, "/compare.html"); });
+  add_route(http, context, "GET", "/", "/", [](const Request& request, Response& response) {
+    page(request, response, "/index.html");
+  });
+  add_route(
+      http, context, "GET", "/compare", "/compare",
+      [](const Request& request, Response& response) { page(request, response, "/compare.html"); });
   add_route(http, context, "GET", "/simulations/([^/]+)", "/simulations/{id}",
             [&context](const Request& request, Response& response) {
               simulation_page(context, request, response);
             });
   add_route(http, context, "GET", "/assets/.+", "/assets/{path}",
             [](const Request& request, Response& response) {
-              if (!send_asset(response, request.path)) {
+              if (!send_asset(request, response, request.path)) {
                 send_error(response, 404, "not_found", fmt::format("no file {}", request.path));
               }
             });
