@@ -123,8 +123,8 @@ TEST(TimelineJson, EveryProblemIsNamedByItsItemAndFieldAllAtOnce) {
                                        "must not exceed start_when.above (5)")));
   EXPECT_THAT(ranges,
               Contains(Problem("interventions[3].daily_capacity", "between 0 and 100,000")));
-  EXPECT_THAT(ranges,
-              Contains(Problem("interventions[4].efficacy_severe", "at least the efficacy against infection")));
+  EXPECT_THAT(ranges, Contains(Problem("interventions[4].efficacy_severe",
+                                       "at least the efficacy against infection")));
 }
 
 TEST(TimelineJson, ATimelineThatTracesFromTestsButTestsNobodyIsRefused) {
