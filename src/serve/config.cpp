@@ -133,6 +133,7 @@ Result<ServerConfig> config_from_environment(const Environment& env) {
       errors.push_back({setting.name, value.error().message});
     }
   }
+  config.public_url_set = set(env, "OUTBREAK_PUBLIC_URL") != nullptr;
   if (const char* list = set(env, "OUTBREAK_TRUSTED_PROXIES")) {
     if (auto proxies = TrustedProxies::parse(list); proxies) {
       config.trusted_proxies = std::move(proxies).value();

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "http.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/store/open.hpp"
@@ -20,72 +21,6 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
-std::string_view trim_spaces(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// The q that Accept-Encoding gives `coding` (lower case): its own entry's,
-// else that of "*", else -1 (not named). A q that cannot be read, or is
-// out of range, counts as 0; unknown codings are passed over.
-double coding_quality(std::string_view accept_encoding, std::string_view coding) {
-  double named = -1;
-  double any = -1;
-  while (!accept_encoding.empty()) {
-    const std::size_t comma = accept_encoding.find(',');
-    const std::string_view item = accept_encoding.substr(0, comma);
-    accept_encoding =
-        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
-    const std::size_t semicolon = item.find(';');
-    std::string name(trim_spaces(item.substr(0, semicolon)));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    double q = 1;
-    if (semicolon != std::string_view::npos) {
-      const std::string_view param = trim_spaces(item.substr(semicolon + 1));
-      q = 0;
-      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-        const std::string_view digits = param.substr(2);
-        double value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec == std::errc{} && end == digits.data() + digits.size() && value >= 0 && value <= 1) {
-          q = value;
-        }
-      }
-    }
-    if (name == coding || (coding == "gzip" && name == "x-gzip")) named = std::max(named, q);
-    if (name == "*") any = q;
-  }
-  return named >= 0 ? named : any;
-}
-
-enum class Coding { kIdentity, kGzip, kBrotli };
-
-// The precompressed copy of `asset` that Accept-Encoding ranks highest (q
-// above 0; brotli on a tie, being smaller); identity when none.
-Coding choose_coding(const web::Asset& asset, std::string_view accept_encoding) {
-  const double brotli = asset.brotli.empty() ? -1 : coding_quality(accept_encoding, "br");
-  const double gzip = asset.gzip.empty() ? -1 : coding_quality(accept_encoding, "gzip");
-  if (brotli > 0 && brotli >= gzip) return Coding::kBrotli;
-  if (gzip > 0) return Coding::kGzip;
-  return Coding::kIdentity;
-}
-
-// Whether If-None-Match names `etag` (or is "*"); weak tags compare by
-// their value, as GET allows.
-bool matches_etag(std::string_view if_none_match, std::string_view etag) {
-  while (!if_none_match.empty()) {
-    const std::size_t comma = if_none_match.find(',');
-    std::string_view tag = trim_spaces(if_none_match.substr(0, comma));
-    if_none_match =
-        comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
-    if (tag == "*") return true;
-    if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == etag) return true;
-  }
-  return false;
-}
-
 // The embedded file at `path`, or false when there is none. Files under
 // their content-hashed names may be kept for a year; the rest (the pages,
 // and the files under their plain names) are revalidated with their ETag.
@@ -94,10 +29,11 @@ bool send_asset(const Request& request, Response& response, std::string_view pat
                 int status = 200) {
   const web::Asset* asset = web::find_asset(path);
   if (asset == nullptr) return false;
-  const Coding coding = choose_coding(*asset, request.get_header_value("Accept-Encoding"));
-  // What is sent is final: httplib must not compress it again. It owns the
-  // request as a non-const object (see prefer_gzip_to_brotli).
-  const_cast<httplib::Headers&>(request.headers).erase("Accept-Encoding");
+  // The build's copies only: a file without them goes as it is.
+  Coding coding = choose_coding(accept_encoding(request), !asset->brotli.empty());
+  if (coding == Coding::kGzip && asset->gzip.empty()) coding = Coding::kIdentity;
+  // What is sent is final: httplib must not compress it again.
+  let_httplib_compress(request, false);
   std::string etag(asset->etag);
   if (coding == Coding::kGzip) etag.insert(etag.size() - 1, "-gzip");
   if (coding == Coding::kBrotli) etag.insert(etag.size() - 1, "-br");
@@ -108,7 +44,7 @@ bool send_asset(const Request& request, Response& response, std::string_view pat
     response.set_header("Vary", "Accept-Encoding");
   }
   if (status == 200 && request.has_header("If-None-Match") &&
-      matches_etag(request.get_header_value("If-None-Match"), etag)) {
+      none_match(request.get_header_value("If-None-Match"), etag)) {
     response.status = 304;
     return true;
   }

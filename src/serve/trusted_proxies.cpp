@@ -183,4 +183,36 @@ std::string forwarded_for_in_head(std::string_view head) {
   return joined;
 }
 
+namespace {
+
+// The first entry of a comma-separated header value, spaces and tabs trimmed.
+std::string_view first_entry(std::string_view value) {
+  value = value.substr(0, value.find(','));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
+
+bool host_character(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == ':' || c == '[' || c == ']';
+}
+
+}  // namespace
+
+std::optional<std::string> forwarded_link_base(std::string_view proto, std::string_view host) {
+  proto = first_entry(proto);
+  host = first_entry(host);
+  std::string scheme(proto);
+  for (char& c : scheme) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  if (host.empty() || host.size() > 255) return std::nullopt;
+  for (const char c : host) {
+    if (!host_character(c)) return std::nullopt;
+  }
+  return scheme + "://" + std::string(host);
+}
+
 }  // namespace outbreak::serve

@@ -96,6 +96,26 @@ TEST(TrustedProxies, EveryForwardedForLineOfAHeadInOrder) {
       << "the request line is not a header";
 }
 
+TEST(TrustedProxies, ForwardedProtoAndHostGiveALinkBase) {
+  EXPECT_EQ(forwarded_link_base("https", "outbreak.example.org"), "https://outbreak.example.org");
+  EXPECT_EQ(forwarded_link_base(" HTTPS , http", "example.org:8443, inner:8080"),
+            "https://example.org:8443");
+  EXPECT_EQ(forwarded_link_base("http", "[2001:db8::1]:8080"), "http://[2001:db8::1]:8080");
+  // Anything that could carry a path, a user, markup or another scheme.
+  for (const auto& [proto, host] :
+       std::vector<std::pair<std::string, std::string>>{{"ftp", "example.org"},
+                                                        {"https", ""},
+                                                        {"https", "evil.example/phish"},
+                                                        {"https", "user@example.org"},
+                                                        {"https", "example.org\"><script>"},
+                                                        {"https", "exa mple.org"},
+                                                        {"", "example.org"},
+                                                        {"javascript", "alert(1)"},
+                                                        {"https", std::string(256, 'a')}}) {
+    EXPECT_EQ(forwarded_link_base(proto, host), std::nullopt) << proto << " " << host;
+  }
+}
+
 TEST(TrustedProxies, SettingsNameTheBadValue) {
   const auto env = [](std::map<std::string, std::string> values) {
     return [values = std::move(values)](const char* name) -> const char* {
@@ -179,6 +199,35 @@ TEST_P(ProxyTest, SubmissionsAreLimitedPerForwardedClient) {
   EXPECT_TRUE(wait_until([&] {
     return server_->output().find("remote=203.0.113.8") != std::string::npos;
   })) << server_->output();
+}
+
+// The base of the links in a job's mails, as the submitter reached the
+// server: kept from a trusted proxy's X-Forwarded-Proto/Host while
+// OUTBREAK_PUBLIC_URL is unset, never from anyone else.
+TEST_P(ProxyTest, ForwardedProtoAndHostGiveTheJobsLinkBaseOnlyFromATrustedProxy) {
+  const std::string body = fmt::format(R"({{"name": "p", "scenario": {}}})", scenario(100, 5));
+  const std::string forwarded =
+      "X-Forwarded-Proto: https\r\nX-Forwarded-Host: outbreak.example.org\r\n";
+  const auto submit = [&](const std::string& source) {
+    const auto response = request(source, "POST /api/v1/simulations HTTP/1.1", forwarded, body);
+    return response ? status_of_response(*response) : -1;
+  };
+  const auto link_bases = [&] {
+    return database_->query(
+        "SELECT COUNT(*) || ':' || COUNT(link_base) || ':' || COALESCE(MAX(link_base), '') "
+        "FROM simulations");
+  };
+
+  start(0, {{"OUTBREAK_TRUSTED_PROXIES", "127.0.0.1/32"}});
+  ASSERT_EQ(submit("127.0.0.2"), 201);
+  EXPECT_EQ(link_bases(), "1:0:") << "a peer that is not trusted cannot choose the links";
+  ASSERT_EQ(submit("127.0.0.1"), 201);
+  EXPECT_EQ(link_bases(), "2:1:https://outbreak.example.org");
+
+  start(0, {{"OUTBREAK_TRUSTED_PROXIES", "127.0.0.1/32"},
+            {"OUTBREAK_PUBLIC_URL", "https://configured.example.org"}});
+  ASSERT_EQ(submit("127.0.0.1"), 201);
+  EXPECT_EQ(link_bases(), "3:1:https://outbreak.example.org") << "OUTBREAK_PUBLIC_URL wins";
 }
 
 TEST_P(ProxyTest, WithoutTrustedProxiesForwardedForIsIgnored) {

@@ -48,8 +48,11 @@ struct ServerConfig {
   // timeout (nginx: 60 s).
   std::chrono::milliseconds event_keepalive{15'000};
   // Peers whose X-Forwarded-For gives the client address (rate limit,
-  // connections per client, logs); nobody by default.
+  // connections per client, logs); nobody by default. While public_url_set
+  // is false, their X-Forwarded-Proto and X-Forwarded-Host give the base of
+  // the links in a new job's mails (store::NewSimulation::link_base).
   TrustedProxies trusted_proxies;
+  bool public_url_set = false;  // OUTBREAK_PUBLIC_URL is set (not empty)
   // Slow and hostile clients (docs/reliability.md): a request head (request
   // line, headers, blank line) of at most max_head_bytes and max_headers
   // header lines (else 431), arriving within head_timeout (else 408); a

@@ -74,4 +74,13 @@ class TrustedProxies {
 // with ", " (the same list as one combined header); empty when none.
 std::string forwarded_for_in_head(std::string_view head);
 
+// The base of absolute links ("https://outbreak.example.org:8443") from a
+// trusted proxy's X-Forwarded-Proto and X-Forwarded-Host values: the first
+// entry of each comma-separated list, spaces trimmed. nullopt unless the
+// scheme is http or https (any letter case) and the host is 1-255
+// characters of letters, digits, '.', '-', ':', '[' and ']' (a name or an
+// address, with a port), so that no header can smuggle a path, a user or
+// markup into a link.
+std::optional<std::string> forwarded_link_base(std::string_view proto, std::string_view host);
+
 }  // namespace outbreak::serve
