@@ -64,7 +64,7 @@ inline constexpr std::string_view kFigureColumns =
 inline constexpr std::string_view kRecordColumns =
     "id, name, status, scenario_json, email, created_at, started_at, finished_at, "
     "progress_replicate, progress_day, days, replicates, attempts, max_attempts, error, "
-    "worker_id, lease_expires_at, cancel_requested, claims";
+    "worker_id, lease_expires_at, cancel_requested, claims, link_base";
 
 // The columns of MailAddressRecord, in the order both backends select them.
 inline constexpr std::string_view kAddressColumns =

@@ -49,7 +49,7 @@ const std::string& record_columns() {
   static const std::string columns = fmt::format(
       "id, name, status, scenario_json::TEXT, email, {}, {}, {}, progress_replicate, "
       "progress_day, days, replicates, attempts, max_attempts, error, worker_id, {}, "
-      "cancel_requested, claims",
+      "cancel_requested, claims, link_base",
       us("created_at"), us("started_at"), us("finished_at"), us("lease_expires_at"));
   return columns;
 }
@@ -75,6 +75,7 @@ SimulationRecord read_record(const pqxx::row& row) {
   record.lease_expires_at = optional_time(row[16]);
   record.cancel_requested = row[17].as<bool>();
   record.claims = row[18].as<int>();
+  record.link_base = optional_text(row[19]);
   return record;
 }
 

@@ -147,12 +147,14 @@ Result<std::string> PostgresStore::enqueue(const NewSimulation& simulation, Time
     pqxx::nontransaction txn(*conn_);
     static const std::string sql = fmt::format(
         "WITH s AS (INSERT INTO simulations (id, name, status, scenario_json, email, created_at, "
-        "days, replicates, max_attempts) VALUES ($1, $2, 'queued', $3, $4, {}, $6, $7, $8) "
+        "days, replicates, max_attempts, link_base) VALUES ($1, $2, 'queued', $3, $4, {}, $6, $7, "
+        "$8, "
+        "$10) "
         "RETURNING id, email), m AS ({}) SELECT pg_notify($9, '') FROM s",
         ts(5), queue_mail_sql("'accepted'", "s", 5));
     txn.exec_params(sql, id, simulation.name, simulation.scenario_json, nullable(simulation.email),
                     micros(now), simulation.days, simulation.replicates, simulation.max_attempts,
-                    std::string(detail::kNotifyChannel));
+                    std::string(detail::kNotifyChannel), nullable(simulation.link_base));
     return id;
   });
 }

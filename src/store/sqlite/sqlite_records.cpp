@@ -28,6 +28,7 @@ SimulationRecord read_record(const Statement& row) {
   record.lease_expires_at = row.optional_time(16);
   record.cancel_requested = row.int64(17) != 0;
   record.claims = static_cast<int>(row.int64(18));
+  record.link_base = row.optional_text(19);
   return record;
 }
 

@@ -118,9 +118,10 @@ Result<std::string> SqliteStore::enqueue(const NewSimulation& simulation, TimePo
   auto id = locked<std::string>([&]() -> Result<std::string> {
     std::string new_id = new_uuid_v4();
     Transaction txn(*db_);
-    Statement insert(*db_,
-                     "INSERT INTO simulations (id, name, status, scenario_json, email, created_at, "
-                     "days, replicates, max_attempts) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)");
+    Statement insert(
+        *db_,
+        "INSERT INTO simulations (id, name, status, scenario_json, email, created_at, "
+        "days, replicates, max_attempts, link_base) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, std::string_view(new_id))
         .bind(2, std::string_view(simulation.name))
         .bind(3, std::string_view(simulation.scenario_json))
@@ -129,6 +130,7 @@ Result<std::string> SqliteStore::enqueue(const NewSimulation& simulation, TimePo
         .bind(6, simulation.days)
         .bind(7, simulation.replicates)
         .bind(8, std::int64_t{simulation.max_attempts})
+        .bind(9, simulation.link_base)
         .run();
     queue_mail(new_id, MailKind::kAccepted, now);
     txn.commit();
