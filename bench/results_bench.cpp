@@ -54,7 +54,8 @@ store::NewSimulation new_job(const engine::Scenario& scenario) {
                               .email = std::nullopt,
                               .days = scenario.days,
                               .replicates = scenario.replicates,
-                              .max_attempts = 3};
+                              .max_attempts = 3,
+                              .link_base = std::nullopt};
 }
 
 // Args: backend (0 SQLite, 1 PostgreSQL), days per batch. One iteration
