@@ -321,7 +321,7 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidInput);
   EXPECT_EQ(status.error().message,
-            "database schema version 999 is newer than this outbreak (knows up to 6); upgrade "
+            "database schema version 999 is newer than this outbreak (knows up to 7); upgrade "
             "outbreak");
 }
 
