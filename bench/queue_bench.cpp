@@ -59,7 +59,8 @@ void BM_EnqueueClaimFinish(benchmark::State& state) {
                                  .email = std::nullopt,
                                  .days = 0,
                                  .replicates = 1,
-                                 .max_attempts = 3};
+                                 .max_attempts = 3,
+                                 .link_base = std::nullopt};
   for (auto _ : state) {
     for (int i = 0; i < kJobsPerIteration; ++i) {
       if (!producer->enqueue(job, std::chrono::system_clock::now())) {

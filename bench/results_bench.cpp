@@ -58,7 +58,8 @@ store::NewSimulation new_job(const engine::Scenario& scenario) {
                               .email = std::nullopt,
                               .days = scenario.days,
                               .replicates = scenario.replicates,
-                              .max_attempts = 3};
+                              .max_attempts = 3,
+                              .link_base = std::nullopt};
 }
 
 // Args: backend (0 SQLite, 1 PostgreSQL, 2 MySQL/MariaDB), days per batch. One iteration

@@ -25,9 +25,18 @@ std::string domain_of(std::string_view address) {
   return at == std::string_view::npos ? "localhost" : std::string(address.substr(at + 1));
 }
 
+// The base of the links in a job's mails: OUTBREAK_PUBLIC_URL when set, else
+// the base its submitter reached the server by (through a trusted proxy),
+// else the default.
+std::string_view links_base(const SenderOptions& options, const store::SimulationRecord& record) {
+  if (!options.public_url_set && record.link_base) return *record.link_base;
+  return options.public_url;
+}
+
 Result<MailText> text_for(store::Store& store, const MailRecord& mail,
                           const store::SimulationRecord& record, const SenderOptions& options) {
-  if (mail.kind == MailKind::kAccepted) return accepted_text(record, options.public_url);
+  const std::string_view base = links_base(options, record);
+  if (mail.kind == MailKind::kAccepted) return accepted_text(record, base);
   auto runs = load_run_counts(store, record);
   if (!runs) return runs.error();
   switch (mail.kind) {
@@ -36,12 +45,12 @@ Result<MailText> text_for(store::Store& store, const MailRecord& mail,
     case MailKind::kFinished: {
       auto figures = load_key_figures(store, record);
       if (!figures) return figures.error();
-      return finished_text(record, *figures, options.public_url, *runs);
+      return finished_text(record, *figures, base, *runs);
     }
     case MailKind::kFailed:
-      return failed_text(record, options.public_url, *runs);
+      return failed_text(record, base, *runs);
     case MailKind::kCancelled:
-      return cancelled_text(record, options.public_url, *runs);
+      return cancelled_text(record, base, *runs);
   }
   return Error::make(ErrorCode::kInternal, "unknown mail kind");
 }
@@ -150,6 +159,7 @@ void read_public_url(const Environment& environment, SenderOptions& options,
     return;
   }
   options.public_url = std::string(url);
+  options.public_url_set = true;
 }
 
 // The largest values of the settings (docs/mail.md).
@@ -400,7 +410,16 @@ std::optional<SendStep> Sender::await_confirmation(const MailRecord& mail) {
   // One request per address and confirmation wait: a request is itself a
   // mail to a stranger's inbox.
   if (!address->requested_at || now - *address->requested_at >= options_.confirm_wait) {
-    const SendResult result = send_confirmation_request(*address);
+    // The link goes where the job's own links go (a job deleted meanwhile:
+    // the sender's base).
+    auto job = store_->get(mail.simulation_id);
+    if (!job && job.error().code == ErrorCode::kIo) {
+      log_.error("store_error", {{"during", "get"}, {"error", job.error().message}});
+      return SendStep::kStoreError;
+    }
+    const std::string base(job ? links_base(options_, *job)
+                               : std::string_view(options_.public_url));
+    const SendResult result = send_confirmation_request(*address, base);
     if (result.outcome == SendOutcome::kTransient) {
       return transient(mail, "the confirmation request: " + result.detail);
     }
@@ -435,13 +454,14 @@ std::optional<SendStep> Sender::await_confirmation(const MailRecord& mail) {
   return SendStep::kHeld;
 }
 
-SendResult Sender::send_confirmation_request(const store::MailAddressRecord& address) {
-  const MailText text = confirmation_text(address.address, address.token, options_.public_url);
+SendResult Sender::send_confirmation_request(const store::MailAddressRecord& address,
+                                             std::string_view base) {
+  const MailText text = confirmation_text(address.address, address.token, base);
   if (!transport_) {
     log_.info("mail_logged", {{"kind", "confirmation"},
                               {"to", address.address},
                               {"subject", text.subject},
-                              {"link", confirm_url(options_.public_url, address.token)}});
+                              {"link", confirm_url(base, address.token)}});
     counters_.confirmations_requested.fetch_add(1);
     return SendResult{};
   }

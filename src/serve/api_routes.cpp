@@ -10,6 +10,7 @@
 #include "outbreak/engine/estimate.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/serve/submission.hpp"
+#include "outbreak/serve/trusted_proxies.hpp"
 #include "query.hpp"
 
 namespace outbreak::serve::detail {
@@ -66,6 +67,11 @@ void submit(Context& context, const Request& request, Response& response) {
     return send_retry_after(
         response, std::chrono::seconds(30), "queue_full",
         fmt::format("{} simulations are already waiting; try again later", counts->queued));
+  }
+  if (!context.config.public_url_set && request.has_header("X-Forwarded-Proto") &&
+      request.has_header("X-Forwarded-Host")) {
+    simulation->link_base = forwarded_link_base(request.get_header_value("X-Forwarded-Proto"),
+                                                request.get_header_value("X-Forwarded-Host"));
   }
   auto id = (*store)->enqueue(*simulation, std::chrono::system_clock::now());
   if (!id) {
@@ -181,6 +187,8 @@ void add_api_routes(httplib::Server& http, Context& context) {
             });
   add_route(http, context, "GET", "/api/v1/scenario", "/api/v1/scenario",
             [&context](const Request&, Response& response) {
+              // Changes only with the server's settings: kept for five minutes.
+              response.set_header("Cache-Control", "public, max-age=300");
               send_json(response, 200, scenario_description(context.config.limits));
             });
   add_route(http, context, "POST", "/api/v1/scenario/estimate", "/api/v1/scenario/estimate",

@@ -64,6 +64,9 @@ std::vector<IntegerSetting> integer_settings() {
        [](auto& c, auto v) { c.max_connections_per_client = static_cast<int>(v); }},
       {"OUTBREAK_STREAM_BUFFER_BYTES", 4096, 1LL << 30,
        [](auto& c, auto v) { c.stream_buffer_bytes = static_cast<std::size_t>(v); }},
+      // At most 50 s: under the 60 s a proxy such as nginx waits for a byte.
+      {"OUTBREAK_STREAM_HEARTBEAT_MS", 100, 50'000,
+       [](auto& c, auto v) { c.event_keepalive = std::chrono::milliseconds(v); }},
   };
 }
 
@@ -128,6 +131,14 @@ Result<ServerConfig> config_from_environment(const Environment& env) {
       setting.apply(config, *value);
     } else {
       errors.push_back({setting.name, value.error().message});
+    }
+  }
+  config.public_url_set = set(env, "OUTBREAK_PUBLIC_URL") != nullptr;
+  if (const char* list = set(env, "OUTBREAK_TRUSTED_PROXIES")) {
+    if (auto proxies = TrustedProxies::parse(list); proxies) {
+      config.trusted_proxies = std::move(proxies).value();
+    } else {
+      errors.push_back({"OUTBREAK_TRUSTED_PROXIES", proxies.error().message});
     }
   }
   if (!errors.empty()) {

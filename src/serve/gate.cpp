@@ -210,16 +210,29 @@ void Gate::accept_all() {
     Connection& connection = connections_[id];
     connection.fd = fd;
     connection.ip = numeric_host(reinterpret_cast<sockaddr*>(&address), length, &connection.port);
-    std::set<std::uint64_t>& open = per_client_[connection.ip];
-    open.insert(id);
+    connection.proxied = options_.trusted_proxies.trusts(connection.ip);
+    connection.counted = false;
     watch(id, connection, Phase::kHead, options_.head_timeout);
-    if (connections_.count(id) != 0 && open.size() > options_.max_connections_per_client &&
-        reap_closed(connection.ip) > options_.max_connections_per_client) {
-      refuse(id, connection, 429, "too_many_connections",
-             fmt::format("at most {} connections per client address are allowed",
-                         options_.max_connections_per_client));
-    }
+    // A proxy's connections are counted once their heads name the client.
+    if (connections_.count(id) != 0 && !connection.proxied) count(id, connection, connection.ip);
   }
+}
+
+bool Gate::count(std::uint64_t id, Connection& connection, const std::string& client) {
+  if (connection.counted && connection.client == client) return true;
+  uncount(id, connection);
+  connection.client = client;
+  connection.counted = true;
+  const std::set<std::uint64_t>& open = per_client_[client];
+  per_client_[client].insert(id);
+  if (open.size() > options_.max_connections_per_client &&
+      reap_closed(client) > options_.max_connections_per_client) {
+    refuse(id, connection, 429, "too_many_connections",
+           fmt::format("at most {} connections per client address are allowed",
+                       options_.max_connections_per_client));
+    return false;
+  }
+  return true;
 }
 
 void Gate::watch(std::uint64_t id, Connection& connection, Phase phase, Clock::duration timeout) {
@@ -280,6 +293,12 @@ void Gate::on_readable(std::uint64_t id, Connection& connection, bool peer_close
   const std::string_view bytes(peek_buffer_.data(), connection.seen);
   switch (scan_head(bytes, options_.head, connection.scan)) {
     case HeadState::kComplete: {
+      std::string client = connection.ip;
+      if (connection.proxied) {
+        client = options_.trusted_proxies.client_address(
+            connection.ip, forwarded_for_in_head(bytes.substr(0, connection.scan.head_bytes)));
+        if (!count(id, connection, client)) return;
+      }
       epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
       deadlines_.erase({connection.deadline, id});
       connection.phase = Phase::kBusy;
@@ -288,8 +307,9 @@ void Gate::on_readable(std::uint64_t id, Connection& connection, bool peer_close
       arrival.id = id;
       arrival.fd = connection.fd;
       arrival.head_bytes = connection.scan.head_bytes;
-      arrival.remote_ip = connection.ip;
+      arrival.remote_ip = client;
       arrival.remote_port = connection.port;
+      arrival.proxied = connection.proxied;
       arrival.last = connection.requests >= options_.max_requests_per_connection;
       handoff_(std::move(arrival));
       return;
@@ -322,9 +342,10 @@ void Gate::on_deadline(std::uint64_t id) {
 
 void Gate::refuse(std::uint64_t id, Connection& connection, int status, std::string_view code,
                   std::string_view message) {
-  log_.warn(
-      "http_refused",
-      {{"status", std::to_string(status)}, {"code", std::string(code)}, {"remote", connection.ip}});
+  log_.warn("http_refused",
+            {{"status", std::to_string(status)},
+             {"code", std::string(code)},
+             {"remote", connection.client.empty() ? connection.ip : connection.client}});
   // A client that reconnects at once after a refusal must not find its
   // old connection, still draining, counted against it; draining
   // connections have their own bound (kMaxDraining).
@@ -351,6 +372,8 @@ void Gate::take_back_returned() {
     const auto it = connections_.find(id);
     if (it == connections_.end()) continue;
     if (keep_alive && !stopping_.load()) {
+      // A proxy's next request on this connection may be for someone else.
+      if (it->second.proxied) uncount(id, it->second);
       watch(id, it->second, Phase::kIdle, options_.keep_alive_timeout);
     } else {
       close(id);
@@ -372,19 +395,19 @@ void Gate::close(std::uint64_t id) {
 void Gate::uncount(std::uint64_t id, Connection& connection) {
   if (!connection.counted) return;
   connection.counted = false;
-  const auto client = per_client_.find(connection.ip);
+  const auto client = per_client_.find(connection.client);
   if (client == per_client_.end()) return;
   client->second.erase(id);
   if (client->second.empty()) per_client_.erase(client);
 }
 
-std::size_t Gate::reap_closed(const std::string& ip) {
+std::size_t Gate::reap_closed(const std::string& client_address) {
   // A client that closes a connection and opens the next at once may be
   // accepted before the gate has seen the close: find such connections
   // (idle, or silent since accepted) whose end is already waiting, and
   // close them before counting.
   std::vector<std::uint64_t> ended;
-  for (const std::uint64_t id : per_client_[ip]) {
+  for (const std::uint64_t id : per_client_[client_address]) {
     const Connection& connection = connections_.at(id);
     const bool quiet = connection.phase == Phase::kIdle ||
                        (connection.phase == Phase::kHead && connection.seen == 0);
@@ -396,7 +419,7 @@ std::size_t Gate::reap_closed(const std::string& ip) {
     }
   }
   for (const std::uint64_t id : ended) close(id);
-  const auto client = per_client_.find(ip);
+  const auto client = per_client_.find(client_address);
   return client == per_client_.end() ? 0 : client->second.size();
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "outbreak/jobs/log.hpp"
+#include "outbreak/serve/trusted_proxies.hpp"
 #include "outbreak/util/result.hpp"
 #include "request_head.hpp"
 
@@ -37,6 +38,10 @@ struct GateOptions {
   std::chrono::milliseconds keep_alive_timeout{5'000};  // idle between requests
   std::size_t max_connections_per_client = 64;
   std::size_t max_requests_per_connection = 100;
+  // A connection from one of these is counted, while it carries a request,
+  // under the client its X-Forwarded-For names, and not at all in between:
+  // a proxy's connections are shared by its clients.
+  TrustedProxies trusted_proxies;
 };
 
 // A connection whose head has arrived in full, for a request thread. The
@@ -46,9 +51,10 @@ struct Arrival {
   std::uint64_t id = 0;
   int fd = -1;
   std::size_t head_bytes = 0;  // unread on the socket, then maybe a body
-  std::string remote_ip;
-  int remote_port = 0;
-  bool last = false;  // the connection closes after this request
+  std::string remote_ip;       // the client: the peer, or whom a trusted proxy forwards for
+  int remote_port = 0;         // the peer's
+  bool proxied = false;        // the peer is a trusted proxy
+  bool last = false;           // the connection closes after this request
 };
 
 // A listening TCP socket bound to host:port (0: any free port), as a
@@ -92,7 +98,9 @@ class Gate {
   enum class Phase { kHead, kIdle, kBusy, kDraining };
   struct Connection {
     int fd = -1;
-    std::string ip;
+    std::string ip;        // the peer
+    std::string client;    // counted in per_client_ under this (the peer, or whom it forwards for)
+    bool proxied = false;  // the peer is a trusted proxy
     int port = 0;
     Phase phase = Phase::kHead;
     std::chrono::steady_clock::time_point deadline;
@@ -115,7 +123,9 @@ class Gate {
   void close(std::uint64_t id);
   void set_deadline(std::uint64_t id, Connection& connection, Clock::time_point deadline);
   void uncount(std::uint64_t id, Connection& connection);
-  std::size_t reap_closed(const std::string& ip);
+  std::size_t reap_closed(const std::string& client);
+  // Counts `connection` under `client`; false after refusing it (too many).
+  bool count(std::uint64_t id, Connection& connection, const std::string& client);
 
   Listener listener_;
   const GateOptions options_;

@@ -158,7 +158,14 @@ bool GatedServer::serve(const Arrival& arrival) {
     // process_request is httplib's own handling of one request on a Stream
     // (parse, route, write the response); protected so that a server can
     // feed it from elsewhere than its own accept loop, as here.
-    const bool written = process_request(stream, arrival.last, connection_closed, nullptr);
+    // X-Forwarded-Proto and -Host count only from a trusted proxy; from
+    // anyone else the routes never see them.
+    const auto setup = [&arrival](httplib::Request& request) {
+      if (arrival.proxied) return;
+      request.headers.erase("X-Forwarded-Proto");
+      request.headers.erase("X-Forwarded-Host");
+    };
+    const bool written = process_request(stream, arrival.last, connection_closed, setup);
     if (!written || connection_closed || arrival.last || stream.failed()) return false;
     // A body left partly unread (refused, or never read by a route) would
     // be taken for the next request's head.

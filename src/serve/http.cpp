@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "outbreak/serve/documents.hpp"
 
 namespace outbreak::serve::detail {
@@ -78,6 +79,11 @@ void send_json(httplib::Response& response, int status, const nlohmann::ordered_
 
 void send_error(httplib::Response& response, int status, std::string_view code,
                 std::string_view message, const std::vector<FieldError>& fields) {
+  // An error is never kept by a browser, proxy or CDN: the next try may
+  // well succeed.
+  response.headers.erase("Cache-Control");
+  response.headers.erase("ETag");
+  response.set_header("Cache-Control", "no-store");
   send_json(response, status, error_document(code, message, fields));
 }
 
@@ -155,11 +161,22 @@ std::optional<store::SimulationRecord> find_job(const httplib::Request& request,
 
 void add_route(httplib::Server& http, Context& context, std::string_view method,
                const std::string& pattern, std::string route, Handler handler) {
-  auto wrapped = [&context, route = std::move(route), handler = std::move(handler)](
-                     const httplib::Request& request, httplib::Response& response) {
+  const bool api = route.starts_with("/api/");
+  auto wrapped = [&context, api, post = method == "POST", route = std::move(route),
+                  handler = std::move(handler)](const httplib::Request& request,
+                                                httplib::Response& response) {
     context.tracker.set_route(request, route);
     try {
       handler(request, response);
+      // API responses say how they may be kept unless the route did: the
+      // answer to a POST not at all, that to a GET only if revalidated.
+      // httplib compresses JSON for clients that accept gzip, so a cache
+      // must tell them apart.
+      if (api && !response.has_header("Cache-Control")) {
+        response.set_header("Cache-Control", post ? "no-store" : "no-cache");
+      }
+      if (api && !response.has_header("Vary")) response.set_header("Vary", "Accept-Encoding");
+      compress_as_chosen(request, response);
     } catch (const std::exception& e) {
       context.log.error("http_handler_failed", {{"route", route}, {"error", e.what()}});
       response = httplib::Response();

@@ -92,11 +92,14 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&)>
 
 // Registers `handler` for `method` ("GET" or "POST") and `pattern` (an
 // httplib regex), labelled `route` in metrics and logs. An exception from
-// the handler becomes a 500 JSON error, never a stack trace.
+// the handler becomes a 500 JSON error, never a stack trace. The responses
+// of routes under /api/ get `Vary: Accept-Encoding` and, unless the
+// handler set one, `Cache-Control: no-cache` (GET) or `no-store` (POST).
 void add_route(httplib::Server& http, Context& context, std::string_view method,
                const std::string& pattern, std::string route, Handler handler);
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body);
+// An error document, with `Cache-Control: no-store` (replacing any other).
 void send_error(httplib::Response& response, int status, std::string_view code,
                 std::string_view message, const std::vector<FieldError>& fields = {});
 // The response for a store error: 404 not_found, 503 unavailable (kIo),

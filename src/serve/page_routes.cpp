@@ -1,12 +1,14 @@
 // The web UI's pages and files, health checks and metrics.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "http.hpp"
 #include "outbreak/serve/documents.hpp"
 #include "outbreak/store/open.hpp"
@@ -19,21 +21,46 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
-// The embedded file at `path`, or false when there is none.
-bool send_asset(Response& response, std::string_view path, int status = 200) {
-  if (const web::Asset* asset = web::find_asset(path)) {
-    response.status = status;
-    response.body.assign(asset->body.data(), asset->body.size());
-    response.set_header("Content-Type", std::string(asset->content_type));
-    // No fingerprints in the file names: browsers must revalidate.
-    response.set_header("Cache-Control", "no-cache");
+// The embedded file at `path`, or false when there is none. Files under
+// their content-hashed names may be kept for a year; the rest (the pages,
+// and the files under their plain names) are revalidated with their ETag.
+// The brotli or gzip copy made at build time goes to clients that take it.
+bool send_asset(const Request& request, Response& response, std::string_view path,
+                int status = 200) {
+  const web::Asset* asset = web::find_asset(path);
+  if (asset == nullptr) return false;
+  // The build's copies only: a file without them goes as it is.
+  Coding coding = choose_coding(accept_encoding(request), !asset->brotli.empty());
+  if (coding == Coding::kGzip && asset->gzip.empty()) coding = Coding::kIdentity;
+  // What is sent is final: httplib must not compress it again.
+  let_httplib_compress(request, false);
+  std::string etag(asset->etag);
+  if (coding == Coding::kGzip) etag.insert(etag.size() - 1, "-gzip");
+  if (coding == Coding::kBrotli) etag.insert(etag.size() - 1, "-br");
+  response.set_header("ETag", etag);
+  response.set_header("Cache-Control",
+                      asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  if (!asset->gzip.empty() || !asset->brotli.empty()) {
+    response.set_header("Vary", "Accept-Encoding");
+  }
+  if (status == 200 && request.has_header("If-None-Match") &&
+      none_match(request.get_header_value("If-None-Match"), etag)) {
+    response.status = 304;
     return true;
   }
-  return false;
+  const std::string_view body = coding == Coding::kGzip     ? asset->gzip
+                                : coding == Coding::kBrotli ? asset->brotli
+                                                            : asset->body;
+  response.status = status;
+  response.body.assign(body.data(), body.size());
+  response.set_header("Content-Type", std::string(asset->content_type));
+  if (coding == Coding::kGzip) response.set_header("Content-Encoding", "gzip");
+  if (coding == Coding::kBrotli) response.set_header("Content-Encoding", "br");
+  return true;
 }
 
-void page(Response& response, std::string_view path, int status = 200) {
-  if (!send_asset(response, path, status)) {
+void page(const Request& request, Response& response, std::string_view path, int status = 200) {
+  if (!send_asset(request, response, path, status)) {
     send_error(response, 404, "not_found", fmt::format("no web UI file {}", path));
   }
 }
@@ -54,7 +81,7 @@ void simulation_page(Context& context, const Request& request, Response& respons
       return send_store_error(response, job.error());
     }
   }
-  page(response, "/simulation.html", status);
+  page(request, response, "/simulation.html", status);
 }
 
 // Ready when a new connection to the database works, it has the tables and
@@ -149,7 +176,7 @@ bool send_not_found_page(const Request& request, Response& response) {
   const std::string_view path = request.path;
   if (path == "/api" || path.starts_with("/api/")) return false;
   if (!prefers_html(request.get_header_value("Accept"))) return false;
-  return send_asset(response, "/404.html", 404);
+  return send_asset(request, response, "/404.html", 404);
 }
 
 void add_page_routes(httplib::Server& http, Context& context) {
@@ -160,17 +187,19 @@ void add_page_routes(httplib::Server& http, Context& context) {
             [&context](const Request&, Response& response) { ready(context, response); });
   add_route(http, context, "GET", "/metrics", "/metrics",
             [&context](const Request&, Response& response) { metrics(context, response); });
-  add_route(http, context, "GET", "/", "/",
-            [](const Request&, Response& response) { page(response, "/index.html"); });
-  add_route(http, context, "GET", "/compare", "/compare",
-            [](const Request&, Response& response) { page(response, "/compare.html"); });
+  add_route(http, context, "GET", "/", "/", [](const Request& request, Response& response) {
+    page(request, response, "/index.html");
+  });
+  add_route(
+      http, context, "GET", "/compare", "/compare",
+      [](const Request& request, Response& response) { page(request, response, "/compare.html"); });
   add_route(http, context, "GET", "/simulations/([^/]+)", "/simulations/{id}",
             [&context](const Request& request, Response& response) {
               simulation_page(context, request, response);
             });
   add_route(http, context, "GET", "/assets/.+", "/assets/{path}",
             [](const Request& request, Response& response) {
-              if (!send_asset(response, request.path)) {
+              if (!send_asset(request, response, request.path)) {
                 send_error(response, 404, "not_found", fmt::format("no file {}", request.path));
               }
             });

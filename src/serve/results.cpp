@@ -9,6 +9,16 @@
 namespace outbreak::serve::detail {
 namespace {
 
+// FNV-1a, 64 bits: a short, stable digest for entity tags (not a secret).
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
 bool is_final(store::JobStatus status) {
   return status == store::JobStatus::kSucceeded || status == store::JobStatus::kFailed ||
          status == store::JobStatus::kCancelled;
@@ -156,7 +166,49 @@ std::string ResultsCache::key(const store::SimulationRecord& job, io::Format for
                      summary_only ? "/summary" : "");
 }
 
-std::shared_ptr<const std::string> ResultsCache::find(const std::string& key) {
+std::string results_etag(const store::SimulationRecord& job, const std::string& key,
+                         io::Format format, std::optional<std::int64_t> replicate,
+                         bool summary_only, bool has_summary, Coding coding) {
+  const std::string suffix =
+      coding == Coding::kIdentity ? std::string() : fmt::format("-{}", coding_name(coding));
+  if (!key.empty()) {
+    return fmt::format("\"{:016x}{}\"", fnv1a(fmt::format("{}/{}", OUTBREAK_VERSION, key)), suffix);
+  }
+  const std::string progress =
+      fmt::format("{}/{}/{}/{}/{}/{}/{}/{}/{}", OUTBREAK_VERSION, job.id,
+                  store::to_string(job.status), job.claims, job.progress_replicate.value_or(-1),
+                  job.progress_day.value_or(-1), format == io::Format::kCsv ? "csv" : "json",
+                  replicate.value_or(-1), summary_only ? "summary" : "all");
+  return fmt::format("W/\"{:016x}{}{}\"", fnv1a(progress), has_summary ? "-s" : "", suffix);
+}
+
+std::string finished_etag(const std::string& key, Coding coding) {
+  const std::string suffix =
+      coding == Coding::kIdentity ? std::string() : fmt::format("-{}", coding_name(coding));
+  return fmt::format("\"{:016x}{}\"", fnv1a(fmt::format("{}/{}", OUTBREAK_VERSION, key)), suffix);
+}
+
+CachedResults CachedResults::compress(std::string body) {
+  CachedResults results;
+  results.gzip = gzip_compress(body);
+  results.brotli = brotli_compress(body, kBrotliQuality);
+  results.identity = std::move(body);
+  return results;
+}
+
+const std::string& CachedResults::bytes(Coding coding) const {
+  switch (coding) {
+    case Coding::kBrotli:
+      return brotli;
+    case Coding::kGzip:
+      return gzip;
+    case Coding::kIdentity:
+      break;
+  }
+  return identity;
+}
+
+std::shared_ptr<const CachedResults> ResultsCache::find(const std::string& key) {
   if (key.empty()) return nullptr;
   const std::lock_guard lock(mu_);
   const auto found = index_.find(key);
@@ -165,19 +217,63 @@ std::shared_ptr<const std::string> ResultsCache::find(const std::string& key) {
   return found->second->second;
 }
 
-void ResultsCache::offer(const std::string& key, std::string body) {
+std::string ResultsCache::variant(std::string_view id, io::Format format,
+                                  std::optional<std::int64_t> replicate, bool summary_only) {
+  return fmt::format("{}/{}/{}{}", id, format == io::Format::kCsv ? "csv" : "json",
+                     replicate.value_or(-1), summary_only ? "/summary" : "");
+}
+
+std::shared_ptr<const CachedResults> ResultsCache::find_succeeded(const std::string& variant) {
+  std::string key;
+  {
+    const std::lock_guard lock(mu_);
+    const auto found = succeeded_.find(variant);
+    if (found == succeeded_.end()) return nullptr;
+    key = found->second;
+  }
+  return find(key);
+}
+
+void ResultsCache::offer(const std::string& key, std::string body,
+                         const store::SimulationRecord& job, io::Format format,
+                         std::optional<std::int64_t> replicate, bool summary_only) {
   if (key.empty() || body.size() > max_entry_bytes_ || body.size() > max_bytes_) return;
-  auto shared = std::make_shared<const std::string>(std::move(body));
+  {
+    const std::lock_guard lock(mu_);
+    if (index_.contains(key)) return;  // another request rendered it meanwhile
+  }
+  // Compressed outside the lock: other documents are read meanwhile.
+  CachedResults results = CachedResults::compress(std::move(body));
+  results.key = key;
+  results.name = job.name;
+  auto shared = std::make_shared<const CachedResults>(std::move(results));
+  const std::string succeeded = job.status == store::JobStatus::kSucceeded
+                                    ? variant(job.id, format, replicate, summary_only)
+                                    : std::string();
   const std::lock_guard lock(mu_);
-  if (index_.contains(key)) return;  // another request rendered it meanwhile
+  if (index_.contains(key) || shared->size() > max_bytes_) return;
   bytes_ += shared->size();
   entries_.emplace_front(key, std::move(shared));
   index_.emplace(key, entries_.begin());
+  if (!succeeded.empty()) succeeded_[succeeded] = key;
   while (bytes_ > max_bytes_ && !entries_.empty()) {
+    const std::string& gone = entries_.back().first;
     bytes_ -= entries_.back().second->size();
-    index_.erase(entries_.back().first);
+    // A succeeded document's variant is the key up to its finishing time.
+    const std::size_t id_end = gone.find('/');
+    const std::size_t time_end = gone.find('/', id_end + 1);
+    if (id_end != std::string::npos && time_end != std::string::npos) {
+      const auto it = succeeded_.find(gone.substr(0, id_end) + gone.substr(time_end));
+      if (it != succeeded_.end() && it->second == gone) succeeded_.erase(it);
+    }
+    index_.erase(gone);
     entries_.pop_back();
   }
+}
+
+std::size_t ResultsCache::bytes() {
+  const std::lock_guard lock(mu_);
+  return bytes_;
 }
 
 }  // namespace outbreak::serve::detail

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "encoding.hpp"
 #include "outbreak/engine/scenario.hpp"
 #include "outbreak/io/results_format.hpp"
 #include "outbreak/store/store.hpp"
@@ -50,6 +51,10 @@ class ResultsDocument {
   // Errors: those of the store.
   Result<bool> next(store::Store& store, std::string& out, std::size_t max_bytes);
 
+  // Whether the document will carry the summary (false while a job with
+  // several replicates runs, until its worker has written the summary).
+  bool has_summary() const { return summary_.has_value(); }
+
   ResultsDocument(const store::SimulationRecord& job, io::Format format,
                   std::optional<std::int64_t> replicate, std::unique_ptr<engine::Scenario> scenario,
                   bool summary_only);
@@ -81,12 +86,43 @@ class ResultsDocument {
 Result<io::SummaryCoverage> summary_coverage(store::Store& store,
                                              const store::SimulationRecord& job);
 
+// The entity tag of a results document as sent in `coding`:
+// - a finished job (`key` from ResultsCache::key() not empty): strong, from
+//   the key and the server's version, so it changes only when a retried job
+//   finishes again or the server is upgraded;
+// - a job in progress: weak, from what the document holds so far (the
+//   claim, the last day stored, whether the summary is written), so it
+//   changes as the job progresses.
+// Each coding has its own tag ("...-gzip", "...-br"): the bytes differ.
+std::string results_etag(const store::SimulationRecord& job, const std::string& key,
+                         io::Format format, std::optional<std::int64_t> replicate,
+                         bool summary_only, bool has_summary, Coding coding);
+
+// The strong entity tag of the finished document kept under `key`, as
+// sent in `coding` (results_etag() of a finished job).
+std::string finished_etag(const std::string& key, Coding coding);
+
+// A finished document in every coding it is sent in, each compressed once.
+struct CachedResults {
+  std::string identity;
+  std::string gzip;
+  std::string brotli;
+  std::string key;   // its ResultsCache key
+  std::string name;  // the job's name, for a download's file name
+
+  // `body` with its gzip and brotli (kBrotliQuality) forms.
+  static CachedResults compress(std::string body);
+  const std::string& bytes(Coding coding) const;
+  std::size_t size() const { return identity.size() + gzip.size() + brotli.size(); }
+};
+
 // Rendered results of finished jobs, which do not change: a request for
-// them costs a look-up instead of queries and formatting. Entries are keyed
-// by the job's id, finished_at (a retried job finishes again, with another
-// time), format and replicate; only documents of at most `max_entry_bytes`
-// are kept (larger ones are streamed every time), and the least recently
-// used go first once the bodies pass `max_bytes`. Thread-safe.
+// them costs a look-up instead of queries, formatting and compression.
+// Entries are keyed by the job's id, finished_at (a retried job finishes
+// again, with another time), format and replicate; only documents of at
+// most `max_entry_bytes` (uncompressed) are kept (larger ones are streamed
+// every time), and the least recently used go first once the entries'
+// bytes, all three codings counted, pass `max_bytes`. Thread-safe.
 class ResultsCache {
  public:
   ResultsCache(std::size_t max_bytes, std::size_t max_entry_bytes)
@@ -95,14 +131,26 @@ class ResultsCache {
   // The key of a cacheable document; empty when the job has not finished.
   static std::string key(const store::SimulationRecord& job, io::Format format,
                          std::optional<std::int64_t> replicate, bool summary_only = false);
-  // The body kept under `key`, or nullptr.
-  std::shared_ptr<const std::string> find(const std::string& key);
-  // Keeps `body` under `key` if it is small enough.
-  void offer(const std::string& key, std::string body);
+  // Which document of job `id` is meant, whenever the job finished.
+  static std::string variant(std::string_view id, io::Format format,
+                             std::optional<std::int64_t> replicate, bool summary_only = false);
+  // The document kept under `key`, or nullptr.
+  std::shared_ptr<const CachedResults> find(const std::string& key);
+  // The kept document `variant` of a job that succeeded, or nullptr: a
+  // succeeded job is never run again, so it can be answered without asking
+  // the store for the job.
+  std::shared_ptr<const CachedResults> find_succeeded(const std::string& variant);
+  // Keeps `body` under `key`, compressed, if it is small enough; `job`'s
+  // name is kept with it, and a succeeded job's document is also found by
+  // find_succeeded().
+  void offer(const std::string& key, std::string body, const store::SimulationRecord& job,
+             io::Format format, std::optional<std::int64_t> replicate, bool summary_only);
   std::size_t max_entry_bytes() const { return max_entry_bytes_; }
+  // The bytes held, all codings counted.
+  std::size_t bytes();
 
  private:
-  using Entry = std::pair<std::string, std::shared_ptr<const std::string>>;
+  using Entry = std::pair<std::string, std::shared_ptr<const CachedResults>>;
 
   std::mutex mu_;
   std::size_t max_bytes_;
@@ -110,6 +158,7 @@ class ResultsCache {
   std::size_t bytes_ = 0;
   std::list<Entry> entries_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::unordered_map<std::string, std::string> succeeded_;  // variant -> key
 };
 
 }  // namespace outbreak::serve::detail

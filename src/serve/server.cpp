@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "gate.hpp"
 #include "gated_server.hpp"
 #include "http.hpp"
@@ -22,32 +23,6 @@ using detail::Context;
 using detail::RequestTracker;
 
 namespace {
-
-// httplib answers a request that accepts `br` with brotli at its slowest,
-// best-compressing setting: seconds for one results document on this
-// machine. Dropping `br` from Accept-Encoding makes it use gzip instead
-// (about a millisecond). httplib owns the request as a non-const object and
-// hands it to the pre-routing handler as const, so editing it is allowed.
-void prefer_gzip_to_brotli(const httplib::Request& request) {
-  auto& headers = const_cast<httplib::Headers&>(request.headers);
-  const auto [first, last] = headers.equal_range("Accept-Encoding");
-  for (auto it = first; it != last; ++it) {
-    std::string kept;
-    std::string_view rest = it->second;
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      std::string_view token = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-      while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-      if (token.empty() || token.substr(0, token.find(';')) == "br") continue;
-      if (token.find("br") != std::string_view::npos) continue;  // httplib matches substrings
-      if (!kept.empty()) kept += ", ";
-      kept += token;
-    }
-    it->second = kept;
-  }
-}
 
 // A request with neither Content-Length nor chunked Transfer-Encoding has
 // no body (RFC 9112, 6.3), but httplib would wait for one until the read
@@ -86,7 +61,7 @@ std::string refusal_response(int status, std::string_view code, std::string_view
   body += '\n';
   std::string out = fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
-      "Connection: close\r\n",
+      "Connection: close\r\nCache-Control: no-store\r\n",
       status, reason_phrase(status), body.size());
   for (const auto& [name, value] : detail::security_headers()) {
     out += fmt::format("{}: {}\r\n", name, value);
@@ -103,6 +78,7 @@ detail::GateOptions gate_options(const ServerConfig& config) {
   options.head_timeout = config.head_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;
   options.max_connections_per_client = static_cast<std::size_t>(config.max_connections_per_client);
+  options.trusted_proxies = config.trusted_proxies;
   return options;
 }
 
@@ -198,7 +174,6 @@ void Server::Impl::configure() {
   http.set_default_headers(detail::security_headers());
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
     tracker.begin(request);
-    prefer_gzip_to_brotli(request);
     assume_no_body(request);
     return httplib::Server::HandlerResponse::Unhandled;
   });
@@ -207,6 +182,7 @@ void Server::Impl::configure() {
   http.set_error_handler(httplib::Server::HandlerWithResponse(
       [this, max_body = config.max_body_bytes](const httplib::Request& request,
                                                httplib::Response& response) {
+        detail::compress_as_chosen(request, response);
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         // A route that exists, asked with a method it does not take: httplib
         // says 404 (400 for a method it has no handlers for at all).
@@ -233,8 +209,9 @@ void Server::Impl::configure() {
         detail::send_error(response, response.status, code, message);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  http.set_exception_handler([this](const httplib::Request&, httplib::Response& response,
+  http.set_exception_handler([this](const httplib::Request& request, httplib::Response& response,
                                     std::exception_ptr error) {
+    detail::compress_as_chosen(request, response);
     std::string what = "unknown exception";
     try {
       if (error) std::rethrow_exception(error);

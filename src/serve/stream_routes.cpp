@@ -1,6 +1,7 @@
 // Results, event streams and the line list of one simulation.
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <stop_token>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "encoding.hpp"
 #include "http.hpp"
 #include "outbreak/engine/ensemble.hpp"
 #include "outbreak/io/line_list_csv.hpp"
@@ -47,21 +49,21 @@ void set_download(Response& response, const std::string& name) {
   response.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
 }
 
-// A results response in progress.
+// A results response streamed as it is read (an unfinished job, or a
+// finished document larger than the cache keeps).
 struct ResultsResponse {
   std::unique_ptr<ResultsDocument> document;
-  std::string cache_key;  // empty: not cacheable
-  std::string copy;       // what was sent, while it may still be cached
-  bool too_large = false;
+  std::string pending;  // read before streaming began: sent first
   std::shared_ptr<std::atomic<std::uint64_t>> written;
 };
 
 // Reads and sends the next part of `state`'s document; false when the
 // response must end short (a store error, the client gone).
 bool send_results_part(Context& context, ResultsResponse& state, httplib::DataSink& sink) {
-  std::string part;
-  bool more = false;
-  {
+  std::string part = std::move(state.pending);
+  state.pending.clear();
+  bool more = true;
+  if (part.empty()) {
     auto lease = context.stores.borrow();
     if (!lease) {
       context.log.warn("results_read_failed", {{"error", lease.error().message}});
@@ -79,25 +81,118 @@ bool send_results_part(Context& context, ResultsResponse& state, httplib::DataSi
   if (!part.empty()) {
     if (!sink.write(part.data(), part.size())) return false;
     state.written->fetch_add(part.size());
-    if (!state.cache_key.empty() && !state.too_large) {
-      state.too_large = state.copy.size() + part.size() > context.results.max_entry_bytes();
-      if (state.too_large) {
-        std::string().swap(state.copy);
-      } else {
-        state.copy += part;
-      }
-    }
   }
-  if (!more) {
-    if (!state.cache_key.empty() && !state.too_large) {
-      context.results.offer(state.cache_key, std::move(state.copy));
-    }
-    sink.done();
-  }
+  if (!more) sink.done();
   return true;
 }
 
+constexpr const char* kImmutable = "public, max-age=31536000, immutable";
+
+// The content type of a results document.
+const char* results_type(io::Format format) {
+  return format == io::Format::kCsv ? "text/csv; charset=utf-8" : "application/json";
+}
+
+// The Content-Disposition file name of a results download.
+std::string results_file_name(const std::string& name, const std::string& id, io::Format format,
+                              bool partial) {
+  return file_name(name, id,
+                   fmt::format("{}{}", partial ? "-partial" : "",
+                               format == io::Format::kCsv ? ".csv" : ".json"));
+}
+
+// 304 when the request's If-None-Match holds `etag`; whether it was sent.
+bool send_not_modified(const Request& request, Response& response, const std::string& etag) {
+  const std::string if_none_match = request.get_header_value("If-None-Match");
+  if (if_none_match.empty() || !none_match(if_none_match, etag)) return false;
+  let_httplib_compress(request, false);
+  response.status = 304;
+  response.set_header("ETag", etag);
+  // No body. httplib says "Content-Length: 0" (its clients, among others,
+  // would wait for a body of the length of the representation).
+  return true;
+}
+
+// Sends the finished document `cached` in the coding the request asks for
+// as it is, or 304. `download_name`: empty unless a download.
+void send_cached_results(Context& context, const Request& request, Response& response,
+                         std::shared_ptr<const CachedResults> cached, io::Format format,
+                         const std::string& download_name) {
+  const Coding coding = choose_coding(accept_encoding(request));
+  const std::string etag = finished_etag(cached->key, coding);
+  if (send_not_modified(request, response, etag)) return;
+  let_httplib_compress(request, false);
+  // The status is left to httplib: 200, or 206 for a Range request (a
+  // range of the bytes of this coding, as RFC 9110 has it).
+  response.set_header("ETag", etag);
+  if (coding != Coding::kIdentity) {
+    response.set_header("Content-Encoding", std::string(coding_name(coding)));
+  }
+  if (!download_name.empty()) set_download(response, download_name);
+  // Written from the kept bytes, not copied into the response first.
+  const std::string& bytes = cached->bytes(coding);
+  response.set_content_provider(
+      bytes.size(), results_type(format),
+      [cached = std::move(cached), &bytes, written = context.tracker.stream_counter(request)](
+          std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        if (!sink.write(bytes.data() + offset, length)) return false;
+        written->fetch_add(length);
+        return true;
+      });
+}
+
+// The parameters of a results request when each of them is valid whatever
+// the job (the replicate checked for its form only); nullopt otherwise.
+struct ResultsQuery {
+  io::Format format = io::Format::kJson;
+  std::optional<std::int64_t> replicate;
+  bool summary_only = false;
+  bool download = false;
+};
+
+std::optional<ResultsQuery> plain_results_query(const Request& request) {
+  ResultsQuery query;
+  auto format = parse_results_format(request.has_param("format") ? request.get_param_value("format")
+                                                                 : "json");
+  if (!format) return std::nullopt;
+  query.format = *format;
+  if (request.has_param("replicate")) {
+    auto replicate = parse_replicate(request.get_param_value("replicate"),
+                                     std::numeric_limits<std::int64_t>::max());
+    if (!replicate) return std::nullopt;
+    query.replicate = *replicate;
+  }
+  if (request.has_param("part")) {
+    if (request.get_param_value("part") != "summary" || query.format != io::Format::kJson ||
+        query.replicate) {
+      return std::nullopt;
+    }
+    query.summary_only = true;
+  }
+  query.download = query.format == io::Format::kCsv;
+  if (request.has_param("download")) {
+    const std::string value = request.get_param_value("download");
+    if (value != "0" && value != "1") return std::nullopt;
+    query.download = value == "1";
+  }
+  return query;
+}
+
 void results(Context& context, const Request& request, Response& response) {
+  response.set_header("Vary", "Accept-Encoding");
+  // A succeeded job's kept document is answered from memory: the job is
+  // never run again, so the store need not be asked.
+  if (const auto query = plain_results_query(request)) {
+    const std::string id = request.matches[1];
+    if (auto cached = context.results.find_succeeded(
+            ResultsCache::variant(id, query->format, query->replicate, query->summary_only))) {
+      response.set_header("Cache-Control", kImmutable);
+      const std::string download_name =
+          query->download ? results_file_name(cached->name, id, query->format, false) : "";
+      return send_cached_results(context, request, response, std::move(cached), query->format,
+                                 download_name);
+    }
+  }
   const auto parsed_format = parse_results_format(
       request.has_param("format") ? request.get_param_value("format") : "json");
   if (!parsed_format) {
@@ -147,30 +242,77 @@ void results(Context& context, const Request& request, Response& response) {
     if (coverage.error().code == ErrorCode::kIo) store->discard();
     return send_store_error(response, coverage.error());
   }
-  response.status = 200;
-  const bool csv = format == io::Format::kCsv;
-  const char* type = csv ? "text/csv; charset=utf-8" : "application/json";
-  if (download) {
-    const std::string suffix =
-        fmt::format("{}{}", coverage->partial ? "-partial" : "", csv ? ".csv" : ".json");
-    set_download(response, file_name(job->name, job->id, suffix));
-  }
+  const char* type = results_type(format);
+  const std::string download_name =
+      download ? results_file_name(job->name, job->id, format, coverage->partial) : "";
+  // Finished results never change unless a failed or cancelled job is
+  // retried: those of a succeeded job may be kept by anyone for a year,
+  // the others are revalidated (their ETag changes when they finish again).
   const std::string key = ResultsCache::key(*job, format, replicate, summary_only);
-  if (auto cached = context.results.find(key)) {
-    response.set_content(*cached, type);
-    return;
+  const bool immutable = !key.empty() && job->status == store::JobStatus::kSucceeded;
+  response.set_header("Cache-Control", immutable ? kImmutable : "no-cache");
+  const std::optional<std::string> accepted = accept_encoding(request);
+  const std::optional<std::string_view> accepted_view =
+      accepted ? std::optional<std::string_view>(*accepted) : std::nullopt;
+  const auto not_modified = [&](const std::string& etag) {
+    return send_not_modified(request, response, etag);
+  };
+  const auto send_cached = [&](std::shared_ptr<const CachedResults> cached) {
+    send_cached_results(context, request, response, std::move(cached), format, download_name);
+  };
+  if (auto cached = context.results.find(key)) return send_cached(std::move(cached));
+  // Streamed documents are sent as they are read, in gzip or identity.
+  const Coding streamed = choose_coding(accepted_view, false);
+  if (!key.empty()) {
+    // Finished but not kept (yet): the client may hold it from before in
+    // any coding this request could get.
+    for (const Coding coding : {choose_coding(accepted_view), streamed}) {
+      if (not_modified(results_etag(*job, key, format, replicate, summary_only, false, coding))) {
+        return;
+      }
+    }
   }
   auto opened = ResultsDocument::open(**store, *job, format, replicate, *coverage, summary_only);
   if (!opened) {
     if (opened.error().code == ErrorCode::kIo) store->discard();
-    response.headers.erase("Content-Disposition");
     return send_store_error(response, opened.error());
   }
+  std::unique_ptr<ResultsDocument> document = std::move(opened).value();
+  std::string etag =
+      results_etag(*job, key, format, replicate, summary_only, document->has_summary(), streamed);
+  if (key.empty() && not_modified(etag)) return;
+  std::string first;
+  if (!key.empty()) {
+    // Read whole while it fits the cache, compressed once and kept; a
+    // larger one is streamed from what has been read.
+    auto more = document->next(**store, first, context.results.max_entry_bytes() + 1);
+    if (!more) {
+      if (more.error().code == ErrorCode::kIo) store->discard();
+      return send_store_error(response, more.error());
+    }
+    if (!*more && first.size() <= context.results.max_entry_bytes()) {
+      context.results.offer(key, first, *job, format, replicate, summary_only);
+      auto cached = context.results.find(key);
+      // Not kept (the cache is smaller than the document): compressed anyway.
+      if (cached == nullptr) {
+        CachedResults compressed = CachedResults::compress(std::move(first));
+        compressed.key = key;
+        cached = std::make_shared<const CachedResults>(std::move(compressed));
+      }
+      return send_cached(std::move(cached));
+    }
+    // gzip made while streaming is not byte for byte the kept one's.
+    if (streamed == Coding::kGzip) etag = "W/" + etag;
+  }
+  let_httplib_compress(request, streamed == Coding::kGzip);
+  response.status = 200;
+  response.set_header("ETag", etag);
+  if (!download_name.empty()) set_download(response, download_name);
   // Sent a part at a time, each read with a store borrowed for that part
   // only, so that neither a large job nor a slow client holds memory or a
-  // connection; a small finished document is also kept for the next reader.
+  // connection.
   auto state = std::make_shared<ResultsResponse>(ResultsResponse{
-      std::move(opened).value(), key, {}, false, context.tracker.stream_counter(request)});
+      std::move(document), std::move(first), context.tracker.stream_counter(request)});
   response.set_chunked_content_provider(type,
                                         [&context, state](std::size_t, httplib::DataSink& sink) {
                                           return send_results_part(context, *state, sink);

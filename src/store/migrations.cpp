@@ -350,19 +350,33 @@ CREATE TABLE simulation_figures (
 );
 )sql";
 
-constexpr std::array<Migration, 6> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
+// Version 7: the base of the links in this job's mails as its submitter
+// reached the server through a trusted proxy (X-Forwarded-Proto and
+// X-Forwarded-Host), kept only while OUTBREAK_PUBLIC_URL is unset; NULL
+// otherwise (docs/deploy.md).
+constexpr std::string_view kSqliteV7 = R"sql(
+ALTER TABLE simulations ADD COLUMN link_base TEXT;
+)sql";
+
+constexpr std::string_view kPostgresV7 = R"sql(
+ALTER TABLE simulations ADD COLUMN link_base TEXT;
+)sql";
+
+constexpr std::array<Migration, 7> kSqlite = {{{1, "simulations, days and summaries", kSqliteV1},
                                                {2, "outbox of mails", kSqliteV2},
                                                {3, "severity columns, r_t, age totals", kSqliteV3},
                                                {4, "mail addresses and confirmations", kSqliteV4},
                                                {5, "intervention columns", kSqliteV5},
-                                               {6, "key figures per replicate", kSqliteV6}}};
-constexpr std::array<Migration, 6> kPostgres = {
+                                               {6, "key figures per replicate", kSqliteV6},
+                                               {7, "link base of mails", kSqliteV7}}};
+constexpr std::array<Migration, 7> kPostgres = {
     {{1, "simulations, days and summaries", kPostgresV1},
      {2, "outbox of mails", kPostgresV2},
      {3, "severity columns, r_t, age totals", kPostgresV3},
      {4, "mail addresses and confirmations", kPostgresV4},
      {5, "intervention columns", kPostgresV5},
-     {6, "key figures per replicate", kPostgresV6}}};
+     {6, "key figures per replicate", kPostgresV6},
+     {7, "link base of mails", kPostgresV7}}};
 
 }  // namespace
 

@@ -423,6 +423,53 @@ class ConfirmingTransport : public Transport {
   int sends_ = 0;
 };
 
+// A job submitted through a trusted proxy keeps the base its submitter used
+// (serve stores it only while OUTBREAK_PUBLIC_URL is unset); the sender's
+// own OUTBREAK_PUBLIC_URL, when set, still wins.
+TEST_P(SenderTest, LinksUseTheJobsOwnBaseUnlessThePublicUrlIsSet) {
+  start_server();
+  store::NewSimulation simulation;
+  simulation.name = "behind a proxy";
+  simulation.scenario_json = scenario_json(1'000, 5, 1);
+  simulation.email = kRecipient;
+  simulation.days = 5;
+  simulation.link_base = "https://proxied.example.net:8443";
+  auto id = store_->enqueue(simulation, std::chrono::system_clock::now());
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  SenderOptions options = fast_options();
+  options.public_url_set = false;
+  auto sender = make_sender(smtp_to(server_->port()), options);
+  EXPECT_EQ(sender->run_once(), SendStep::kSent) << log();
+  ASSERT_TRUE(server_->wait_for_messages(1)) << server_->output();
+  const std::string accepted = text_of(server_->messages()[0]);
+  EXPECT_NE(accepted.find("https://proxied.example.net:8443/simulations/" + *id), std::string::npos)
+      << accepted;
+  EXPECT_EQ(accepted.find(kPublicUrl), std::string::npos) << accepted;
+
+  // The confirmation request a job's mail causes links where the job does.
+  simulation.email = "other@example.net";
+  ASSERT_TRUE(store_->enqueue(simulation, std::chrono::system_clock::now()).ok());
+  options.confirm = true;
+  auto confirming = make_sender(smtp_to(server_->port()), options);
+  EXPECT_EQ(confirming->run_once(), SendStep::kHeld) << log();
+  ASSERT_TRUE(server_->wait_for_messages(2)) << server_->output();
+  const std::string request = text_of(server_->messages()[1]);
+  EXPECT_NE(request.find("https://proxied.example.net:8443/mail/confirm/"), std::string::npos)
+      << request;
+
+  // The sender's own OUTBREAK_PUBLIC_URL wins.
+  simulation.email = kRecipient;
+  ASSERT_TRUE(store_->enqueue(simulation, std::chrono::system_clock::now()).ok());
+  options.confirm = false;
+  options.public_url_set = true;
+  auto configured = make_sender(smtp_to(server_->port()), options);
+  EXPECT_EQ(configured->run_once(), SendStep::kSent) << log();
+  ASSERT_TRUE(server_->wait_for_messages(3)) << server_->output();
+  const std::string third = text_of(server_->messages()[2]);
+  EXPECT_NE(third.find(std::string(kPublicUrl) + "/simulations/"), std::string::npos) << third;
+  EXPECT_EQ(third.find("proxied.example.net"), std::string::npos) << third;
+}
+
 TEST_P(SenderTest, AConfirmationDuringTheHoldReleasesTheMailAtOnce) {
   SenderOptions options = fast_options();
   options.confirm = true;

@@ -16,6 +16,7 @@ using std::chrono::milliseconds;
 TEST_P(StoreConformance, EnqueueThenGetReturnsEveryField) {
   NewSimulation simulation = new_simulation("first");
   simulation.email = "someone@example.org";
+  simulation.link_base = "https://outbreak.example.org:8443";
   auto id = store_->enqueue(simulation, kT0);
   ASSERT_TRUE(id.ok()) << id.error().message;
   EXPECT_EQ(id->size(), 36u);
@@ -35,7 +36,9 @@ TEST_P(StoreConformance, EnqueueThenGetReturnsEveryField) {
   EXPECT_EQ(record.attempts, 0);
   EXPECT_EQ(record.max_attempts, 3);
   EXPECT_FALSE(record.cancel_requested);
+  EXPECT_EQ(record.link_base, "https://outbreak.example.org:8443");
   EXPECT_EQ(get(enqueue("no mail")).email, std::nullopt);
+  EXPECT_EQ(get(enqueue("no link base")).link_base, std::nullopt);
 }
 
 TEST_P(StoreConformance, GetOfUnknownIdIsNotFound) {
@@ -294,9 +297,9 @@ TEST_P(StoreConformance, WaitForWorkWakesOnEnqueueFromAnotherStore) {
 TEST_P(StoreConformance, MigrateIsIdempotentAndSafeToRace) {
   auto version = store_->schema_version();
   ASSERT_TRUE(version.ok()) << version.error().message;
-  EXPECT_EQ(*version, 6);
+  EXPECT_EQ(*version, 7);
   ASSERT_TRUE(store_->migrate().ok());
-  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(database_->query("SELECT COUNT(*) FROM schema_migrations"), "7");
 
   TestDatabase fresh(GetParam());
   std::vector<std::thread> threads;
@@ -309,7 +312,7 @@ TEST_P(StoreConformance, MigrateIsIdempotentAndSafeToRace) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(fresh.query("SELECT COUNT(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(fresh.query("SELECT COUNT(*) FROM schema_migrations"), "7");
 }
 
 TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
@@ -320,7 +323,7 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidInput);
   EXPECT_EQ(status.error().message,
-            "database schema version 999 is newer than this outbreak (knows up to 6); upgrade "
+            "database schema version 999 is newer than this outbreak (knows up to 7); upgrade "
             "outbreak");
 }
 

@@ -162,15 +162,26 @@ TEST_P(StoreMigration, AMigratedDatabaseTakesRowsWithTheNewColumns) {
   EXPECT_EQ((*rows)[0].totals, day);
 }
 
-TEST_P(StoreMigration, Version5JobsHaveNoFiguresAfterMigratingTo6) {
+TEST_P(StoreMigration, Version5JobsHaveNoFiguresAfterMigrating) {
   create_schema_up_to(5);
   insert_version_2_rows();
   auto store = open_and_migrate();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->schema_version(), 6);
+  EXPECT_EQ(*store->schema_version(), detail::latest_schema_version());
   auto figures = store->figures(kOldId);
   ASSERT_TRUE(figures.ok()) << figures.error().message;
   EXPECT_TRUE(figures->empty());
+}
+
+TEST_P(StoreMigration, Version6JobsHaveNoLinkBaseAfterMigratingTo7) {
+  create_schema_up_to(6);
+  insert_version_2_rows();
+  auto store = open_and_migrate();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->schema_version(), 7);
+  auto job = store->get(kOldId);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_FALSE(job->link_base.has_value());
 }
 
 TEST_P(StoreMigration, Version4RowsReadBackWithNoActiveInterventionsAfterMigratingTo5) {

@@ -46,6 +46,10 @@ struct SenderOptions {
   std::string from_address = "outbreak@localhost";
   std::string from_name = "outbreak";
   std::string public_url{kDefaultPublicUrl};  // base of the links in mails
+  // OUTBREAK_PUBLIC_URL was set: public_url wins over a job's own link base
+  // (SimulationRecord::link_base, kept by `outbreak serve` behind a trusted
+  // proxy only while it is unset).
+  bool public_url_set = false;
   // Longest wait between two looks at the outbox when nothing is due.
   store::Duration poll{1'000};
   // How long a claimed mail stays with this sender before another may take
@@ -128,7 +132,8 @@ class Sender {
   std::optional<SendStep> await_confirmation(const store::MailRecord& mail);
   SendStep suppress(const store::MailRecord& mail, const std::string& reason);
   // Sends (or logs) the confirmation request for `address`.
-  SendResult send_confirmation_request(const store::MailAddressRecord& address);
+  SendResult send_confirmation_request(const store::MailAddressRecord& address,
+                                       std::string_view base);
   std::optional<store::Duration> until_next_retry() const;
   // Runs one of the store's mark_mail_* calls, retried after a transient
   // failure (a dropped connection) for up to half the claim's lease, so that

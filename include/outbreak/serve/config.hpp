@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "outbreak/serve/trusted_proxies.hpp"
 #include "outbreak/util/result.hpp"
 
 namespace outbreak::serve {
@@ -43,7 +44,15 @@ struct ServerConfig {
   int submissions_per_minute = 30;            // per client address; 0: unlimited
   std::int64_t max_queued = 1000;             // queued jobs beyond which submissions get 429
   std::chrono::milliseconds event_poll{200};  // how often a watched job is read
-  std::chrono::milliseconds event_keepalive{15'000};  // comment line on an idle stream
+  // A comment line on an idle event stream, well within a proxy's read
+  // timeout (nginx: 60 s).
+  std::chrono::milliseconds event_keepalive{15'000};
+  // Peers whose X-Forwarded-For gives the client address (rate limit,
+  // connections per client, logs); nobody by default. While public_url_set
+  // is false, their X-Forwarded-Proto and X-Forwarded-Host give the base of
+  // the links in a new job's mails (store::NewSimulation::link_base).
+  TrustedProxies trusted_proxies;
+  bool public_url_set = false;  // OUTBREAK_PUBLIC_URL is set (not empty)
   // Slow and hostile clients (docs/reliability.md): a request head (request
   // line, headers, blank line) of at most max_head_bytes and max_headers
   // header lines (else 431), arriving within head_timeout (else 408); a
@@ -79,8 +88,8 @@ Environment process_environment();
 // OUTBREAK_SUBMISSIONS_PER_MINUTE, OUTBREAK_MAX_QUEUED,
 // OUTBREAK_STREAM_BUFFER_BYTES, OUTBREAK_MAX_HEAD_BYTES, OUTBREAK_MAX_HEADERS,
 // OUTBREAK_HEAD_TIMEOUT_MS, OUTBREAK_BODY_TIMEOUT_MS,
-// OUTBREAK_KEEP_ALIVE_TIMEOUT_MS and OUTBREAK_MAX_CONNECTIONS_PER_CLIENT
-// where set and not
+// OUTBREAK_KEEP_ALIVE_TIMEOUT_MS, OUTBREAK_MAX_CONNECTIONS_PER_CLIENT,
+// OUTBREAK_STREAM_HEARTBEAT_MS and OUTBREAK_TRUSTED_PROXIES where set and not
 // empty. The database URL defaults to store::kDefaultDatabaseUrl. Errors
 // (kInvalidInput): every bad variable at once, each a FieldError naming it.
 Result<ServerConfig> config_from_environment(const Environment& env);

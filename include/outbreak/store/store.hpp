@@ -71,6 +71,10 @@ struct NewSimulation {
   std::int64_t days = 0;
   std::int64_t replicates = 1;
   int max_attempts = 3;  // >= 1
+  // The base of the links in its mails ("https://host[:port]") as the
+  // submitter reached the server through a trusted proxy; nullopt: the
+  // sender's own (OUTBREAK_PUBLIC_URL or its default).
+  std::optional<std::string> link_base;
 };
 
 // One row of `simulations`.
@@ -97,6 +101,7 @@ struct SimulationRecord {
   // Every claim so far, never reset (unlike attempts, which release() and
   // retry() lower): tells one try's days from another's.
   int claims = 0;
+  std::optional<std::string> link_base;  // see NewSimulation::link_base
 };
 
 // One row of `simulation_days`.

@@ -13,11 +13,20 @@ namespace outbreak::web {
 // whole life of the program.
 struct Asset {
   std::string_view content_type;  // e.g. "text/html; charset=utf-8"
-  std::string_view body;          // the file's bytes, exactly as on disk
+  // The file's bytes as on disk, except that the pages' references to
+  // /assets/ files and the scripts' imports name the content-hashed files.
+  std::string_view body;
+  std::string_view gzip;    // body, gzip-compressed at build time; empty when that saves little
+  std::string_view brotli;  // the same with brotli
+  std::string_view etag;    // a strong ETag of body, quotes included: "\"3f9a0c1d2e4b\""
+  // Served under its content-hashed name (/assets/app.3f9a0c1d2e4b.js): its
+  // bytes never change, so it may be cached for good.
+  bool immutable = false;
 };
 
 // The asset served at `path`: "/index.html", "/simulation.html",
-// "/compare.html", or a file under "/assets/" such as "/assets/app.js".
+// "/compare.html", or a file under "/assets/" such as "/assets/app.js",
+// also under its content-hashed name ("/assets/app.3f9a0c1d2e4b.js").
 // Paths are matched exactly (no query string, no "..", no index lookup);
 // nullptr when there is none. Thread-safe (the table is immutable).
 const Asset* find_asset(std::string_view path);

@@ -9,7 +9,8 @@ namespace outbreak::store::core {
 std::string record_columns(const Dialect& d) {
   return fmt::format(
       "id, name, status, scenario_json, email, {}, {}, {}, progress_replicate, progress_day, days, "
-      "replicates, attempts, max_attempts, error, worker_id, {}, cancel_requested, claims",
+      "replicates, attempts, max_attempts, error, worker_id, {}, cancel_requested, claims, "
+      "link_base",
       d.select_time("created_at"), d.select_time("started_at"), d.select_time("finished_at"),
       d.select_time("lease_expires_at"));
 }
@@ -35,6 +36,7 @@ SimulationRecord read_record(const Rows& row) {
   record.lease_expires_at = row.optional_time(16);
   record.cancel_requested = row.boolean(17);
   record.claims = static_cast<int>(row.int64(18));
+  record.link_base = row.optional_text(19);
   return record;
 }
 

@@ -31,7 +31,7 @@ SqlStore::Sql::Sql(const Dialect& d) {
 
   insert_simulation = fmt::format(
       "INSERT INTO simulations (id, name, status, scenario_json, email, created_at, days, "
-      "replicates, max_attempts) VALUES (?, ?, 'queued', ?, ?, {}, ?, ?, ?)",
+      "replicates, max_attempts, link_base) VALUES (?, ?, 'queued', ?, ?, {}, ?, ?, ?, ?)",
       t);
   get = fmt::format("SELECT {} FROM simulations WHERE id = ?", records);
   list_all =

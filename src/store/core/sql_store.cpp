@@ -98,7 +98,8 @@ Result<std::string> SqlStore::enqueue(const NewSimulation& simulation, TimePoint
   return transaction<std::string>(TxnMode::kWrite, [&]() -> Result<std::string> {
     execute(sql_->insert_simulation,
             {id, simulation.name, simulation.scenario_json, nullable(simulation.email), now,
-             simulation.days, simulation.replicates, std::int64_t{simulation.max_attempts}});
+             simulation.days, simulation.replicates, std::int64_t{simulation.max_attempts},
+             nullable(simulation.link_base)});
     if (simulation.email) {
       execute(sql_->insert_mail,
               {id, std::string(to_string(MailKind::kAccepted)), *simulation.email, now, now});

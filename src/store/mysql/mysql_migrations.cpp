@@ -196,14 +196,21 @@ CREATE TABLE IF NOT EXISTS simulation_figures (
     REFERENCES simulations (id) ON DELETE CASCADE
 ))sql" OUTBREAK_MYSQL_TABLE;
 
+// Version 7: the base of the links in a job's mails when it came through a
+// trusted proxy (docs/deploy.md).
+constexpr std::string_view kMysqlV7 = R"sql(
+ALTER TABLE simulations ADD COLUMN IF NOT EXISTS link_base TEXT
+)sql";
+
 #undef OUTBREAK_MYSQL_TABLE
 
-constexpr std::array<Migration, 6> kMysql = {{{1, "simulations, days and summaries", kMysqlV1},
+constexpr std::array<Migration, 7> kMysql = {{{1, "simulations, days and summaries", kMysqlV1},
                                               {2, "outbox of mails", kMysqlV2},
                                               {3, "severity columns, r_t, age totals", kMysqlV3},
                                               {4, "mail addresses and confirmations", kMysqlV4},
                                               {5, "intervention columns", kMysqlV5},
-                                              {6, "key figures per replicate", kMysqlV6}}};
+                                              {6, "key figures per replicate", kMysqlV6},
+                                              {7, "link base of mails", kMysqlV7}}};
 
 }  // namespace
 
