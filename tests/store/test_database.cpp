@@ -1,11 +1,14 @@
 #include "store/test_database.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <mysql.h>
@@ -287,20 +290,40 @@ int TestDatabase::drop_other_connections() const {
   if (backend_ == "postgresql") {
     return std::stoi(
         postgres_query(url_,
-                       "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-                       "datname = current_database() AND pid <> pg_backend_pid()"));
+                       // With a timeout, each call returns once its backend
+                       // has ended, not when it was only signalled: a call
+                       // right after this one meets a closed connection.
+                       "SELECT COUNT(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
   }
   if (backend_ != "mariadb") throw std::runtime_error(backend_ + " has no connections to drop");
   MariadbConnection connection(url_);
   int dropped = 0;
-  for (const auto& id : connection.column("SELECT ID FROM information_schema.PROCESSLIST WHERE DB "
-                                          "= DATABASE() AND ID <> CONNECTION_ID()")) {
+  const std::vector<std::string> ids = connection.column(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> "
+      "CONNECTION_ID()");
+  for (const auto& id : ids) {
     try {
       connection.run("KILL CONNECTION " + id);
       ++dropped;
     } catch (const std::exception&) {
       // It ended meanwhile.
     }
+  }
+  // KILL only marks a session; wait until each has ended, so that a call
+  // right after this one meets a closed connection.
+  std::string listed;
+  for (const auto& id : ids) listed += (listed.empty() ? "" : ", ") + id;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (
+      !listed.empty() &&
+      connection
+              .column("SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN (" + listed + ")")
+              .size() > 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("killed MariaDB sessions did not end within 10 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return dropped;
 }
