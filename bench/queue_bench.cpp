@@ -1,7 +1,8 @@
 // Queue overhead: enqueue + claim + finish of empty jobs, per backend and
 // number of workers (jobs per second). SQLite uses a fresh file in the
-// temporary folder; PostgreSQL the server named by OUTBREAK_BENCH_POSTGRES_URL
-// (a database the benchmark may fill; skipped with a message if unset).
+// temporary folder; PostgreSQL the server named by OUTBREAK_BENCH_POSTGRES_URL,
+// MySQL/MariaDB the one named by OUTBREAK_BENCH_MARIADB_URL (databases the
+// benchmark may fill; skipped with a message if unset).
 // Run: build/bench/outbreak_queue_bench
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -23,9 +24,12 @@ namespace {
 namespace store = outbreak::store;
 constexpr int kJobsPerIteration = 200;
 
+// The URL for backend 0 (SQLite), 1 (PostgreSQL) or 2 (MySQL/MariaDB); ""
+// when the server's variable is unset.
 std::string database_url(int backend) {
-  if (backend == 1) {
-    const char* url = std::getenv("OUTBREAK_BENCH_POSTGRES_URL");
+  if (backend == 1 || backend == 2) {
+    const char* url =
+        std::getenv(backend == 1 ? "OUTBREAK_BENCH_POSTGRES_URL" : "OUTBREAK_BENCH_MARIADB_URL");
     return url != nullptr ? url : "";
   }
   const auto path = std::filesystem::temp_directory_path() /
@@ -40,10 +44,11 @@ std::unique_ptr<store::Store> open_migrated(const std::string& url) {
   return std::move(opened).value();
 }
 
-// Args: backend (0 SQLite, 1 PostgreSQL), workers.
+// Args: backend (0 SQLite, 1 PostgreSQL, 2 MySQL/MariaDB), workers.
 void BM_EnqueueClaimFinish(benchmark::State& state) {
   const std::string url = database_url(static_cast<int>(state.range(0)));
-  if (url.empty()) return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL");
+  if (url.empty())
+    return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL or OUTBREAK_BENCH_MARIADB_URL");
   const int workers = static_cast<int>(state.range(1));
   auto producer = open_migrated(url);
   std::vector<std::unique_ptr<store::Store>> stores;
@@ -84,8 +89,8 @@ void BM_EnqueueClaimFinish(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kJobsPerIteration);
 }
 BENCHMARK(BM_EnqueueClaimFinish)
-    ->ArgNames({"postgres", "workers"})
-    ->ArgsProduct({{0, 1}, {1, 8}})
+    ->ArgNames({"backend", "workers"})
+    ->ArgsProduct({{0, 1, 2}, {1, 8}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

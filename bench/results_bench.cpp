@@ -1,8 +1,9 @@
 // Result writes: how fast the store takes a job's daily rows, and what
 // storing them adds to the wall time of a whole job, per backend. SQLite uses
 // a fresh file in the temporary folder; PostgreSQL the server named by
-// OUTBREAK_BENCH_POSTGRES_URL (a database the benchmark may fill; the
-// PostgreSQL cases fail with a message if it is unset).
+// OUTBREAK_BENCH_POSTGRES_URL, MySQL/MariaDB the one named by
+// OUTBREAK_BENCH_MARIADB_URL (databases the benchmark may fill; their cases
+// fail with a message if unset).
 // Run: build/bench/outbreak_results_bench
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -31,9 +32,12 @@ namespace engine = outbreak::engine;
 namespace jobs = outbreak::jobs;
 using Clock = std::chrono::steady_clock;
 
+// The URL for backend 0 (SQLite), 1 (PostgreSQL) or 2 (MySQL/MariaDB); ""
+// when the server's variable is unset.
 std::string database_url(int backend) {
-  if (backend == 1) {
-    const char* url = std::getenv("OUTBREAK_BENCH_POSTGRES_URL");
+  if (backend == 1 || backend == 2) {
+    const char* url =
+        std::getenv(backend == 1 ? "OUTBREAK_BENCH_POSTGRES_URL" : "OUTBREAK_BENCH_MARIADB_URL");
     return url != nullptr ? url : "";
   }
   const auto path = std::filesystem::temp_directory_path() /
@@ -58,14 +62,15 @@ store::NewSimulation new_job(const engine::Scenario& scenario) {
                               .link_base = std::nullopt};
 }
 
-// Args: backend (0 SQLite, 1 PostgreSQL), days per batch. One iteration
+// Args: backend (0 SQLite, 1 PostgreSQL, 2 MySQL/MariaDB), days per batch. One iteration
 // stores a 1,000-day, 100-replicate run (100,100 rows) through write_days()
 // on a claimed job, a batch at a time (the worker writes a replicate's days
 // in batches of at most WorkerOptions::flush_days, and at least every
 // flush_interval, so slow simulations write smaller batches).
 void BM_WriteDays(benchmark::State& state) {
   const std::string url = database_url(static_cast<int>(state.range(0)));
-  if (url.empty()) return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL");
+  if (url.empty())
+    return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL or OUTBREAK_BENCH_MARIADB_URL");
   auto db = open_migrated(url);
   if (!db) return state.SkipWithError("cannot open the database");
   engine::Scenario scenario;
@@ -110,8 +115,8 @@ void BM_WriteDays(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_WriteDays)
-    ->ArgNames({"postgres", "batch"})
-    ->ArgsProduct({{0, 1}, {30, 1001}})
+    ->ArgNames({"backend", "batch"})
+    ->ArgsProduct({{0, 1, 2}, {30, 1001}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
@@ -123,7 +128,8 @@ BENCHMARK(BM_WriteDays)
 // the two are compared under the same machine load.
 void BM_StoreOverhead(benchmark::State& state) {
   const std::string url = database_url(static_cast<int>(state.range(0)));
-  if (url.empty()) return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL");
+  if (url.empty())
+    return state.SkipWithError("set OUTBREAK_BENCH_POSTGRES_URL or OUTBREAK_BENCH_MARIADB_URL");
   auto producer = open_migrated(url);
   auto worker_store = open_migrated(url);
   if (!producer || !worker_store) return state.SkipWithError("cannot open the database");
@@ -168,11 +174,13 @@ void BM_StoreOverhead(benchmark::State& state) {
   state.counters["rows_per_job_second"] = rows * n / job_seconds;
 }
 BENCHMARK(BM_StoreOverhead)
-    ->ArgNames({"postgres", "agents", "days", "replicates"})
+    ->ArgNames({"backend", "agents", "days", "replicates"})
     ->Args({0, 1'000'000, 365, 1})
     ->Args({1, 1'000'000, 365, 1})
     ->Args({0, 1'000, 1'000, 100})
     ->Args({1, 1'000, 1'000, 100})
+    ->Args({2, 1'000'000, 365, 1})
+    ->Args({2, 1'000, 1'000, 100})
     ->Iterations(5)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

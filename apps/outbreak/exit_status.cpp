@@ -14,6 +14,7 @@ int exit_status_for(ErrorCode code) {
       return kExitBadInput;
     case ErrorCode::kIo:
     case ErrorCode::kCancelled:
+    case ErrorCode::kLeaseLost:
     case ErrorCode::kInternal:
       return kExitFailure;
   }

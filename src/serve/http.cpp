@@ -90,6 +90,7 @@ void send_error(httplib::Response& response, int status, std::string_view code,
 void send_store_error(httplib::Response& response, const Error& error) {
   switch (error.code) {
     case ErrorCode::kNotFound:
+    case ErrorCode::kLeaseLost:
       return send_error(response, 404, "not_found", error.message);
     case ErrorCode::kIo:
       response.set_header("Retry-After", "5");

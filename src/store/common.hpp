@@ -1,4 +1,5 @@
-// Helpers shared by the store backends (internal to the store module).
+// Helpers shared by the store core and its dialects (internal to the store
+// module).
 #pragma once
 
 #include <cstdint>
@@ -43,32 +44,12 @@ MailStatus parse_mail_status(std::string_view text);
 void count_status(std::string_view status, std::int64_t n, StatusCounts& counts);
 void count_mail(std::string_view status, std::int64_t n, MailCounts& counts);
 
-// The columns of MailRecord, in the order both backends select them.
-inline constexpr std::string_view kMailColumns =
-    "id, simulation_id, kind, recipient, status, attempts, created_at, next_attempt_at, "
-    "sent_at, last_error";
-
-// retry(): the same SQL on both backends; $1 is the id.
-inline constexpr std::string_view kRetrySql =
-    "UPDATE simulations SET status = 'queued', attempts = 0, cancel_requested = FALSE, "
-    "started_at = NULL, finished_at = NULL, worker_id = NULL, lease_expires_at = NULL "
-    "WHERE id = $1";
-
 // The columns of simulation_figures after (simulation_id, replicate), in
-// RunFigures order; both backends write and read them in this order.
+// RunFigures order, as the core reads them.
 inline constexpr std::string_view kFigureColumns =
     "peak_infected, peak_day, total_infected, dead, peak_hospitalized, peak_hospitalized_day, "
     "infected_at_end, new_infections_last_7_days, still_spreading, ended_on_day";
 
-// The columns of SimulationRecord, in the order both backends select them.
-inline constexpr std::string_view kRecordColumns =
-    "id, name, status, scenario_json, email, created_at, started_at, finished_at, "
-    "progress_replicate, progress_day, days, replicates, attempts, max_attempts, error, "
-    "worker_id, lease_expires_at, cancel_requested, claims, link_base";
-
-// The columns of MailAddressRecord, in the order both backends select them.
-inline constexpr std::string_view kAddressColumns =
-    "address, token, created_at, requested_at, confirmed_at";
 // An address as mail_addresses keys it: ASCII lower case (addresses are
 // ASCII, see mail::validate_address), the same as SQL's lower().
 std::string address_key(std::string_view address);
@@ -77,7 +58,7 @@ Error token_not_found();
 // mail_address(): neither argument may be empty (kInvalidInput).
 Status validate_address_row(std::string_view address, std::string_view token);
 
-// Channel name for LISTEN/NOTIFY, and what requeue_expired() writes.
+// The channel of PostgreSQL's LISTEN/NOTIFY wake-ups.
 inline constexpr std::string_view kNotifyChannel = "outbreak_jobs";
 
 }  // namespace outbreak::store::detail

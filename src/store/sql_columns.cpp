@@ -44,14 +44,6 @@ Result<std::array<std::uint64_t, 2>> parse_active_ids(std::string_view text) {
 
 std::string days_table_columns() { return day_column_list(0).append(", ").append(kActiveColumn); }
 
-std::string days_table_excluded_assignments() {
-  return excluded_assignments(1)
-      .append(", ")
-      .append(kActiveColumn)
-      .append(" = excluded.")
-      .append(kActiveColumn);
-}
-
 std::string day_column_list(std::size_t first) {
   std::string out;
   for (std::size_t i = first; i < kDayColumnCount; ++i) {
@@ -73,25 +65,6 @@ std::string age_column_list() {
 std::string placeholders(std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
-std::string excluded_assignments(std::size_t first) {
-  std::string out;
-  for (std::size_t i = first; i < kDayColumnCount; ++i) {
-    if (!out.empty()) out += ", ";
-    const auto name = engine::kDayColumns[i].name;
-    out.append(name).append(" = excluded.").append(name);
-  }
-  return out;
-}
-
-std::string excluded_age_assignments() {
-  std::string out;
-  for (const auto& [name, series] : kAgeColumns) {
-    if (!out.empty()) out += ", ";
-    out.append(name).append(" = excluded.").append(name);
-  }
   return out;
 }
 

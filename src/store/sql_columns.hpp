@@ -1,6 +1,6 @@
-// Column lists built from engine::kDayColumns, shared by both backends
-// (internal). Only the statements use these; the migrations spell their
-// columns out, because a released migration must never change.
+// Column lists built from engine::kDayColumns, for the store core's
+// statements (internal). Only the statements use these; the migrations
+// spell their columns out, because a released migration must never change.
 #pragma once
 
 #include <array>
@@ -58,10 +58,6 @@ Result<std::array<std::uint64_t, 2>> parse_active_ids(std::string_view text);
 // The columns of simulation_days after (simulation_id, replicate): the day
 // columns, then kActiveColumn.
 std::string days_table_columns();
-// "susceptible = excluded.susceptible, ..., active_interventions =
-// excluded.active_interventions": every column of days_table_columns() but
-// the key column `day`.
-std::string days_table_excluded_assignments();
 
 // "agents, infected, hospitalized, critical, dead".
 std::string age_column_list();
@@ -70,9 +66,5 @@ std::string age_column_list();
 std::string day_column_list(std::size_t first);
 // "?, ?, ..." (`count` of them).
 std::string placeholders(std::size_t count);
-// "susceptible = excluded.susceptible, ..." starting at column `first`.
-std::string excluded_assignments(std::size_t first);
-// "agents = excluded.agents, ..." for the age columns.
-std::string excluded_age_assignments();
 
 }  // namespace outbreak::store::detail

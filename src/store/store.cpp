@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kStatusNames = {"queued", "running", "succeeded",
                                                           "failed", "cancelled"};
-constexpr std::string_view kLeaseLostPrefix = "lease lost:";
 constexpr std::array<std::string_view, 4> kMailKindNames = {"accepted", "finished", "failed",
                                                             "cancelled"};
 constexpr std::array<std::string_view, 4> kMailStatusNames = {"pending", "sent", "logged",
@@ -72,14 +71,12 @@ std::int64_t StatusCounts::of(JobStatus status) const {
 }
 
 Error lease_lost_error(std::string_view id, std::string_view worker_id) {
-  return Error::make(ErrorCode::kNotFound,
-                     fmt::format("{} simulation {} is no longer held by worker {}",
-                                 kLeaseLostPrefix, id, worker_id));
+  return Error::make(
+      ErrorCode::kLeaseLost,
+      fmt::format("lease lost: simulation {} is no longer held by worker {}", id, worker_id));
 }
 
-bool is_lease_lost(const Error& error) {
-  return error.code == ErrorCode::kNotFound && error.message.starts_with(kLeaseLostPrefix);
-}
+bool is_lease_lost(const Error& error) { return error.code == ErrorCode::kLeaseLost; }
 
 bool is_transient(const Error& error) {
   return error.code == ErrorCode::kIo || error.code == ErrorCode::kResource;

@@ -90,28 +90,84 @@ Status parse_authority(std::string_view url, std::string_view authority, Databas
   return Ok{};
 }
 
-Result<DatabaseUrl> parse_postgres(std::string_view url, std::string_view rest) {
-  DatabaseUrl out;
-  out.backend = Backend::kPostgres;
+// scheme://user:password@host:port/database?query, the form of PostgreSQL
+// and MySQL URLs, into `out`; `scheme` names the expected form in errors.
+Status parse_server_url(std::string_view url, std::string_view rest, std::string_view scheme,
+                        DatabaseUrl& out) {
   const auto question = rest.find('?');
   if (question != std::string_view::npos) {
-    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) {
-      return status.error();
-    }
+    if (auto status = parse_query(url, rest.substr(question + 1), out); !status) return status;
     rest = rest.substr(0, question);
   }
   // The database is after the last '/', so that a raw '/' in a password does
   // not cut the authority short.
   const auto slash = rest.rfind('/');
   if (slash == std::string_view::npos || slash + 1 == rest.size()) {
-    return bad_url(url, "no database name (expected postgresql://user:pass@host:port/db)");
+    return bad_url(url,
+                   fmt::format("no database name (expected {}://user:pass@host:port/db)", scheme));
   }
   auto database = percent_decode(rest.substr(slash + 1));
   if (!database) return bad_url(url, "bad percent escape in the database name");
   out.database = std::move(*database);
-  if (auto status = parse_authority(url, rest.substr(0, slash), out); !status) {
+  return parse_authority(url, rest.substr(0, slash), out);
+}
+
+Result<DatabaseUrl> parse_postgres(std::string_view url, std::string_view rest) {
+  DatabaseUrl out;
+  out.backend = Backend::kPostgres;
+  if (auto status = parse_server_url(url, rest, "postgresql", out); !status) {
     return status.error();
   }
+  return out;
+}
+
+// The value of `key` in `url`'s query, if it is there (the last one wins).
+std::optional<std::string> param(const DatabaseUrl& url, std::string_view key) {
+  std::optional<std::string> out;
+  for (const auto& [name, value] : url.params) {
+    if (name == key) out = value;
+  }
+  return out;
+}
+
+Status check_mysql_params(std::string_view url, const DatabaseUrl& out) {
+  for (const auto& [key, value] : out.params) {
+    if (std::find(std::begin(kMysqlUrlParameters), std::end(kMysqlUrlParameters), key) ==
+        std::end(kMysqlUrlParameters)) {
+      return bad_url(url, fmt::format("unknown query parameter '{}' (known: socket, "
+                                      "connect_timeout)",
+                                      key));
+    }
+    if (value.empty()) return bad_url(url, fmt::format("query parameter '{}' is empty", key));
+    if (key == "connect_timeout") {
+      int seconds = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      if (ec != std::errc{} || end != value.data() + value.size() || seconds < 1 ||
+          seconds > 3600) {
+        return bad_url(url, fmt::format("connect_timeout '{}' is not a number of seconds in "
+                                        "1..3600",
+                                        value));
+      }
+    }
+  }
+  return Ok{};
+}
+
+// mysql://user:password@host:port/database?socket=...&connect_timeout=...
+Result<DatabaseUrl> parse_mysql(std::string_view url, std::string_view rest) {
+  DatabaseUrl out;
+  out.backend = Backend::kMysql;
+  if (auto status = parse_server_url(url, rest, "mysql", out); !status) return status.error();
+  if (auto status = check_mysql_params(url, out); !status) return status.error();
+  if (out.user.empty()) {
+    return bad_url(url, "no user name (expected mysql://user:pass@host:port/db)");
+  }
+  if (out.host.empty() && !param(out, "socket")) {
+    return bad_url(url,
+                   "no host (expected mysql://user:pass@host:port/db, or ?socket=PATH for a "
+                   "local server's socket)");
+  }
+  if (!out.port) out.port = kMysqlDefaultPort;
   return out;
 }
 
@@ -199,13 +255,17 @@ std::optional<std::string> percent_decode(std::string_view text) {
 Result<DatabaseUrl> parse_database_url(std::string_view url) {
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) {
-    return bad_url(url, "no scheme (expected sqlite://PATH or postgresql://user:pass@host/db)");
+    return bad_url(url,
+                   "no scheme (expected sqlite://PATH, postgresql://user:pass@host/db or "
+                   "mysql://user:pass@host/db)");
   }
   const auto scheme = url.substr(0, sep);
   const auto rest = url.substr(sep + 3);
   if (scheme == "sqlite") return parse_sqlite(url, rest);
   if (scheme == "postgresql" || scheme == "postgres") return parse_postgres(url, rest);
-  return bad_url(url, fmt::format("unknown scheme '{}' (expected sqlite or postgresql)", scheme));
+  if (scheme == "mysql" || scheme == "mariadb") return parse_mysql(url, rest);
+  return bad_url(url,
+                 fmt::format("unknown scheme '{}' (expected sqlite, postgresql or mysql)", scheme));
 }
 
 std::string redact_url(std::string_view url) {

@@ -5,7 +5,8 @@
 //     when its redacted form is parsed again.
 //   - odd: the rest is split at NUL bytes into user, password, host and
 //     database, and a URL is built from them, percent-encoding what must
-//     be. It must parse back to the same parts; its redacted form must be
+//     be: a postgresql:// URL if the first byte is 1 modulo 4, a mysql://
+//     one if it is 3. It must parse back to the same parts; its redacted form must be
 //     exactly the URL with "***" for the password; scrub must turn a message
 //     holding the URL and "password=..." into the same message with "***"
 //     in both places; and an error message must not depend on the password.
@@ -51,8 +52,8 @@ void raw_url(std::string_view url) {
     fuzz::check(parsed.error().code == ErrorCode::kInvalidInput, "a bad URL is kInvalidInput");
     return;
   }
-  if (parsed->backend != store::Backend::kPostgres || parsed->password.empty()) return;
-  (void)store::postgres_conninfo(*parsed);
+  if (parsed->backend == store::Backend::kSqlite || parsed->password.empty()) return;
+  if (parsed->backend == store::Backend::kPostgres) (void)store::postgres_conninfo(*parsed);
   auto again = store::parse_database_url(redacted);
   if (again && parsed->password != "***") {
     fuzz::check(again->password != parsed->password,
@@ -60,7 +61,7 @@ void raw_url(std::string_view url) {
   }
 }
 
-void built_url(std::string_view parts_text) {
+void built_url(std::string_view parts_text, bool mysql) {
   std::array<std::string, 4> parts;  // user, password, host, database
   std::size_t index = 0;
   for (const char c : parts_text) {
@@ -77,9 +78,11 @@ void built_url(std::string_view parts_text) {
   const std::string& host_text = parts[2];
   const std::string& database = parts[3];
   if (user.empty() || password.empty() || database.empty()) return;
-  const std::string host = host_name(host_text);
-  const std::string head = "postgresql://" + encoded(user) + ":";
-  const std::string tail = "@" + host + ":5432/" + encoded(database) + "?sslmode=disable";
+  // A MySQL URL needs a host (or a socket).
+  const std::string host = mysql && host_name(host_text).empty() ? "h" : host_name(host_text);
+  const std::string head = (mysql ? "mysql://" : "postgresql://") + encoded(user) + ":";
+  const std::string tail = "@" + host + ":5432/" + encoded(database) +
+                           (mysql ? "?connect_timeout=5" : "?sslmode=disable");
   const std::string url = head + encoded(password) + tail;
 
   auto parsed = store::parse_database_url(url);
@@ -121,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (data[0] % 2 == 0) {
     raw_url(rest);
   } else {
-    built_url(rest);
+    built_url(rest, data[0] % 4 == 3);
   }
   return 0;
 }

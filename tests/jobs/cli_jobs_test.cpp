@@ -122,16 +122,30 @@ TEST_F(CliJobsTest, PruneDeletesOnlyFinishedJobsOlderThanTheDaysGiven) {
 }
 
 TEST_F(CliJobsTest, BadDatabaseUrlsGetAClearErrorWithoutThePassword) {
-  const Outcome malformed = run({"jobs", "list", "--database", "mysql://me:hunter2@host/db"});
+  const Outcome malformed = run({"jobs", "list", "--database", "mongodb://me:hunter2@host/db"});
   EXPECT_EQ(malformed.status, 2);
   EXPECT_NE(malformed.output.find("unknown scheme"), std::string::npos) << malformed.output;
   EXPECT_EQ(malformed.output.find("hunter2"), std::string::npos) << malformed.output;
+
+  const Outcome bad_mysql = run({"jobs", "list", "--database", "mysql://me:hunter2@host:0/db"});
+  EXPECT_EQ(bad_mysql.status, 2);
+  EXPECT_NE(bad_mysql.output.find("port '0'"), std::string::npos) << bad_mysql.output;
+  EXPECT_EQ(bad_mysql.output.find("hunter2"), std::string::npos) << bad_mysql.output;
 
   const Outcome unreachable =
       run({"worker", "--database", "postgresql://me:hunter2@127.0.0.1:1/db"});
   EXPECT_EQ(unreachable.status, 1);
   EXPECT_NE(unreachable.output.find("cannot connect"), std::string::npos) << unreachable.output;
   EXPECT_EQ(unreachable.output.find("hunter2"), std::string::npos) << unreachable.output;
+
+  const Outcome no_mysql = run({"worker", "--database", "mysql://me:hunter2@127.0.0.1:1/db"});
+  EXPECT_EQ(no_mysql.status, 1);
+  EXPECT_NE(
+      no_mysql.output.find("cannot connect to MySQL/MariaDB at mysql://me:***@127.0.0.1:1/db: "
+                           "no server answers at host '127.0.0.1' port 1"),
+      std::string::npos)
+      << no_mysql.output;
+  EXPECT_EQ(no_mysql.output.find("hunter2"), std::string::npos) << no_mysql.output;
 }
 
 }  // namespace

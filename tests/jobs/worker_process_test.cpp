@@ -199,7 +199,8 @@ TEST_P(WorkerProcessTest, ABadRetentionPeriodStopsTheWorkerAtTheStart) {
       << log_text();
 }
 
-INSTANTIATE_TEST_SUITE_P(jobs, WorkerProcessTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(jobs, WorkerProcessTest,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -424,7 +424,7 @@ TEST(Logger, WritesAgainAfterAFailedWrite) {
   EXPECT_NE(out.str().find(" info kept id=1\n"), std::string::npos) << out.str();
 }
 
-INSTANTIATE_TEST_SUITE_P(jobs, WorkerTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(jobs, WorkerTest, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST_P(MailCliTest, RefusesAnUnknownStatusOrAMissingId) {
   EXPECT_EQ(bad_id.status, 2) << bad_id.output;
 }
 
-INSTANTIATE_TEST_SUITE_P(mail, MailCliTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(mail, MailCliTest, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -594,11 +594,12 @@ TEST_P(MailProcessTest, InConfirmationModeOnlyThePagesButtonReleasesTheMails) {
   EXPECT_EQ(unknown_post->status, 404);
 }
 
-INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(mail, MailProcessTest,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
-// PostgreSQL drops the processes' connections (pg_terminate_backend, as an
-// administrator or a failover does) again and again while mails wait for
+// The database drops the processes' connections (pg_terminate_backend or
+// KILL, as an administrator or a failover does) again and again while mails wait for
 // the SMTP server and while they go out: the mail senders reconnect, and
 // every mail arrives exactly once, without restarting anything.
 class MailFaultTest : public MailProcessTest {};
@@ -620,11 +621,7 @@ TEST_P(MailFaultTest, MailsArriveOnceWhileTheDatabaseDropsTheConnections) {
   std::jthread terminator([&](std::stop_token stop) {
     while (!stop.stop_requested()) {
       try {
-        if (database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> "
-                             "pg_backend_pid()") != "0") {
-          ++terminations;
-        }
+        if (database_->drop_other_connections() > 0) ++terminations;
       } catch (const std::exception&) {
         // The server refused a connection for a moment: try again.
       }
@@ -652,7 +649,11 @@ TEST_P(MailFaultTest, MailsArriveOnceWhileTheDatabaseDropsTheConnections) {
   ASSERT_TRUE(half) << count_sent() << " sent\n" << outputs();
   ASSERT_TRUE(sent) << count_sent() << " sent\n" << outputs();
   EXPECT_GE(terminations, 5);
-  EXPECT_NE(outputs().find("during=claim_mail"), std::string::npos) << outputs();
+  // PostgreSQL's sessions learn of the drop from a failed call; MariaDB's
+  // see the closed socket before their next call and reconnect first.
+  if (GetParam() == "postgresql") {
+    EXPECT_NE(outputs().find("during=claim_mail"), std::string::npos) << outputs();
+  }
 
   // Exactly once: no message arrives twice, now or a little later.
   ASSERT_TRUE(smtp_->wait_for_messages(2 * kSubmissions)) << outputs();
@@ -668,7 +669,7 @@ TEST_P(MailFaultTest, MailsArriveOnceWhileTheDatabaseDropsTheConnections) {
   EXPECT_FALSE(serve_->wait(milliseconds(0))) << outputs();
 }
 
-INSTANTIATE_TEST_SUITE_P(mail, MailFaultTest, ::testing::Values("postgresql"),
+INSTANTIATE_TEST_SUITE_P(mail, MailFaultTest, ::testing::Values("postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

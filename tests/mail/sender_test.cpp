@@ -296,6 +296,8 @@ TEST_P(SenderTest, AMailWhoseSimulationIsGoneFailsWithAClearError) {
   // foreign key to make the state a concurrent delete could leave.
   if (GetParam() == "postgresql") {
     database_->query("ALTER TABLE outbox DROP CONSTRAINT outbox_simulation_id_fkey");
+  } else if (GetParam() == "mariadb") {
+    database_->query("ALTER TABLE outbox DROP FOREIGN KEY outbox_simulation_fk");
   }
   database_->query("DELETE FROM simulations WHERE id = '" + id + "'");  // SQLite: no FK here
   auto sender = make_sender(nullptr);
@@ -501,7 +503,7 @@ TEST_P(SenderTest, MailsToAnAddressNeverConfirmedAreSuppressedAfterTheWait) {
   EXPECT_EQ(counters_.logged.load(), 0) << "nothing but the request was logged";
 }
 
-INSTANTIATE_TEST_SUITE_P(mail, SenderTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(mail, SenderTest, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

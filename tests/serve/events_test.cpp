@@ -369,7 +369,7 @@ TEST_P(EventsTest, StreamsBeyondTheCapAre429) {
   EXPECT_EQ(error_code(second), "too_many_streams");
 }
 
-INSTANTIATE_TEST_SUITE_P(serve, EventsTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(serve, EventsTest, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -157,7 +157,7 @@ TEST_P(LifecycleTest, SigtermEndsStreamsGivesTheJobBackAndExits0) {
   EXPECT_NE(server_->output().find("shutdown_requested"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(serve, LifecycleTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(serve, LifecycleTest, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

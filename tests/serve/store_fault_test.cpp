@@ -3,9 +3,11 @@
 // "not reachable"), /readyz says not ready, reads go on, and everything
 // works again once space is back. On SQLite the server's file-size limit
 // (RLIMIT_FSIZE) stands in for a full disk; on PostgreSQL triggers raise
-// SQLSTATE 53100 (disk_full), as the server does when its disk is full.
+// SQLSTATE 53100 (disk_full), on MariaDB error 1114 (the table is full), as
+// the servers do when their disk is full.
 #include <sys/resource.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -26,6 +28,21 @@ class StoreFaultTest : public ServeTest {
       // One byte: every write into the database or its WAL is past it.
       limit.rlim_cur = full ? 1 : RLIM_INFINITY;
       ASSERT_EQ(prlimit(pid, RLIMIT_FSIZE, &limit, nullptr), 0) << std::strerror(errno);
+      return;
+    }
+    if (GetParam() == "mariadb") {
+      // 1114 (the table is full): what InnoDB says when its disk is full.
+      // A trigger has one event there, and fires per row.
+      constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kTriggers = {
+          {{"INSERT", "simulations"}, {"UPDATE", "simulations"}, {"UPDATE", "schema_migrations"}}};
+      for (const auto& [event, table] : kTriggers) {
+        const std::string name = fmt::format("full_{}_{}", table, event);
+        database_->exec(full ? fmt::format("CREATE TRIGGER {} BEFORE {} ON {} FOR EACH ROW "
+                                           "SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1114, "
+                                           "MESSAGE_TEXT = 'The table is full'",
+                                           name, event, table)
+                             : "DROP TRIGGER " + name);
+      }
       return;
     }
     if (full) {
@@ -73,7 +90,8 @@ TEST_P(StoreFaultTest, AFullDiskIsReportedAsSuchAndPassesWhenSpaceIsBack) {
   EXPECT_EQ(server_->process().wait(milliseconds(0)), std::nullopt) << server_->output();
 }
 
-INSTANTIATE_TEST_SUITE_P(serve, StoreFaultTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(serve, StoreFaultTest,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -142,7 +142,9 @@ TEST_P(StoreConformance, RenewLeaseExtendsItForTheHolderOnly) {
   auto stolen = store_->renew_lease(id, "w2", kLease, at_seconds(20));
   ASSERT_FALSE(stolen.ok());
   EXPECT_TRUE(is_lease_lost(stolen.error())) << stolen.error().message;
+  EXPECT_EQ(stolen.error().code, ErrorCode::kLeaseLost);
   EXPECT_FALSE(is_lease_lost(store_->get("nope").error()));
+  EXPECT_EQ(store_->get("nope").error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreConformance, ExpiredLeasesAreRequeuedThenDeadLettered) {
@@ -325,22 +327,20 @@ TEST_P(StoreConformance, RefusesADatabaseFromANewerOutbreak) {
             "outbreak");
 }
 
-INSTANTIATE_TEST_SUITE_P(store, StoreConformance, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, StoreConformance,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
-// PostgreSQL drops connections (pg_terminate_backend, a restart): the call
-// that finds its connection dropped fails, and the next one works, for
+// PostgreSQL and MariaDB drop connections (pg_terminate_backend, KILL, a
+// restart): the call that finds its connection dropped fails, and the next
+// one works, for
 // statements with and without a transaction and for the listener. Before,
 // those without a transaction (claim_mail, claim, write_days) and the
 // listener failed for good with "not connected".
 class Reconnect : public StoreConformance {
  protected:
   // Terminates every connection to the test database but the one asking.
-  void drop_connections() {
-    EXPECT_NE(database_->query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
-              "0");
-  }
+  void drop_connections() { EXPECT_GT(database_->drop_other_connections(), 0); }
 };
 
 TEST_P(Reconnect, TheCallAfterADroppedConnectionWorks) {
@@ -372,7 +372,7 @@ TEST_P(Reconnect, TheCallAfterADroppedConnectionWorks) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(store, Reconnect, ::testing::Values("postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, Reconnect, ::testing::Values("postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "outbreak/store/open.hpp"
 #include "outbreak/store/store.hpp"
 #include "store/migrations.hpp"
+#include "store/mysql/mysql_migrations.hpp"
 #include "store/test_database.hpp"
 
 namespace outbreak::store::testing {
@@ -24,21 +25,30 @@ class StoreMigration : public ::testing::TestWithParam<std::string> {
   void SetUp() override { database_ = std::make_unique<TestDatabase>(GetParam()); }
 
   bool sqlite() const { return GetParam() == "sqlite"; }
+  bool mariadb() const { return GetParam() == "mariadb"; }
+  // 2026-01-01 00:00 UTC as a literal of the backend's time type.
+  std::string t0() const {
+    return mariadb() ? "'2026-01-01 00:00:00.000000'" : "'2026-01-01T00:00:00.000000Z'";
+  }
 
   // The schema exactly as an outbreak that knew up to `version` left it.
   void create_schema_up_to(int version) {
-    const auto& migrations = sqlite() ? detail::sqlite_migrations() : detail::postgres_migrations();
+    const auto& migrations = sqlite()    ? detail::sqlite_migrations()
+                             : mariadb() ? detail::mysql_migrations()
+                                         : detail::postgres_migrations();
     // As migrate() creates it on each backend.
     std::string script =
         sqlite() ? "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
                    "NOT NULL);\n"
-                 : "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at "
-                   "TIMESTAMPTZ NOT NULL DEFAULT now());\n";
+        : mariadb() ? std::string(detail::kMysqlVersionTable) + ";\n"
+                    : "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at "
+                      "TIMESTAMPTZ NOT NULL DEFAULT now());\n";
     for (const detail::Migration& migration : migrations) {
       if (migration.version > version) continue;
-      script += std::string(migration.sql) + "\n";
+      // MySQL's migrations do not end their last statement with ';'.
+      script += std::string(migration.sql) + (mariadb() ? ";\n" : "\n");
       script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
-                std::to_string(migration.version) + ", '2026-01-01T00:00:00.000000Z');\n";
+                std::to_string(migration.version) + ", " + t0() + ");\n";
     }
     database_->exec(script);
   }
@@ -49,8 +59,8 @@ class StoreMigration : public ::testing::TestWithParam<std::string> {
         "INSERT INTO simulations (id, name, status, scenario_json, created_at, days, replicates, "
         "max_attempts) VALUES ('" +
         std::string(kOldId) +
-        "', 'old', 'succeeded', '{\"population\": 1000, \"days\": 1, \"replicates\": 2}', "
-        "'2026-01-01T00:00:00.000000Z', 1, 2, 3);\n"
+        "', 'old', 'succeeded', '{\"population\": 1000, \"days\": 1, \"replicates\": 2}', " + t0() +
+        ", 1, 2, 3);\n"
         "INSERT INTO simulation_days (simulation_id, replicate, day, susceptible, exposed, "
         "infectious, symptomatic, currently_infected, isolated, recovered, dead, total_infected, "
         "new_infections, infections_home, infections_work, infections_community) VALUES ('" +
@@ -200,7 +210,8 @@ TEST_P(StoreMigration, Version4RowsReadBackWithNoActiveInterventionsAfterMigrati
   EXPECT_EQ(*one, *rows);
 }
 
-INSTANTIATE_TEST_SUITE_P(store, StoreMigration, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, StoreMigration,
+                         ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

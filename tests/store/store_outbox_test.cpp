@@ -387,7 +387,7 @@ TEST_P(Outbox, SecretTokensAre128RandomBitsInHex) {
   EXPECT_EQ(seen.size(), 100u);
 }
 
-INSTANTIATE_TEST_SUITE_P(store, Outbox, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(store, Outbox, ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

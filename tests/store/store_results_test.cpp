@@ -15,7 +15,7 @@
 
 #include "outbreak/store/open.hpp"
 #include "store/conformance_fixture.hpp"
-#include "store/sqlite/sqlite_records.hpp"
+#include "store/core/sql.hpp"
 
 namespace outbreak::store::testing {
 namespace {
@@ -388,6 +388,16 @@ TEST_P(StoreConformance, TablesArePlainSqlForBiTools) {
   EXPECT_DOUBLE_EQ(std::stod(mean), expected);
   // The days an item was active, also from docs/database.md: item 4 was
   // active on day 2 of replicate 1 only (day 0 of replicate 0 has item 64).
+  // MySQL reads || as OR: there the documented query uses CONCAT().
+  if (GetParam() == "mariadb") {
+    EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE CONCAT(',', "
+                               "active_interventions, ',') LIKE '%,4,%'"),
+              "1");
+    EXPECT_EQ(database_->query("SELECT CONCAT(replicate, ':', day) FROM simulation_days WHERE "
+                               "CONCAT(',', active_interventions, ',') LIKE '%,4,%'"),
+              "1:2");
+    return;
+  }
   EXPECT_EQ(database_->query("SELECT COUNT(*) FROM simulation_days WHERE ',' || "
                              "active_interventions || ',' LIKE '%,4,%'"),
             "1");
@@ -413,7 +423,7 @@ TEST(SqliteDays, OneReplicateIsReadThroughThePrimaryKey) {
   ASSERT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   std::string plan;
   sqlite3_stmt* statement = nullptr;
-  const std::string sql = "EXPLAIN QUERY PLAN " + sqlite::select_days_sql(true);
+  const std::string sql = "EXPLAIN QUERY PLAN " + core::select_days_sql(true);
   ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK);
   while (sqlite3_step(statement) == SQLITE_ROW) {
     plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));

@@ -47,9 +47,76 @@ TEST(store_url, ParsesPostgresForms) {
   EXPECT_EQ(v6->port, 5432);
 }
 
+TEST(store_url, ParsesMysqlForms) {
+  auto full = parse_database_url("mysql://me:s3cr%40t@db.example.org:3307/sims?connect_timeout=5");
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->backend, Backend::kMysql);
+  EXPECT_EQ(full->user, "me");
+  EXPECT_EQ(full->password, "s3cr@t");
+  EXPECT_EQ(full->host, "db.example.org");
+  EXPECT_EQ(full->port, 3307);
+  EXPECT_EQ(full->database, "sims");
+  ASSERT_EQ(full->params.size(), 1u);
+  EXPECT_EQ(full->params[0].first, "connect_timeout");
+  EXPECT_EQ(full->params[0].second, "5");
+
+  auto mariadb = parse_database_url("mariadb://me@127.0.0.1/outbreak");
+  ASSERT_TRUE(mariadb.ok()) << mariadb.error().message;
+  EXPECT_EQ(mariadb->backend, Backend::kMysql);
+  EXPECT_EQ(mariadb->password, "");
+  EXPECT_EQ(mariadb->port, kMysqlDefaultPort) << "the port defaults to 3306";
+  EXPECT_EQ(mariadb->database, "outbreak");
+
+  auto socket = parse_database_url("mysql://me:pw@/outbreak?socket=%2Frun%2Fmysqld%2Fmysqld.sock");
+  ASSERT_TRUE(socket.ok()) << socket.error().message;
+  EXPECT_EQ(socket->host, "");
+  ASSERT_EQ(socket->params.size(), 1u);
+  EXPECT_EQ(socket->params[0].second, "/run/mysqld/mysqld.sock");
+
+  auto v6 = parse_database_url("mysql://u:p%2Fw@[::1]:3306/my%20db");
+  ASSERT_TRUE(v6.ok()) << v6.error().message;
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->password, "p/w");
+  EXPECT_EQ(v6->database, "my db");
+}
+
+TEST(store_url, MalformedMysqlUrlsNameThePartAtFault) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"mysql://me:s3cr%40t@host:0/db", "port '0'"},
+      {"mariadb://me:s3cr%40t@host:70000/db", "port '70000'"},
+      {"mysql://me:s3cr%40t@host:3306", "no database name"},
+      {"mysql://me:s3cr%40t@host/", "no database name"},
+      {"mysql://me:s3cr%zz@host/db", "percent escape"},
+      {"mysql://:s3cr%40t@host/db", "no user name"},
+      {"mysql://host/db", "no user name"},
+      {"mysql://me:s3cr%40t@/db", "no host"},
+      {"mysql://me:s3cr%40t@host/db?sslmode=require", "unknown query parameter 'sslmode'"},
+      {"mysql://me:s3cr%40t@host/db?socket=", "'socket' is empty"},
+      {"mysql://me:s3cr%40t@host/db?connect_timeout=0", "connect_timeout '0'"},
+      {"mysql://me:s3cr%40t@host/db?connect_timeout=5s", "connect_timeout '5s'"},
+      {"mysql://me:s3cr%40t@host/db?connect_timeout=3601", "1..3600"},
+      {"mysql://me:s3cr?t@host/db", "%3F"},
+  };
+  for (const auto& [url, problem] : cases) {
+    auto parsed = parse_database_url(url);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidInput) << url;
+    EXPECT_NE(parsed.error().message.find(problem), std::string::npos) << parsed.error().message;
+    EXPECT_EQ(parsed.error().message.find("s3cr"), std::string::npos) << parsed.error().message;
+  }
+}
+
+TEST(store_url, RedactHidesMysqlPasswords) {
+  EXPECT_EQ(redact_url("mysql://me:pw@host:3306/db"), "mysql://me:***@host:3306/db");
+  EXPECT_EQ(redact_url("mariadb://me:p%40w@host/db?socket=/run/x.sock"),
+            "mariadb://me:***@host/db?socket=/run/x.sock");
+  EXPECT_EQ(scrub("cannot connect to MySQL at mysql://me:pw@h/db: Access denied", "pw"),
+            "cannot connect to MySQL at mysql://me:***@h/db: Access denied");
+}
+
 TEST(store_url, MalformedUrlsNameTheProblemWithoutThePassword) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"mysql://me:s3cr%40t@host/db", "unknown scheme 'mysql'"},
+      {"mongodb://me:s3cr%40t@host/db", "unknown scheme 'mongodb'"},
       {"me:s3cr%40t@host/db", "no scheme"},
       {"sqlite://", "path is empty"},
       {"sqlite://./x.db?mode=ro", "no ?query"},
@@ -174,6 +241,14 @@ TEST(store_open, RawQuestionMarkInThePasswordIsNotShown) {
   EXPECT_NE(store.error().message.find("%3F"), std::string::npos) << store.error().message;
   EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos) << store.error().message;
   EXPECT_EQ(store.error().message.find("t@host"), std::string::npos) << store.error().message;
+}
+
+TEST(store_open, MalformedMysqlUrlIsInvalidInput) {
+  auto store = open_store("mysql://me:s3cr%40t@host:0/db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(store.error().message.find("port '0'"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cr"), std::string::npos) << store.error().message;
 }
 
 TEST(store_open, SqliteFileInAMissingFolderIsAnIoError) {

@@ -17,8 +17,10 @@ inline constexpr std::string_view kDefaultDatabaseUrl = "sqlite://./outbreak.db"
 //   sqlite:///abs/path.db, sqlite://./rel.db, sqlite://rel.db
 //   postgresql://user:pass@host:port/db?key=value  (also postgres://)
 // Does not migrate: call Store::migrate() next. SQLite creates the file if it
-// is missing (not its folder). Errors: kInvalidInput for a malformed URL,
-// kIo for a file that cannot be opened or a server that cannot be reached;
+// is missing (not its folder). Errors: kInvalidInput for a malformed URL or
+// one of a backend this binary was built without (the message names the
+// CMake option, e.g. OUTBREAK_WITH_POSTGRESQL), kIo for a file that cannot
+// be opened or a server that cannot be reached;
 // every message names the URL with its password redacted. Thread-safe.
 Result<std::unique_ptr<Store>> open_store(std::string_view url);
 

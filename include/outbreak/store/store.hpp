@@ -17,8 +17,8 @@
 //   kInvalidInput  a bad argument or a transition that is not allowed (e.g.
 //                  retry of a succeeded job); also a database whose schema
 //                  is newer than this binary (see migrate()).
-//   kNotFound      no simulation with that id; also "lease lost" (see
-//                  is_lease_lost()).
+//   kNotFound      no simulation with that id.
+//   kLeaseLost     the worker no longer holds the job (see is_lease_lost()).
 //   kResource      the database has no space left to write (SQLite: the disk
 //                  or a file-size limit is full; PostgreSQL: SQLSTATE 53100
 //                  disk_full). It may pass when space is freed.
@@ -214,7 +214,8 @@ struct StatusCounts {
   std::int64_t of(JobStatus status) const;
 };
 
-// True for the error returned when the worker no longer holds the job.
+// True for the error returned when the worker no longer holds the job
+// (ErrorCode::kLeaseLost).
 bool is_lease_lost(const Error& error);
 // The "lease lost" error for simulation `id` and `worker_id`.
 Error lease_lost_error(std::string_view id, std::string_view worker_id);

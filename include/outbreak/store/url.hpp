@@ -11,24 +11,37 @@
 
 namespace outbreak::store {
 
-enum class Backend { kSqlite, kPostgres };
+enum class Backend { kSqlite, kPostgres, kMysql };
 
 struct DatabaseUrl {
   Backend backend = Backend::kSqlite;
   std::string path;  // SQLite: the file path as given (absolute or relative)
-  // PostgreSQL, percent-decoded. Empty host: libpq's default (a local socket).
+  // PostgreSQL and MySQL/MariaDB, percent-decoded. Empty host on
+  // PostgreSQL: libpq's default (a local socket); on MySQL only with a
+  // `socket` parameter. MySQL's port is always set (3306 if not given).
   std::string user;
   std::string password;
   std::string host;
   std::optional<int> port;
   std::string database;
-  std::vector<std::pair<std::string, std::string>> params;  // ?key=value, passed to libpq
+  // ?key=value: passed to libpq; on MySQL one of kMysqlUrlParameters.
+  std::vector<std::pair<std::string, std::string>> params;
 };
 
-// Parses `url`. Errors (kInvalidInput, the message names the problem and the
-// redacted URL): unknown or missing scheme, empty SQLite path, query
-// parameters on a SQLite URL, a port that is not 1..65535, bad percent
-// escapes, a missing database name on a PostgreSQL URL. Pure; thread-safe.
+inline constexpr int kMysqlDefaultPort = 3306;
+
+// The query parameters a MySQL/MariaDB URL may have: `socket` (the path of
+// the server's Unix socket, used instead of host and port) and
+// `connect_timeout` (seconds, 1..3600; default 10).
+inline constexpr std::string_view kMysqlUrlParameters[] = {"socket", "connect_timeout"};
+
+// Parses `url`: sqlite://PATH, postgresql:// (or postgres://) and mysql://
+// (or mariadb://) user:password@host:port/database. Errors (kInvalidInput,
+// the message names the problem and the redacted URL): unknown or missing
+// scheme, empty SQLite path, query parameters on a SQLite URL, a port that
+// is not 1..65535, bad percent escapes, a missing database name on a
+// PostgreSQL or MySQL URL; on MySQL also a missing user or host (without
+// `socket`) and an unknown or bad query parameter. Pure; thread-safe.
 Result<DatabaseUrl> parse_database_url(std::string_view url);
 
 // `text` with its "%XX" escapes decoded (as in the user and password of a

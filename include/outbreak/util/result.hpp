@@ -18,6 +18,7 @@ enum class ErrorCode {
   kResource,      // not enough memory or another resource (checked before use)
   kIo,            // a file or stream could not be read or written
   kCancelled,     // stopped on request
+  kLeaseLost,     // the caller no longer holds what it worked on (a job's lease)
   kInternal,      // a bug or an unexpected failure of the environment
 };
 

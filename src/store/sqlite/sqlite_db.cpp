@@ -32,12 +32,44 @@ TimePoint parse_time(std::string_view text) {
   const std::string copy(text);
   if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ", &tm.tm_year, &tm.tm_mon,
                   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &fraction) != 7) {
-    throw SqliteError(fmt::format("malformed time '{}' in the database", text));
+    throw core::Fault(core::FaultKind::kData,
+                      fmt::format("malformed time '{}' in the database", text));
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const std::time_t seconds = timegm(&tm);
   return TimePoint(std::chrono::seconds(seconds) + std::chrono::microseconds(fraction));
+}
+
+core::FaultKind classify(const std::exception& error) noexcept {
+  if (const auto* fault = dynamic_cast<const core::Fault*>(&error)) return fault->kind();
+  const auto* sqlite = dynamic_cast<const SqliteError*>(&error);
+  if (sqlite == nullptr) return core::FaultKind::kInternal;
+  if (sqlite->out_of_space()) return core::FaultKind::kNoSpace;
+  switch (sqlite->code() & 0xff) {
+    case SQLITE_FULL:
+      return core::FaultKind::kNoSpace;
+    case SQLITE_CONSTRAINT:
+      return core::FaultKind::kConstraint;
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+    case SQLITE_TOOBIG:
+      return core::FaultKind::kData;
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_AUTH:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOMEM:
+      return core::FaultKind::kUnavailable;
+    default:
+      return core::FaultKind::kInternal;
+  }
 }
 
 Database::Database(const std::string& path) : path_(path) {
@@ -48,7 +80,7 @@ Database::Database(const std::string& path) : path_(path) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw SqliteError(message);
+    throw SqliteError(message, rc);
   }
   sqlite3_extended_result_codes(db_, 1);
 }
@@ -64,7 +96,7 @@ void Database::fail(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
   const bool full =
       (code & 0xff) == SQLITE_FULL || ((code & 0xff) == SQLITE_IOERR && no_room_left());
-  throw SqliteError(fmt::format("{}: {}", what, sqlite3_errmsg(db_)), full);
+  throw SqliteError(fmt::format("{}: {}", what, sqlite3_errmsg(db_)), code, full);
 }
 
 bool Database::no_room_left() const {
@@ -164,17 +196,6 @@ std::optional<std::int64_t> Statement::optional_int64(int column) const {
 std::optional<TimePoint> Statement::optional_time(int column) const {
   if (is_null(column)) return std::nullopt;
   return parse_time(text(column));
-}
-
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
-
-Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-}
-
-void Transaction::commit() {
-  db_.exec("COMMIT");
-  done_ = true;
 }
 
 }  // namespace outbreak::store::sqlite

@@ -1,6 +1,6 @@
 // A thin RAII layer over the SQLite C API (internal to the store module).
-// Failures throw SqliteError; SqliteStore turns them into Error values at its
-// public methods, so no exception leaves the store.
+// Failures throw SqliteError; the store core turns them into Error values at
+// its public methods, so no exception leaves the store.
 #pragma once
 
 #include <cstdint>
@@ -12,23 +12,35 @@
 #include <sqlite3.h>
 
 #include "outbreak/store/store.hpp"
+#include "store/core/dialect.hpp"
 
 namespace outbreak::store::sqlite {
 
 class SqliteError : public std::runtime_error {
  public:
-  explicit SqliteError(const std::string& message, bool out_of_space = false)
-      : std::runtime_error(message), out_of_space_(out_of_space) {}
+  // `code`: SQLite's (extended) result code.
+  SqliteError(const std::string& message, int code, bool out_of_space = false)
+      : std::runtime_error(message), code_(code), out_of_space_(out_of_space) {}
+  int code() const { return code_; }
   // Whether the statement failed for lack of space (see Database::fail).
   bool out_of_space() const { return out_of_space_; }
 
  private:
+  int code_;
   bool out_of_space_;
 };
 
+// The kind of a fault thrown by this layer or by SQLite: SQLITE_FULL (or an
+// I/O error with no room left) kNoSpace; SQLITE_CONSTRAINT kConstraint;
+// SQLITE_MISMATCH, SQLITE_RANGE, SQLITE_TOOBIG kData; a file that cannot be
+// opened, read, locked or written (CANTOPEN, IOERR, BUSY, LOCKED, READONLY,
+// PERM, NOTADB, CORRUPT, AUTH, PROTOCOL, NOMEM) kUnavailable; anything else
+// (SQLITE_ERROR: a syntax error, a missing table) kInternal.
+core::FaultKind classify(const std::exception& error) noexcept;
+
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, microseconds) and back.
 std::string format_time(TimePoint time);
-TimePoint parse_time(std::string_view text);  // throws SqliteError if malformed
+TimePoint parse_time(std::string_view text);  // throws core::Fault (kData) if malformed
 
 // An open connection; closes it on destruction. Not thread-safe.
 class Database {
@@ -86,22 +98,6 @@ class Statement {
  private:
   Database& db_;
   sqlite3_stmt* stmt_ = nullptr;
-};
-
-// BEGIN IMMEDIATE on construction (takes the write lock at once, so a
-// read-then-write never fails with SQLITE_BUSY_SNAPSHOT); ROLLBACK on
-// destruction unless commit() ran.
-class Transaction {
- public:
-  explicit Transaction(Database& db);
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction();
-  void commit();
-
- private:
-  Database& db_;
-  bool done_ = false;
 };
 
 }  // namespace outbreak::store::sqlite

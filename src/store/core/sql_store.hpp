@@ -1,38 +1,30 @@
-// The PostgreSQL backend (internal; reached through open_store()).
+// The store core: every Store method, once, over a dialect (internal to the
+// store module; see dialect.hpp for what a dialect supplies).
 //
-// One connection per Store for all calls, guarded by mu_, plus a second one,
-// opened on the first wait_for_work(), that only LISTENs. A connection the
-// server dropped (a restart, pg_terminate_backend) fails the call that finds
-// it broken; the next call opens a new one. Every primitive is
-// one transaction (the hot ones a single statement without BEGIN/COMMIT); claim() uses FOR UPDATE
-// SKIP LOCKED, migrate() an advisory transaction lock. Times travel as microseconds since the epoch
-// (exact) and are stored as TIMESTAMPTZ.
+// Every call takes mu_, makes sure the session is open (reconnecting after
+// a dropped connection), runs its statements (several in one transaction
+// where the rule needs it, rerun on a lost race) and turns whatever was
+// thrown into an Error through core::to_error(), so the same fault gives the
+// same code on every backend. wait_for_work() does not take mu_.
 #pragma once
 
-#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include <pqxx/pqxx>
-
 #include "outbreak/store/store.hpp"
-#include "outbreak/store/url.hpp"
+#include "store/core/dialect.hpp"
+#include "store/core/errors.hpp"
 
-namespace outbreak::store::postgres {
+namespace outbreak::store::core {
 
-// Connects to the server named by `url`. `display_url` (password redacted)
-// names it in error messages. Errors: kIo (unreachable, authentication).
-Result<std::unique_ptr<Store>> open_postgres_store(const DatabaseUrl& url,
-                                                   const std::string& display_url);
-
-class PostgresStore final : public Store {
+class SqlStore final : public Store {
  public:
-  PostgresStore(std::unique_ptr<pqxx::connection> connection, std::string conninfo,
-                std::string password, std::string display_url);
-  ~PostgresStore() override;
+  explicit SqlStore(Backend backend);
+  ~SqlStore() override;
 
-  std::string_view backend() const override { return "postgresql"; }
+  std::string_view backend() const override { return backend_.dialect->name(); }
   Status migrate() override;
   Result<int> schema_version() override;
   Status check_writable() override;
@@ -83,37 +75,75 @@ class PostgresStore final : public Store {
   Result<MailAddressRecord> confirm_mail_address(std::string_view token, TimePoint now) override;
 
  private:
-  class Listener;
+  struct Sql;  // the statements, written once for this dialect
 
-  // Runs `body` under mu_ on a connection that is open (reconnecting first
-  // when the server dropped the last one) and turns pqxx exceptions into
-  // Errors with the password scrubbed.
+  // How often a transaction that lost a race (FaultKind::kRetry) runs.
+  static constexpr int kTries = 3;
+
+  // Runs `body` under mu_ on an open session; whatever it throws becomes an
+  // Error.
   template <typename T, typename Body>
-  Result<T> guarded(Body&& body);
-  // Replaces conn_ when it is missing or broken; throws when the server
-  // cannot be reached (conn_ is then missing, and the next call tries again).
-  void reconnect_if_broken();
-  Error to_error(const std::exception& e) const;
+  Result<T> call(Body&& body);
+  // The same in one transaction: committed when `body` returns a value,
+  // rolled back when it returns an Error or throws; rerun (up to kTries)
+  // when it lost a race.
+  template <typename T, typename Body>
+  Result<T> transaction(TxnMode mode, Body&& body);
 
+  std::unique_ptr<Rows> query(std::string_view sql, std::initializer_list<Value> params = {});
+  std::int64_t execute(std::string_view sql, std::initializer_list<Value> params = {});
+  // Within a write transaction: whether `worker_id` holds `id` (the row
+  // locked until commit where the dialect locks rows).
+  bool holds(std::string_view id, std::string_view worker_id);
+  // Within a write transaction: the status of `id`, locked; nullopt if none.
+  std::optional<JobStatus> locked_status(std::string_view id);
+  bool exists(std::string_view id);
+  // Within a write transaction: queues the `kind` mail of simulation `id`
+  // if it has an e-mail address.
+  void queue_mail(std::string_view id, MailKind kind, TimePoint now);
+  // Within a write transaction: wakes waiting workers once it commits.
+  void notify_work();
+
+  Backend backend_;
+  std::unique_ptr<Sql> sql_;
   std::mutex mu_;
-  std::unique_ptr<pqxx::connection> conn_;
-  std::string conninfo_;
-  std::string password_;
-  std::string display_url_;
   std::mutex wait_mu_;
-  std::unique_ptr<pqxx::connection> listen_conn_;
-  std::unique_ptr<Listener> listener_;
+  bool notified_ = false;  // notify_work() ran in the current transaction
 };
 
 template <typename T, typename Body>
-Result<T> PostgresStore::guarded(Body&& body) {
+Result<T> SqlStore::call(Body&& body) {
   const std::lock_guard lock(mu_);
   try {
-    reconnect_if_broken();
+    backend_.session->ensure_open();
     return body();
   } catch (const std::exception& e) {
-    return to_error(e);
+    return to_error(*backend_.dialect, e, backend_.display_url, backend_.secret);
   }
 }
 
-}  // namespace outbreak::store::postgres
+template <typename T, typename Body>
+Result<T> SqlStore::transaction(TxnMode mode, Body&& body) {
+  return call<T>([&]() -> Result<T> {
+    Session& session = *backend_.session;
+    for (int attempt = 1;; ++attempt) {
+      notified_ = false;
+      session.begin(mode);
+      try {
+        Result<T> result = body();
+        if (!result) {
+          session.rollback();
+          return result;
+        }
+        session.commit();
+        if (notified_) backend_.signal->committed();
+        return result;
+      } catch (const std::exception& e) {
+        session.rollback();
+        if (attempt >= kTries || backend_.dialect->classify(e) != FaultKind::kRetry) throw;
+      }
+    }
+  });
+}
+
+}  // namespace outbreak::store::core
