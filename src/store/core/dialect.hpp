@@ -65,6 +65,10 @@
 //     RowBatch.
 //   - Dialect::upsert_clause() and ignore_clause() have defaults (the ON
 //     CONFLICT forms SQLite and PostgreSQL share); MariaDB overrides them.
+//   - Dialect::one_statement_notify(): a dialect whose statements may modify
+//     data in WITH clauses and return rows from UPDATE (PostgreSQL) gets
+//     enqueue, claim and finish as one statement each, one round trip
+//     instead of a transaction of four.
 //   - Noted, not changed: claim(), claim_mail() and confirm_mail_address()
 //     return the times they wrote as computed in C++ (now, now + lease), not
 //     read back, and the conformance suite compares times to the
@@ -339,6 +343,16 @@ class Dialect {
   // A committed write that changes no value, to learn whether writes
   // succeed right now (Store::check_writable()).
   virtual void write_nothing(Session& session) const = 0;
+
+  // nullopt (the default): the core runs enqueue, claim and finish as
+  // transactions of a few neutral statements. A dialect whose database lets
+  // one statement modify data in WITH clauses and return rows from UPDATE
+  // (PostgreSQL) returns the select-list expression that wakes waiting
+  // workers when the statement commits (pg_notify(...)); the core then runs
+  // each of the three as one statement in that form, without BEGIN/COMMIT:
+  // one round trip instead of four, the queue's hot path. The rules are the
+  // same; the conformance suite runs both forms.
+  virtual std::optional<std::string> one_statement_notify() const { return std::nullopt; }
 
   // The kind of an exception thrown by this dialect's code or driver (a
   // Fault returns its own kind; anything unknown is kInternal). noexcept.

@@ -93,6 +93,35 @@ SqlStore::Sql::Sql(const Dialect& d) {
       "finished_at < {} ORDER BY finished_at, id LIMIT ?{}",
       t, lock);
 
+  if (const std::optional<std::string> notify = d.one_statement_notify()) {
+    // The mail rows take their times from the row the WITH returned: the
+    // same values the transactions bind.
+    enqueue_one = fmt::format(
+        "WITH s AS ({} RETURNING id, email, created_at), m AS (INSERT INTO outbox (simulation_id, "
+        "kind, recipient, created_at, next_attempt_at) SELECT id, ?, email, created_at, "
+        "created_at FROM s WHERE email IS NOT NULL) SELECT {} FROM s",
+        insert_simulation, *notify);
+    std::string removes;
+    for (const char* table :
+         {"simulation_days", "simulation_age_totals", "simulation_figures", "simulation_summary"}) {
+      removes += fmt::format(
+          ", r_{0} AS (DELETE FROM {0} WHERE simulation_id IN (SELECT id FROM c))", table);
+    }
+    claim_one = fmt::format(
+        "WITH c AS (UPDATE simulations SET status = 'running', worker_id = ?, attempts = attempts "
+        "+ 1, claims = claims + 1, started_at = {0}, lease_expires_at = {0}, progress_replicate = "
+        "NULL, progress_day = NULL WHERE status = 'queued' AND id = (SELECT id FROM simulations "
+        "WHERE status = 'queued' ORDER BY created_at, id LIMIT 1{1}) RETURNING {2}){3} SELECT * "
+        "FROM c",
+        t, d.skip_locked(), records, removes);
+    finish_one = fmt::format(
+        "WITH u AS (UPDATE simulations SET status = ?, finished_at = {0}, lease_expires_at = NULL, "
+        "error = ? WHERE {1} RETURNING id, email, finished_at), m AS (INSERT INTO outbox "
+        "(simulation_id, kind, recipient, created_at, next_attempt_at) SELECT id, ?, email, "
+        "finished_at, finished_at FROM u WHERE email IS NOT NULL) SELECT id FROM u",
+        t, kHeld);
+  }
+
   insert_mail = fmt::format(
       "INSERT INTO outbox (simulation_id, kind, recipient, created_at, next_attempt_at) VALUES "
       "(?, ?, ?, {0}, {0})",

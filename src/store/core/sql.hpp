@@ -64,6 +64,17 @@ struct SqlStore::Sql {
   std::string confirm_address;
   std::string release_held_mail;
   std::string confirmation_requested;
+  // The one-statement forms of enqueue, claim and finish, when the dialect
+  // has them (Dialect::one_statement_notify()); empty otherwise.
+  // enqueue_one: insert_simulation's parameters, then the accepted mail's
+  // kind; one row (the notification) per job inserted.
+  // claim_one: worker id, started_at, lease_expires_at; the claimed job's
+  // record (record_columns()), or no row.
+  // finish_one: finish's parameters, then the mail's kind; one row if the
+  // lease was held.
+  std::string enqueue_one;
+  std::string claim_one;
+  std::string finish_one;
   // Results.
   std::string select_days;
   std::string select_days_of;

@@ -95,6 +95,16 @@ Status SqlStore::check_writable() {
 Result<std::string> SqlStore::enqueue(const NewSimulation& simulation, TimePoint now) {
   if (auto valid = detail::validate(simulation); !valid) return valid.error();
   std::string id = new_uuid_v4();
+  if (!sql_->enqueue_one.empty()) {
+    return call<std::string>([&]() -> Result<std::string> {
+      query(sql_->enqueue_one,
+            {id, simulation.name, simulation.scenario_json, nullable(simulation.email), now,
+             simulation.days, simulation.replicates, std::int64_t{simulation.max_attempts},
+             nullable(simulation.link_base), std::string(to_string(MailKind::kAccepted))});
+      backend_.signal->committed();
+      return id;
+    });
+  }
   return transaction<std::string>(TxnMode::kWrite, [&]() -> Result<std::string> {
     execute(sql_->insert_simulation,
             {id, simulation.name, simulation.scenario_json, nullable(simulation.email), now,
@@ -112,6 +122,13 @@ Result<std::string> SqlStore::enqueue(const NewSimulation& simulation, TimePoint
 Result<std::optional<SimulationRecord>> SqlStore::claim(std::string_view worker_id, Duration lease,
                                                         TimePoint now) {
   using Claimed = std::optional<SimulationRecord>;
+  if (!sql_->claim_one.empty()) {
+    return call<Claimed>([&]() -> Result<Claimed> {
+      auto rows = query(sql_->claim_one, {std::string(worker_id), now, now + lease});
+      if (!rows->next()) return Claimed{};
+      return Claimed{read_record(*rows)};
+    });
+  }
   return transaction<Claimed>(TxnMode::kWrite, [&]() -> Result<Claimed> {
     auto rows = query(sql_->next_queued);
     if (!rows->next()) return Claimed{};
@@ -152,6 +169,16 @@ Result<LeaseState> SqlStore::renew_lease(std::string_view id, std::string_view w
 Status SqlStore::finish(std::string_view id, std::string_view worker_id, JobStatus final_status,
                         std::optional<std::string> error, TimePoint now) {
   if (!detail::is_final(final_status)) return detail::final_status_error(final_status);
+  if (!sql_->finish_one.empty()) {
+    return call<Ok>([&]() -> Status {
+      auto rows =
+          query(sql_->finish_one, {std::string(to_string(final_status)), now, nullable(error),
+                                   std::string(id), std::string(worker_id),
+                                   std::string(to_string(detail::mail_kind_for(final_status)))});
+      if (!rows->next()) return lease_lost_error(id, worker_id);
+      return Ok{};
+    });
+  }
   return transaction<Ok>(TxnMode::kWrite, [&]() -> Status {
     if (execute(sql_->finish, {std::string(to_string(final_status)), now, nullable(error),
                                std::string(id), std::string(worker_id)}) == 0) {

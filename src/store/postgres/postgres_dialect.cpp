@@ -182,6 +182,10 @@ void PostgresDialect::lock_migrations(core::Session& session) const {
   session.query("SELECT pg_advisory_xact_lock(?)", std::span<const core::Value>(&key, 1));
 }
 
+std::optional<std::string> PostgresDialect::one_statement_notify() const {
+  return fmt::format("pg_notify('{}', '')", detail::kNotifyChannel);
+}
+
 void PostgresDialect::write_nothing(core::Session& session) const {
   session.execute(
       "UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) "

@@ -40,6 +40,7 @@ class PostgresDialect final : public core::Dialect {
   bool has_migrations_table(core::Session& session) const override;
   void lock_migrations(core::Session& session) const override;
   void write_nothing(core::Session& session) const override;
+  std::optional<std::string> one_statement_notify() const override;
   core::FaultKind classify(const std::exception& error) const noexcept override;
 };
 
