@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -104,7 +105,9 @@ void send_store_error(httplib::Response& response, const Error& error) {
     case ErrorCode::kInvalidInput:
       return send_error(response, 409, "conflict", error.message);
     default:
-      return send_error(response, 500, "internal", error.message);
+      // A bug or data this binary cannot read: the details go to the log,
+      // through the server's exception handler, never into the response.
+      throw std::runtime_error(error.message);
   }
 }
 

@@ -103,7 +103,10 @@ void send_json(httplib::Response& response, int status, const nlohmann::ordered_
 void send_error(httplib::Response& response, int status, std::string_view code,
                 std::string_view message, const std::vector<FieldError>& fields = {});
 // The response for a store error: 404 not_found, 503 unavailable (kIo),
-// 409 conflict (kInvalidInput), 500 internal.
+// 507 (kResource), 409 conflict (kInvalidInput). Any other error is a bug
+// or data this binary cannot read: thrown as std::runtime_error, which the
+// route's wrapper (add_route) logs and answers with a 500 that says nothing
+// more, as docs/api.md promises.
 void send_store_error(httplib::Response& response, const Error& error);
 
 // The error code of a bare HTTP status, for responses no handler wrote.

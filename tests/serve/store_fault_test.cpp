@@ -90,6 +90,28 @@ TEST_P(StoreFaultTest, AFullDiskIsReportedAsSuchAndPassesWhenSpaceIsBack) {
   EXPECT_EQ(server_->process().wait(milliseconds(0)), std::nullopt) << server_->output();
 }
 
+// A fault that is a bug, here a table gone from under the server, is a 500
+// whose message gives nothing away; what happened is in the server's log.
+TEST_P(StoreFaultTest, AnInternalFaultIsLoggedAndNotSentToTheClient) {
+  ASSERT_NO_FATAL_FAILURE(start(0));
+  const std::string id = submit(scenario(500, 5));
+  ASSERT_FALSE(id.empty());
+  database_->exec("DROP TABLE simulation_figures");
+  auto response = client().Get("/api/v1/simulations/" + id);
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 500) << response->body;
+  const json error = json::parse(response->body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << response->body;
+  EXPECT_EQ(error["error"]["code"], "internal") << response->body;
+  EXPECT_EQ(error["error"]["message"], "an internal error occurred; it has been logged")
+      << response->body;
+  EXPECT_EQ(response->body.find("simulation_figures"), std::string::npos) << response->body;
+  EXPECT_TRUE(wait_until([&] {
+    return server_->output().find("http_handler_failed") != std::string::npos;
+  })) << server_->output();
+  EXPECT_EQ(server_->process().wait(milliseconds(0)), std::nullopt) << server_->output();
+}
+
 INSTANTIATE_TEST_SUITE_P(serve, StoreFaultTest,
                          ::testing::Values("sqlite", "postgresql", "mariadb"),
                          [](const auto& info) { return info.param; });
